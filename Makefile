@@ -1,0 +1,28 @@
+# teecast: the two commands users need are `make demo` (the main job) and `make test`.
+SHELL := /bin/bash
+NODES ?= 4
+COUNT ?= 200
+
+.PHONY: install typecheck test demo bench-chain bench clean
+
+node_modules/.installed: package.json package-lock.json $(wildcard patches/*.patch)
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.installed
+
+typecheck: install
+	npx tsc --noEmit
+
+test: install
+	npm test
+
+# Main job: launch a local testnet, send a workload, print the per-node table, stop the testnet.
+demo: install
+	npx teecast testnet down --dir .testnet --wipe --quiet || true
+	npx teecast testnet up --nodes $(NODES) --signers 2 --degree 2 --dir .testnet
+	npx teecast testnet send --dir .testnet --count $(COUNT) --rate 50 || (npx teecast testnet down --dir .testnet; exit 1)
+	npx teecast testnet down --dir .testnet
+
+clean:
+	rm -rf node_modules .testnet results

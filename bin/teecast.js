@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// Thin launcher: run the TypeScript CLI through tsx so a checkout needs no build step.
+import { register } from 'tsx/esm/api'
+register()
+await import('../src/cli/main.ts')
