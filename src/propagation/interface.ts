@@ -1,0 +1,67 @@
+/**
+ * The propagation seam. Every tx and block the client relays goes through one `Propagation`.
+ *
+ * The interface sees only peer ids, item metadata and the actions to take: no client objects, no sockets, no timers.
+ * The devp2p adapter (src/p2p/) turns actions into eth/68 messages; the simulator (src/sim/) turns them into
+ * simulated deliveries. Implementations MUST be deterministic for a given sequence of calls.
+ */
+
+/** A peer, named by its devp2p node id (128 hex chars, no 0x). */
+export type PeerId = string
+
+/** Where an item came from: a peer, or this node (RPC submission, mined block). */
+export type Origin = PeerId | 'local'
+
+export type Hex = `0x${string}`
+
+export interface TxMeta {
+  hash: Hex
+  /** EIP-2718 type (0 = legacy). */
+  type: number
+  /** Encoded size in bytes, as announced in NewPooledTransactionHashes. */
+  size: number
+}
+
+export interface BlockMeta {
+  hash: Hex
+  number: bigint
+}
+
+/**
+ * Sends, in the order given. The adapter still applies the client's per-peer "known" filter, so an action never
+ * sends an item back to a peer that already has it.
+ */
+export type TxAction =
+  /** eth `Transactions`: the full txs. */
+  | { kind: 'push'; to: PeerId[]; txs: TxMeta[] }
+  /** eth `NewPooledTransactionHashes`: the peer fetches what it lacks. */
+  | { kind: 'announce'; to: PeerId[]; txs: TxMeta[] }
+
+export type BlockAction =
+  /** eth `NewBlock`: the full block. */
+  | { kind: 'push'; to: PeerId[] }
+  /** eth `NewBlockHashes`. */
+  | { kind: 'announce'; to: PeerId[] }
+
+export interface RouteContext {
+  /** Connected peers, in the peer pool's order. */
+  peers: readonly PeerId[]
+  origin: Origin
+}
+
+export interface Propagation {
+  readonly mode: PropagationMode
+  /** Txs newly accepted into the pool, from a peer or from local RPC. */
+  routeTxs(txs: readonly TxMeta[], ctx: RouteContext): TxAction[]
+  /** The pool, offered to a peer that just connected. */
+  routePoolToNewPeer(txs: readonly TxMeta[], peer: PeerId): TxAction[]
+  /** A block that extends or is about to extend the chain: received from a peer, or mined here. */
+  routeBlock(block: BlockMeta, ctx: RouteContext): BlockAction[]
+}
+
+export const PROPAGATION_MODES = ['stock', 'geth', 'flood'] as const
+export type PropagationMode = (typeof PROPAGATION_MODES)[number]
+
+export function isPropagationMode(s: string): s is PropagationMode {
+  return (PROPAGATION_MODES as readonly string[]).includes(s)
+}
