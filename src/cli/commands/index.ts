@@ -1,0 +1,5 @@
+import type { CommandModule } from 'yargs'
+
+/** Every top-level command; one import and one entry per command file. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = []
