@@ -1,0 +1,24 @@
+import type { PropagationMode } from '../propagation/interface.ts'
+
+/** Everything one teecast node needs; `teecast node` builds this from flags or from a testnet dir. */
+export interface NodeOptions {
+  /** Short name used in logs and stats ("n0", "n1", ...). */
+  name: string
+  /** Path to a geth-style genesis JSON. */
+  genesisPath: string
+  dataDir: string
+  /** 32-byte devp2p private key. */
+  nodeKey: Uint8Array
+  /** Present on Clique signers: the key that seals blocks. */
+  signerKey?: Uint8Array
+  host: string
+  p2pPort: number
+  rpcPort: number
+  /** Prometheus /metrics port; 0 = off. */
+  metricsPort: number
+  /** enode URLs dialled directly (discovery is off) and redialled when they drop. */
+  staticPeers: string[]
+  maxPeers: number
+  propagation: PropagationMode
+  logLevel: 'error' | 'warn' | 'info' | 'debug' | 'off'
+}
