@@ -20,6 +20,8 @@ export interface TxMeta {
   type: number
   /** Encoded size in bytes, as announced in NewPooledTransactionHashes. */
   size: number
+  /** True when this event put the tx into the local pool (false: already known, or rejected). */
+  accepted: boolean
 }
 
 export interface BlockMeta {
@@ -49,10 +51,17 @@ export interface RouteContext {
   origin: Origin
 }
 
+/** How txs reached this node: pushed in `Transactions`, fetched after an announcement, or submitted over RPC. */
+export type TxArrival = 'push' | 'fetch' | 'rpc'
+
+export interface TxRouteContext extends RouteContext {
+  via: TxArrival
+}
+
 export interface Propagation {
   readonly mode: PropagationMode
   /** Txs newly accepted into the pool, from a peer or from local RPC. */
-  routeTxs(txs: readonly TxMeta[], ctx: RouteContext): TxAction[]
+  routeTxs(txs: readonly TxMeta[], ctx: TxRouteContext): TxAction[]
   /** The pool, offered to a peer that just connected. */
   routePoolToNewPeer(txs: readonly TxMeta[], peer: PeerId): TxAction[]
   /** A block that extends or is about to extend the chain: received from a peer, or mined here. */

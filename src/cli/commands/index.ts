@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs'
+import { nodeCommand } from './node.ts'
 
 /** Every top-level command; one import and one entry per command file. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = []
+export const commands: CommandModule<any, any>[] = [nodeCommand]

@@ -1,0 +1,101 @@
+/** `teecast node`: run one patched client in the foreground, from a testnet dir or from explicit flags. */
+import type { CommandModule } from 'yargs'
+import { hexToBytes } from '@ethereumjs/util'
+import { readTestnet } from '../../../testnets/description.ts'
+import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../../propagation/interface.ts'
+import type { NodeOptions } from '../../node/options.ts'
+import { runNodeProcess } from '../../node/process.ts'
+import { badInput } from '../errors.ts'
+
+interface NodeArgs {
+  dir?: string
+  name?: string
+  genesis?: string
+  datadir?: string
+  'node-key'?: string
+  'signer-key'?: string
+  host: string
+  port: number
+  'rpc-port': number
+  'metrics-port': number
+  peer: string[]
+  'max-peers': number
+  propagation?: string
+  'log-level': string
+}
+
+const KEY = /^(0x)?[0-9a-fA-F]{64}$/
+const key = (flag: string, v: string): Uint8Array => {
+  if (!KEY.test(v)) throw badInput(`--${flag} must be 32 bytes of hex, got "${v}"`)
+  return hexToBytes(`0x${v.replace(/^0x/, '')}`)
+}
+
+export function nodeOptionsFromArgs(a: NodeArgs): NodeOptions {
+  const mode = a.propagation
+  if (mode !== undefined && !isPropagationMode(mode)) throw badInput(`--propagation must be one of ${PROPAGATION_MODES.join(', ')}, got "${mode}"`)
+  const logLevel = a['log-level'] as NodeOptions['logLevel']
+  if (a.dir !== undefined) {
+    if (a.name === undefined) throw badInput('--dir needs --name (which node of the testnet to run)')
+    const t = readTestnet(a.dir)
+    const n = t.nodes.find((x) => x.name === a.name)
+    if (n === undefined) throw badInput(`no node "${a.name}" in ${a.dir}; nodes: ${t.nodes.map((x) => x.name).join(', ')}`)
+    const byName = new Map(t.nodes.map((x) => [x.name, x]))
+    return {
+      name: n.name,
+      genesisPath: t.genesisPath,
+      dataDir: n.dataDir,
+      nodeKey: key('node-key', n.nodeKey),
+      signerKey: n.signerKey !== undefined ? key('signer-key', n.signerKey) : undefined,
+      host: n.host,
+      p2pPort: n.p2pPort,
+      rpcPort: n.rpcPort,
+      metricsPort: n.metricsPort,
+      staticPeers: n.peers.map((p) => byName.get(p)?.enode).filter((e): e is string => e !== undefined),
+      maxPeers: Math.max(a['max-peers'], n.peers.length + 4),
+      propagation: (mode as PropagationMode | undefined) ?? n.propagation,
+      logLevel,
+    }
+  }
+  if (a.genesis === undefined || a.datadir === undefined || a['node-key'] === undefined) {
+    throw badInput('give either --dir and --name, or --genesis, --datadir and --node-key')
+  }
+  return {
+    name: a.name ?? 'node',
+    genesisPath: a.genesis,
+    dataDir: a.datadir,
+    nodeKey: key('node-key', a['node-key']),
+    signerKey: a['signer-key'] !== undefined ? key('signer-key', a['signer-key']) : undefined,
+    host: a.host,
+    p2pPort: a.port,
+    rpcPort: a['rpc-port'],
+    metricsPort: a['metrics-port'],
+    staticPeers: a.peer,
+    maxPeers: a['max-peers'],
+    propagation: (mode as PropagationMode | undefined) ?? 'stock',
+    logLevel,
+  }
+}
+
+export const nodeCommand: CommandModule<object, NodeArgs> = {
+  command: 'node',
+  describe: 'Run one patched EthereumJS node (foreground; SIGTERM stops it cleanly)',
+  builder: (y) =>
+    y
+      .option('dir', { type: 'string', describe: 'Testnet dir (reads testnet.json); use with --name' })
+      .option('name', { type: 'string', describe: 'Node name within the testnet (n0, n1, ...)' })
+      .option('genesis', { type: 'string', describe: 'Geth-style genesis JSON (without --dir)' })
+      .option('datadir', { type: 'string', describe: 'Data directory (without --dir)' })
+      .option('node-key', { type: 'string', describe: 'devp2p private key, 32 bytes hex (without --dir)' })
+      .option('signer-key', { type: 'string', describe: 'Clique signer key, 32 bytes hex: this node seals blocks' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on and advertise' })
+      .option('port', { type: 'number', default: 30303, describe: 'devp2p TCP port' })
+      .option('rpc-port', { type: 'number', default: 8545, describe: 'JSON-RPC HTTP port' })
+      .option('metrics-port', { type: 'number', default: 0, describe: 'Prometheus /metrics port (0 = off)' })
+      .option('peer', { type: 'string', array: true, default: [] as string[], describe: 'Static peer enode URL (repeatable)' })
+      .option('max-peers', { type: 'number', default: 25, describe: 'Maximum devp2p peers' })
+      .option('propagation', { type: 'string', describe: `Propagation mode: ${PROPAGATION_MODES.join('|')} (default stock)` })
+      .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug', 'off'] }),
+  handler: async (a) => {
+    await runNodeProcess(nodeOptionsFromArgs(a))
+  },
+}

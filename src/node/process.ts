@@ -1,0 +1,36 @@
+/** A node as an OS process: start, print where it listens, stop cleanly on SIGTERM/SIGINT within a bound. */
+import type { NodeOptions } from './options.ts'
+import { startNode } from './start.ts'
+
+/** After this long a stop that has not finished exits anyway, so `testnet down` is never stuck. */
+export const STOP_DEADLINE_MS = 2_500
+
+export async function runNodeProcess(o: NodeOptions): Promise<void> {
+  const node = await startNode(o)
+  process.stdout.write(`teecast node ${o.name} up: enode=${node.enode} rpc=http://${o.host}:${o.rpcPort} propagation=${o.propagation}\n`)
+  let stopping = false
+  const shutdown = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    const t0 = Date.now()
+    const deadline = setTimeout(() => {
+      process.stderr.write(`teecast node ${o.name}: stop took over ${STOP_DEADLINE_MS} ms after ${signal}; exiting\n`)
+      process.exit(1)
+    }, STOP_DEADLINE_MS)
+    node
+      .stop()
+      .then(() => {
+        clearTimeout(deadline)
+        process.stdout.write(`teecast node ${o.name} stopped in ${Date.now() - t0} ms (LevelDB closed)\n`)
+        process.exit(0)
+      })
+      .catch((err: Error) => {
+        process.stderr.write(`teecast node ${o.name}: stop failed: ${err.stack ?? err.message}\n`)
+        process.exit(1)
+      })
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  // Never exit without reason: the client's timers keep the loop alive; this promise just never resolves.
+  await new Promise<never>(() => {})
+}

@@ -1,0 +1,106 @@
+/**
+ * Starts one patched EthereumJS client in this process: LevelDB on disk, devp2p on TCP with static peers, Clique
+ * sealing when it has a signer key, and JSON-RPC over HTTP with the teecast_ namespace added.
+ */
+import { readFileSync } from 'node:fs'
+import type { Server as HttpServer } from 'node:http'
+import { CliqueConsensus, createBlockchain } from '@ethereumjs/blockchain'
+import { ConsensusAlgorithm, createCommonFromGethGenesis, parseGethGenesisState } from '@ethereumjs/common'
+import { EthereumClient } from '@ethereumjs/client/dist/esm/src/client.js'
+import { Config } from '@ethereumjs/client/dist/esm/src/config.js'
+import { LevelDB } from '@ethereumjs/client/dist/esm/src/execution/level.js'
+import { getLogger } from '@ethereumjs/client/dist/esm/src/logging.js'
+import { getCryptoFunctions } from '@ethereumjs/client/dist/esm/bin/utils.js'
+import type { FullEthereumService } from '@ethereumjs/client/dist/esm/src/service/fullethereumservice.js'
+import { createAddressFromPrivateKey } from '@ethereumjs/util'
+import type { NodeOptions } from './options.ts'
+import { closeDbs, openDbs } from './storage.ts'
+import { parseEnode } from '../p2p/enode.ts'
+import { installPropagation, type InstalledPropagation } from '../p2p/install.ts'
+import { startRpc } from '../rpc/server.ts'
+import { startMetricsServer } from '../rpc/metrics.ts'
+
+export interface RunningNode {
+  options: NodeOptions
+  client: EthereumClient
+  service: FullEthereumService
+  propagation: InstalledPropagation
+  enode: string
+  /** Stops networking, the client and the RPC server, then closes LevelDB. Idempotent. */
+  stop(): Promise<void>
+}
+
+export async function startNode(o: NodeOptions): Promise<RunningNode> {
+  const genesis = JSON.parse(readFileSync(o.genesisPath, 'utf8'))
+  const common = createCommonFromGethGenesis(genesis, { chain: 'teecast' })
+  // @ts-expect-error customCrypto is read-only in the types; the client's own CLI assigns it the same way.
+  common.customCrypto = await getCryptoFunctions(false)
+  const genesisState = parseGethGenesisState(genesis)
+  const logger = getLogger({ logLevel: o.logLevel } as Parameters<typeof getLogger>[0])
+  const accounts: [ReturnType<typeof createAddressFromPrivateKey>, Uint8Array][] =
+    o.signerKey !== undefined ? [[createAddressFromPrivateKey(o.signerKey), o.signerKey]] : []
+  const config = new Config({
+    common,
+    datadir: o.dataDir,
+    key: o.nodeKey,
+    logger,
+    port: o.p2pPort,
+    extIP: o.host,
+    discV4: false,
+    discDns: false,
+    bootnodes: [],
+    maxPeers: o.maxPeers,
+    minPeers: 1,
+    mine: o.signerKey !== undefined,
+    accounts,
+    saveReceipts: true,
+  })
+  const staticPeers = o.staticPeers.map(parseEnode)
+  const propagation = installPropagation(config, { name: o.name, mode: o.propagation, staticPeers })
+
+  const dbs = openDbs(config)
+  let validateConsensus = false
+  const consensusDict: Record<string, CliqueConsensus> = {}
+  if (common.consensusAlgorithm() === ConsensusAlgorithm.Clique) {
+    consensusDict[ConsensusAlgorithm.Clique] = new CliqueConsensus()
+    validateConsensus = true
+  }
+  const blockchain = await createBlockchain({
+    db: new LevelDB(dbs.chainDB as never),
+    common,
+    hardforkByHeadBlockNumber: true,
+    validateBlocks: true,
+    validateConsensus,
+    consensusDict,
+    genesisState,
+  })
+  // Required on a custom chain before any peer connects, or the eth handshake fails (field notes).
+  common.setForkHashes(blockchain.genesisBlock.hash())
+  const client = await EthereumClient.create({ config, blockchain, genesisState, ...(dbs as never as Record<string, never>) })
+  await client.open()
+  client.config.updateSynchronizedState(client.chain.headers.latest ?? undefined)
+  const service = client.service as FullEthereumService
+  if (client.config.synchronized) service.txPool.checkRunState()
+  await client.start()
+  propagation.attach(service)
+
+  const rpc: HttpServer = startRpc(client, propagation, { host: o.host, port: o.rpcPort, logger })
+  const metrics = o.metricsPort > 0 ? startMetricsServer(propagation, { host: o.host, port: o.metricsPort }) : undefined
+  const enode = `enode://${propagation.selfId}@${o.host}:${o.p2pPort}`
+
+  let stopping: Promise<void> | undefined
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      rpc.closeAllConnections()
+      rpc.close()
+      metrics?.closeAllConnections()
+      metrics?.close()
+      propagation.detach()
+      await client.stop()
+      await service.execution.stop()
+      await closeDbs(dbs)
+    })()
+    return stopping
+  }
+  return { options: o, client, service, propagation, enode, stop }
+}

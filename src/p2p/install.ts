@@ -1,0 +1,193 @@
+/**
+ * The adapter between the patched EthereumJS client and a `Propagation`. The patches in patches/ call the methods of
+ * `ClientSeam` (installed as `config.teecast`) wherever the client used to decide on its own whom to send a tx or a
+ * block; this file turns those calls into `Propagation` decisions over peer ids and executes the resulting actions
+ * with the client's own senders (which keep their per-peer "known" filters). It also taps the wire counters,
+ * records first-seen times and duplicates, and keeps static peers dialled.
+ */
+import type { Block } from '@ethereumjs/block'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import { bytesToHex, hexToBytes } from '@ethereumjs/util'
+import type { Config } from '@ethereumjs/client/dist/esm/src/config.js'
+import type { Peer } from '@ethereumjs/client/dist/esm/src/net/peer/peer.js'
+import type { FullEthereumService } from '@ethereumjs/client/dist/esm/src/service/fullethereumservice.js'
+import { Event } from '@ethereumjs/client/dist/esm/src/types.js'
+import type { Hex, Propagation, PropagationMode, TxArrival, TxMeta } from '../propagation/interface.ts'
+import { createPropagation } from '../propagation/registry.ts'
+import type { EnodeAddress } from './enode.ts'
+import { messageKey, type NamedProtocol } from './message-names.ts'
+import { StaticDialer } from './static-peers.ts'
+import { WireStats } from './wire-stats.ts'
+import { nodeIdOf } from '../../testnets/keys.ts'
+
+/** What the patched client calls. Peers are the client's Peer objects; everything else is plain data. */
+export interface ClientSeam {
+  /** A full tx arrived from a peer (Transactions or PooledTransactions), before the pool sees it. */
+  sawTx(tx: TypedTransaction, from: Peer | undefined): void
+  /** Txs were handled by the pool: relay them. `accepted` holds the unprefixed hex hashes the pool took. */
+  relayTxs(txs: TypedTransaction[], accepted: Set<string>, via: TxArrival, from: Peer | undefined): void
+  /** A peer joined the pool: offer it our pool. */
+  poolToNewPeer(peer: Peer): void
+  /** A full block arrived (NewBlock) or was mined here (from undefined). */
+  sawBlock(block: Block, from: Peer | undefined): void
+  /** Which peers get NewBlock and which NewBlockHashes. */
+  routeBlock(block: Block, from: Peer | undefined): { push: Peer[]; announce: Peer[] }
+}
+
+export interface InstalledPropagation {
+  readonly selfId: string
+  readonly name: string
+  readonly mode: PropagationMode
+  readonly stats: WireStats
+  readonly startedAt: number
+  peerCount(): number
+  attach(service: FullEthereumService): void
+  detach(): void
+}
+
+interface RlpxPeerLike {
+  getId(): Uint8Array
+  events: { on(ev: string, fn: (...args: never[]) => void): void }
+  _protocols: { protocol: NamedProtocol & { constructor: { name: string } }; offset: number; length: number }[]
+}
+
+const unprefixed = (h: Uint8Array): string => bytesToHex(h).slice(2)
+
+export interface InstallOptions {
+  name: string
+  mode: PropagationMode
+  staticPeers: EnodeAddress[]
+  /** Injected for tests. */
+  now?: () => number
+}
+
+export function installPropagation(config: Config, o: InstallOptions): InstalledPropagation {
+  const now = o.now ?? Date.now
+  const propagation: Propagation = createPropagation(o.mode)
+  const stats = new WireStats()
+  const selfId = nodeIdOf(config.key)
+  const dialer = new StaticDialer(selfId, o.staticPeers, now())
+  let service: FullEthereumService | undefined
+  let dialTimer: NodeJS.Timeout | undefined
+
+  const peersById = (): Map<string, Peer> => new Map((service?.pool.peers ?? []).map((p) => [p.id, p]))
+  const txMeta = (tx: TypedTransaction, accepted: Set<string>): TxMeta => {
+    const hash = bytesToHex(tx.hash()) as Hex
+    return { hash, type: tx.type, size: tx.serialize().byteLength, accepted: accepted.has(hash.slice(2)) }
+  }
+
+  const seam: ClientSeam = {
+    sawTx(tx, from) {
+      stats.sawItem('tx', bytesToHex(tx.hash()), now(), from !== undefined)
+    },
+    relayTxs(txs, accepted, via, from) {
+      if (service === undefined || txs.length === 0) return
+      const txPool = service.txPool
+      const byHash = new Map(txs.map((tx) => [bytesToHex(tx.hash()), tx]))
+      if (via === 'rpc') for (const tx of txs) stats.sawItem('tx', bytesToHex(tx.hash()), now(), false)
+      const peers = service.pool.peers
+      const byId = new Map(peers.map((p) => [p.id, p]))
+      const actions = propagation.routeTxs(
+        txs.map((tx) => txMeta(tx, accepted)),
+        { peers: peers.map((p) => p.id), origin: from?.id ?? 'local', via },
+      )
+      for (const a of actions) {
+        const to = a.to.map((id) => byId.get(id)).filter((p): p is Peer => p !== undefined)
+        const list = a.txs.map((m) => byHash.get(m.hash)).filter((t): t is TypedTransaction => t !== undefined)
+        if (to.length === 0 || list.length === 0) continue
+        if (a.kind === 'push') txPool.sendTransactions(list, to)
+        else txPool.sendNewTxHashes([list.map((t) => t.type), list.map((t) => t.serialize().byteLength), list.map((t) => t.hash())], to)
+      }
+    },
+    poolToNewPeer(peer) {
+      if (service === undefined) return
+      const txs: TypedTransaction[] = []
+      for (const entries of service.txPool.pool.values()) for (const e of entries) txs.push(e.tx)
+      const all = new Set(txs.map((t) => unprefixed(t.hash())))
+      const byHash = new Map(txs.map((tx) => [bytesToHex(tx.hash()), tx]))
+      for (const a of propagation.routePoolToNewPeer(txs.map((t) => txMeta(t, all)), peer.id)) {
+        const list = a.txs.map((m) => byHash.get(m.hash)).filter((t): t is TypedTransaction => t !== undefined)
+        if (list.length === 0) continue
+        if (a.kind === 'push') service.txPool.sendTransactions(list, [peer])
+        else service.txPool.sendNewTxHashes([list.map((t) => t.type), list.map((t) => t.serialize().byteLength), list.map((t) => t.hash())], [peer])
+      }
+    },
+    sawBlock(block, from) {
+      stats.sawItem('block', bytesToHex(block.hash()), now(), from !== undefined)
+    },
+    routeBlock(block, from) {
+      const peers = service?.pool.peers ?? []
+      const byId = new Map(peers.map((p) => [p.id, p]))
+      const out = { push: [] as Peer[], announce: [] as Peer[] }
+      const actions = propagation.routeBlock(
+        { hash: bytesToHex(block.hash()) as Hex, number: block.header.number },
+        { peers: peers.map((p) => p.id), origin: from?.id ?? 'local' },
+      )
+      for (const a of actions) for (const id of a.to) {
+        const p = byId.get(id)
+        if (p !== undefined) out[a.kind === 'push' ? 'push' : 'announce'].push(p)
+      }
+      return out
+    },
+  }
+  ;(config as Config & { teecast?: ClientSeam }).teecast = seam
+
+  const tapWire = (rlpxPeer: RlpxPeerLike): void => {
+    const count = (direction: 'in' | 'out') => (code: number, bytes: number) => {
+      let key: string
+      if (code < 16) key = messageKey('p2p', code)
+      else {
+        const p = rlpxPeer._protocols.find((x) => code >= x.offset && code < x.offset + x.length)
+        key = p === undefined ? `unknown/code${code}` : messageKey(p.protocol.constructor.name.toLowerCase(), code - p.offset, p.protocol)
+      }
+      stats.count(key, direction, bytes)
+    }
+    rlpxPeer.events.on('wire:in', count('in'))
+    rlpxPeer.events.on('wire:out', count('out'))
+  }
+
+  // The RLPx instance exists once the server listens, before it can accept a connection: tap every peer from there.
+  config.events.on(Event.SERVER_LISTENING, () => {
+    const rlpx = (config.server as unknown as { rlpx: { events: { on(ev: 'peer:added', fn: (p: RlpxPeerLike) => void): void } } | null })?.rlpx
+    rlpx?.events.on('peer:added', tapWire)
+  })
+
+  const dialDue = (): void => {
+    const rlpx = (config.server as unknown as { rlpx: { connect(p: { id: Uint8Array; address: string; tcpPort: number }): Promise<void> } | null })?.rlpx
+    if (rlpx === null || rlpx === undefined) return
+    const connected = new Set(peersById().keys())
+    for (const p of dialer.due(now(), connected)) {
+      rlpx
+        .connect({ id: hexToBytes(`0x${p.id}`), address: p.host, tcpPort: p.port })
+        .then(() => dialer.dialed(p.id, true, now()))
+        .catch((err: Error) => {
+          config.logger?.debug(`static dial to ${p.id.slice(0, 8)}@${p.host}:${p.port} failed: ${err.message}`)
+          dialer.dialed(p.id, false, now())
+        })
+    }
+  }
+  const onDisconnect = (peer: Peer): void => dialer.disconnected(peer.id, now())
+
+  const installed: InstalledPropagation = {
+    selfId,
+    name: o.name,
+    mode: o.mode,
+    stats,
+    startedAt: now(),
+    peerCount: () => service?.pool.peers.length ?? 0,
+    attach(s) {
+      service = s
+      config.events.on(Event.PEER_DISCONNECTED, onDisconnect)
+      if (dialer.dialTargets > 0) {
+        dialDue()
+        dialTimer = setInterval(dialDue, 250)
+      }
+    },
+    detach() {
+      if (dialTimer !== undefined) clearInterval(dialTimer)
+      dialTimer = undefined
+      config.events.off(Event.PEER_DISCONNECTED, onDisconnect)
+    },
+  }
+  return installed
+}
