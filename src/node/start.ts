@@ -30,6 +30,8 @@ export interface RunningNode {
   stop(): Promise<void>
 }
 
+const cliquePeriod = (genesis: { config?: { clique?: { period?: number } } }): number => genesis.config?.clique?.period ?? 2
+
 export async function startNode(o: NodeOptions): Promise<RunningNode> {
   const genesis = JSON.parse(readFileSync(o.genesisPath, 'utf8'))
   const common = createCommonFromGethGenesis(genesis, { chain: 'teecast' })
@@ -55,6 +57,8 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     accounts,
     saveReceipts: true,
   })
+  // Read by the catch-up patch: poll for a better peer twice per block period instead of every 8 s.
+  ;(config as Config & { syncInterval?: number }).syncInterval = Math.max(250, Math.floor((cliquePeriod(genesis) * 1000) / 2))
   const staticPeers = o.staticPeers.map(parseEnode)
   const propagation = installPropagation(config, { name: o.name, mode: o.propagation, staticPeers })
 

@@ -1,0 +1,91 @@
+/**
+ * The few primitives the attestation layer needs, on node:crypto only: SHA-256, HMAC-SHA-256, and ECDSA P-256 with
+ * raw 64-byte public keys (x || y) and 64-byte IEEE P1363 signatures (r || s), the encodings SGX DCAP quotes use.
+ */
+import { createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto'
+import { TeeError } from './errors.ts'
+
+export const sha256 = (...parts: Uint8Array[]): Uint8Array => {
+  const h = createHash('sha256')
+  for (const p of parts) h.update(p)
+  return new Uint8Array(h.digest())
+}
+
+export const hmacSha256 = (key: Uint8Array, ...parts: Uint8Array[]): Uint8Array => {
+  const h = createHmac('sha256', key)
+  for (const p of parts) h.update(p)
+  return new Uint8Array(h.digest())
+}
+
+/** A P-256 key pair; the private part stays a KeyObject in memory and is exported only to a testnet key file. */
+export interface P256KeyPair {
+  privateKey: KeyObject
+  /** Raw x || y, 64 bytes. */
+  publicKey: Uint8Array
+}
+
+const b64u = (b: Uint8Array): string => Buffer.from(b).toString('base64url')
+
+export function rawPublicKey(key: KeyObject): Uint8Array {
+  const jwk = key.export({ format: 'jwk' })
+  if (jwk.x === undefined || jwk.y === undefined) throw new TeeError('BAD_LENGTH', 'not an EC public key')
+  const x = Buffer.from(jwk.x, 'base64url')
+  const y = Buffer.from(jwk.y, 'base64url')
+  const out = new Uint8Array(64)
+  out.set(x, 32 - x.length)
+  out.set(y, 64 - y.length)
+  return out
+}
+
+export function generateP256(): P256KeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  return { privateKey, publicKey: rawPublicKey(publicKey) }
+}
+
+export function p256FromPkcs8(der: Uint8Array): P256KeyPair {
+  let privateKey: KeyObject
+  try {
+    privateKey = createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' })
+  } catch (e) {
+    throw new TeeError('ATTEST_DIR', `not a PKCS#8 P-256 private key: ${(e as Error).message}`)
+  }
+  return { privateKey, publicKey: rawPublicKey(createPublicKey(privateKey)) }
+}
+
+export const p256ToPkcs8 = (k: P256KeyPair): Uint8Array => new Uint8Array(k.privateKey.export({ format: 'der', type: 'pkcs8' }))
+
+/** ECDSA P-256 over SHA-256(message), r || s. */
+export const p256Sign = (k: P256KeyPair, message: Uint8Array): Uint8Array =>
+  new Uint8Array(sign('sha256', message, { key: k.privateKey, dsaEncoding: 'ieee-p1363' }))
+
+/**
+ * Verifies r || s over SHA-256(message) with a raw x || y key. Returns false, never throws, for any bad input
+ * (a point not on the curve, wrong lengths): the verifier treats every such case as a bad signature.
+ */
+export function p256Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== 64 || signature.length !== 64) return false
+  let key: KeyObject
+  try {
+    key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: b64u(publicKey.subarray(0, 32)), y: b64u(publicKey.subarray(32)) }, format: 'jwk' })
+  } catch {
+    // An attacker-chosen key that is not a curve point: the same outcome as a bad signature, by design.
+    return false
+  }
+  return verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, signature)
+}
+
+export const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false
+  let d = 0
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!
+  return d === 0
+}
+
+export const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+/** Strict hex (optional 0x) to bytes of an exact length, or null. */
+export function fromHex(s: string, length: number): Uint8Array | null {
+  const h = s.startsWith('0x') || s.startsWith('0X') ? s.slice(2) : s
+  if (h.length !== length * 2 || !/^[0-9a-fA-F]*$/.test(h)) return null
+  return new Uint8Array(Buffer.from(h, 'hex'))
+}
