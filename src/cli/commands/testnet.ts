@@ -1,0 +1,229 @@
+/** `teecast testnet up|status|down|send`: local testnets of node processes on 127.0.0.1. */
+import type { Argv, CommandModule } from 'yargs'
+import { resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { createTestnet, DEFAULT_TESTNET } from '../../../testnets/create.ts'
+import { readTestnet, testnetFile } from '../../../testnets/description.ts'
+import { launchTestnet, isOurNode, stopTestnet } from '../../../testnets/launcher.ts'
+import { validateRegular } from '../../../testnets/topology.ts'
+import { runTransferWorkload } from '../../../testnets/workload.ts'
+import { snapshotStats, txCostPerNode } from '../../../testnets/wire-report.ts'
+import { rpcCall } from '../../rpc/client.ts'
+import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../../propagation/interface.ts'
+import { badInput, CliError } from '../errors.ts'
+import { renderTable } from '../table.ts'
+
+const DEFAULT_DIR = '.testnet'
+const say = (quiet: boolean | undefined) => (msg: string) => {
+  if (quiet !== true) process.stderr.write(`${msg}\n`)
+}
+
+interface UpArgs {
+  dir: string
+  nodes: number
+  signers: number
+  degree: number
+  seed: string
+  propagation: string[]
+  period: number
+  accounts: number
+  'base-port': number
+  'rpc-port': number
+  'metrics-port': number
+  'log-level': string
+  quiet?: boolean
+}
+
+/** `--propagation stock` for all, or `--propagation stock --propagation n3=flood` for per-node overrides. */
+export function parsePropagationFlags(values: string[], nodes: number): { base: PropagationMode; overrides: Record<number, PropagationMode> } {
+  let base: PropagationMode = DEFAULT_TESTNET.propagation
+  const overrides: Record<number, PropagationMode> = {}
+  for (const v of values) {
+    const m = /^n?(\d+)=(.+)$/.exec(v)
+    const mode = m === null ? v : m[2]!
+    if (!isPropagationMode(mode)) throw badInput(`--propagation: "${mode}" is not one of ${PROPAGATION_MODES.join(', ')}`)
+    if (m === null) base = mode
+    else {
+      const i = Number(m[1])
+      if (i >= nodes) throw badInput(`--propagation ${v}: there are only ${nodes} nodes (n0..n${nodes - 1})`)
+      overrides[i] = mode
+    }
+  }
+  return { base, overrides }
+}
+
+const up: CommandModule<object, UpArgs> = {
+  command: 'up',
+  describe: 'Create a testnet (keys, Clique genesis, random D-regular topology) and start its nodes',
+  builder: (y: Argv) =>
+    y
+      .option('dir', { type: 'string', default: DEFAULT_DIR, describe: 'Testnet directory (holds testnet.json, data, logs)' })
+      .option('nodes', { type: 'number', default: 4, describe: 'Number of nodes' })
+      .option('signers', { type: 'number', default: DEFAULT_TESTNET.signers, describe: 'Clique signers (the first S nodes)' })
+      .option('degree', { type: 'number', default: DEFAULT_TESTNET.degree, describe: 'Peers per node (random connected regular graph)' })
+      .option('seed', { type: 'string', default: DEFAULT_TESTNET.seed, describe: 'Seed for keys and topology' })
+      .option('propagation', {
+        type: 'string',
+        array: true,
+        default: [DEFAULT_TESTNET.propagation],
+        describe: `Mode for all nodes (${PROPAGATION_MODES.join('|')}), plus per-node overrides like n3=flood`,
+      })
+      .option('period', { type: 'number', default: DEFAULT_TESTNET.period, describe: 'Clique block period, seconds' })
+      .option('accounts', { type: 'number', default: DEFAULT_TESTNET.accounts, describe: 'Prefunded workload accounts' })
+      .option('base-port', { type: 'number', default: DEFAULT_TESTNET.basePort, describe: 'devp2p port of n0 (n1 = +1, ...)' })
+      .option('rpc-port', { type: 'number', default: DEFAULT_TESTNET.baseRpcPort, describe: 'JSON-RPC port of n0' })
+      .option('metrics-port', { type: 'number', default: DEFAULT_TESTNET.baseMetricsPort, describe: 'Prometheus port of n0 (0 = off)' })
+      .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
+      .option('quiet', { type: 'boolean', describe: 'No progress output' }) as unknown as Argv<UpArgs>,
+  handler: async (a) => {
+    const bad = validateRegular(a.nodes, a.degree)
+    if (bad !== undefined) throw badInput(bad)
+    if (a.signers < 1 || a.signers > a.nodes) throw badInput(`--signers must be between 1 and --nodes (${a.nodes}), got ${a.signers}`)
+    if (!(a.period >= 1 && Number.isInteger(a.period))) throw badInput(`--period must be a whole number of seconds >= 1, got ${a.period}`)
+    if (!(a.accounts >= 1)) throw badInput(`--accounts must be >= 1, got ${a.accounts}`)
+    const { base, overrides } = parsePropagationFlags(a.propagation, a.nodes)
+    if (existsSync(testnetFile(a.dir))) {
+      const old = readTestnet(a.dir)
+      const running = old.nodes.filter((n) => n.pid !== null && isOurNode(n.pid, a.dir, n.name))
+      if (running.length > 0) throw new CliError(`a testnet is running in ${a.dir} (${running.map((n) => n.name).join(', ')}); run 'teecast testnet down --dir ${a.dir} --wipe' first`)
+      throw new CliError(`${a.dir} already holds a testnet; remove it with 'teecast testnet down --dir ${a.dir} --wipe' or pick another --dir`)
+    }
+    const log = say(a.quiet)
+    createTestnet({
+      ...DEFAULT_TESTNET,
+      dir: a.dir,
+      nodes: a.nodes,
+      signers: a.signers,
+      degree: a.degree,
+      seed: a.seed,
+      propagation: base,
+      propagationOverrides: overrides,
+      period: a.period,
+      accounts: a.accounts,
+      basePort: a['base-port'],
+      baseRpcPort: a['rpc-port'],
+      baseMetricsPort: a['metrics-port'],
+    })
+    log(`testnet in ${resolve(a.dir)}: ${a.nodes} nodes, ${a.signers} signers, degree ${a.degree}, seed "${a.seed}"`)
+    let d
+    try {
+      d = await launchTestnet(a.dir, { logLevel: a['log-level'], onProgress: log })
+    } catch (err) {
+      await stopTestnet(a.dir).catch(() => undefined)
+      throw new CliError(`testnet failed to start: ${(err as Error).message}`)
+    }
+    process.stdout.write(
+      `${renderTable(
+        ['node', 'propagation', 'signer', 'pid', 'rpc', 'enode'],
+        d.nodes.map((n) => [n.name, n.propagation, n.signerAddress !== undefined ? 'yes' : '', String(n.pid), n.rpcUrl, n.enode]),
+      )}\n`,
+    )
+    log(`ready: every node has its peers and block >= 1. Description: ${testnetFile(a.dir)}`)
+  },
+}
+
+const status: CommandModule<object, { dir: string }> = {
+  command: 'status',
+  describe: 'Head, peers and pool size of every node',
+  builder: (y) => y.option('dir', { type: 'string', default: DEFAULT_DIR, describe: 'Testnet directory' }),
+  handler: async (a) => {
+    const d = readTestnetOrFail(a.dir)
+    const rows = await Promise.all(
+      d.nodes.map(async (n) => {
+        const running = n.pid !== null && isOurNode(n.pid, a.dir, n.name)
+        if (!running) return [n.name, n.propagation, 'stopped', '', '', '', '']
+        try {
+          const [head, stats, pool] = await Promise.all([
+            rpcCall<{ number: string; hash: string }>(n.rpcUrl, 'eth_getBlockByNumber', ['latest', false]),
+            rpcCall<{ peers: number }>(n.rpcUrl, 'teecast_p2pStats'),
+            rpcCall<{ pending: Record<string, Record<string, unknown>> }>(n.rpcUrl, 'txpool_content'),
+          ])
+          const poolSize = Object.values(pool.pending).reduce((s, byNonce) => s + Object.keys(byNonce).length, 0)
+          return [n.name, n.propagation, 'running', String(Number(head.number)), head.hash.slice(0, 12), String(stats.peers), String(poolSize)]
+        } catch (err) {
+          return [n.name, n.propagation, `no answer: ${(err as Error).message}`, '', '', '', '']
+        }
+      }),
+    )
+    process.stdout.write(`${renderTable(['node', 'propagation', 'state', 'head', 'hash', 'peers', 'pool'], rows)}\n`)
+  },
+}
+
+const down: CommandModule<object, { dir: string; wipe?: boolean; quiet?: boolean }> = {
+  command: 'down',
+  describe: "Stop the testnet's own node processes (by pid); keep the data unless --wipe",
+  builder: (y) =>
+    y
+      .option('dir', { type: 'string', default: DEFAULT_DIR, describe: 'Testnet directory' })
+      .option('wipe', { type: 'boolean', describe: 'Also delete the testnet directory' })
+      .option('quiet', { type: 'boolean', describe: 'No output when there is nothing to stop' }),
+  handler: async (a) => {
+    if (!existsSync(testnetFile(a.dir))) {
+      if (a.quiet === true) return
+      throw new CliError(`no testnet in ${a.dir}`)
+    }
+    const reports = await stopTestnet(a.dir, { wipe: a.wipe })
+    for (const r of reports) if (r.outcome !== 'gone' || a.quiet !== true) say(false)(`${r.name}: ${r.outcome}${r.pid !== null ? ` (pid ${r.pid})` : ''}`)
+    if (a.wipe === true) say(a.quiet)(`removed ${resolve(a.dir)}`)
+  },
+}
+
+const send: CommandModule<object, { dir: string; count: number; rate: number; timeout: number }> = {
+  command: 'send',
+  describe: 'Send signed EIP-1559 transfers round-robin over the nodes, wait for inclusion, print cost per tx per node',
+  builder: (y) =>
+    y
+      .option('dir', { type: 'string', default: DEFAULT_DIR, describe: 'Testnet directory' })
+      .option('count', { type: 'number', default: 200, describe: 'Number of transactions' })
+      .option('rate', { type: 'number', default: 50, describe: 'Offered transactions per second' })
+      .option('timeout', { type: 'number', default: 120, describe: 'Seconds to wait for inclusion after the last send' }),
+  handler: async (a) => {
+    if (!(Number.isInteger(a.count) && a.count >= 1)) throw badInput(`--count must be a whole number >= 1, got ${a.count}`)
+    if (!(a.rate > 0)) throw badInput(`--rate must be > 0, got ${a.rate}`)
+    const d = readTestnetOrFail(a.dir)
+    const stopped = d.nodes.filter((n) => n.pid === null || !isOurNode(n.pid, a.dir, n.name))
+    if (stopped.length > 0) throw new CliError(`nodes not running: ${stopped.map((n) => n.name).join(', ')}; start with 'teecast testnet up'`)
+    const log = say(false)
+    const before = await snapshotStats(d)
+    const r = await runTransferWorkload(d, { count: a.count, rate: a.rate, inclusionTimeoutMs: a.timeout * 1000, onProgress: log })
+    // Let the last block reach every node before reading the counters and heads.
+    await new Promise((res) => setTimeout(res, d.period * 1000))
+    const after = await snapshotStats(d)
+    const costs = txCostPerNode(before, after, r.committed)
+    const heads = await Promise.all(d.nodes.map((n) => rpcCall<{ number: string; hash: string }>(n.rpcUrl, 'eth_getBlockByNumber', ['latest', false])))
+    process.stdout.write(
+      `${renderTable(
+        ['node', 'propagation', 'peers', 'head', 'tx msgs in/tx', 'tx bytes in/tx', 'tx msgs out/tx', 'tx bytes out/tx', 'dup txs'],
+        costs.map((c, i) => [c.node, c.propagation, c.peers, `${Number(heads[i]!.number)} ${heads[i]!.hash.slice(0, 10)}`, c.txMsgsIn, c.txBytesIn, c.txMsgsOut, c.txBytesOut, c.duplicateTxs]),
+      )}\n`,
+    )
+    const mean = (f: (c: (typeof costs)[number]) => number): number => costs.reduce((s, c) => s + f(c), 0) / costs.length
+    process.stdout.write(
+      `committed ${r.committed}/${a.count} (${r.rejected.length} rejected by RPC) in ${((r.finishedAt - r.startedAt) / 1000).toFixed(1)} s: ${r.txPerSecond.toFixed(1)} tx/s; ` +
+        `mean per node per tx: ${mean((c) => c.txMsgsIn).toFixed(2)} tx msgs, ${mean((c) => c.txBytesIn).toFixed(0)} B in\n`,
+    )
+    for (const rej of r.rejected.slice(0, 5)) log(`rejected by ${rej.node}: ${rej.error}`)
+    if (r.committed < a.count) throw new CliError(`only ${r.committed} of ${a.count} txs committed within ${a.timeout} s`)
+  },
+}
+
+function readTestnetOrFail(dir: string) {
+  try {
+    return readTestnet(dir)
+  } catch (err) {
+    throw new CliError((err as Error).message)
+  }
+}
+
+export const testnetCommand: CommandModule = {
+  command: 'testnet <command>',
+  describe: 'Launch and drive local testnets (up, status, down, send)',
+  builder: (y) =>
+    y
+      .command(up as CommandModule)
+      .command(status as CommandModule)
+      .command(down as CommandModule)
+      .command(send as CommandModule)
+      .demandCommand(1, 'Name a testnet command: up, status, down or send.'),
+  handler: () => {},
+}

@@ -1,0 +1,80 @@
+/**
+ * Constants of the tee broadcast (tee/1). Every value carries its unit, its rationale and its constraints.
+ * Tunables that a deployment may change live in `params.ts` (DEFAULT_TEE_PARAMS, built from these values).
+ */
+
+/** Version of the plan body layout (first field of the signed body). Bump on any layout change. */
+export const PLAN_VERSION = 1
+
+/** Short id length in bytes. 64 bits: collision odds for 1e6 items in a window are ~2.7e-8 (birthday bound). */
+export const SHORT_ID_BYTES = 8
+
+/**
+ * Domain separator hashed before the item hash into a short id: shortId = sha256(SALT ‖ hash)[0..8].
+ * Constant per network (not per epoch) so that nodes on adjacent epochs agree on ids. Grinding collisions costs an
+ * attacker ~2^32 work per pair; items are attested-relay forwarded, so a collision only costs one extra pull.
+ */
+export const SHORT_ID_SALT = new TextEncoder().encode('teecast/tee/1/shortid')
+
+/** Wire codes of tee/1. 0x00-0x0f are reserved for the hello/attestation handshake (src/tee, src/p2p). */
+export const TEE_CODE_BASE = 0x10
+
+/** Flag bit in TxBatch/CompactBlock: the item travels in flood mode (every receiver floods it on). */
+export const FLAG_FLOOD = 0x01
+
+/** Hard caps enforced by the decoder (bytes, counts). devp2p frames are capped at 16 MiB; we stay well below. */
+export const MAX_MESSAGE_BYTES = 10 * 1024 * 1024
+/** Max txs in one TxBatch or PullResponse. */
+export const MAX_TXS_PER_MESSAGE = 4096
+/** Max short ids in one Digest, Ack, PullRequest or compact block (a 30M-gas block holds < 1500 transfers). */
+export const MAX_IDS_PER_MESSAGE = 16384
+/** Max bytes of one tx payload (the EthereumJS pool rejects > 128 KiB too). */
+export const MAX_TX_BYTES = 128 * 1024
+/** Max bytes of an encoded block header. */
+export const MAX_HEADER_BYTES = 4096
+/** Max nodes in a plan: parents are encoded as uint16, 0xffff and 0xfffe are reserved. */
+export const MAX_PLAN_NODES = 0xfffd
+/** Max trees per plan. */
+export const MAX_TREES = 64
+
+/** Number of trees per epoch (K). 4 spreads relay load over 4 disjoint-ish interior sets; SplitStream used 16. */
+export const DEFAULT_TREE_COUNT = 4
+/** Max tree degree (parent + children) of a relay, per tree. Must be >= 2. 6 keeps depth ~log5(N) and fan-out cheap. */
+export const DEFAULT_MAX_TREE_DEGREE = 6
+
+/** Seen-set capacity (entries). At 1000 tx/s this is ~65 s of history; older items are forgotten. */
+export const DEFAULT_SEEN_CAPACITY = 65_536
+
+/**
+ * An item is digested this long after first sight (ms). It must exceed the tree's delivery time (depth ~6 hops x
+ * ~100 ms), or digests would report in-flight items and cause needless pulls.
+ */
+export const DEFAULT_SETTLE_MS = 1_000
+/** Digest round period (ms). */
+export const DEFAULT_DIGEST_INTERVAL_MS = 500
+/** Neighbours that get a digest per round (Plumtree lazy-push fan-out). Must be >= 1. */
+export const DEFAULT_DIGEST_PARTNERS = 2
+
+/** Acks are batched and flushed this long after the first pending one (ms). Must be well below the ack timeout. */
+export const DEFAULT_ACK_DELAY_MS = 100
+/** A tree push not acked within this time (ms) is retransmitted. > 2 x RTT p99 + ack delay. */
+export const DEFAULT_ACK_TIMEOUT_MS = 1_000
+/** Retransmits of one tree push before giving up on the edge (the entry stays until disconnect, for fallback). */
+export const DEFAULT_MAX_RETRANSMITS = 2
+/** Unacked pushes kept per peer (entries); the oldest are dropped beyond it. */
+export const DEFAULT_MAX_UNACKED_PER_PEER = 8_192
+
+/** A pull not answered within this time (ms) is retried with another holder. */
+export const DEFAULT_PULL_TIMEOUT_MS = 1_000
+/** Holders tried for one pull before giving it up. */
+export const DEFAULT_MAX_PULL_TRIES = 4
+
+/** Omission reports need at least this many omissions in an epoch (count). */
+export const DEFAULT_OMISSION_MIN_SAMPLES = 20
+/** ...and omitted / (omitted + delivered) at least this ratio. Ordinary loss on a healthy link is well under 1 %. */
+export const DEFAULT_OMISSION_RATIO = 0.1
+
+/** Epoch length (ms): the coordinator publishes a new plan this often. */
+export const DEFAULT_EPOCH_MS = 60_000
+/** If no plan for epoch e is seen this long after it is due (ms), the next coordinator in the ranking publishes it. */
+export const DEFAULT_COORDINATOR_GRACE_MS = 5_000
