@@ -29,6 +29,13 @@ export async function runNodeProcess(o: NodeOptions): Promise<void> {
         process.exit(1)
       })
   }
+  // The client fires many promises without awaiting them; one failing must not take the node down mid-run.
+  process.on('unhandledRejection', (reason) => {
+    node.client.config.logger?.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`)
+  })
+  process.on('uncaughtException', (err) => {
+    node.client.config.logger?.error(`uncaught exception: ${err.stack ?? err.message}`)
+  })
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))
   // Never exit without reason: the client's timers keep the loop alive; this promise just never resolves.

@@ -56,6 +56,8 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     mine: o.signerKey !== undefined,
     accounts,
     saveReceipts: true,
+    // Clique reorgs are a block or two deep; the default (100) made every catch-up re-fetch 100 blocks.
+    safeReorgDistance: 4,
   })
   // Read by the catch-up patch: poll for a better peer twice per block period instead of every 8 s.
   ;(config as Config & { syncInterval?: number }).syncInterval = Math.max(250, Math.floor((cliquePeriod(genesis) * 1000) / 2))
