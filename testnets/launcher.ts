@@ -62,14 +62,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 interface NodeReadiness {
   block: number
   peers: number
+  /** The client accepts eth_sendRawTransaction only once it considers itself synchronized. */
+  synced: boolean
 }
 
 export async function readiness(node: TestnetNode): Promise<NodeReadiness> {
-  const [block, stats] = await Promise.all([
+  const [block, stats, syncing] = await Promise.all([
     rpcCall<string>(node.rpcUrl, 'eth_blockNumber', [], 3_000),
     rpcCall<{ peers: number }>(node.rpcUrl, 'teecast_p2pStats', [], 3_000),
+    rpcCall<unknown>(node.rpcUrl, 'eth_syncing', [], 3_000),
   ])
-  return { block: Number(block), peers: stats.peers }
+  return { block: Number(block), peers: stats.peers, synced: syncing === false }
 }
 
 /** Waits until every node answers RPC, has all its static peers and is at block >= minBlock. */
@@ -80,13 +83,13 @@ export async function waitUntilReady(d: TestnetDescription, nodes: TestnetNode[]
   const minBlock = o.minBlock ?? 1
   let lastReport = ''
   for (;;) {
-    const states = await Promise.all(nodes.map((n) => readiness(n).catch(() => ({ block: -1, peers: -1 }))))
-    const waiting = nodes.filter((n, i) => states[i]!.block < minBlock || states[i]!.peers < n.peers.length)
+    const states = await Promise.all(nodes.map((n) => readiness(n).catch((): NodeReadiness => ({ block: -1, peers: -1, synced: false }))))
+    const waiting = nodes.filter((n, i) => states[i]!.block < minBlock || states[i]!.peers < n.peers.length || !states[i]!.synced)
     if (waiting.length === 0) return
-    const report = `waiting for ${waiting.length}/${nodes.length} nodes (peers and block ${minBlock}): ${waiting
+    const report = `waiting for ${waiting.length}/${nodes.length} nodes (peers, block ${minBlock}, synced): ${waiting
       .map((n) => {
         const s = states[nodes.indexOf(n)]!
-        return `${n.name} block ${s.block} peers ${s.peers}/${n.peers.length}`
+        return `${n.name} block ${s.block} peers ${s.peers}/${n.peers.length}${s.synced ? '' : ' syncing'}`
       })
       .join(', ')}`
     if (report !== lastReport) o.onProgress?.(report)

@@ -7,6 +7,7 @@ import { createFeeMarket1559Tx, type FeeMarket1559Tx } from '@ethereumjs/tx'
 import { createCommonFromGethGenesis } from '@ethereumjs/common'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { readFileSync } from 'node:fs'
+import { keccak256 } from 'ethereum-cryptography/keccak.js'
 import { rpcCall } from '../src/rpc/client.ts'
 import type { TestnetDescription, TestnetNode } from './description.ts'
 
@@ -51,6 +52,29 @@ const SINK = '0x000000000000000000000000000000000000dEaD'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** Attempts per tx: a rejected tx leaves a nonce gap that stalls every later tx of its sender. */
+export const SEND_ATTEMPTS = 4
+const RETRY_DELAY_MS = 500
+
+/**
+ * A node briefly refuses txs while it is catching up ("not aware of the current chain height"); retry those.
+ * "already in the TxPool" after a retry means an earlier attempt got through.
+ */
+async function sendWithRetry(url: string, raw: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await rpcCall<string>(url, 'eth_sendRawTransaction', [raw])
+    } catch (err) {
+      const msg = (err as Error).message
+      if (/already in the TxPool|already known/i.test(msg)) return bytesToHex(keccakOfRaw(raw))
+      if (attempt >= SEND_ATTEMPTS || /nonce too low|insufficient|invalid|could not be parsed/i.test(msg)) throw err
+      await sleep(RETRY_DELAY_MS * attempt)
+    }
+  }
+}
+
+const keccakOfRaw = (raw: string): Uint8Array => keccak256(hexToBytes(raw as `0x${string}`))
+
 export async function buildTransfers(d: TestnetDescription, count: number, rpcUrl: string): Promise<FeeMarket1559Tx[]> {
   const common = createCommonFromGethGenesis(JSON.parse(readFileSync(d.genesisPath, 'utf8')), { chain: 'teecast' })
   const accounts = d.accounts.map((a) => ({ ...a, key: hexToBytes(a.privateKey as `0x${string}`) }))
@@ -89,7 +113,7 @@ export async function runTransferWorkload(d: TestnetDescription, o: WorkloadOpti
     const raw = bytesToHex(txs[i]!.serialize())
     const sentAt = Date.now()
     inflight.push(
-      rpcCall<string>(node.rpcUrl, 'eth_sendRawTransaction', [raw])
+      sendWithRetry(node.rpcUrl, raw)
         .then((hash) => void sent.push({ hash: hash.toLowerCase(), node: node.name, sentAt, acceptedAt: Date.now() }))
         .catch((err: Error) => void rejected.push({ node: node.name, error: err.message })),
     )
@@ -112,9 +136,18 @@ async function followInclusion(node: TestnetNode, sent: SentTx[], fromBlock: num
   const deadline = Date.now() + timeoutMs
   let lastInclusion = Date.now()
   while (pending > 0 && Date.now() < deadline) {
-    const head = Number(await rpcCall<string>(node.rpcUrl, 'eth_blockNumber'))
+    let head: number
+    try {
+      head = Number(await rpcCall<string>(node.rpcUrl, 'eth_blockNumber'))
+    } catch (err) {
+      // A loaded node can miss an RPC deadline; the next poll picks up where this one stopped.
+      onProgress?.(`polling ${node.name}: ${(err as Error).message}`)
+      await sleep(500)
+      continue
+    }
     for (; next <= head; next++) {
-      const b = await rpcCall<{ transactions: string[] } | null>(node.rpcUrl, 'eth_getBlockByNumber', [`0x${next.toString(16)}`, false])
+      const b = await rpcCall<{ transactions: string[] } | null>(node.rpcUrl, 'eth_getBlockByNumber', [`0x${next.toString(16)}`, false]).catch(() => undefined)
+      if (b === undefined) break
       for (const h of b?.transactions ?? []) {
         const s = byHash.get(h.toLowerCase())
         if (s !== undefined && s.block === undefined) {
