@@ -22,7 +22,7 @@ interface UpArgs {
   dir: string
   nodes: number
   signers: number
-  degree: number
+  degree?: number
   seed: string
   propagation: string[]
   period: number
@@ -52,6 +52,13 @@ export function parsePropagationFlags(values: string[], nodes: number): { base: 
   return { base, overrides }
 }
 
+/** The largest degree <= 4 that a connected regular graph on `nodes` nodes can have. */
+export function defaultDegree(nodes: number): number {
+  let d = Math.min(DEFAULT_TESTNET.degree, Math.max(1, nodes - 1))
+  if ((nodes * d) % 2 !== 0) d -= 1
+  return Math.max(1, d)
+}
+
 const up: CommandModule<object, UpArgs> = {
   command: 'up',
   describe: 'Create a testnet (keys, Clique genesis, random D-regular topology) and start its nodes',
@@ -60,7 +67,7 @@ const up: CommandModule<object, UpArgs> = {
       .option('dir', { type: 'string', default: DEFAULT_DIR, describe: 'Testnet directory (holds testnet.json, data, logs)' })
       .option('nodes', { type: 'number', default: 4, describe: 'Number of nodes' })
       .option('signers', { type: 'number', default: DEFAULT_TESTNET.signers, describe: 'Clique signers (the first S nodes)' })
-      .option('degree', { type: 'number', default: DEFAULT_TESTNET.degree, describe: 'Peers per node (random connected regular graph)' })
+      .option('degree', { type: 'number', describe: `Peers per node, random connected regular graph (default min(${DEFAULT_TESTNET.degree}, nodes-1))` })
       .option('seed', { type: 'string', default: DEFAULT_TESTNET.seed, describe: 'Seed for keys and topology' })
       .option('propagation', {
         type: 'string',
@@ -76,7 +83,8 @@ const up: CommandModule<object, UpArgs> = {
       .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
       .option('quiet', { type: 'boolean', describe: 'No progress output' }) as unknown as Argv<UpArgs>,
   handler: async (a) => {
-    const bad = validateRegular(a.nodes, a.degree)
+    const degree = a.degree ?? defaultDegree(a.nodes)
+    const bad = validateRegular(a.nodes, degree)
     if (bad !== undefined) throw badInput(bad)
     if (a.signers < 1 || a.signers > a.nodes) throw badInput(`--signers must be between 1 and --nodes (${a.nodes}), got ${a.signers}`)
     if (!(a.period >= 1 && Number.isInteger(a.period))) throw badInput(`--period must be a whole number of seconds >= 1, got ${a.period}`)
@@ -94,7 +102,7 @@ const up: CommandModule<object, UpArgs> = {
       dir: a.dir,
       nodes: a.nodes,
       signers: a.signers,
-      degree: a.degree,
+      degree,
       seed: a.seed,
       propagation: base,
       propagationOverrides: overrides,
@@ -104,7 +112,7 @@ const up: CommandModule<object, UpArgs> = {
       baseRpcPort: a['rpc-port'],
       baseMetricsPort: a['metrics-port'],
     })
-    log(`testnet in ${resolve(a.dir)}: ${a.nodes} nodes, ${a.signers} signers, degree ${a.degree}, seed "${a.seed}"`)
+    log(`testnet in ${resolve(a.dir)}: ${a.nodes} nodes, ${a.signers} signers, degree ${degree}, seed "${a.seed}"`)
     let d
     try {
       d = await launchTestnet(a.dir, { logLevel: a['log-level'], onProgress: log })

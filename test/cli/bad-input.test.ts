@@ -1,0 +1,48 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const run = (...args: string[]) => spawnSync(process.execPath, ['bin/teecast.js', ...args], { encoding: 'utf8', timeout: 60_000 })
+
+test('--help works on every command', () => {
+  for (const args of [[], ['node'], ['testnet'], ['testnet', 'up'], ['testnet', 'status'], ['testnet', 'down'], ['testnet', 'send']]) {
+    const r = run(...args, '--help')
+    assert.equal(r.status, 0, `${args.join(' ')} --help: ${r.stderr}`)
+    assert.match(r.stdout, /Options:/)
+  }
+})
+
+test('bad input gets a message and exit 2, and creates nothing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tc-cli-'))
+  const target = join(dir, 'net')
+  try {
+    const cases: [string[], RegExp][] = [
+      [['testnet', 'up', '--dir', target, '--nodes', '5', '--degree', '3'], /must be even/],
+      [['testnet', 'up', '--dir', target, '--nodes', '4', '--degree', '2', '--signers', '9'], /--signers must be between 1 and --nodes/],
+      [['testnet', 'up', '--dir', target, '--nodes', '4', '--propagation', 'gossip'], /"gossip" is not one of stock, geth, flood/],
+      [['testnet', 'up', '--dir', target, '--nodes', '4', '--degree', '2', '--propagation', 'n9=flood'], /only 4 nodes/],
+      [['testnet', 'send', '--dir', target, '--count', '0'], /--count must be a whole number >= 1/],
+      [['node', '--node-key', 'zz'], /give either --dir and --name/],
+      [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', 'zz'], /--node-key must be 32 bytes of hex/],
+      [['nonsense'], /Unknown argument|Did you mean/],
+    ]
+    for (const [args, re] of cases) {
+      const r = run(...args)
+      assert.equal(r.status, 2, `${args.join(' ')}: exit ${r.status}, stderr ${r.stderr}`)
+      assert.match(r.stderr, re, args.join(' '))
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace for bad input')
+    }
+    assert.equal(existsSync(target), false)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('commands on a missing testnet fail with a clear message and exit 1', () => {
+  const r = run('testnet', 'status', '--dir', '/nonexistent/teecast')
+  assert.equal(r.status, 1)
+  assert.match(r.stderr, /no testnet in \/nonexistent\/teecast/)
+})
