@@ -5,11 +5,14 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import { once } from 'node:events'
 import { ETH, RLPx } from '@ethereumjs/devp2p'
 import { Common, Mainnet } from '@ethereumjs/common'
 import { deriveKey, nodeIdOf } from '../../testnets/keys.ts'
 import { hexToBytes } from '@ethereumjs/util'
+
+/** eventemitter3 (devp2p's) is not a node EventEmitter: wait for one event by hand. */
+const once = (ee: { once(ev: string, fn: (...a: unknown[]) => void): unknown }, ev: string): Promise<unknown[]> =>
+  new Promise((resolve) => ee.once(ev, (...a: unknown[]) => resolve(a)))
 
 interface WirePeer {
   events: { on(ev: string, fn: (...a: number[]) => void): void }
