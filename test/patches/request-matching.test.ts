@@ -31,7 +31,8 @@ test('concurrent requests each get their own response, matched by request id', a
   const ids = sender.sent.map((m) => bytesToBigInt(m.payload[0] as Uint8Array))
   assert.notEqual(ids[0], ids[1])
   // Both answers in the same tick, the second request's first.
-  for (const i of [1, 0]) bound.handle({ code: 0x04, payload: [sender.sent[i]!.payload[0], []] })
+  // As the RLPx sender delivers them: 'message' events, handled synchronously.
+  for (const i of [1, 0]) sender.emit('message', { code: 0x04, payload: [sender.sent[i]!.payload[0], []] })
   const [r1, r2] = (await Promise.all([first, second])) as [[bigint, unknown[]], [bigint, unknown[]]]
   assert.equal(r1[0], ids[0])
   assert.equal(r2[0], ids[1])
