@@ -20,7 +20,7 @@ test: install
 # Main job: launch a local testnet, send a workload, print the per-node table, stop the testnet.
 demo: install
 	npx teecast testnet down --dir .testnet --wipe --quiet || true
-	npx teecast testnet up --nodes $(NODES) --signers 2 --degree 2 --dir .testnet
+	npx teecast testnet up --nodes $(NODES) --signers 2 --dir .testnet
 	npx teecast testnet send --dir .testnet --count $(COUNT) --rate 50 || (npx teecast testnet down --dir .testnet; exit 1)
 	npx teecast testnet down --dir .testnet
 
