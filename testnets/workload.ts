@@ -135,6 +135,7 @@ async function followInclusion(node: TestnetNode, sent: SentTx[], fromBlock: num
   let next = fromBlock
   const deadline = Date.now() + timeoutMs
   let lastInclusion = Date.now()
+  let lastMsg = ''
   while (pending > 0 && Date.now() < deadline) {
     let head: number
     try {
@@ -159,7 +160,9 @@ async function followInclusion(node: TestnetNode, sent: SentTx[], fromBlock: num
       }
     }
     if (pending > 0) {
-      onProgress?.(`${sent.length - pending}/${sent.length} included by block ${head}`)
+      const msg = `${sent.length - pending}/${sent.length} included by block ${head}`
+      if (msg !== lastMsg) onProgress?.(msg)
+      lastMsg = msg
       await sleep(300)
     }
   }
