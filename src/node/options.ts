@@ -1,4 +1,5 @@
 import type { PropagationMode } from '../propagation/interface.ts'
+import type { CryptoKind } from './crypto.ts'
 
 /** Everything one teecast node needs; `teecast node` builds this from flags or from a testnet dir. */
 export interface NodeOptions {
@@ -21,4 +22,6 @@ export interface NodeOptions {
   maxPeers: number
   propagation: PropagationMode
   logLevel: 'error' | 'warn' | 'info' | 'debug' | 'off'
+  /** Sender recovery backend; default native libsecp256k1 (see crypto.ts). */
+  crypto?: CryptoKind
 }

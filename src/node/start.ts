@@ -10,11 +10,11 @@ import { EthereumClient } from '@ethereumjs/client/dist/esm/src/client.js'
 import { Config } from '@ethereumjs/client/dist/esm/src/config.js'
 import { LevelDB } from '@ethereumjs/client/dist/esm/src/execution/level.js'
 import { getLogger } from '@ethereumjs/client/dist/esm/src/logging.js'
-import { getCryptoFunctions } from '@ethereumjs/client/dist/esm/bin/utils.js'
 import type { FullEthereumService } from '@ethereumjs/client/dist/esm/src/service/fullethereumservice.js'
 import { createAddressFromPrivateKey } from '@ethereumjs/util'
 import type { NodeOptions } from './options.ts'
 import { closeDbs, openDbs } from './storage.ts'
+import { cryptoFunctions } from './crypto.ts'
 import { parseEnode } from '../p2p/enode.ts'
 import { installPropagation, type InstalledPropagation } from '../p2p/install.ts'
 import { startRpc } from '../rpc/server.ts'
@@ -36,7 +36,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   const genesis = JSON.parse(readFileSync(o.genesisPath, 'utf8'))
   const common = createCommonFromGethGenesis(genesis, { chain: 'teecast' })
   // @ts-expect-error customCrypto is read-only in the types; the client's own CLI assigns it the same way.
-  common.customCrypto = await getCryptoFunctions(false)
+  common.customCrypto = await cryptoFunctions(o.crypto ?? 'native')
   const genesisState = parseGethGenesisState(genesis)
   const logger = getLogger({ logLevel: o.logLevel } as Parameters<typeof getLogger>[0])
   const accounts: [ReturnType<typeof createAddressFromPrivateKey>, Uint8Array][] =
