@@ -24,5 +24,9 @@ demo: install
 	npx teecast testnet send --dir .testnet --count $(COUNT) --rate 50 || (npx teecast testnet down --dir .testnet; exit 1)
 	npx teecast testnet down --dir .testnet
 
+# Chain-side throughput in one process, pinned to one core when taskset exists. ARGS=--baseline adds the ratios.
+bench-chain: install
+	$$(command -v taskset >/dev/null && echo taskset -c 0) node --import tsx bench/chain/bench-chain.ts $(ARGS)
+
 clean:
 	rm -rf node_modules .testnet results
