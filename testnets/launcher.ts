@@ -22,7 +22,9 @@ export interface LaunchOptions {
 export function startNodeProcess(dir: string, node: TestnetNode, logLevel = 'info'): number {
   const log = openSync(node.logPath, 'a')
   try {
-    const child = spawn(process.execPath, [TEECAST_BIN, 'node', '--dir', resolve(dir), '--name', node.name, '--log-level', logLevel], {
+    // TEECAST_NODE_FLAGS passes node.js flags to every node process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const nodeFlags = (process.env.TEECAST_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
+    const child = spawn(process.execPath, [...nodeFlags, TEECAST_BIN, 'node', '--dir', resolve(dir), '--name', node.name, '--log-level', logLevel], {
       detached: true,
       stdio: ['ignore', log, log],
       env: { ...process.env, FORCE_COLOR: '0' },
