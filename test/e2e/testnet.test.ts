@@ -67,6 +67,23 @@ test('the wire counters show the stock rule: RPC txs spread by announce-then-fet
   assert.equal(total('eth/NewBlock', 'out'), total('eth/NewBlock', 'in'), 'every NewBlock sent is counted once at its receiver')
 })
 
+test('Prometheus /metrics exposes the same wire counters with conventional names', async () => {
+  const n = d.nodes[1]!
+  const text = await (await fetch(`http://127.0.0.1:${n.metricsPort}/metrics`)).text()
+  const stats = await rpcCall<P2pStats>(n.rpcUrl, 'teecast_p2pStats')
+  const sample = (name: string, labels: string): number => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && labels.split(',').every((kv) => l.includes(kv)))
+    assert.ok(line !== undefined, `${name}{${labels}} in /metrics`)
+    return Number(line.split(' ').at(-1))
+  }
+  const fetched = sample('teecast_p2p_messages_total', 'message="GetPooledTransactions",direction="out",node="n1"')
+  assert.equal(fetched, stats.messages['eth/GetPooledTransactions']!.out, 'idle network: /metrics and teecast_p2pStats agree')
+  assert.ok(sample('teecast_p2p_bytes_total', 'message="NewPooledTransactionHashes",direction="in"') > 0)
+  assert.equal(sample('teecast_peers', 'propagation="stock"'), 2)
+  assert.match(text, /# TYPE teecast_duplicate_payloads_total counter/)
+  assert.match(text, /process_cpu_seconds_total/)
+})
+
 test('an ethers v6 wallet can send a tx and wait for it', async () => {
   const n = d.nodes[2]!
   const provider = new JsonRpcProvider(n.rpcUrl, d.chainId, { staticNetwork: true })
