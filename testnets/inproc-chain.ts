@@ -4,7 +4,8 @@
  */
 import { CliqueConsensus, createBlockchain, type Blockchain } from '@ethereumjs/blockchain'
 import { ConsensusAlgorithm, createCommonFromGethGenesis, parseGethGenesisState, type Common } from '@ethereumjs/common'
-import { createVM, type VM } from '@ethereumjs/vm'
+import { buildBlock, createVM, type VM } from '@ethereumjs/vm'
+import type { TypedTransaction } from '@ethereumjs/tx'
 import type { Block } from '@ethereumjs/block'
 import { cliqueGenesis, type GethGenesis } from './genesis/clique.ts'
 import { addressOf, deriveKey } from './keys.ts'
@@ -50,4 +51,16 @@ export async function inprocChain(genesis: GethGenesis, customCrypto?: Common['c
   const vm = await createVM({ common, blockchain })
   await vm.stateManager.generateCanonicalGenesis!(genesisState)
   return { common, blockchain, vm, genesis: blockchain.genesisBlock }
+}
+
+/** Builds block 1 on the genesis as the Clique miner does (BlockBuilder, sealed by the signer). */
+export async function buildCliqueBlock(chain: InprocChain, signerKey: Uint8Array, txs: TypedTransaction[]): Promise<Block> {
+  const parent = chain.genesis
+  const builder = await buildBlock(chain.vm, {
+    parentBlock: parent,
+    headerData: { number: 1n, difficulty: 2n, gasLimit: parent.header.gasLimit, timestamp: parent.header.timestamp + 1n, baseFeePerGas: parent.header.calcNextBaseFee() },
+    blockOpts: { cliqueSigner: signerKey, setHardfork: true, putBlockIntoBlockchain: false },
+  })
+  for (const tx of txs) await builder.addTransaction(tx)
+  return (await builder.build()).block
 }

@@ -4,7 +4,7 @@
  * NewBlockHashes to the rest. Only txs this event accepted are relayed, whatever way they arrived.
  */
 import type { BlockAction, BlockMeta, PeerId, Propagation, RouteContext, TxAction, TxMeta, TxRouteContext } from './interface.ts'
-import { splitPeers } from './fanout.ts'
+import { announcePool, splitPeers, sqrtBlockRoute } from './fanout.ts'
 
 /** go-ethereum txMaxBroadcastSize: larger txs are only announced. */
 export const GETH_MAX_BROADCAST_SIZE = 4096
@@ -26,14 +26,10 @@ export class GethPropagation implements Propagation {
   }
 
   routePoolToNewPeer(txs: readonly TxMeta[], peer: PeerId): TxAction[] {
-    return txs.length === 0 ? [] : [{ kind: 'announce', to: [peer], txs: [...txs] }]
+    return announcePool(txs, peer)
   }
 
   routeBlock(_block: BlockMeta, ctx: RouteContext): BlockAction[] {
-    const { full, rest } = splitPeers(ctx.peers, Math.floor(Math.sqrt(ctx.peers.length)))
-    return [
-      { kind: 'push', to: full },
-      { kind: 'announce', to: rest },
-    ]
+    return sqrtBlockRoute(ctx.peers)
   }
 }

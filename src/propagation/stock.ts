@@ -9,7 +9,7 @@
  * - blocks: NewBlock to the first floor(sqrt(n)) peers, NewBlockHashes to the rest (fullsync.ts handleNewBlock).
  */
 import type { BlockAction, BlockMeta, Propagation, PeerId, RouteContext, TxAction, TxMeta, TxRouteContext } from './interface.ts'
-import { splitPeers } from './fanout.ts'
+import { announcePool, splitPeers, sqrtBlockRoute } from './fanout.ts'
 
 export class StockPropagation implements Propagation {
   readonly mode = 'stock' as const
@@ -35,14 +35,10 @@ export class StockPropagation implements Propagation {
   }
 
   routePoolToNewPeer(txs: readonly TxMeta[], peer: PeerId): TxAction[] {
-    return txs.length === 0 ? [] : [{ kind: 'announce', to: [peer], txs: [...txs] }]
+    return announcePool(txs, peer)
   }
 
   routeBlock(_block: BlockMeta, ctx: RouteContext): BlockAction[] {
-    const { full, rest } = splitPeers(ctx.peers, Math.floor(Math.sqrt(ctx.peers.length)))
-    return [
-      { kind: 'push', to: full },
-      { kind: 'announce', to: rest },
-    ]
+    return sqrtBlockRoute(ctx.peers)
   }
 }

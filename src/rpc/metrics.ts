@@ -11,34 +11,24 @@ export function registerTeecastMetrics(p: InstalledPropagation, register: promCl
     const i = key.indexOf('/')
     return { protocol: key.slice(0, i), message: key.slice(i + 1) }
   }
-  new promClient.Counter({
-    name: 'teecast_p2p_messages_total',
-    help: 'devp2p messages by protocol, message name and direction',
-    labelNames: ['protocol', 'message', 'direction'],
-    registers: [register],
-    collect() {
-      this.reset()
-      for (const [k, c] of p.stats.messages) {
-        const l = split(k)
-        this.inc({ ...l, direction: 'in' }, c.in)
-        this.inc({ ...l, direction: 'out' }, c.out)
-      }
-    },
-  })
-  new promClient.Counter({
-    name: 'teecast_p2p_bytes_total',
-    help: 'devp2p framed bytes by protocol, message name and direction',
-    labelNames: ['protocol', 'message', 'direction'],
-    registers: [register],
-    collect() {
-      this.reset()
-      for (const [k, c] of p.stats.messages) {
-        const l = split(k)
-        this.inc({ ...l, direction: 'in' }, c.bytesIn)
-        this.inc({ ...l, direction: 'out' }, c.bytesOut)
-      }
-    },
-  })
+  const perMessage = (name: string, help: string, inField: 'in' | 'bytesIn', outField: 'out' | 'bytesOut'): void => {
+    new promClient.Counter({
+      name,
+      help,
+      labelNames: ['protocol', 'message', 'direction'],
+      registers: [register],
+      collect() {
+        this.reset()
+        for (const [k, c] of p.stats.messages) {
+          const l = split(k)
+          this.inc({ ...l, direction: 'in' }, c[inField])
+          this.inc({ ...l, direction: 'out' }, c[outField])
+        }
+      },
+    })
+  }
+  perMessage('teecast_p2p_messages_total', 'devp2p messages by protocol, message name and direction', 'in', 'out')
+  perMessage('teecast_p2p_bytes_total', 'devp2p framed bytes by protocol, message name and direction', 'bytesIn', 'bytesOut')
   new promClient.Counter({
     name: 'teecast_duplicate_payloads_total',
     help: 'Full payloads received for items this node already had',

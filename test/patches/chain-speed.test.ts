@@ -6,11 +6,11 @@
  */
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildBlock, runBlock } from '@ethereumjs/vm'
+import { runBlock } from '@ethereumjs/vm'
 import { createFeeMarket1559Tx, createLegacyTx } from '@ethereumjs/tx'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { createCommonFromGethGenesis } from '@ethereumjs/common'
-import { cliqueFixture, inprocChain } from '../../testnets/inproc-chain.ts'
+import { buildCliqueBlock, cliqueFixture, inprocChain } from '../../testnets/inproc-chain.ts'
 import { nativeEcrecover } from '../../src/node/crypto.ts'
 import { setSpeedPatches } from '../../src/node/speed-patches.ts'
 
@@ -20,20 +20,13 @@ async function buildAndImport(txCount: number) {
   const fx = cliqueFixture(txCount, 'chain-speed')
   const producer = await inprocChain(fx.genesis)
   const importer = await inprocChain(fx.genesis)
-  const parent = producer.genesis
-  const builder = await buildBlock(producer.vm, {
-    parentBlock: parent,
-    headerData: { number: 1n, difficulty: 2n, gasLimit: parent.header.gasLimit, timestamp: parent.header.timestamp + 1n, baseFeePerGas: parent.header.calcNextBaseFee() },
-    blockOpts: { cliqueSigner: fx.signerKey, setHardfork: true, putBlockIntoBlockchain: false },
-  })
-  for (let i = 0; i < txCount; i++) {
-    const tx = createFeeMarket1559Tx(
+  const txs = fx.accountKeys.map((k, i) =>
+    createFeeMarket1559Tx(
       { chainId: 777001n, nonce: 0n, maxPriorityFeePerGas: BigInt(1e9 + i), maxFeePerGas: 3_000_000_000n, gasLimit: 21_000n, to: `0x${'00'.repeat(19)}02`, value: BigInt(i) },
       { common: producer.common },
-    ).sign(fx.accountKeys[i]!)
-    await builder.addTransaction(tx)
-  }
-  const { block } = await builder.build()
+    ).sign(k),
+  )
+  const block = await buildCliqueBlock(producer, fx.signerKey, txs)
   await importer.blockchain.putBlock(block)
   const r = await runBlock(importer.vm, { block, root: importer.genesis.header.stateRoot })
   assert.deepEqual(r.stateRoot, block.header.stateRoot)

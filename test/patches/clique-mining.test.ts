@@ -5,28 +5,21 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildBlock, runBlock } from '@ethereumjs/vm'
+import { runBlock } from '@ethereumjs/vm'
 import { createFeeMarket1559Tx } from '@ethereumjs/tx'
 import { createAddressFromPrivateKey } from '@ethereumjs/util'
 import { cliqueSigner } from '@ethereumjs/block'
-import { cliqueFixture, inprocChain } from '../../testnets/inproc-chain.ts'
+import { buildCliqueBlock, cliqueFixture, inprocChain } from '../../testnets/inproc-chain.ts'
 
 test('a Clique block with a tx, built by the miner, imports on a second chain and pays the signer', async () => {
   const fx = cliqueFixture(1)
   const producer = await inprocChain(fx.genesis)
   const importer = await inprocChain(fx.genesis)
-  const parent = producer.genesis
-  const builder = await buildBlock(producer.vm, {
-    parentBlock: parent,
-    headerData: { number: 1n, difficulty: 2n, gasLimit: parent.header.gasLimit, timestamp: parent.header.timestamp + 1n, baseFeePerGas: parent.header.calcNextBaseFee() },
-    blockOpts: { cliqueSigner: fx.signerKey, setHardfork: true, putBlockIntoBlockchain: false },
-  })
   const tx = createFeeMarket1559Tx(
     { chainId: 777001n, nonce: 0n, maxPriorityFeePerGas: 1_000_000_000n, maxFeePerGas: 2_000_000_000n, gasLimit: 21_000n, to: `0x${'00'.repeat(19)}01`, value: 1n },
     { common: producer.common },
   ).sign(fx.accountKeys[0]!)
-  await builder.addTransaction(tx)
-  const { block } = await builder.build()
+  const block = await buildCliqueBlock(producer, fx.signerKey, [tx])
   assert.equal(block.transactions.length, 1)
   const signer = createAddressFromPrivateKey(fx.signerKey)
   assert.ok(cliqueSigner(block.header).equals(signer), 'the block is sealed by the signer')
