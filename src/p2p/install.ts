@@ -28,6 +28,8 @@ export interface ClientSeam {
   relayTxs(txs: TypedTransaction[], accepted: Set<string>, via: TxArrival, from: Peer | undefined): void
   /** A peer joined the pool: offer it our pool. */
   poolToNewPeer(peer: Peer): void
+  /** Announced hashes the pool lacks: which to fetch from `from`. */
+  selectFetch(hashes: Uint8Array[], from: Peer): Uint8Array[]
   /** A full block arrived (NewBlock) or was mined here (from undefined). */
   sawBlock(block: Block, from: Peer | undefined): void
   /** Which peers get NewBlock and which NewBlockHashes. */
@@ -111,6 +113,13 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
         if (a.kind === 'push') service.txPool.sendTransactions(list, [peer])
         else service.txPool.sendNewTxHashes([list.map((t) => t.type), list.map((t) => t.serialize().byteLength), list.map((t) => t.hash())], [peer])
       }
+    },
+    selectFetch(hashes, from) {
+      const byHex = new Map(hashes.map((h) => [bytesToHex(h), h]))
+      return propagation
+        .selectFetch([...byHex.keys()] as Hex[], from.id)
+        .map((h) => byHex.get(h))
+        .filter((h): h is Uint8Array => h !== undefined)
     },
     sawBlock(block, from) {
       stats.sawItem('block', bytesToHex(block.hash()), now(), from !== undefined)

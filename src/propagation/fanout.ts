@@ -1,4 +1,4 @@
-import type { BlockAction, PeerId, TxAction, TxMeta } from './interface.ts'
+import type { BlockAction, Hex, PeerId, TxAction, TxMeta } from './interface.ts'
 
 /** The first `n` peers get the full payload, the rest an announcement (the eth/68 split every baseline uses). */
 export function splitPeers(peers: readonly PeerId[], n: number): { full: PeerId[]; rest: PeerId[] } {
@@ -18,4 +18,9 @@ export function sqrtBlockRoute(peers: readonly PeerId[]): BlockAction[] {
 /** A new peer is offered the pool by hash (NewPooledTransactionHashes). */
 export function announcePool(txs: readonly TxMeta[], peer: PeerId): TxAction[] {
   return txs.length === 0 ? [] : [{ kind: 'announce', to: [peer], txs: [...txs] }]
+}
+
+/** eth/68 fetching as every baseline does it: every unknown announced hash, from the first peer that announced it. */
+export function fetchAll(hashes: readonly Hex[]): Hex[] {
+  return [...hashes]
 }

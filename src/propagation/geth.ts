@@ -3,8 +3,8 @@
  * peers and hashes to the rest; txs over 4 KiB (and blob txs) are announce-only; NewBlock to floor(sqrt(n)) peers,
  * NewBlockHashes to the rest. Only txs this event accepted are relayed, whatever way they arrived.
  */
-import type { BlockAction, BlockMeta, PeerId, Propagation, RouteContext, TxAction, TxMeta, TxRouteContext } from './interface.ts'
-import { announcePool, splitPeers, sqrtBlockRoute } from './fanout.ts'
+import type { BlockAction, BlockMeta, Hex, PeerId, Propagation, RouteContext, TxAction, TxMeta, TxRouteContext } from './interface.ts'
+import { announcePool, fetchAll, splitPeers, sqrtBlockRoute } from './fanout.ts'
 
 /** go-ethereum txMaxBroadcastSize: larger txs are only announced. */
 export const GETH_MAX_BROADCAST_SIZE = 4096
@@ -27,6 +27,10 @@ export class GethPropagation implements Propagation {
 
   routePoolToNewPeer(txs: readonly TxMeta[], peer: PeerId): TxAction[] {
     return announcePool(txs, peer)
+  }
+
+  selectFetch(hashes: readonly Hex[]): Hex[] {
+    return fetchAll(hashes)
   }
 
   routeBlock(_block: BlockMeta, ctx: RouteContext): BlockAction[] {

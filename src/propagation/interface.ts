@@ -64,6 +64,8 @@ export interface Propagation {
   routeTxs(txs: readonly TxMeta[], ctx: TxRouteContext): TxAction[]
   /** The pool, offered to a peer that just connected. */
   routePoolToNewPeer(txs: readonly TxMeta[], peer: PeerId): TxAction[]
+  /** Announced hashes this node does not have: which to fetch now from the announcer (GetPooledTransactions). */
+  selectFetch(hashes: readonly Hex[], from: PeerId): Hex[]
   /** A block that extends or is about to extend the chain: received from a peer, or mined here. */
   routeBlock(block: BlockMeta, ctx: RouteContext): BlockAction[]
 }

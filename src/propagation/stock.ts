@@ -8,8 +8,8 @@
  * - a new peer gets the hashes of the whole pool;
  * - blocks: NewBlock to the first floor(sqrt(n)) peers, NewBlockHashes to the rest (fullsync.ts handleNewBlock).
  */
-import type { BlockAction, BlockMeta, Propagation, PeerId, RouteContext, TxAction, TxMeta, TxRouteContext } from './interface.ts'
-import { announcePool, splitPeers, sqrtBlockRoute } from './fanout.ts'
+import type { BlockAction, BlockMeta, Hex, Propagation, PeerId, RouteContext, TxAction, TxMeta, TxRouteContext } from './interface.ts'
+import { announcePool, fetchAll, splitPeers, sqrtBlockRoute } from './fanout.ts'
 
 export class StockPropagation implements Propagation {
   readonly mode = 'stock' as const
@@ -36,6 +36,10 @@ export class StockPropagation implements Propagation {
 
   routePoolToNewPeer(txs: readonly TxMeta[], peer: PeerId): TxAction[] {
     return announcePool(txs, peer)
+  }
+
+  selectFetch(hashes: readonly Hex[]): Hex[] {
+    return fetchAll(hashes)
   }
 
   routeBlock(_block: BlockMeta, ctx: RouteContext): BlockAction[] {

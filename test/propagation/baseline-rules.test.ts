@@ -73,6 +73,7 @@ test('every mode offers its pool to a new peer; the registry rejects unknown mod
     assert.equal(a.length, 1)
     assert.deepEqual(a[0]!.to, ['p7'])
     assert.deepEqual(p.routePoolToNewPeer([], 'p7'), [])
+    assert.deepEqual(p.selectFetch([tx(1).hash, tx(2).hash], 'p3'), [tx(1).hash, tx(2).hash], 'baselines fetch every unknown hash')
   }
   assert.throws(() => createPropagation('gossip' as never), /unknown propagation mode "gossip"/)
 })
