@@ -54,11 +54,23 @@ export async function inprocChain(genesis: GethGenesis, customCrypto?: Common['c
 }
 
 /** Builds block 1 on the genesis as the Clique miner does (BlockBuilder, sealed by the signer). */
-export async function buildCliqueBlock(chain: InprocChain, signerKey: Uint8Array, txs: TypedTransaction[]): Promise<Block> {
+export async function buildCliqueBlock(
+  chain: InprocChain,
+  signerKey: Uint8Array,
+  txs: TypedTransaction[],
+  o: { difficulty?: bigint; period?: bigint } = {},
+): Promise<Block> {
   const parent = chain.genesis
   const builder = await buildBlock(chain.vm, {
     parentBlock: parent,
-    headerData: { number: 1n, difficulty: 2n, gasLimit: parent.header.gasLimit, timestamp: parent.header.timestamp + 1n, baseFeePerGas: parent.header.calcNextBaseFee() },
+    headerData: {
+      number: 1n,
+      // Clique: 2 in turn, 1 out of turn.
+      difficulty: o.difficulty ?? 2n,
+      gasLimit: parent.header.gasLimit,
+      timestamp: parent.header.timestamp + (o.period ?? 1n),
+      baseFeePerGas: parent.header.calcNextBaseFee(),
+    },
     blockOpts: { cliqueSigner: signerKey, setHardfork: true, putBlockIntoBlockchain: false },
   })
   for (const tx of txs) await builder.addTransaction(tx)

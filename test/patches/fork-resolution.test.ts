@@ -1,0 +1,63 @@
+/**
+ * Patch client 017 (fetch-competing-blocks). Two Clique signers each sealed a block 1. A node that holds the lighter
+ * (out-of-turn) one learns of the heavier (in-turn) one only by a NewBlockHashes announcement. It must fetch it and
+ * switch; without the patch it ignores announcements at its own height and the chain stalls.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { bytesToHex, hexToBytes } from '@ethereumjs/util'
+import type { Block } from '@ethereumjs/block'
+import { createTestnet, DEFAULT_TESTNET } from '../../testnets/create.ts'
+import { buildCliqueBlock, inprocChain } from '../../testnets/inproc-chain.ts'
+import { startNode, type RunningNode } from '../../src/node/start.ts'
+import type { FullSynchronizer } from '@ethereumjs/client/dist/esm/src/sync/fullsync.js'
+
+let dir: string
+let node: RunningNode
+let inTurn: Block
+let outOfTurn: Block
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tc-fork-'))
+  const d = createTestnet({ ...DEFAULT_TESTNET, dir, nodes: 3, signers: 2, degree: 2, accounts: 1, seed: 'fork', basePort: 0, baseRpcPort: 0, baseMetricsPort: 0 })
+  const genesis = JSON.parse(readFileSync(d.genesisPath, 'utf8'))
+  // Clique's in-turn signer for block 1 is the second in address order.
+  const signers = d.nodes.filter((n) => n.signerKey !== undefined).sort((a, b) => a.signerAddress!.localeCompare(b.signerAddress!))
+  const build = async (key: string, difficulty: bigint) =>
+    buildCliqueBlock(await inprocChain(genesis), hexToBytes(key as `0x${string}`), [], { difficulty, period: BigInt(d.period) })
+  inTurn = await build(signers[1]!.signerKey!, 2n)
+  outOfTurn = await build(signers[0]!.signerKey!, 1n)
+  const n = d.nodes[2]!
+  node = await startNode({
+    name: 'n2', genesisPath: d.genesisPath, dataDir: n.dataDir, nodeKey: hexToBytes(n.nodeKey as `0x${string}`), host: '127.0.0.1',
+    p2pPort: 0, rpcPort: 0, metricsPort: 0, staticPeers: [], maxPeers: 3, propagation: 'stock', logLevel: 'off',
+  })
+})
+after(async () => {
+  await node?.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+test('a heavier competing block announced by hash only is fetched and becomes the head', async () => {
+  await node.service.chain.putBlocks([outOfTurn])
+  assert.equal(bytesToHex(node.service.chain.headers.latest!.hash()), bytesToHex(outOfTurn.hash()))
+  const requests: string[] = []
+  const peer = {
+    id: 'ab'.repeat(64),
+    eth: {
+      getBlockHeaders: async () => (requests.push('headers'), [0n, [inTurn.header]]),
+      getBlockBodies: async () => (requests.push('bodies'), [0n, [inTurn.raw().slice(1)]]),
+      send: () => undefined,
+    },
+  }
+  const sync = node.service.synchronizer as FullSynchronizer & { fetchAnnouncedBlocks(d: [Uint8Array, bigint][], p: unknown): Promise<void> }
+  await sync.fetchAnnouncedBlocks([[inTurn.hash(), 1n]], peer)
+  assert.deepEqual(requests, ['headers', 'bodies'])
+  assert.equal(bytesToHex(node.service.chain.headers.latest!.hash()), bytesToHex(inTurn.hash()), 'the in-turn block is canonical')
+  // Announced again: known now, not fetched again.
+  await sync.fetchAnnouncedBlocks([[outOfTurn.hash(), 1n]], peer)
+  assert.equal(requests.length, 2)
+})
