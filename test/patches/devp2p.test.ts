@@ -19,7 +19,7 @@ interface WirePeer {
   _sendPing(): void
 }
 
-test('RLPx sockets have Nagle disabled and every framed message is tapped', async () => {
+test('RLPx sockets have Nagle disabled and every framed message is tapped', { timeout: 20_000 }, async () => {
   const noDelay: boolean[] = []
   const orig = net.Socket.prototype.setNoDelay
   net.Socket.prototype.setNoDelay = function (this: net.Socket, v?: boolean) {
