@@ -1,0 +1,55 @@
+/**
+ * One direction of an emulated link, sans-IO: chunks go in with the time they arrived, and the shaper says when each
+ * is delivered. It models a FIFO link:
+ * - rate: a chunk is serialised after the previous one, taking bytes * 8 / rate;
+ * - delay + jitter: propagation after serialisation; a TCP stream stays in order, so a chunk is never delivered
+ *   before the one ahead of it (jitter shows up as bursts, as on a real queue);
+ * - loss: TCP cannot lose bytes in user space, so a lost segment (one per SEGMENT_BYTES, with probability `loss`)
+ *   costs what TCP pays for it: a retransmission timeout, RTO = max(MIN_RTO_MS, 2 x one-way delay), during which
+ *   everything behind it waits (head-of-line blocking).
+ * Deterministic for a given seed. Invariant: delivery times never decrease.
+ */
+import type { LinkSpec } from './spec.ts'
+
+/** Linux's minimum retransmission timeout. */
+export const MIN_RTO_MS = 200
+/** Segment size used to apply loss (a typical MSS). */
+export const SEGMENT_BYTES = 1448
+
+export class LinkShaper {
+  private serialisedUntil = 0
+  private lastDelivery = 0
+  private state: number
+
+  constructor(
+    private readonly spec: LinkSpec,
+    seed = 1,
+  ) {
+    this.state = seed >>> 0 || 1
+  }
+
+  /** xorshift32: a cheap deterministic stream for jitter and loss. */
+  private random(): number {
+    let x = this.state
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    this.state = x >>> 0
+    return this.state / 4294967296
+  }
+
+  /** When a chunk of `bytes` that arrived at `now` (ms) leaves the far end. */
+  deliveryTime(now: number, bytes: number): number {
+    const { rateBps, delayMs, jitterMs, loss } = this.spec
+    const txMs = Number.isFinite(rateBps) ? (bytes * 8 * 1000) / rateBps : 0
+    this.serialisedUntil = Math.max(now, this.serialisedUntil) + txMs
+    let at = this.serialisedUntil + delayMs + (jitterMs > 0 ? this.random() * jitterMs : 0)
+    if (loss > 0) {
+      const segments = Math.max(1, Math.ceil(bytes / SEGMENT_BYTES))
+      for (let i = 0; i < segments; i++) if (this.random() < loss) at += Math.max(MIN_RTO_MS, 2 * delayMs)
+    }
+    at = Math.max(at, this.lastDelivery)
+    this.lastDelivery = at
+    return at
+  }
+}
