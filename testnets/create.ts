@@ -30,6 +30,7 @@ export interface CreateTestnetOptions {
   /** 0 = no /metrics servers. */
   baseMetricsPort: number
   gasLimit: bigint
+  link?: TestnetDescription['link']
 }
 
 export const DEFAULT_TESTNET = {
@@ -98,7 +99,7 @@ export function createTestnet(o: CreateTestnetOptions): TestnetDescription {
       peers: adj[i]!.map((j) => names[j]!),
     }
   })
-  const d: TestnetDescription = { version: 1, chainId: o.chainId, seed: o.seed, genesisPath, period: o.period, nodes, accounts }
+  const d: TestnetDescription = { version: 1, chainId: o.chainId, seed: o.seed, genesisPath, period: o.period, nodes, accounts, ...(o.link !== undefined ? { link: o.link } : {}) }
   writeTestnet(dir, d)
   return d
 }

@@ -43,6 +43,8 @@ export interface TestnetDescription {
   period: number
   nodes: TestnetNode[]
   accounts: TestnetAccount[]
+  /** Emulated links between all peers (testnets/linkemu), as given on the command line: "50ms", "20mbit", "0.5%". */
+  link?: { delay?: string; jitter?: string; rate?: string; loss?: string }
 }
 
 export const testnetFile = (dir: string): string => join(dir, 'testnet.json')

@@ -1,5 +1,6 @@
 import type { PropagationMode } from '../propagation/interface.ts'
 import type { CryptoKind } from './crypto.ts'
+import type { LinkSpec } from '../../testnets/linkemu/spec.ts'
 
 /** Everything one teecast node needs; `teecast node` builds this from flags or from a testnet dir. */
 export interface NodeOptions {
@@ -24,4 +25,6 @@ export interface NodeOptions {
   logLevel: 'error' | 'warn' | 'info' | 'debug' | 'off'
   /** Sender recovery backend; default native libsecp256k1 (see crypto.ts). */
   crypto?: CryptoKind
+  /** Emulated link to every peer this node dials (testnets/linkemu); unset = plain loopback. */
+  link?: LinkSpec
 }

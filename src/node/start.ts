@@ -19,6 +19,7 @@ import { parseEnode } from '../p2p/enode.ts'
 import { installPropagation, type InstalledPropagation } from '../p2p/install.ts'
 import { startRpc } from '../rpc/server.ts'
 import { startMetricsServer } from '../rpc/metrics.ts'
+import { LinkProxies } from '../../testnets/linkemu/proxies.ts'
 
 export interface RunningNode {
   options: NodeOptions
@@ -62,7 +63,8 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   // Read by the catch-up patch: poll for a better peer twice per block period instead of every 8 s.
   ;(config as Config & { syncInterval?: number }).syncInterval = Math.max(250, Math.floor((cliquePeriod(genesis) * 1000) / 2))
   const staticPeers = o.staticPeers.map(parseEnode)
-  const propagation = installPropagation(config, { name: o.name, mode: o.propagation, staticPeers })
+  const links = o.link !== undefined ? new LinkProxies(o.link, o.p2pPort) : undefined
+  const propagation = installPropagation(config, { name: o.name, mode: o.propagation, staticPeers, dialTarget: links?.dialTarget })
 
   const dbs = openDbs(config)
   let validateConsensus = false
@@ -104,6 +106,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       propagation.detach()
       await client.stop()
       await service.execution.stop()
+      await links?.close()
       await closeDbs(dbs)
     })()
     return stopping

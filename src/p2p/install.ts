@@ -61,6 +61,8 @@ export interface InstallOptions {
   staticPeers: EnodeAddress[]
   /** Injected for tests. */
   now?: () => number
+  /** Where to dial a static peer; default its enode address. The link emulator returns a shaping proxy here. */
+  dialTarget?: (peer: EnodeAddress) => Promise<{ host: string; port: number }>
 }
 
 export function installPropagation(config: Config, o: InstallOptions): InstalledPropagation {
@@ -166,8 +168,9 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
     if (rlpx === null || rlpx === undefined) return
     const connected = new Set(peersById().keys())
     for (const p of dialer.due(now(), connected)) {
-      rlpx
-        .connect({ id: hexToBytes(`0x${p.id}`), address: p.host, tcpPort: p.port })
+      const target = o.dialTarget?.(p) ?? Promise.resolve({ host: p.host, port: p.port })
+      target
+        .then((t) => rlpx.connect({ id: hexToBytes(`0x${p.id}`), address: t.host, tcpPort: t.port }))
         .then(() => dialer.dialed(p.id, true, now()))
         .catch((err: Error) => {
           config.logger?.debug(`static dial to ${p.id.slice(0, 8)}@${p.host}:${p.port} failed: ${err.message}`)

@@ -6,6 +6,7 @@ import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../.
 import type { NodeOptions } from '../../node/options.ts'
 import { runNodeProcess } from '../../node/process.ts'
 import { badInput } from '../errors.ts'
+import { parseLinkSpec } from '../../../testnets/linkemu/spec.ts'
 
 interface NodeArgs {
   dir?: string
@@ -54,6 +55,7 @@ export function nodeOptionsFromArgs(a: NodeArgs): NodeOptions {
       maxPeers: Math.max(a['max-peers'], n.peers.length + 4),
       propagation: (mode as PropagationMode | undefined) ?? n.propagation,
       logLevel,
+      ...(t.link !== undefined ? { link: parseLinkSpec(t.link) } : {}),
     }
   }
   if (a.genesis === undefined || a.datadir === undefined || a['node-key'] === undefined) {

@@ -12,6 +12,7 @@ import { rpcCall } from '../../rpc/client.ts'
 import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../../propagation/interface.ts'
 import { badInput, CliError } from '../errors.ts'
 import { renderTable } from '../table.ts'
+import { parseLinkSpec } from '../../../testnets/linkemu/spec.ts'
 
 const DEFAULT_DIR = '.testnet'
 const say = (quiet: boolean | undefined) => (msg: string) => {
@@ -32,6 +33,10 @@ interface UpArgs {
   'metrics-port': number
   'log-level': string
   quiet?: boolean
+  delay?: string
+  jitter?: string
+  rate?: string
+  loss?: string
 }
 
 /** `--propagation stock` for all, or `--propagation stock --propagation n3=flood` for per-node overrides. */
@@ -81,6 +86,10 @@ const up: CommandModule<object, UpArgs> = {
       .option('rpc-port', { type: 'number', default: DEFAULT_TESTNET.baseRpcPort, describe: 'JSON-RPC port of n0' })
       .option('metrics-port', { type: 'number', default: DEFAULT_TESTNET.baseMetricsPort, describe: 'Prometheus port of n0 (0 = off)' })
       .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
+      .option('delay', { type: 'string', describe: 'Emulated one-way delay on every link, e.g. 50ms' })
+      .option('jitter', { type: 'string', describe: 'Emulated jitter on every link, e.g. 5ms (order kept)' })
+      .option('rate', { type: 'string', describe: 'Emulated rate limit on every link, e.g. 20mbit' })
+      .option('loss', { type: 'string', describe: 'Emulated segment loss on every link, e.g. 0.5% (costs a TCP retransmission)' })
       .option('quiet', { type: 'boolean', describe: 'No progress output' }) as unknown as Argv<UpArgs>,
   handler: async (a) => {
     const degree = a.degree ?? defaultDegree(a.nodes)
@@ -90,6 +99,15 @@ const up: CommandModule<object, UpArgs> = {
     if (!(a.period >= 1 && Number.isInteger(a.period))) throw badInput(`--period must be a whole number of seconds >= 1, got ${a.period}`)
     if (!(a.accounts >= 1)) throw badInput(`--accounts must be >= 1, got ${a.accounts}`)
     const { base, overrides } = parsePropagationFlags(a.propagation, a.nodes)
+    const linkFlags = { delay: a.delay, jitter: a.jitter, rate: a.rate, loss: a.loss }
+    const link = Object.values(linkFlags).some((v) => v !== undefined) ? Object.fromEntries(Object.entries(linkFlags).filter(([, v]) => v !== undefined)) : undefined
+    if (link !== undefined) {
+      try {
+        parseLinkSpec(link)
+      } catch (err) {
+        throw badInput(`--${(err as Error).message}`)
+      }
+    }
     if (existsSync(testnetFile(a.dir))) {
       const old = readTestnet(a.dir)
       const running = old.nodes.filter((n) => n.pid !== null && isOurNode(n.pid, a.dir, n.name))
@@ -111,8 +129,9 @@ const up: CommandModule<object, UpArgs> = {
       basePort: a['base-port'],
       baseRpcPort: a['rpc-port'],
       baseMetricsPort: a['metrics-port'],
+      link,
     })
-    log(`testnet in ${resolve(a.dir)}: ${a.nodes} nodes, ${a.signers} signers, degree ${degree}, seed "${a.seed}"`)
+    log(`testnet in ${resolve(a.dir)}: ${a.nodes} nodes, ${a.signers} signers, degree ${degree}, seed "${a.seed}"${link !== undefined ? `, links ${JSON.stringify(link)}` : ''}`)
     let d
     try {
       d = await launchTestnet(a.dir, { logLevel: a['log-level'], onProgress: log })
