@@ -4,6 +4,7 @@ NODES ?= 4
 COUNT ?= 200
 
 .PHONY: install typecheck test demo bench-chain bench clean
+SCENARIO ?= bench/scenarios/standard.yaml
 
 node_modules/.installed: package.json package-lock.json $(wildcard patches/*.patch)
 	npm ci --no-audit --no-fund
@@ -27,6 +28,10 @@ demo: install
 # Chain-side throughput in one process, pinned to one core when taskset exists. ARGS=--baseline adds the ratios.
 bench-chain: install
 	$$(command -v taskset >/dev/null && echo taskset -c 0) node --import tsx bench/chain/bench-chain.ts $(ARGS)
+
+# The standard comparison of every available mode; results/<time>-<name>/ holds summary.json, nodes.csv, report.html.
+bench: install
+	npx teecast bench run --scenario $(SCENARIO)
 
 clean:
 	rm -rf node_modules .testnet results

@@ -1,0 +1,56 @@
+/** Static SVG charts rendered in Node (vega-lite -> vega, renderer 'none'): no browser involved. */
+import * as vega from 'vega'
+import { compile, type TopLevelSpec } from 'vega-lite'
+import type { Summary } from './summary.ts'
+
+async function svg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' })
+  const out = await view.toSVG()
+  view.finalize()
+  return out
+}
+
+export async function costChart(s: Summary, field: 'txMsgsIn' | 'txBytesIn', title: string): Promise<string> {
+  return svg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    width: 320,
+    height: 180,
+    data: { values: s.modes.map((m) => ({ mode: m.mode, value: m.perTxPerNode[field] })) },
+    mark: 'bar',
+    encoding: { x: { field: 'mode', type: 'nominal', title: null }, y: { field: 'value', type: 'quantitative', title } },
+  })
+}
+
+export async function latencyCdfChart(s: Summary): Promise<string> {
+  const values = s.modes.flatMap((m) => m.latencyCdfMs.map((ms, i, all) => ({ mode: m.mode, ms, share: (i + 1) / all.length })))
+  return svg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'time for a tx to reach every node (CDF)',
+    width: 420,
+    height: 220,
+    data: { values },
+    mark: { type: 'line', interpolate: 'step-after' },
+    encoding: {
+      x: { field: 'ms', type: 'quantitative', title: 'ms after RPC acceptance' },
+      y: { field: 'share', type: 'quantitative', title: 'share of txs', scale: { domain: [0, 1] } },
+      color: { field: 'mode', type: 'nominal' },
+    },
+  })
+}
+
+export async function throughputChart(s: Summary): Promise<string> {
+  return svg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'committed vs offered tx/s',
+    width: 320,
+    height: 180,
+    data: { values: s.modes.map((m) => ({ mode: m.mode, offered: m.offeredTxPerS, committed: m.committedTxPerS })) },
+    mark: { type: 'point', filled: true, size: 80 },
+    encoding: {
+      x: { field: 'offered', type: 'quantitative', title: 'offered tx/s' },
+      y: { field: 'committed', type: 'quantitative', title: 'committed tx/s' },
+      color: { field: 'mode', type: 'nominal' },
+    },
+  })
+}

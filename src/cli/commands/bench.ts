@@ -1,0 +1,68 @@
+/** `teecast bench run | compare`: scenario runs that compare propagation modes, and diffs of two results. */
+import type { CommandModule } from 'yargs'
+import { existsSync, readFileSync } from 'node:fs'
+import { join, basename } from 'node:path'
+import { loadScenario, ScenarioError } from '../../../bench/scenario.ts'
+import { runScenario } from '../../../bench/scenario-run.ts'
+import { markdownTable, type Summary } from '../../../bench/report/summary.ts'
+import { badInput, CliError } from '../errors.ts'
+
+const stamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')
+
+const run: CommandModule<object, { scenario: string; out?: string; 'base-port': number }> = {
+  command: 'run',
+  describe: 'Run a scenario: a fresh testnet per mode, the workload, the measures; writes results/<time>-<name>/',
+  builder: (y) =>
+    y
+      .option('scenario', { type: 'string', demandOption: true, describe: 'Scenario YAML (see bench/scenarios/)' })
+      .option('out', { type: 'string', describe: 'Result dir (default results/<timestamp>-<scenario name>)' })
+      .option('base-port', { type: 'number', default: 30600, describe: 'devp2p port of node 0 in each run' }),
+  handler: async (a) => {
+    let s
+    try {
+      s = loadScenario(a.scenario)
+    } catch (err) {
+      if (err instanceof ScenarioError) throw badInput(err.message)
+      throw err
+    }
+    const out = a.out ?? join('results', `${stamp()}-${s.name}`)
+    const t0 = Date.now()
+    const summary = await runScenario(s, { outDir: out, basePort: a['base-port'], onProgress: (m) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0)} s] ${m}\n`) })
+    process.stdout.write(markdownTable(summary))
+    process.stderr.write(`results in ${out}/ (summary.json, nodes.csv, report.md, report.html)\n`)
+    const short = summary.modes.filter((m) => m.committed < s.workload.count)
+    if (short.length > 0) throw new CliError(`not every tx was committed in: ${short.map((m) => `${m.mode} (${m.committed})`).join(', ')}`)
+  },
+}
+
+function readSummary(dir: string): Summary {
+  const f = join(dir, 'summary.json')
+  if (!existsSync(f)) throw badInput(`no summary.json in ${dir}`)
+  return JSON.parse(readFileSync(f, 'utf8')) as Summary
+}
+
+const compare: CommandModule<object, { a: string; b: string }> = {
+  command: 'compare <a> <b>',
+  describe: 'Per mode, B relative to A: tx messages, bytes, propagation time and throughput',
+  builder: (y) => y.positional('a', { type: 'string', demandOption: true }).positional('b', { type: 'string', demandOption: true }),
+  handler: (args) => {
+    const [A, B] = [readSummary(args.a), readSummary(args.b)]
+    const ratio = (x: number | null, y: number | null): string => (x === null || y === null || x === 0 ? '-' : `x${(y / x).toFixed(2)}`)
+    const lines = [`| mode | tx msgs in/tx/node | tx bytes in/tx/node | to all nodes p50 | committed tx/s |`, '|---|---|---|---|---|']
+    for (const b of B.modes) {
+      const a = A.modes.find((m) => m.mode === b.mode)
+      if (a === undefined) continue
+      lines.push(
+        `| ${b.mode} | ${ratio(a.perTxPerNode.txMsgsIn, b.perTxPerNode.txMsgsIn)} | ${ratio(a.perTxPerNode.txBytesIn, b.perTxPerNode.txBytesIn)} | ${ratio(a.propagationMs.to100.p50, b.propagationMs.to100.p50)} | ${ratio(a.committedTxPerS, b.committedTxPerS)} |`,
+      )
+    }
+    process.stdout.write(`${basename(args.b)} relative to ${basename(args.a)}\n${lines.join('\n')}\n`)
+  },
+}
+
+export const benchCommand: CommandModule = {
+  command: 'bench <command>',
+  describe: 'Benchmark scenarios (run, compare)',
+  builder: (y) => y.command(run as CommandModule).command(compare as CommandModule).demandCommand(1, 'Name a bench command: run or compare.'),
+  handler: () => {},
+}
