@@ -1,7 +1,10 @@
 /**
- * Patch client 017 (fetch-competing-blocks). Two Clique signers each sealed a block 1. A node that holds the lighter
- * (out-of-turn) one learns of the heavier (in-turn) one only by a NewBlockHashes announcement. It must fetch it and
- * switch; without the patch it ignores announcements at its own height and the chain stalls.
+ * Two Clique signers each sealed a block 1; a node holds the lighter (out-of-turn) one.
+ * - Patch client 017 (fetch-competing-blocks): it learns of the heavier (in-turn) one only by a NewBlockHashes
+ *   announcement, and must fetch it and switch.
+ * - Patch client 018 (fork-from-best-peer): its sync loop picks a peer whose head is the heavier block at the same
+ *   height, and must take that block from that peer.
+ * Without the patches the node stays on the lighter block and the chain stalls.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -17,6 +20,7 @@ import type { FullSynchronizer } from '@ethereumjs/client/dist/esm/src/sync/full
 
 let dir: string
 let node: RunningNode
+let second: RunningNode
 let inTurn: Block
 let outOfTurn: Block
 
@@ -30,14 +34,20 @@ before(async () => {
     buildCliqueBlock(await inprocChain(genesis), hexToBytes(key as `0x${string}`), [], { difficulty, period: BigInt(d.period) })
   inTurn = await build(signers[1]!.signerKey!, 2n)
   outOfTurn = await build(signers[0]!.signerKey!, 1n)
-  const n = d.nodes[2]!
-  node = await startNode({
-    name: 'n2', genesisPath: d.genesisPath, dataDir: n.dataDir, nodeKey: hexToBytes(n.nodeKey as `0x${string}`), host: '127.0.0.1',
-    p2pPort: 0, rpcPort: 0, metricsPort: 0, staticPeers: [], maxPeers: 3, propagation: 'stock', logLevel: 'off',
-  })
+  const start = (i: number) => {
+    const n = d.nodes[i]!
+    return startNode({
+      name: n.name, genesisPath: d.genesisPath, dataDir: n.dataDir, nodeKey: hexToBytes(n.nodeKey as `0x${string}`), host: '127.0.0.1',
+      p2pPort: 0, rpcPort: 0, metricsPort: 0, staticPeers: [], maxPeers: 3, propagation: 'stock', logLevel: 'off',
+    })
+  }
+  // Started without their signer keys: neither seals, so their chains change only through the calls below.
+  node = await start(2)
+  second = await start(1)
 })
 after(async () => {
   await node?.stop()
+  await second?.stop()
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -60,4 +70,23 @@ test('a heavier competing block announced by hash only is fetched and becomes th
   // Announced again: known now, not fetched again.
   await sync.fetchAnnouncedBlocks([[outOfTurn.hash(), 1n]], peer)
   assert.equal(requests.length, 2)
+})
+
+test('the sync loop takes a competing block at our height from the best peer', async () => {
+  await second.service.chain.putBlocks([outOfTurn])
+  const asked: string[] = []
+  const peer = {
+    id: 'cd'.repeat(64),
+    latest: async () => inTurn.header,
+    eth: {
+      status: { td: 3n },
+      getBlockHeaders: async () => (asked.push('headers'), [0n, [inTurn.header]]),
+      getBlockBodies: async () => (asked.push('bodies'), [0n, [inTurn.raw().slice(1)]]),
+      send: () => undefined,
+    },
+  }
+  const sync = second.service.synchronizer as FullSynchronizer & { syncWithPeer(p: unknown): Promise<boolean> }
+  assert.equal(await sync.syncWithPeer(peer), false, 'no fetcher by number is started')
+  assert.deepEqual(asked, ['headers', 'bodies'])
+  assert.equal(bytesToHex(second.service.chain.headers.latest!.hash()), bytesToHex(inTurn.hash()))
 })
