@@ -15,7 +15,7 @@ install: node_modules/.installed
 typecheck: install
 	npx tsc --noEmit
 
-test: install
+test: typecheck
 	npm test
 
 # Main job: launch a local testnet, send a workload, print the per-node table, stop the testnet.
