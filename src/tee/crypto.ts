@@ -71,7 +71,12 @@ export function p256Verify(publicKey: Uint8Array, message: Uint8Array, signature
     // An attacker-chosen key that is not a curve point: the same outcome as a bad signature, by design.
     return false
   }
-  return verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, signature)
+  try {
+    return verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, signature)
+  } catch {
+    // OpenSSL may throw on malformed r || s; for the verifier that is just a bad signature.
+    return false
+  }
 }
 
 export const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => {
