@@ -58,19 +58,36 @@ export const p256ToPkcs8 = (k: P256KeyPair): Uint8Array => new Uint8Array(k.priv
 export const p256Sign = (k: P256KeyPair, message: Uint8Array): Uint8Array =>
   new Uint8Array(sign('sha256', message, { key: k.privateKey, dsaEncoding: 'ieee-p1363' }))
 
+// Importing a key costs about as much as a verify; peers reuse a few roots and attestation keys, so keep the last few.
+const KEY_CACHE_SIZE = 32
+const keyCache = new Map<string, KeyObject | null>()
+
+function publicKeyObject(raw: Uint8Array): KeyObject | null {
+  const id = toHex(raw)
+  if (keyCache.has(id)) return keyCache.get(id) ?? null
+  let key: KeyObject | null
+  try {
+    key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: b64u(raw.subarray(0, 32)), y: b64u(raw.subarray(32)) }, format: 'jwk' })
+  } catch {
+    // An attacker-chosen key that is not a curve point: the same outcome as a bad signature, by design.
+    key = null
+  }
+  if (keyCache.size >= KEY_CACHE_SIZE) {
+    const oldest = keyCache.keys().next()
+    if (oldest.done !== true) keyCache.delete(oldest.value)
+  }
+  keyCache.set(id, key)
+  return key
+}
+
 /**
  * Verifies r || s over SHA-256(message) with a raw x || y key. Returns false, never throws, for any bad input
  * (a point not on the curve, wrong lengths): the verifier treats every such case as a bad signature.
  */
 export function p256Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== 64 || signature.length !== 64) return false
-  let key: KeyObject
-  try {
-    key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: b64u(publicKey.subarray(0, 32)), y: b64u(publicKey.subarray(32)) }, format: 'jwk' })
-  } catch {
-    // An attacker-chosen key that is not a curve point: the same outcome as a bad signature, by design.
-    return false
-  }
+  const key = publicKeyObject(publicKey)
+  if (key === null) return false
   try {
     return verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, signature)
   } catch {
