@@ -15,7 +15,7 @@
  * measured. The program may not redefine the built-ins.
  */
 import { parentPort } from 'node:worker_threads'
-import { createPublicKey, generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto'
+import { generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto'
 import { isEcallValue, type EcallValue, type EnclaveToHost } from './messages.ts'
 
 /** What program code sees inside the enclave. */
@@ -45,7 +45,8 @@ const to32 = (x: bigint): Uint8Array => new Uint8Array(Buffer.from(x.toString(16
 function makeContext(): EnclaveContext {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'secp256k1' })
   const key: KeyObject = privateKey
-  const jwk = createPublicKey(publicKey).export({ format: 'jwk' })
+  // publicKey is already a public KeyObject (createPublicKey on it throws): export it directly.
+  const jwk = publicKey.export({ format: 'jwk' })
   const pub = new Uint8Array(65)
   pub[0] = 4
   pub.set(Buffer.from(jwk.x ?? '', 'base64url'), 1)
