@@ -65,6 +65,8 @@ function verifyInner(bytes: Uint8Array, o: VerifyOptions): VerifyResult {
   const { policy } = o
   if (!(o.nodePublicKey instanceof Uint8Array) || o.nodePublicKey.length !== NODE_ID_SIZE) return reject('bad-arguments', `node public key must be ${NODE_ID_SIZE} bytes`)
   if (!(o.challenge instanceof Uint8Array) || o.challenge.length !== CHALLENGE_SIZE) return reject('bad-arguments', `challenge must be ${CHALLENGE_SIZE} bytes`)
+  // A NaN clock or policy number would make every time comparison false, i.e. silently skip the age checks.
+  if (!Number.isFinite(o.now) || !Number.isFinite(policy.maxQuoteAgeSec) || !Number.isFinite(policy.maxClockSkewSec)) return reject('bad-arguments', 'now and the policy time limits must be finite numbers')
   const q = parseQuote(bytes)
   // Chain: the root must be one we trust, and it must have signed the QE report that binds the attestation key.
   if (!policy.rootPublicKeys.some((k) => bytesEqual(k, q.certData))) return reject('bad-root', 'quote chains to a root not in the policy', q)
