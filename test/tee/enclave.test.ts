@@ -58,6 +58,13 @@ test('enclave runs the bundle in a worker; only plain data crosses; the private 
   await assert.rejects(e.ecall('sign', new Uint8Array(1)), (x) => isTeeError(x, 'ENCLAVE_LOST'))
 })
 
+test('a hung ecall times out and the enclave is destroyed', async () => {
+  const e = await SimulatedEnclave.launch(LEAKY, sigFor(LEAKY), { timeoutMs: 300 })
+  await assert.rejects(e.ecall('spin'), (x) => isTeeError(x, 'ECALL_TIMEOUT'))
+  await assert.rejects(e.ecall('sign', new Uint8Array(1)), (x) => isTeeError(x, 'ENCLAVE_LOST'))
+  await e.close()
+})
+
 test('a launched enclave is quoted with its own identity and the quote verifies', async () => {
   const e = await SimulatedEnclave.launch(ATTEST_PROGRAM, sigFor(ATTEST_PROGRAM))
   try {

@@ -55,7 +55,8 @@ export class SimulatedEnclave {
         void worker.terminate()
         reject(new TeeError('ENCLAVE_LOST', `enclave did not start: ${why}`))
       }
-      const timer = setTimeout(() => fail('timeout'), o.timeoutMs ?? DEFAULT_ECALL_TIMEOUT_MS)
+      // Start-up (module load) gets the default budget even when ecalls get a short one.
+      const timer = setTimeout(() => fail('timeout'), Math.max(o.timeoutMs ?? 0, DEFAULT_ECALL_TIMEOUT_MS))
       worker.once('error', (e) => fail(e.message))
       worker.once('message', (m: unknown) => {
         clearTimeout(timer)
@@ -76,6 +77,9 @@ export class SimulatedEnclave {
       const timer = setTimeout(() => {
         this.pending.delete(id)
         reject(new TeeError('ECALL_TIMEOUT', `ecall ${name} took over ${this.timeoutMs} ms`))
+        // A stuck enclave would hold its thread (and CPU) forever: destroy it; later ecalls fail ENCLAVE_LOST.
+        this.fail(new TeeError('ENCLAVE_LOST', `enclave destroyed after ecall ${name} timed out`))
+        void this.worker.terminate()
       }, this.timeoutMs)
       this.pending.set(id, { resolve, reject, timer })
       this.worker.postMessage({ t: 'ecall', id, name, args })

@@ -6,6 +6,11 @@ export default runProgram({
   ecalls: {
     // The context holds a function closing over the private KeyObject: must not cross.
     leakContext: (ctx) => ctx as unknown as null,
+    spin: () => {
+      for (;;) {
+        // never returns: the host must time out and destroy the enclave
+      }
+    },
     boom: () => {
       throw new Error('inside')
     },
