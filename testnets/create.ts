@@ -11,6 +11,8 @@ import { cliqueGenesis } from './genesis/clique.ts'
 import { addressOf, deriveKey, enodeOf, nodeIdOf } from './keys.ts'
 import { neighbours, randomRegularGraph } from './topology.ts'
 import { writeTestnet, type TestnetDescription, type TestnetNode } from './description.ts'
+import { SeededRandom } from './rng.ts'
+import { initAttestDir } from '../src/tee/attest-dir.ts'
 
 export interface CreateTestnetOptions {
   dir: string
@@ -31,6 +33,8 @@ export interface CreateTestnetOptions {
   baseMetricsPort: number
   gasLimit: bigint
   link?: TestnetDescription['link']
+  /** Share of nodes, chosen from the seed, that run an enclave (0 = none). */
+  teeFraction?: number
 }
 
 export const DEFAULT_TESTNET = {
@@ -77,6 +81,10 @@ export function createTestnet(o: CreateTestnetOptions): TestnetDescription {
   const genesisPath = join(dir, 'genesis.json')
   writeFileSync(genesisPath, `${JSON.stringify(genesis, null, 2)}\n`)
   const names = nodeKeys.map((_, i) => `n${i}`)
+  const teeCount = Math.round((o.teeFraction ?? 0) * o.nodes)
+  const teeNodes = new Set(new SeededRandom(`tee/${o.seed}`).shuffle(names.map((_, i) => i)).slice(0, teeCount))
+  const attestationDir = teeCount > 0 ? join(dir, 'attestation') : undefined
+  if (attestationDir !== undefined) initAttestDir(attestationDir)
   const nodes: TestnetNode[] = nodeKeys.map((k, i) => {
     const p2pPort = o.basePort + i
     const rpcPort = o.baseRpcPort + i
@@ -97,9 +105,10 @@ export function createTestnet(o: CreateTestnetOptions): TestnetDescription {
       dataDir: join(dir, names[i]!),
       logPath: join(dir, `${names[i]!}.log`),
       peers: adj[i]!.map((j) => names[j]!),
+      ...(teeNodes.has(i) ? { tee: true } : {}),
     }
   })
-  const d: TestnetDescription = { version: 1, chainId: o.chainId, seed: o.seed, genesisPath, period: o.period, nodes, accounts, ...(o.link !== undefined ? { link: o.link } : {}) }
+  const d: TestnetDescription = { version: 1, chainId: o.chainId, seed: o.seed, genesisPath, period: o.period, nodes, accounts, ...(o.link !== undefined ? { link: o.link } : {}), ...(attestationDir !== undefined ? { attestationDir } : {}) }
   writeTestnet(dir, d)
   return d
 }

@@ -27,6 +27,8 @@ export interface TestnetNode {
   logPath: string
   /** Names of the nodes this one is statically linked to. */
   peers: string[]
+  /** Runs a (simulated) enclave, attested under the testnet's attestation dir. */
+  tee?: boolean
 }
 
 export interface TestnetAccount {
@@ -45,6 +47,8 @@ export interface TestnetDescription {
   accounts: TestnetAccount[]
   /** Emulated links between all peers (testnets/linkemu), as given on the command line: "50ms", "20mbit", "0.5%". */
   link?: { delay?: string; jitter?: string; rate?: string; loss?: string }
+  /** Attestation root, enclave signer and policy of the testnet (teecast attest init), when any node has an enclave. */
+  attestationDir?: string
 }
 
 export const testnetFile = (dir: string): string => join(dir, 'testnet.json')

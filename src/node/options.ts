@@ -27,4 +27,6 @@ export interface NodeOptions {
   crypto?: CryptoKind
   /** Emulated link to every peer this node dials (testnets/linkemu); unset = plain loopback. */
   link?: LinkSpec
+  /** Testnet attestation dir: this node runs a (simulated) enclave. Unset = a node without an enclave. */
+  attestationDir?: string
 }

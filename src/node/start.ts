@@ -20,6 +20,7 @@ import { installPropagation, type InstalledPropagation } from '../p2p/install.ts
 import { startRpc } from '../rpc/server.ts'
 import { startMetricsServer } from '../rpc/metrics.ts'
 import { LinkProxies } from '../../testnets/linkemu/proxies.ts'
+import { startNodeEnclave } from './enclave-host.ts'
 
 export interface RunningNode {
   options: NodeOptions
@@ -92,7 +93,8 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   await client.start()
   propagation.attach(service)
 
-  const rpc: HttpServer = startRpc(client, propagation, { host: o.host, port: o.rpcPort, logger })
+  const enclave = o.attestationDir !== undefined ? await startNodeEnclave(o.attestationDir) : undefined
+  const rpc: HttpServer = startRpc(client, propagation, { host: o.host, port: o.rpcPort, logger, enclave })
   const metrics = o.metricsPort > 0 ? startMetricsServer(propagation, { host: o.host, port: o.metricsPort }) : undefined
   const enode = `enode://${propagation.selfId}@${o.host}:${o.p2pPort}`
 
@@ -107,6 +109,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       await client.stop()
       await service.execution.stop()
       await links?.close()
+      await enclave?.close()
       await closeDbs(dbs)
     })()
     return stopping

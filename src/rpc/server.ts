@@ -7,16 +7,18 @@ import { createRPCServerListener } from '@ethereumjs/client/dist/esm/src/util/rp
 import type { Logger } from 'winston'
 import type { InstalledPropagation } from '../p2p/install.ts'
 import { teecastMethods } from './teecast.ts'
+import type { NodeEnclave } from '../node/enclave-host.ts'
 
 export interface RpcOptions {
   host: string
   port: number
   logger?: Logger
+  enclave?: NodeEnclave
 }
 
 export function startRpc(client: EthereumClient, p: InstalledPropagation, o: RpcOptions): HttpServer {
   const manager = new RPCManager(client, client.config)
-  const methods = { ...manager.getMethods(false, false), ...teecastMethods(p) }
+  const methods = { ...manager.getMethods(false, false), ...teecastMethods(p, Date.now, o.enclave) }
   const server = new jayson.Server(methods as unknown as Record<string, jayson.MethodLike>)
   const http = createRPCServerListener({ server, RPCCors: undefined } as unknown as Parameters<typeof createRPCServerListener>[0]) as HttpServer
   http.on('error', (err) => o.logger?.error(`JSON-RPC server on ${o.host}:${o.port}: ${err.message}`))

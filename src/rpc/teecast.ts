@@ -4,6 +4,8 @@
  */
 import type { InstalledPropagation } from '../p2p/install.ts'
 import type { MessageCounter } from '../p2p/wire-stats.ts'
+import type { NodeEnclave } from '../node/enclave-host.ts'
+import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 
 export const INVALID_PARAMS = -32602
 /** Upper bound on hashes per teecast_firstSeen call, so one request cannot pin the node. */
@@ -25,8 +27,21 @@ export interface P2pStats {
 
 const HASH = /^0x[0-9a-fA-F]{64}$/
 
-export function teecastMethods(p: InstalledPropagation, now: () => number = Date.now) {
+/** JSON-RPC server error: the call is valid but this node cannot serve it. */
+export const NOT_AVAILABLE = -32000
+
+export function teecastMethods(p: InstalledPropagation, now: () => number = Date.now, enclave?: NodeEnclave) {
   return {
+    /** A quote from this node's (simulated) enclave binding its node id and the caller's 32-byte challenge. */
+    teecast_attest: async (params: unknown[] = []): Promise<{ nodeId: string; mrEnclave: string; quote: string }> => {
+      const [challenge] = params
+      if (params.length !== 1 || typeof challenge !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(challenge)) {
+        throw { code: INVALID_PARAMS, message: 'teecast_attest takes one parameter: a 0x-prefixed 32-byte hex challenge' } satisfies RpcError
+      }
+      if (enclave === undefined) throw { code: NOT_AVAILABLE, message: `node ${p.name} has no enclave (testnet up --tee-fraction)` } satisfies RpcError
+      const q = enclave.quote(hexToBytes(`0x${p.selfId}`), hexToBytes(challenge as `0x${string}`))
+      return { nodeId: p.selfId, mrEnclave: bytesToHex(enclave.mrEnclave), quote: bytesToHex(q) }
+    },
     teecast_p2pStats: async (params: unknown[] = []): Promise<P2pStats> => {
       if (params.length > 0) throw { code: INVALID_PARAMS, message: 'teecast_p2pStats takes no parameters' } satisfies RpcError
       return {

@@ -56,6 +56,7 @@ export function nodeOptionsFromArgs(a: NodeArgs): NodeOptions {
       propagation: (mode as PropagationMode | undefined) ?? n.propagation,
       logLevel,
       ...(t.link !== undefined ? { link: parseLinkSpec(t.link) } : {}),
+      ...(n.tee === true && t.attestationDir !== undefined ? { attestationDir: t.attestationDir } : {}),
     }
   }
   if (a.genesis === undefined || a.datadir === undefined || a['node-key'] === undefined) {

@@ -37,6 +37,7 @@ interface UpArgs {
   jitter?: string
   rate?: string
   loss?: string
+  'tee-fraction': number
 }
 
 /** `--propagation stock` for all, or `--propagation stock --propagation n3=flood` for per-node overrides. */
@@ -90,6 +91,7 @@ const up: CommandModule<object, UpArgs> = {
       .option('jitter', { type: 'string', describe: 'Emulated jitter on every link, e.g. 5ms (order kept)' })
       .option('rate', { type: 'string', describe: 'Emulated rate limit on every link, e.g. 20mbit' })
       .option('loss', { type: 'string', describe: 'Emulated segment loss on every link, e.g. 0.5% (costs a TCP retransmission)' })
+      .option('tee-fraction', { type: 'number', default: 0, describe: 'Share of nodes (chosen from the seed) that run a simulated enclave' })
       .option('quiet', { type: 'boolean', describe: 'No progress output' }) as unknown as Argv<UpArgs>,
   handler: async (a) => {
     const degree = a.degree ?? defaultDegree(a.nodes)
@@ -98,6 +100,7 @@ const up: CommandModule<object, UpArgs> = {
     if (a.signers < 1 || a.signers > a.nodes) throw badInput(`--signers must be between 1 and --nodes (${a.nodes}), got ${a.signers}`)
     if (!(a.period >= 1 && Number.isInteger(a.period))) throw badInput(`--period must be a whole number of seconds >= 1, got ${a.period}`)
     if (!(a.accounts >= 1)) throw badInput(`--accounts must be >= 1, got ${a.accounts}`)
+    if (!(a['tee-fraction'] >= 0 && a['tee-fraction'] <= 1)) throw badInput(`--tee-fraction must be between 0 and 1, got ${a['tee-fraction']}`)
     const { base, overrides } = parsePropagationFlags(a.propagation, a.nodes)
     const linkFlags = { delay: a.delay, jitter: a.jitter, rate: a.rate, loss: a.loss }
     const link = Object.values(linkFlags).some((v) => v !== undefined) ? Object.fromEntries(Object.entries(linkFlags).filter(([, v]) => v !== undefined)) : undefined
@@ -130,6 +133,7 @@ const up: CommandModule<object, UpArgs> = {
       baseRpcPort: a['rpc-port'],
       baseMetricsPort: a['metrics-port'],
       link,
+      teeFraction: a['tee-fraction'],
     })
     log(`testnet in ${resolve(a.dir)}: ${a.nodes} nodes, ${a.signers} signers, degree ${degree}, seed "${a.seed}"${link !== undefined ? `, links ${JSON.stringify(link)}` : ''}`)
     let d
@@ -141,8 +145,8 @@ const up: CommandModule<object, UpArgs> = {
     }
     process.stdout.write(
       `${renderTable(
-        ['node', 'propagation', 'signer', 'pid', 'rpc', 'enode'],
-        d.nodes.map((n) => [n.name, n.propagation, n.signerAddress !== undefined ? 'yes' : '', String(n.pid), n.rpcUrl, n.enode]),
+        ['node', 'propagation', 'signer', 'enclave', 'pid', 'rpc', 'enode'],
+        d.nodes.map((n) => [n.name, n.propagation, n.signerAddress !== undefined ? 'yes' : '', n.tee === true ? 'yes' : '', String(n.pid), n.rpcUrl, n.enode]),
       )}\n`,
     )
     log(`ready: every node has its peers and block >= 1. Description: ${testnetFile(a.dir)}`)
