@@ -12,6 +12,33 @@ export interface LinkSpec {
   rateBps: number
   /** Probability that a segment is lost and has to be retransmitted, in [0, 1). */
   loss: number
+  /**
+   * Per-link specs that replace this one, keyed by the two ends' devp2p ports, lower first: "30600-30603" (every node
+   * of a local testnet has its own port). Set from a topology file (testnets/topology-file.ts); absent = one spec for
+   * every link.
+   */
+  perLink?: Record<string, LinkSpec>
+}
+
+/** Link values as written: "50ms", "20mbit", "0.5%". */
+export interface LinkSpecInput {
+  delay?: string
+  jitter?: string
+  rate?: string
+  loss?: string
+}
+
+/** As stored in testnet.json: the default values plus per-link ones keyed by port pair (see LinkSpec.perLink). */
+export interface LinkSpecFile extends LinkSpecInput {
+  perLink?: Record<string, LinkSpecInput>
+}
+
+/** The perLink key of the link between two devp2p ports. */
+export const portPairKey = (a: number, b: number): string => `${Math.min(a, b)}-${Math.max(a, b)}`
+
+/** The spec of the link between `ownPort` and `peerPort`: its per-link entry, else the default. */
+export function specForLink(spec: LinkSpec, ownPort: number, peerPort: number): LinkSpec {
+  return spec.perLink?.[portPairKey(ownPort, peerPort)] ?? spec
 }
 
 export const UNLIMITED: LinkSpec = { delayMs: 0, jitterMs: 0, rateBps: Infinity, loss: 0 }
@@ -56,7 +83,22 @@ export function parseLoss(s: string): number {
   return v
 }
 
-export function parseLinkSpec(o: { delay?: string; jitter?: string; rate?: string; loss?: string }): LinkSpec {
+export function parseLinkSpec(o: LinkSpecFile): LinkSpec {
+  const base = parseOne(o)
+  if (o.perLink === undefined) return base
+  const perLink: Record<string, LinkSpec> = {}
+  for (const [k, v] of Object.entries(o.perLink)) {
+    if (!/^\d+-\d+$/.test(k)) throw new LinkSpecError(`perLink: "${k}" is not a port pair like 30600-30603`)
+    try {
+      perLink[k] = parseOne(v)
+    } catch (err) {
+      throw new LinkSpecError(`perLink ${k}: ${(err as Error).message}`)
+    }
+  }
+  return { ...base, perLink }
+}
+
+function parseOne(o: LinkSpecInput): LinkSpec {
   return {
     delayMs: o.delay !== undefined ? parseDuration(o.delay) : 0,
     jitterMs: o.jitter !== undefined ? parseDuration(o.jitter, 'jitter') : 0,
