@@ -1,28 +1,42 @@
 /**
- * Runs a scenario: for each mode, a fresh testnet with the scenario's seed and topology, the workload, then the
- * measures of DESIGN.md collected from the nodes (teecast_p2pStats, teecast_firstSeen, /proc), the testnet stopped.
- * Results go to OUT/summary.json (schema in bench/report/summary.ts), OUT/nodes.csv, OUT/report.md and OUT/report.html.
+ * Runs one mode of a scenario once: a fresh testnet with the scenario's seed and topology (and per-link values from
+ * its regions, if any), the workload, then the measures of DESIGN.md collected from the nodes (teecast_p2pStats,
+ * teecast_firstSeen, /proc), the testnet stopped. bench/scenario-run.ts runs every mode and repetition and writes
+ * OUT/summary.json (schema in bench/report/summary.ts), OUT/nodes.csv, OUT/report.md and OUT/report.html.
  */
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { createTestnet, DEFAULT_TESTNET } from '../testnets/create.ts'
 import { launchTestnet, stopTestnet } from '../testnets/launcher.ts'
-import { runTransferWorkload } from '../testnets/workload.ts'
+import { readTestnet, writeTestnet, type TestnetDescription } from '../testnets/description.ts'
+import { rampSteps, runWorkload, TX_KINDS, type LiveCounts, type LoadShape, type WorkloadResult } from '../testnets/workload.ts'
+import { resolveRegionLinks } from '../testnets/topology-file.ts'
+import { portPairKey, type LinkSpecFile, type LinkSpecInput } from '../testnets/linkemu/spec.ts'
 import { snapshotStats } from '../testnets/wire-report.ts'
 import { rpcCall } from '../src/rpc/client.ts'
+import type { P2pStats } from '../src/rpc/teecast.ts'
 import type { PropagationMode } from '../src/propagation/interface.ts'
 import type { Scenario } from './scenario.ts'
 import { percentiles } from './stats/percentile.ts'
 import { coverage } from './stats/coverage.ts'
 import { wireCost } from './stats/wire.ts'
+import { maxSustainedTps, stepResults } from './stats/ramp.ts'
 import { processUsage } from './process-usage.ts'
 import type { ModeResult, NodeResult } from './report/summary.ts'
+
+export interface RunCounts extends LiveCounts {
+  mode: string
+  repetition: number
+  repetitions: number
+}
 
 export interface RunOptions {
   outDir: string
   /** devp2p port of node 0; RPC and metrics ports follow. */
   basePort?: number
   onProgress?: (msg: string) => void
+  /** Live counters of the running workload, about 4 times a second. */
+  onCounts?: (c: RunCounts) => void
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -34,12 +48,36 @@ async function firstSeen(url: string, hashes: string[]): Promise<Record<string, 
   return out
 }
 
-export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions): Promise<{ result: ModeResult; nodes: NodeResult[] }> {
-  const dir = join(o.outDir, mode)
+/** The load shape of a scenario's workload. */
+export function loadShape(w: Scenario['workload']): LoadShape {
+  if (w.kind === 'fixed-rate') return { kind: 'open', steps: [{ rate: w.rate, count: w.count }] }
+  if (w.kind === 'ramp') return { kind: 'open', steps: rampSteps(w) }
+  return { kind: 'closed', inFlight: w.inFlight, count: w.count }
+}
+
+/** testnet.json's link entry for the scenario: the common values plus, with regions, one entry per linked pair of nodes. */
+export function testnetLinks(n: Scenario['network'], d: Pick<TestnetDescription, 'nodes'>): LinkSpecFile | undefined {
+  if (n.regions === undefined) return n.link
+  const pairs = resolveRegionLinks(n.regions, d.nodes.length)
+  const byName = new Map(d.nodes.map((x) => [x.name, x]))
+  const perLink: Record<string, LinkSpecInput> = {}
+  for (const a of d.nodes) {
+    for (const peer of a.peers) {
+      const b = byName.get(peer)!
+      const [x, y] = [a, b].sort((p, q) => p.p2pPort - q.p2pPort)
+      perLink[portPairKey(x!.p2pPort, y!.p2pPort)] = pairs.get(`${x!.name}-${y!.name}`) ?? pairs.get(`${y!.name}-${x!.name}`)!
+    }
+  }
+  return { ...(n.link ?? {}), perLink }
+}
+
+export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions, repetition = 1): Promise<{ result: ModeResult; nodes: NodeResult[] }> {
+  const dir = join(o.outDir, s.repetitions > 1 ? `${mode}-r${repetition}` : mode)
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   const base = o.basePort ?? 30600
   const n = s.network
+  const w = s.workload
   createTestnet({
     ...DEFAULT_TESTNET,
     dir,
@@ -55,26 +93,50 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions)
     baseMetricsPort: 0,
     link: n.link,
   })
+  if (n.regions !== undefined) {
+    const t = readTestnet(dir)
+    ;(t as { link?: LinkSpecFile }).link = testnetLinks(n, t)
+    writeTestnet(dir, t)
+  }
+  const tag = s.repetitions > 1 ? `${mode} #${repetition}` : mode
   try {
-    o.onProgress?.(`${mode}: starting ${n.nodes} nodes`)
+    o.onProgress?.(`${tag}: starting ${n.nodes} nodes`)
     const d = await launchTestnet(dir, { readyTimeoutMs: 120_000 })
-    const cpu0 = new Map(d.nodes.map((x) => [x.name, processUsage(x.pid!)?.cpuSeconds ?? 0]))
-    const before = await snapshotStats(d)
-    o.onProgress?.(`${mode}: ${s.workload.count} txs at ${s.workload.rate} tx/s`)
-    const w = await runTransferWorkload(d, { count: s.workload.count, rate: s.workload.rate, inclusionTimeoutMs: s.workload.timeoutSec * 1000 })
+    let cpu0 = new Map(d.nodes.map((x) => [x.name, processUsage(x.pid!)?.cpuSeconds ?? 0]))
+    let before: Map<string, P2pStats> = await snapshotStats(d)
+    const shape = loadShape(w)
+    o.onProgress?.(`${tag}: ${w.kind} workload${w.warmupSec > 0 ? ` after ${w.warmupSec} s of warm-up` : ''}`)
+    const r: WorkloadResult = await runWorkload(d, {
+      shape,
+      warmupSec: w.warmupSec,
+      mix: w.mix,
+      calldataBytes: w.calldataBytes,
+      seed: n.seed,
+      inclusionTimeoutMs: w.timeoutSec * 1000,
+      onWarmupEnd:
+        w.warmupSec > 0
+          ? async () => {
+              cpu0 = new Map(d.nodes.map((x) => [x.name, processUsage(x.pid!)?.cpuSeconds ?? 0]))
+              before = await snapshotStats(d)
+            }
+          : undefined,
+      onCounts: o.onCounts !== undefined ? (c) => o.onCounts!({ ...c, mode, repetition, repetitions: s.repetitions }) : undefined,
+    })
     await sleep(d.period * 1000)
     const after = await snapshotStats(d)
-    const wire = wireCost(before, after, w.committed)
+    const wire = wireCost(before, after, r.committed)
+    const measured = r.sent.filter((t) => t.warmup !== true)
+    const measuredRejected = r.rejected.filter((t) => t.warmup !== true)
     // Propagation: from acceptance at the node that took the tx over RPC to first sight at every node.
-    const hashes = w.sent.map((t) => t.hash)
+    const hashes = measured.map((t) => t.hash)
     const seenByNode = await Promise.all(d.nodes.map((x) => firstSeen(x.rpcUrl, hashes)))
     const byName = new Map(d.nodes.map((x, i) => [x.name, i]))
-    const cov = w.sent.map((t) => {
+    const cov = measured.map((t) => {
       const origin = seenByNode[byName.get(t.node)!]![t.hash] ?? t.acceptedAt
       return coverage(origin, seenByNode.map((m) => m[t.hash] ?? null))
     })
     const pick = (f: 'p50' | 'p90' | 'p100') => percentiles(cov.map((c) => c[f]).filter((v): v is number => v !== null))
-    const inclusion = percentiles(w.sent.filter((t) => t.includedSeenAt !== undefined).map((t) => t.includedSeenAt! - t.acceptedAt))
+    const inclusion = percentiles(measured.filter((t) => t.includedSeenAt !== undefined).map((t) => t.includedSeenAt! - t.acceptedAt))
     const nodes: NodeResult[] = d.nodes.map((x) => {
       const u = processUsage(x.pid!)
       const a = after.get(x.name)!
@@ -82,6 +144,7 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions)
       const delta = (k: string, f: 'in' | 'bytesIn') => (a.messages[k]?.[f] ?? 0) - (b.messages[k]?.[f] ?? 0)
       return {
         mode,
+        repetition,
         node: x.name,
         peers: a.peers,
         cpuSeconds: (u?.cpuSeconds ?? 0) - (cpu0.get(x.name) ?? 0),
@@ -91,19 +154,32 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions)
         duplicateTxs: a.duplicates.tx - b.duplicates.tx,
       }
     })
+    const sendSpanS = measured.length > 1 ? (Math.max(...measured.map((t) => t.sentAt)) - Math.min(...measured.map((t) => t.sentAt))) / 1000 : 0
+    const kinds: ModeResult['kinds'] = {}
+    for (const k of TX_KINDS) {
+      const mine = measured.filter((t) => t.kind === k)
+      if (r.gasLimits?.[k] !== undefined) kinds[k] = { sent: mine.length, committed: mine.filter((t) => t.block !== undefined).length, gasLimit: r.gasLimits[k] }
+    }
+    const steps = w.kind === 'ramp' && r.steps !== undefined ? stepResults(r.steps, r.sent, r.rejected) : undefined
     const result: ModeResult = {
       mode,
-      offeredTxPerS: s.workload.rate,
-      committed: w.committed,
-      rejected: w.rejected.length,
-      committedTxPerS: w.txPerSecond,
+      repetition,
+      offeredTxPerS: w.kind === 'fixed-rate' ? w.rate : sendSpanS > 0 ? (measured.length - 1) / sendSpanS : 0,
+      txs: measured.length + measuredRejected.length,
+      warmupTxs: r.sent.length + r.rejected.length - measured.length - measuredRejected.length,
+      committed: r.committed,
+      rejected: measuredRejected.length,
+      committedTxPerS: r.txPerSecond,
       inclusionLatencyMs: inclusion,
       propagationMs: { to50: pick('p50'), to90: pick('p90'), to100: pick('p100') },
       reachedAllNodes: cov.filter((c) => c.reached === 1).length / Math.max(1, cov.length),
       perTxPerNode: { txMsgsIn: wire.txMsgsIn, txBytesIn: wire.txBytesIn, blockBytesIn: wire.blockBytesIn, duplicateTxs: wire.duplicateTxs, byMessage: wire.byMessage },
+      kinds,
+      ...(r.contract !== undefined ? { contract: r.contract } : {}),
       cpuSecondsPerNode: nodes.reduce((t, x) => t + x.cpuSeconds, 0) / nodes.length,
       peakRssMBMax: Math.max(...nodes.map((x) => x.peakRssMB)),
       latencyCdfMs: cov.map((c) => c.p100).filter((v): v is number => v !== null).sort((a, b) => a - b),
+      ...(steps !== undefined && w.kind === 'ramp' ? { steps, maxSustainedTps: maxSustainedTps(steps, w.maxLatencySec * 1000) } : {}),
     }
     return { result, nodes }
   } finally {

@@ -1,11 +1,15 @@
-/** Runs every mode of a scenario and writes summary.json, nodes.csv, report.md and report.html into the result dir. */
+/**
+ * Runs every mode of a scenario (each `repetitions` times, each run on a fresh testnet) and writes summary.json,
+ * nodes.csv, report.md and report.html into the result dir.
+ */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import type { Scenario } from './scenario.ts'
 import { runMode, type RunOptions } from './run.ts'
-import { markdownTable, nodesCsv, type NodeResult, type Summary } from './report/summary.ts'
+import { markdownTable, nodesCsv, type Headline, type ModeResult, type NodeResult, type Summary } from './report/summary.ts'
 import { renderHtml } from './report/html.ts'
+import { spread } from './stats/ramp.ts'
 
 function gitCommit(): string {
   try {
@@ -15,16 +19,42 @@ function gitCommit(): string {
   }
 }
 
+/** Mean / min / max over the repetitions of one mode. */
+export function headline(reps: readonly ModeResult[]): Headline {
+  const h: Headline = {
+    committedTxPerS: spread(reps.map((r) => r.committedTxPerS)),
+    inclusionP50Ms: spread(reps.map((r) => r.inclusionLatencyMs.p50)),
+    inclusionP99Ms: spread(reps.map((r) => r.inclusionLatencyMs.p99)),
+    toAllNodesP50Ms: spread(reps.map((r) => r.propagationMs.to100.p50)),
+    toAllNodesP99Ms: spread(reps.map((r) => r.propagationMs.to100.p99)),
+    txMsgsInPerTxPerNode: spread(reps.map((r) => r.perTxPerNode.txMsgsIn)),
+    txBytesInPerTxPerNode: spread(reps.map((r) => r.perTxPerNode.txBytesIn)),
+    cpuSecondsPerNode: spread(reps.map((r) => r.cpuSecondsPerNode)),
+  }
+  if (reps.some((r) => r.maxSustainedTps !== undefined)) h.maxSustainedTps = spread(reps.map((r) => r.maxSustainedTps ?? null))
+  return h
+}
+
+/** One entry per mode: its first repetition, plus all repetitions and the headline spread when there are several. */
+export function combineRepetitions(reps: readonly ModeResult[]): ModeResult {
+  if (reps.length === 1) return reps[0]!
+  return { ...reps[0]!, repetitions: reps.map(({ latencyCdfMs: _cdf, ...r }) => ({ ...r, latencyCdfMs: [] })), headline: headline(reps) }
+}
+
 export async function runScenario(s: Scenario, o: RunOptions): Promise<Summary> {
   mkdirSync(o.outDir, { recursive: true })
   const startedAt = new Date().toISOString()
   const modes: Summary['modes'] = []
   const nodes: NodeResult[] = []
   for (const [i, mode] of s.modes.entries()) {
-    o.onProgress?.(`[${i + 1}/${s.modes.length}] ${mode}`)
-    const r = await runMode(s, mode, o)
-    modes.push(r.result)
-    nodes.push(...r.nodes)
+    const reps: ModeResult[] = []
+    for (let rep = 1; rep <= s.repetitions; rep++) {
+      o.onProgress?.(`[${i + 1}/${s.modes.length}] ${mode}${s.repetitions > 1 ? `, repetition ${rep}/${s.repetitions}` : ''}`)
+      const r = await runMode(s, mode, o, rep)
+      reps.push(r.result)
+      nodes.push(...r.nodes)
+    }
+    modes.push(combineRepetitions(reps))
   }
   const summary: Summary = { scenario: s, gitCommit: gitCommit(), startedAt, finishedAt: new Date().toISOString(), modes }
   writeFileSync(join(o.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)

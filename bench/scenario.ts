@@ -1,6 +1,14 @@
 /**
  * Scenario files (YAML), validated with clear messages. A scenario fixes the network (same seed and topology for every
- * mode), the modes to compare and the workload. Only the fixed-rate transfer workload exists so far.
+ * mode), the modes to compare, the workload and how many times each mode is run.
+ *
+ * Workloads (`workload.kind`):
+ * - `fixed-rate`: `count` txs at `rate` tx/s (open loop);
+ * - `ramp`: rates from `start` to `end` tx/s in `steps` equal steps (open loop), each step `stepSec` long or
+ *   `countPerStep` txs; the report gives per-step results and the max sustained throughput (`maxLatencySec`);
+ * - `fixed-load`: closed loop, `inFlight` txs outstanding (a new tx goes out when one is committed) for `count` txs.
+ * Every kind takes `mix` (weights of transfer / contractCall / largeCalldata), `calldataBytes`, `warmupSec` (txs sent
+ * during the warm-up are left out of every statistic) and `timeoutSec` (inclusion wait after the last send).
  */
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
@@ -8,6 +16,8 @@ import { z } from 'zod'
 import { PROPAGATION_MODES } from '../src/propagation/interface.ts'
 import { parseLinkSpec } from '../testnets/linkemu/spec.ts'
 import { validateRegular } from '../testnets/topology.ts'
+import { loadTopologyFile, regionsSchema, resolveRegionLinks } from '../testnets/topology-file.ts'
+import { dirname, resolve } from 'node:path'
 
 const linkSchema = z
   .object({ delay: z.string().optional(), jitter: z.string().optional(), rate: z.string().optional(), loss: z.string().optional() })
@@ -19,6 +29,42 @@ const linkSchema = z
       ctx.addIssue({ code: 'custom', message: (err as Error).message })
     }
   })
+
+const mixSchema = z
+  .object({ transfer: z.number().min(0).default(0), contractCall: z.number().min(0).default(0), largeCalldata: z.number().min(0).default(0) })
+  .strict()
+  .refine((m) => m.transfer + m.contractCall + m.largeCalldata > 0, 'mix: the weights must not all be 0')
+
+/** Fields every workload kind takes. */
+const common = {
+  timeoutSec: z.number().int().min(1).default(120),
+  warmupSec: z.number().min(0).default(0),
+  mix: mixSchema.default({ transfer: 1, contractCall: 0, largeCalldata: 0 }),
+  calldataBytes: z.number().int().min(1).max(100_000).default(4096),
+}
+
+const workloadSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('fixed-rate'), rate: z.number().positive(), count: z.number().int().min(1), ...common }).strict(),
+  z
+    .object({
+      kind: z.literal('ramp'),
+      start: z.number().positive(),
+      end: z.number().positive(),
+      steps: z.number().int().min(1).max(100),
+      stepSec: z.number().positive().optional(),
+      countPerStep: z.number().int().min(1).optional(),
+      maxLatencySec: z.number().positive().default(10),
+      ...common,
+    })
+    .strict()
+    .superRefine((w, ctx) => {
+      if ((w.stepSec === undefined) === (w.countPerStep === undefined)) ctx.addIssue({ code: 'custom', message: 'ramp: give exactly one of stepSec and countPerStep' })
+      if (w.steps === 1 && w.start !== w.end) ctx.addIssue({ code: 'custom', message: 'ramp: one step needs start = end' })
+    }),
+  z.object({ kind: z.literal('fixed-load'), inFlight: z.number().int().min(1), count: z.number().int().min(1), ...common }).strict(),
+])
+
+export type Workload = z.infer<typeof workloadSchema>
 
 export const scenarioSchema = z
   .object({
@@ -32,22 +78,29 @@ export const scenarioSchema = z
         period: z.number().int().min(1).default(2),
         accounts: z.number().int().min(1).default(64),
         link: linkSchema.optional(),
+        /** Per-link values from a topology file (path relative to the scenario file), see testnets/topology-file.ts. */
+        linkFile: z.string().min(1).optional(),
+        /** The same, inline. */
+        regions: regionsSchema.optional(),
       })
       .strict()
       .superRefine((n, ctx) => {
         const bad = validateRegular(n.nodes, n.degree)
         if (bad !== undefined) ctx.addIssue({ code: 'custom', message: bad })
         if (n.signers > n.nodes) ctx.addIssue({ code: 'custom', message: `signers (${n.signers}) exceeds nodes (${n.nodes})` })
+        if (n.linkFile !== undefined && n.regions !== undefined) ctx.addIssue({ code: 'custom', message: 'give linkFile or regions, not both' })
+        if (n.regions !== undefined) {
+          try {
+            resolveRegionLinks(n.regions, n.nodes)
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', path: ['regions'], message: (err as Error).message })
+          }
+        }
       }),
     modes: z.array(z.enum(PROPAGATION_MODES)).min(1),
-    workload: z
-      .object({
-        kind: z.literal('fixed-rate'),
-        rate: z.number().positive(),
-        count: z.number().int().min(1),
-        timeoutSec: z.number().int().min(1).default(120),
-      })
-      .strict(),
+    /** Each mode runs this many times, each on a fresh testnet. */
+    repetitions: z.number().int().min(1).max(20).default(1),
+    workload: workloadSchema,
   })
   .strict()
 
@@ -60,7 +113,11 @@ export class ScenarioError extends Error {
   }
 }
 
-export function parseScenario(text: string, source = 'scenario'): Scenario {
+/**
+ * Parses and checks a scenario. A `network.linkFile` is read relative to `baseDir` and its content put into
+ * `network.regions` (so summary.json records the regions a run used).
+ */
+export function parseScenario(text: string, source = 'scenario', baseDir = '.'): Scenario {
   let raw: unknown
   try {
     raw = parse(text)
@@ -69,6 +126,15 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
   }
   const r = scenarioSchema.safeParse(raw)
   if (!r.success) throw new ScenarioError(`${source}:\n${z.prettifyError(r.error)}`)
+  const n = r.data.network
+  if (n.linkFile !== undefined) {
+    try {
+      n.regions = loadTopologyFile(resolve(baseDir, n.linkFile))
+      resolveRegionLinks(n.regions, n.nodes)
+    } catch (err) {
+      throw new ScenarioError(`${source}: network.linkFile: ${(err as Error).message}`)
+    }
+  }
   return r.data
 }
 
@@ -79,5 +145,5 @@ export function loadScenario(path: string): Scenario {
   } catch (err) {
     throw new ScenarioError(`cannot read scenario ${path}: ${(err as Error).message}`)
   }
-  return parseScenario(text, path)
+  return parseScenario(text, path, dirname(path))
 }

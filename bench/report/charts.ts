@@ -54,3 +54,31 @@ export async function throughputChart(s: Summary): Promise<string> {
     },
   })
 }
+
+/** Ramp: committed vs offered tx/s per step, one line per mode, with the y = x diagonal for reference. */
+export async function rampChart(s: Summary): Promise<string> {
+  const values = s.modes.flatMap((m) => (m.steps ?? []).map((st) => ({ mode: m.mode, offered: st.offeredTxPerS, committed: st.committedTxPerS })))
+  const top = Math.max(1, ...values.map((v) => Math.max(v.offered, v.committed)))
+  return svg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'throughput vs offered load (ramp steps)',
+    width: 420,
+    height: 240,
+    layer: [
+      {
+        data: { values: [{ x: 0, y: 0 }, { x: top, y: top }] },
+        mark: { type: 'line', strokeDash: [4, 4], color: '#999' },
+        encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
+      },
+      {
+        data: { values },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'offered', type: 'quantitative', title: 'offered tx/s' },
+          y: { field: 'committed', type: 'quantitative', title: 'committed tx/s' },
+          color: { field: 'mode', type: 'nominal' },
+        },
+      },
+    ],
+  })
+}

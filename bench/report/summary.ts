@@ -1,17 +1,33 @@
 /**
  * summary.json, one file per bench run (documented field by field; every number is measured in that run):
- * { scenario, gitCommit, startedAt, finishedAt, modes: ModeResult[] }. nodes.csv has one NodeResult per line.
+ * { scenario, gitCommit, startedAt, finishedAt, modes: ModeResult[] }, one ModeResult per mode. With
+ * `repetitions: R > 1` in the scenario, each mode runs R times on a fresh testnet: the mode's top-level fields are
+ * its first repetition, `repetitions` holds all R results (same fields) and `headline` the mean / min / max over them
+ * of the headline figures. nodes.csv has one NodeResult per line (per node, mode and repetition).
+ *
+ * Warm-up txs (`workload.warmupSec`) are sent before the measured ones and are left out of every figure but the wire
+ * cost's denominator (counters are read when the warm-up ends, so warm-up traffic still in flight is counted).
  */
 import type { Percentiles } from '../stats/percentile.ts'
+import type { Spread, StepResult } from '../stats/ramp.ts'
 import type { Scenario } from '../scenario.ts'
+import type { TxKind } from '../../testnets/workload.ts'
 
 export interface ModeResult {
   mode: string
+  /** 1-based repetition this result comes from. */
+  repetition: number
+  /** fixed-rate: the scenario rate; ramp and fixed-load: measured txs / (last measured send - first), tx/s. */
   offeredTxPerS: number
+  /** Measured txs the workload tried to send (accepted by RPC + refused); warm-up txs not included. */
+  txs: number
+  /** Warm-up txs sent (not in any figure). */
+  warmupTxs: number
+  /** Measured txs in blocks. */
   committed: number
-  /** Sends refused by RPC after retries. */
+  /** Measured sends refused by RPC after retries. */
   rejected: number
-  /** Committed txs / (last inclusion seen - first send). */
+  /** Committed txs / (last inclusion seen - first measured send). */
   committedTxPerS: number
   /** RPC acceptance (client side) to the tx seen in a block by the poller, ms. */
   inclusionLatencyMs: Percentiles
@@ -27,14 +43,46 @@ export interface ModeResult {
     duplicateTxs: number
     byMessage: Record<string, { msgsIn: number; bytesIn: number }>
   }
+  /** Per tx kind of the mix: measured txs sent and committed, and the gas limit the workload gave them. */
+  kinds: Partial<Record<TxKind, { sent: number; committed: number; gasLimit: number }>>
+  /** The counter contract the contractCall txs call (mix with contractCall only). */
+  contract?: string
   cpuSecondsPerNode: number
   peakRssMBMax: number
   /** Sorted time-to-all-nodes of every tx, ms: the latency CDF. */
   latencyCdfMs: number[]
+  /**
+   * ramp only: per step, offered tx/s, txs, committed and committedShare (of that step's txs), committedTxPerS
+   * (measured txs seen in a block during the step's window / window length) and inclusion latency percentiles.
+   */
+  steps?: StepResult[]
+  /**
+   * ramp only: the highest offered rate of a step with >= 95 % of its txs committed and p99 inclusion latency <=
+   * workload.maxLatencySec; null when no step qualifies.
+   */
+  maxSustainedTps?: number | null
+  /** repetitions > 1 only: every repetition's result (the first is this one), without their latencyCdfMs. */
+  repetitions?: Omit<ModeResult, 'repetitions' | 'headline'>[]
+  /** repetitions > 1 only: mean / min / max over the repetitions. */
+  headline?: Headline
+}
+
+export interface Headline {
+  committedTxPerS: Spread
+  inclusionP50Ms: Spread
+  inclusionP99Ms: Spread
+  toAllNodesP50Ms: Spread
+  toAllNodesP99Ms: Spread
+  txMsgsInPerTxPerNode: Spread
+  txBytesInPerTxPerNode: Spread
+  cpuSecondsPerNode: Spread
+  /** ramp only. */
+  maxSustainedTps?: Spread
 }
 
 export interface NodeResult {
   mode: string
+  repetition: number
   node: string
   peers: number
   cpuSeconds: number
@@ -53,18 +101,37 @@ export interface Summary {
 }
 
 export function nodesCsv(rows: NodeResult[]): string {
-  const cols: (keyof NodeResult)[] = ['mode', 'node', 'peers', 'cpuSeconds', 'peakRssMB', 'txMsgsIn', 'txBytesIn', 'duplicateTxs']
+  const cols: (keyof NodeResult)[] = ['mode', 'repetition', 'node', 'peers', 'cpuSeconds', 'peakRssMB', 'txMsgsIn', 'txBytesIn', 'duplicateTxs']
   return [cols.join(','), ...rows.map((r) => cols.map((c) => (typeof r[c] === 'number' ? +(r[c] as number).toFixed(3) : r[c])).join(','))].join('\n') + '\n'
 }
 
-const f = (v: number | null, d = 1): string => (v === null ? '-' : v.toFixed(d))
+const f = (v: number | null | undefined, d = 1): string => (v === null || v === undefined ? '-' : v.toFixed(d))
+const sp = (s: Spread | undefined, d = 1): string => (s === undefined || s.mean === null ? '-' : `${f(s.mean, d)} (${f(s.min, d)}-${f(s.max, d)})`)
+
+function row(m: ModeResult, label = m.mode): string {
+  return `| ${label} | ${m.committed}/${m.txs} | ${f(m.committedTxPerS)} | ${f(m.perTxPerNode.txMsgsIn, 2)} | ${f(m.perTxPerNode.txBytesIn, 0)} | ${f(m.perTxPerNode.duplicateTxs, 2)} | ${f(m.propagationMs.to100.p50, 0)} / ${f(m.propagationMs.to100.p99, 0)} | ${f(m.inclusionLatencyMs.p50, 0)} / ${f(m.inclusionLatencyMs.p99, 0)} | ${f(m.cpuSecondsPerNode, 1)} |`
+}
 
 export function markdownTable(s: Summary): string {
   const head = '| mode | committed | tx/s | tx msgs in/tx/node | tx bytes in/tx/node | dup txs/tx/node | to all nodes p50 / p99 ms | inclusion p50 / p99 ms | CPU s/node |'
   const sep = '|---|---|---|---|---|---|---|---|---|'
-  const rows = s.modes.map(
-    (m) =>
-      `| ${m.mode} | ${m.committed}/${s.scenario.workload.count} | ${f(m.committedTxPerS)} | ${f(m.perTxPerNode.txMsgsIn, 2)} | ${f(m.perTxPerNode.txBytesIn, 0)} | ${f(m.perTxPerNode.duplicateTxs, 2)} | ${f(m.propagationMs.to100.p50, 0)} / ${f(m.propagationMs.to100.p99, 0)} | ${f(m.inclusionLatencyMs.p50, 0)} / ${f(m.inclusionLatencyMs.p99, 0)} | ${f(m.cpuSecondsPerNode, 1)} |`,
-  )
-  return [head, sep, ...rows].join('\n') + '\n'
+  const rows = s.modes.flatMap((m) => (m.repetitions === undefined ? [row(m)] : m.repetitions.map((r) => row(r as ModeResult, `${m.mode} #${r.repetition}`))))
+  const out = [head, sep, ...rows]
+  const withHeadline = s.modes.filter((m) => m.headline !== undefined)
+  if (withHeadline.length > 0) {
+    out.push('', '| mode | repetitions | tx/s mean (min-max) | inclusion p50 ms | to all nodes p50 ms | tx msgs in/tx/node | max sustained tx/s |', '|---|---|---|---|---|---|---|')
+    for (const m of withHeadline) {
+      const h = m.headline!
+      out.push(`| ${m.mode} | ${m.repetitions!.length} | ${sp(h.committedTxPerS)} | ${sp(h.inclusionP50Ms, 0)} | ${sp(h.toAllNodesP50Ms, 0)} | ${sp(h.txMsgsInPerTxPerNode, 2)} | ${sp(h.maxSustainedTps)} |`)
+    }
+  }
+  const ramps = s.modes.filter((m) => m.steps !== undefined)
+  if (ramps.length > 0) {
+    out.push('', '| mode | offered tx/s | txs | committed | committed tx/s | inclusion p50 / p99 ms |', '|---|---|---|---|---|---|')
+    for (const m of ramps) {
+      for (const st of m.steps!) out.push(`| ${m.mode} | ${f(st.offeredTxPerS)} | ${st.txs} | ${(st.committedShare * 100).toFixed(0)} % | ${f(st.committedTxPerS)} | ${f(st.inclusionLatencyMs.p50, 0)} / ${f(st.inclusionLatencyMs.p99, 0)} |`)
+    }
+    out.push('', `max sustained tx/s (>= 95 % committed, p99 inclusion <= ${s.scenario.workload.kind === 'ramp' ? s.scenario.workload.maxLatencySec : '-'} s): ${ramps.map((m) => `${m.mode} ${f(m.maxSustainedTps)}`).join(', ')}`)
+  }
+  return out.join('\n') + '\n'
 }

@@ -22,6 +22,41 @@ test('bad scenarios are refused with the field and the reason', () => {
     [base.replace('name: tiny', 'name: Tiny Run'), /lower-case/],
     [`${base}\nextra: 1\n`, /extra/],
     ['{ not: [yaml', /not YAML/],
+    [base.replace('kind: fixed-rate', 'kind: burst'), /kind/],
+    [base.replace('workload: { kind: fixed-rate, rate: 20, count: 20, timeoutSec: 60 }', 'workload: { kind: ramp, start: 10, end: 50, steps: 5 }'), /exactly one of stepSec and countPerStep/],
+    [base.replace('workload: { kind: fixed-rate, rate: 20, count: 20, timeoutSec: 60 }', 'workload: { kind: ramp, start: 10, end: 50, steps: 5, stepSec: 5, countPerStep: 9 }'), /exactly one of stepSec and countPerStep/],
+    [base.replace('workload: { kind: fixed-rate, rate: 20, count: 20, timeoutSec: 60 }', 'workload: { kind: ramp, start: 10, end: 50, steps: 1, stepSec: 5 }'), /one step needs start = end/],
+    [base.replace('workload: { kind: fixed-rate, rate: 20, count: 20, timeoutSec: 60 }', 'workload: { kind: ramp, start: 0, end: 50, steps: 5, stepSec: 5 }'), /start/],
+    [base.replace('workload: { kind: fixed-rate, rate: 20, count: 20, timeoutSec: 60 }', 'workload: { kind: ramp, start: 10, end: 50, steps: 5, stepSec: 5, maxLatencySec: 0 }'), /maxLatencySec/],
+    [base.replace('workload: { kind: fixed-rate, rate: 20, count: 20, timeoutSec: 60 }', 'workload: { kind: fixed-load, count: 20 }'), /inFlight/],
+    [base.replace('workload: { kind: fixed-rate, rate: 20, count: 20, timeoutSec: 60 }', 'workload: { kind: fixed-load, inFlight: 0, count: 20 }'), /inFlight/],
+    [base.replace('workload: { kind: fixed-rate, rate: 20, count: 20, timeoutSec: 60 }', 'workload: { kind: fixed-load, inFlight: 4, count: 20, rate: 3 }'), /rate/],
+    [base.replace('timeoutSec: 60', 'timeoutSec: 60, mix: { transfer: 0 }'), /weights must not all be 0/],
+    [base.replace('timeoutSec: 60', 'timeoutSec: 60, mix: { transfer: 1, swap: 1 }'), /swap/],
+    [base.replace('timeoutSec: 60', 'timeoutSec: 60, mix: { transfer: -1, contractCall: 1 }'), /transfer/],
+    [base.replace('timeoutSec: 60', 'timeoutSec: 60, calldataBytes: 0'), /calldataBytes/],
+    [base.replace('timeoutSec: 60', 'timeoutSec: 60, warmupSec: -2'), /warmupSec/],
+    [base.replace('modes: [stock]', 'modes: [stock]\nrepetitions: 0'), /repetitions/],
+    [base.replace('accounts: 20', 'accounts: 20, regions: { regions: { a: [n0, n1] }, rtt: { a-a: 20ms } }'), /no region for n2/],
+    [base.replace('accounts: 20', 'accounts: 20, regions: { regions: { a: [n0, n1], b: [n2] }, rtt: { a-a: 20ms, b-b: 20ms } }'), /no rtt for a-b/],
+    [base.replace('accounts: 20', 'accounts: 20, regions: { regions: { a: [n0, n1, n2, n5] }, rtt: { a-a: 20ms } }'), /n5 does not exist/],
+    [base.replace('accounts: 20', 'accounts: 20, regions: { regions: { a: [n0, n1, n2] }, rtt: { a-a: soon } }'), /rtt a-a: "soon" is not a duration/],
+    [base.replace('accounts: 20', 'accounts: 20, linkFile: x.yaml, regions: { regions: { a: [n0, n1, n2] }, rtt: { a-a: 2ms } }'), /linkFile or regions, not both/],
+    [base.replace('accounts: 20', 'accounts: 20, linkFile: /nonexistent/topology.yaml'), /linkFile: topology file \/nonexistent\/topology.yaml/],
   ]
   for (const [text, re] of cases) assert.throws(() => parseScenario(text, 't.yaml'), (e: Error) => e instanceof ScenarioError && re.test(e.message), text.slice(0, 60))
+})
+
+test('defaults of the new workload fields, and a topology file read relative to the scenario', () => {
+  const tiny = loadScenario('bench/scenarios/tiny.yaml')
+  assert.equal(tiny.repetitions, 1)
+  assert.equal(tiny.workload.warmupSec, 0)
+  assert.deepEqual(tiny.workload.mix, { transfer: 1, contractCall: 0, largeCalldata: 0 })
+  assert.equal(tiny.workload.calldataBytes, 4096)
+  const ramp = loadScenario('bench/scenarios/ramp.yaml')
+  assert.equal(ramp.workload.kind, 'ramp')
+  if (ramp.workload.kind === 'ramp') assert.equal(ramp.workload.maxLatencySec, 10)
+  const regions = loadScenario('bench/scenarios/regions.yaml')
+  assert.deepEqual(regions.network.regions?.regions, { eu: ['n0', 'n1', 'n2'], us: ['n3', 'n4', 'n5'], asia: ['n6', 'n7'] })
+  assert.equal(regions.network.regions?.rtt['eu-asia'], '200ms')
 })

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadScenario } from '../../bench/scenario.ts'
+import { loadScenario, parseScenario } from '../../bench/scenario.ts'
 import { runScenario } from '../../bench/scenario-run.ts'
 import type { Summary } from '../../bench/report/summary.ts'
 import { freePortRange } from '../helpers/ports.ts'
@@ -21,6 +21,12 @@ test('tiny scenario: summary.json, nodes.csv, report.md and a self-contained rep
     const m = summary.modes[0]!
     assert.equal(m.mode, 'stock')
     assert.equal(m.committed, 20)
+    assert.equal(m.txs, 20)
+    assert.equal(m.warmupTxs, 0)
+    assert.equal(m.repetition, 1)
+    assert.deepEqual(m.kinds, { transfer: { sent: 20, committed: 20, gasLimit: 21000 } })
+    assert.equal(m.steps, undefined)
+    assert.equal(m.repetitions, undefined)
     for (const k of ['offeredTxPerS', 'committedTxPerS', 'reachedAllNodes', 'cpuSecondsPerNode', 'peakRssMBMax'] as const) assert.equal(typeof m[k], 'number', k)
     for (const p of [m.inclusionLatencyMs, m.propagationMs.to50, m.propagationMs.to90, m.propagationMs.to100]) {
       assert.ok(p.p50 !== null && p.p90 !== null && p.p99 !== null && p.max !== null && p.p50 <= p.p99)
@@ -36,6 +42,69 @@ test('tiny scenario: summary.json, nodes.csv, report.md and a self-contained rep
     assert.equal((html.match(/<svg/g) ?? []).length, 4)
     assert.doesNotMatch(html.replace(/xmlns(:xlink)?="http[^"]*"/g, ''), /https?:\/\/|<script/, 'no external resources, no scripts')
     assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /\| stock \| 20\/20 \|/)
+  } finally {
+    rmSync(out, { recursive: true, force: true })
+  }
+})
+
+test('tiny ramp: warm-up, a transfer / large-calldata mix, per-step results, max sustained, 2 repetitions', { timeout: 240_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'tc-bench-'))
+  try {
+    const s = parseScenario(
+      `name: tiny-ramp
+network: { nodes: 3, degree: 2, signers: 1, seed: tiny, period: 1, accounts: 20 }
+modes: [stock]
+repetitions: 2
+workload: { kind: ramp, start: 5, end: 10, steps: 2, countPerStep: 10, warmupSec: 1, maxLatencySec: 8, timeoutSec: 60, mix: { transfer: 1, largeCalldata: 1 }, calldataBytes: 1024 }
+`,
+    )
+    await runScenario(s, { outDir: out, basePort: await freePortRange(6) })
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary
+    const m = summary.modes[0]!
+    assert.equal(m.repetitions!.length, 2)
+    for (const r of m.repetitions!) {
+      assert.equal(r.txs, 20)
+      assert.equal(r.warmupTxs, 5, '1 s at the first step rate')
+      assert.equal(r.committed, 20)
+      assert.deepEqual(r.steps!.map((st) => [st.offeredTxPerS, st.txs, st.committed]), [[5, 10, 10], [10, 10, 10]])
+      assert.ok(r.steps!.every((st) => st.inclusionLatencyMs.p99 !== null && st.committedTxPerS > 0))
+      assert.equal(r.maxSustainedTps, 10, 'both steps kept up on an idle 3-node net')
+      assert.equal(r.kinds.transfer!.sent + r.kinds.largeCalldata!.sent, 20)
+      assert.ok(r.kinds.largeCalldata!.committed > 0 && r.kinds.largeCalldata!.gasLimit >= 21_000 + 16 * 1024)
+    }
+    assert.deepEqual(m.headline!.maxSustainedTps, { mean: 10, min: 10, max: 10 })
+    assert.equal(m.headline!.committedTxPerS.mean, (m.repetitions![0]!.committedTxPerS + m.repetitions![1]!.committedTxPerS) / 2)
+    // Same seed: the same kinds in both repetitions.
+    assert.deepEqual(m.repetitions![0]!.kinds, m.repetitions![1]!.kinds)
+    const csv = readFileSync(join(out, 'nodes.csv'), 'utf8').trim().split('\n')
+    assert.equal(csv.length, 1 + 2 * 3)
+    const html = readFileSync(join(out, 'report.html'), 'utf8')
+    assert.equal((html.match(/<svg/g) ?? []).length, 5, 'the four charts and throughput vs offered load')
+    assert.match(html, /throughput vs offered load/)
+    const md = readFileSync(join(out, 'report.md'), 'utf8')
+    assert.match(md, /\| stock #2 \| 20\/20 \|/)
+    assert.match(md, /max sustained tx\/s .*: stock 10\.0/)
+  } finally {
+    rmSync(out, { recursive: true, force: true })
+  }
+})
+
+test('tiny fixed-load: the closed loop keeps its txs outstanding and commits them all', { timeout: 180_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'tc-bench-'))
+  try {
+    const s = parseScenario(
+      `name: tiny-load
+network: { nodes: 3, degree: 2, signers: 1, seed: tiny, period: 1, accounts: 20 }
+modes: [stock]
+workload: { kind: fixed-load, inFlight: 6, count: 30, timeoutSec: 60 }
+`,
+    )
+    await runScenario(s, { outDir: out, basePort: await freePortRange(6) })
+    const m = (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary).modes[0]!
+    assert.equal(m.txs, 30)
+    assert.equal(m.committed, 30)
+    // 6 outstanding, ~1 s blocks: about 6 tx/s; far from the 30 an open loop would push at once.
+    assert.ok(m.offeredTxPerS > 1 && m.offeredTxPerS < 20, `offered ${m.offeredTxPerS}`)
   } finally {
     rmSync(out, { recursive: true, force: true })
   }

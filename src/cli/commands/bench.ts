@@ -6,6 +6,7 @@ import { loadScenario, ScenarioError } from '../../../bench/scenario.ts'
 import { runScenario } from '../../../bench/scenario-run.ts'
 import { markdownTable, type Summary } from '../../../bench/report/summary.ts'
 import { badInput, CliError } from '../errors.ts'
+import { benchProgress } from '../../../bench/progress.ts'
 
 const stamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')
 
@@ -26,12 +27,18 @@ const run: CommandModule<object, { scenario: string; out?: string; 'base-port': 
       throw err
     }
     const out = a.out ?? join('results', `${stamp()}-${s.name}`)
-    const t0 = Date.now()
-    const summary = await runScenario(s, { outDir: out, basePort: a['base-port'], onProgress: (m) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0)} s] ${m}\n`) })
+    // A progress bar on a terminal, time-stamped lines otherwise.
+    const progress = benchProgress()
+    let summary
+    try {
+      summary = await runScenario(s, { outDir: out, basePort: a['base-port'], onProgress: progress.onProgress, onCounts: progress.onCounts })
+    } finally {
+      progress.stop()
+    }
     process.stdout.write(markdownTable(summary))
     process.stderr.write(`results in ${out}/ (summary.json, nodes.csv, report.md, report.html)\n`)
-    const short = summary.modes.filter((m) => m.committed < s.workload.count)
-    if (short.length > 0) throw new CliError(`not every tx was committed in: ${short.map((m) => `${m.mode} (${m.committed})`).join(', ')}`)
+    const short = summary.modes.flatMap((m) => m.repetitions ?? [m]).filter((m) => m.committed < m.txs && s.workload.kind !== 'ramp')
+    if (short.length > 0) throw new CliError(`not every tx was committed in: ${short.map((m) => `${m.mode}${s.repetitions > 1 ? ` #${m.repetition}` : ''} (${m.committed}/${m.txs})`).join(', ')}`)
   },
 }
 
