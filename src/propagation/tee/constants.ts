@@ -55,15 +55,6 @@ export const DEFAULT_DIGEST_INTERVAL_MS = 500
 /** Neighbours that get a digest per round (Plumtree lazy-push fan-out). Must be >= 1. */
 export const DEFAULT_DIGEST_PARTNERS = 2
 
-/** Acks are batched and flushed this long after the first pending one (ms). Must be well below the ack timeout. */
-export const DEFAULT_ACK_DELAY_MS = 100
-/** A tree push not acked within this time (ms) is retransmitted. > 2 x RTT p99 + ack delay. */
-export const DEFAULT_ACK_TIMEOUT_MS = 1_000
-/** Retransmits of one tree push before giving up on the edge (the entry stays until disconnect, for fallback). */
-export const DEFAULT_MAX_RETRANSMITS = 2
-/** Unacked pushes kept per peer (entries); the oldest are dropped beyond it. */
-export const DEFAULT_MAX_UNACKED_PER_PEER = 8_192
-
 /** A pull not answered within this time (ms) is retried with another holder. */
 export const DEFAULT_PULL_TIMEOUT_MS = 1_000
 /** Holders tried for one pull before giving it up. */
@@ -78,3 +69,8 @@ export const DEFAULT_OMISSION_RATIO = 0.1
 export const DEFAULT_EPOCH_MS = 60_000
 /** If no plan for epoch e is seen this long after it is due (ms), the next coordinator in the ranking publishes it. */
 export const DEFAULT_COORDINATOR_GRACE_MS = 5_000
+
+/** After an epoch starts, its coordinator waits this long (ms) for the nodes' reports before planning. */
+export const DEFAULT_REPORT_WAIT_MS = 1_000
+/** Items sent to a peer this recently (ms) before it disconnected are re-flooded: they may have died with it. */
+export const DEFAULT_RESEND_WINDOW_MS = 2_000

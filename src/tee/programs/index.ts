@@ -25,5 +25,12 @@ export const ATTEST_PROGRAM: ProgramDescriptor = {
   isvSvn: 1,
 }
 
-/** The program a tee node and `teecast attest quote` run. */
-export const CURRENT_PROGRAM = ATTEST_PROGRAM
+export const COORDINATOR_PROGRAM: ProgramDescriptor = {
+  name: 'teecast-coordinator',
+  entry: fileURLToPath(new URL('./coordinator.ts', import.meta.url)),
+  isvProdId: 1,
+  isvSvn: 1,
+}
+
+/** The program a tee node and `teecast attest quote` run: the coordinator (every attested node may coordinate). */
+export const CURRENT_PROGRAM = COORDINATOR_PROGRAM

@@ -67,12 +67,21 @@ function builtins(): Record<(typeof BUILTIN_ECALLS)[number], EcallHandler> {
     getPublicKey: (ctx) => ctx.publicKey,
     sign: (ctx, message) => {
       if (!(message instanceof Uint8Array)) throw new BadArgs('sign(message) takes bytes')
+      // Messages under the program domain (e.g. broadcast plans) are signed only by the program's own ecalls, over
+      // what they computed; a host asking for them here would be forging a plan.
+      if (startsWith(message, RESERVED_SIGNING_PREFIX)) throw new BadArgs('sign: messages starting with "teecast/" are reserved to program ecalls')
       return ctx.sign(message)
     },
   }
 }
 
 class BadArgs extends Error {}
+
+const RESERVED_SIGNING_PREFIX = new TextEncoder().encode('teecast/')
+const startsWith = (b: Uint8Array, prefix: Uint8Array): boolean => b.length >= prefix.length && prefix.every((x, i) => b[i] === x)
+
+/** An enclave context in this process, for the simulator's in-process coordinators (no isolation: it says so). */
+export const inProcessEnclaveContext = (): EnclaveContext => makeContext()
 
 /**
  * Defines the program and, when running inside an enclave worker, serves its ecalls. Imported anywhere else (a test,

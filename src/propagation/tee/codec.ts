@@ -1,0 +1,178 @@
+/**
+ * tee/1 wire codec: message code + RLP payload, both ways. Every decode is strict (exact shapes, integer ranges,
+ * byte lengths, caps from constants.ts) and fails with TeeError('MALFORMED_MESSAGE' | 'MESSAGE_TOO_LARGE' |
+ * 'UNKNOWN_MESSAGE_CODE'); the adapter disconnects the peer with that reason. Codes are offsets within tee/1.
+ *
+ *   0x00 status   [version, challenge(32), hasEnclave]
+ *   0x01 attest   [quote]                       quote = b'' when the node has no enclave
+ *   0x10 items    [epoch, [[kind, mode, origin, id(32), payload], ...]]
+ *   0x11 digest   [ids]                         ids = concatenated 8-byte short ids
+ *   0x12 pull     [ids]
+ *   0x13 report   [[body, signature(64)], ...]  body: report.ts layout
+ *   0x14 plan     [body, enclaveKey(65), signature(64), quote]   body: plan.ts layout
+ *   0x15 getBlockTxs [blockHash(32), [index, ...]]
+ *   0x16 blockTxs    [blockHash(32), [tx, ...]]
+ */
+import { RLP } from '@ethereumjs/rlp'
+import { MAX_IDS_PER_MESSAGE, MAX_PLAN_NODES, MAX_MESSAGE_BYTES, MAX_TX_BYTES, MAX_TXS_PER_MESSAGE, SHORT_ID_BYTES } from './constants.ts'
+import { TeeError } from './errors.ts'
+import type { ItemKind, ItemMode, TeeMessage, WireItem } from './messages.ts'
+import { decodePlanBody } from './plan.ts'
+import { decodeReportBody } from './report.ts'
+
+export const TEE_PROTOCOL_VERSION = 1
+
+export type HelloMessage = { t: 'status'; version: number; challenge: Uint8Array; hasEnclave: boolean } | { t: 'attest'; quote: Uint8Array }
+
+export type AnyTeeMessage = TeeMessage | HelloMessage
+
+export const TEE_CODES = { status: 0x00, attest: 0x01, items: 0x10, digest: 0x11, pull: 0x12, report: 0x13, plan: 0x14, getBlockTxs: 0x15, blockTxs: 0x16 } as const
+/** Message codes tee/1 occupies (devp2p's capability length). */
+export const TEE_CODE_COUNT = 0x17
+export const TEE_MESSAGE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(TEE_CODES).map(([k, v]) => [v, k[0]!.toUpperCase() + k.slice(1)]))
+
+const KINDS: ItemKind[] = ['tx', 'block']
+const MODES: ItemMode[] = ['tree', 'flood', 'entry', 'repair']
+
+/** Canonical RLP integer bytes: big-endian, no leading zeros, 0 as the empty string. */
+function int(n: number): Uint8Array {
+  if (n === 0) return new Uint8Array()
+  let hex = n.toString(16)
+  if (hex.length % 2 === 1) hex = `0${hex}`
+  return new Uint8Array(Buffer.from(hex, 'hex'))
+}
+const concat = (ids: Uint8Array[]): Uint8Array => {
+  const out = new Uint8Array(ids.length * SHORT_ID_BYTES)
+  ids.forEach((id, i) => out.set(id, i * SHORT_ID_BYTES))
+  return out
+}
+
+export function encodeTeeMessage(m: AnyTeeMessage): { code: number; payload: Uint8Array } {
+  switch (m.t) {
+    case 'status':
+      return { code: TEE_CODES.status, payload: RLP.encode([int(m.version), m.challenge, int(m.hasEnclave ? 1 : 0)]) }
+    case 'attest':
+      return { code: TEE_CODES.attest, payload: RLP.encode([m.quote]) }
+    case 'items':
+      return { code: TEE_CODES.items, payload: RLP.encode([int(m.epoch), m.items.map((i) => [int(KINDS.indexOf(i.kind)), int(MODES.indexOf(i.mode)), int(i.origin), i.id, i.payload])]) }
+    case 'digest':
+      return { code: TEE_CODES.digest, payload: RLP.encode([concat(m.ids)]) }
+    case 'pull':
+      return { code: TEE_CODES.pull, payload: RLP.encode([concat(m.ids)]) }
+    case 'report':
+      return { code: TEE_CODES.report, payload: RLP.encode(m.reports.map((r) => [r.bodyBytes, r.signature])) }
+    case 'plan':
+      return { code: TEE_CODES.plan, payload: RLP.encode([m.plan.bodyBytes, m.plan.enclaveKey, m.plan.signature, m.plan.quote]) }
+    case 'getBlockTxs':
+      return { code: TEE_CODES.getBlockTxs, payload: RLP.encode([m.block, m.indexes.map(int)]) }
+    case 'blockTxs':
+      return { code: TEE_CODES.blockTxs, payload: RLP.encode([m.block, m.txs]) }
+  }
+}
+
+const bad = (what: string): never => {
+  throw new TeeError('MALFORMED_MESSAGE', what)
+}
+
+function list(v: unknown, what: string, length?: number): unknown[] {
+  if (!Array.isArray(v)) return bad(`${what}: expected a list`)
+  if (length !== undefined && v.length !== length) return bad(`${what}: expected ${length} fields, got ${v.length}`)
+  return v
+}
+
+function bytes(v: unknown, what: string, length?: number, max = MAX_MESSAGE_BYTES): Uint8Array {
+  if (!(v instanceof Uint8Array)) return bad(`${what}: expected bytes`)
+  if (length !== undefined && v.length !== length) return bad(`${what}: expected ${length} bytes, got ${v.length}`)
+  if (v.length > max) return bad(`${what}: ${v.length} bytes exceed ${max}`)
+  return v
+}
+
+function uint(v: unknown, what: string, max: number): number {
+  const b = bytes(v, what, undefined, 6)
+  if (b.length > 0 && b[0] === 0) return bad(`${what}: non-canonical integer (leading zero)`)
+  let n = 0
+  for (const x of b) n = n * 256 + x
+  if (n > max) return bad(`${what}: ${n} exceeds ${max}`)
+  return n
+}
+
+function shortIds(v: unknown, what: string): Uint8Array[] {
+  const b = bytes(v, what)
+  if (b.length % SHORT_ID_BYTES !== 0) return bad(`${what}: ${b.length} bytes is not a whole number of ${SHORT_ID_BYTES}-byte ids`)
+  const n = b.length / SHORT_ID_BYTES
+  if (n > MAX_IDS_PER_MESSAGE) return bad(`${what}: ${n} ids exceed ${MAX_IDS_PER_MESSAGE}`)
+  const out: Uint8Array[] = []
+  for (let i = 0; i < n; i++) out.push(b.slice(i * SHORT_ID_BYTES, (i + 1) * SHORT_ID_BYTES))
+  return out
+}
+
+export function decodeTeeMessage(code: number, payload: Uint8Array): AnyTeeMessage {
+  if (payload.length > MAX_MESSAGE_BYTES) throw new TeeError('MESSAGE_TOO_LARGE', `tee/1 message of ${payload.length} bytes exceeds ${MAX_MESSAGE_BYTES}`)
+  let raw: unknown
+  try {
+    raw = RLP.decode(payload)
+  } catch (e) {
+    return bad(`code 0x${code.toString(16)}: not RLP: ${(e as Error).message}`)
+  }
+  switch (code) {
+    case TEE_CODES.status: {
+      const [v, c, e] = list(raw, 'status', 3)
+      return { t: 'status', version: uint(v, 'status.version', 0xffff), challenge: bytes(c, 'status.challenge', 32), hasEnclave: uint(e, 'status.hasEnclave', 1) === 1 }
+    }
+    case TEE_CODES.attest: {
+      const [q] = list(raw, 'attest', 1)
+      return { t: 'attest', quote: bytes(q, 'attest.quote', undefined, 64 * 1024) }
+    }
+    case TEE_CODES.items: {
+      const [e, its] = list(raw, 'items', 2)
+      const rows = list(its, 'items.list')
+      if (rows.length === 0 || rows.length > MAX_TXS_PER_MESSAGE) return bad(`items: ${rows.length} items (1..${MAX_TXS_PER_MESSAGE})`)
+      const items: WireItem[] = rows.map((r, i) => {
+        const [k, m, o, id, p] = list(r, `items[${i}]`, 5)
+        return {
+          kind: KINDS[uint(k, `items[${i}].kind`, KINDS.length - 1)]!,
+          mode: MODES[uint(m, `items[${i}].mode`, MODES.length - 1)]!,
+          origin: uint(o, `items[${i}].origin`, 0xffff),
+          id: bytes(id, `items[${i}].id`, 32),
+          payload: bytes(p, `items[${i}].payload`, undefined, MAX_TX_BYTES * 8),
+        }
+      })
+      return { t: 'items', epoch: uint(e, 'items.epoch', 0xffffffff), items }
+    }
+    case TEE_CODES.digest:
+      return { t: 'digest', ids: shortIds(list(raw, 'digest', 1)[0], 'digest.ids') }
+    case TEE_CODES.pull:
+      return { t: 'pull', ids: shortIds(list(raw, 'pull', 1)[0], 'pull.ids') }
+    case TEE_CODES.report: {
+      const rows = list(raw, 'report')
+      if (rows.length === 0 || rows.length > MAX_PLAN_NODES) return bad(`report: ${rows.length} reports`)
+      return {
+        t: 'report',
+        reports: rows.map((row, i) => {
+          const [b, s] = list(row, `report[${i}]`, 2)
+          const body = bytes(b, `report[${i}].body`, undefined, 128 * 1024)
+          return { report: decodeReportBody(body), bodyBytes: body, signature: bytes(s, `report[${i}].signature`, 64) }
+        }),
+      }
+    }
+    case TEE_CODES.plan: {
+      const [b, k, s, q] = list(raw, 'plan', 4)
+      const body = bytes(b, 'plan.body')
+      return { t: 'plan', plan: { body: decodePlanBody(body), bodyBytes: body, enclaveKey: bytes(k, 'plan.enclaveKey', 65), signature: bytes(s, 'plan.signature', 64), quote: bytes(q, 'plan.quote', undefined, 64 * 1024) } }
+    }
+    case TEE_CODES.getBlockTxs: {
+      const [h, idx] = list(raw, 'getBlockTxs', 2)
+      const indexes = list(idx, 'getBlockTxs.indexes').map((x, i) => uint(x, `getBlockTxs.indexes[${i}]`, 0xffff))
+      if (indexes.length > MAX_IDS_PER_MESSAGE) return bad(`getBlockTxs: ${indexes.length} indexes`)
+      return { t: 'getBlockTxs', block: bytes(h, 'getBlockTxs.block', 32), indexes }
+    }
+    case TEE_CODES.blockTxs: {
+      const [h, txs] = list(raw, 'blockTxs', 2)
+      const l = list(txs, 'blockTxs.txs')
+      if (l.length > MAX_IDS_PER_MESSAGE) return bad(`blockTxs: ${l.length} txs`)
+      return { t: 'blockTxs', block: bytes(h, 'blockTxs.block', 32), txs: l.map((x, i) => bytes(x, `blockTxs.txs[${i}]`, undefined, MAX_TX_BYTES)) }
+    }
+    default:
+      throw new TeeError('UNKNOWN_MESSAGE_CODE', `tee/1 has no message code 0x${code.toString(16)}`)
+  }
+}

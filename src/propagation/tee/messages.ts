@@ -1,0 +1,91 @@
+/**
+ * The tee/1 messages as plain data. `codec.ts` turns them into RLP and back; the relay (relay.ts) consumes and
+ * produces them. Node ids are 128-hex-char devp2p ids (no 0x); item ids are 32-byte hashes.
+ */
+
+export type ItemKind = 'tx' | 'block'
+
+/** How an item travels: along its tree, flooded (fallback), as an entry into the tree, or as a pull response. */
+export type ItemMode = 'tree' | 'flood' | 'entry' | 'repair'
+
+/** One item on the wire. `origin` is the publishing node's index in the epoch's plan (ORIGIN_UNKNOWN if none). */
+export interface WireItem {
+  kind: ItemKind
+  id: Uint8Array
+  mode: ItemMode
+  origin: number
+  /** tx: the EIP-2718 tx bytes; block: the compact block (header + short tx ids). */
+  payload: Uint8Array
+}
+
+export const ORIGIN_UNKNOWN = 0xffff
+
+/** A plan as relays use it. The signed body is `encodePlanBody` (plan.ts). */
+export interface PlanBody {
+  version: number
+  epoch: number
+  /** Node id of the coordinator that computed it. */
+  coordinator: string
+  /** Sorted node ids. */
+  nodes: string[]
+  /** Per node: may it relay (attested, not excluded). */
+  interior: boolean[]
+  /** Per tree, per node: parent index, ROOT (-1) or NOT_IN_TREE (-2). */
+  parents: Int32Array[]
+}
+
+/** A plan with its proof: the enclave's signature over the body and the coordinator's quote binding that key. */
+export interface SignedPlan {
+  body: PlanBody
+  /** The encoded body, exactly as signed (kept so verification and re-broadcast do not re-encode). */
+  bodyBytes: Uint8Array
+  /** 65-byte uncompressed secp256k1 key of the coordinator's enclave. */
+  enclaveKey: Uint8Array
+  /** 64-byte r || s over SHA-256(PLAN_DOMAIN || bodyBytes). */
+  signature: Uint8Array
+  quote: Uint8Array
+}
+
+export interface LinkReport {
+  peer: string
+  rttMs: number
+  /** The peer's tee/1 hello quote verified. */
+  attested: boolean
+}
+
+export interface OmissionReport {
+  peer: string
+  omitted: number
+  delivered: number
+}
+
+/** What a node tells the coordinator once per epoch. Signed by the node's devp2p key (relayed by others). */
+export interface Report {
+  epoch: number
+  node: string
+  attested: boolean
+  links: LinkReport[]
+  omissions: OmissionReport[]
+}
+
+export interface SignedReport {
+  report: Report
+  bodyBytes: Uint8Array
+  signature: Uint8Array
+}
+
+export type TeeMessage =
+  /** `epoch` is the sender's plan epoch: item origins are indexes into that plan (0 when it has none). */
+  | { t: 'items'; epoch: number; items: WireItem[] }
+  /** Short ids of items this node holds, that the peer may lack. */
+  | { t: 'digest'; ids: Uint8Array[] }
+  /** Short ids the sender asks for (answered with `items` in mode repair). */
+  | { t: 'pull'; ids: Uint8Array[] }
+  /** Epoch reports, batched per tick (a flood of single reports would cost N^2 * degree messages). */
+  | { t: 'report'; reports: SignedReport[] }
+  | { t: 'plan'; plan: SignedPlan }
+  /** Compact block repair: the txs at these indexes of block `block`. */
+  | { t: 'getBlockTxs'; block: Uint8Array; indexes: number[] }
+  | { t: 'blockTxs'; block: Uint8Array; txs: Uint8Array[] }
+
+export type TeeMessageType = TeeMessage['t']

@@ -1,0 +1,57 @@
+/** Tunables of the tee broadcast, with defaults from constants.ts. Validated once at construction. */
+import * as C from './constants.ts'
+import { TeeError } from './errors.ts'
+
+export interface TeeParams {
+  trees: number
+  maxTreeDegree: number
+  seenCapacity: number
+  settleMs: number
+  digestIntervalMs: number
+  digestPartners: number
+  pullTimeoutMs: number
+  maxPullTries: number
+  omissionMinSamples: number
+  omissionRatio: number
+  epochMs: number
+  /** Wall time (ms) of epoch 0's start: epochs are numbered from it so every node agrees on the current epoch. */
+  epochZeroMs: number
+  /** How long after an epoch starts its coordinator waits for reports before planning. */
+  reportWaitMs: number
+  coordinatorGraceMs: number
+  /** Items sent to a peer in this window before it disconnected are re-flooded (they may have died with it). */
+  resendWindowMs: number
+}
+
+export const DEFAULT_TEE_PARAMS: TeeParams = {
+  trees: C.DEFAULT_TREE_COUNT,
+  maxTreeDegree: C.DEFAULT_MAX_TREE_DEGREE,
+  seenCapacity: C.DEFAULT_SEEN_CAPACITY,
+  settleMs: C.DEFAULT_SETTLE_MS,
+  digestIntervalMs: C.DEFAULT_DIGEST_INTERVAL_MS,
+  digestPartners: C.DEFAULT_DIGEST_PARTNERS,
+  pullTimeoutMs: C.DEFAULT_PULL_TIMEOUT_MS,
+  maxPullTries: C.DEFAULT_MAX_PULL_TRIES,
+  omissionMinSamples: C.DEFAULT_OMISSION_MIN_SAMPLES,
+  omissionRatio: C.DEFAULT_OMISSION_RATIO,
+  epochMs: C.DEFAULT_EPOCH_MS,
+  epochZeroMs: 0,
+  reportWaitMs: C.DEFAULT_REPORT_WAIT_MS,
+  coordinatorGraceMs: C.DEFAULT_COORDINATOR_GRACE_MS,
+  resendWindowMs: C.DEFAULT_RESEND_WINDOW_MS,
+}
+
+export function teeParams(over: Partial<TeeParams> = {}): TeeParams {
+  const p = { ...DEFAULT_TEE_PARAMS, ...over }
+  const bad = (why: string): never => {
+    throw new TeeError('INVALID_PARAMS', why)
+  }
+  for (const [k, v] of Object.entries(p)) if (!Number.isFinite(v) || v < 0) bad(`${k} must be a finite number >= 0, got ${v}`)
+  if (!Number.isInteger(p.trees) || p.trees < 1 || p.trees > C.MAX_TREES) bad(`trees must be 1..${C.MAX_TREES}`)
+  if (p.maxTreeDegree < 2) bad('maxTreeDegree must be >= 2')
+  if (p.digestPartners < 1) bad('digestPartners must be >= 1')
+  if (p.epochMs < 1000) bad('epochMs must be >= 1000')
+  if (p.reportWaitMs + p.coordinatorGraceMs >= p.epochMs) bad('reportWaitMs + coordinatorGraceMs must be below epochMs')
+  if (p.seenCapacity < 16) bad('seenCapacity must be >= 16')
+  return p
+}

@@ -1,0 +1,181 @@
+/**
+ * The plan: the signed body's byte layout, and the questions relays ask of it (my tree neighbours, the neighbour
+ * toward an item's origin, who coordinates an epoch). Imported by the coordinator enclave program, so it may use
+ * only relative modules and `node:` built-ins.
+ *
+ * Body layout (big-endian): version u8 | epoch u32 | coordinator 64 | n u16 | K u8 | node ids n x 64 |
+ * interior bitmap ceil(n/8) | parents K x n x u16 (0xffff = root, 0xfffe = not in tree).
+ */
+import { createHash } from 'node:crypto'
+import { ByteReader, ByteWriter, bytesOfHex, hexOf } from './bytes.ts'
+import { MAX_PLAN_NODES, MAX_TREES, PLAN_VERSION } from './constants.ts'
+import { TeeError } from './errors.ts'
+import type { PlanBody } from './messages.ts'
+
+export const ROOT = -1
+export const NOT_IN_TREE = -2
+const WIRE_ROOT = 0xffff
+const WIRE_NOT_IN_TREE = 0xfffe
+const NODE_ID_BYTES = 64
+
+/** Domain tag prefixed to the body before signing; the enclave runtime refuses to `sign` anything starting with it. */
+export const PLAN_DOMAIN = new TextEncoder().encode('teecast/tee/1/plan')
+
+export function encodePlanBody(p: PlanBody): Uint8Array {
+  const n = p.nodes.length
+  if (n > MAX_PLAN_NODES) throw new TeeError('INVALID_PLAN', `${n} nodes exceed the plan limit ${MAX_PLAN_NODES}`)
+  if (p.parents.length < 1 || p.parents.length > MAX_TREES) throw new TeeError('INVALID_PLAN', `tree count ${p.parents.length} outside 1..${MAX_TREES}`)
+  const w = new ByteWriter().u8(p.version).u32(p.epoch).bytes(bytesOfHex(p.coordinator, NODE_ID_BYTES, 'coordinator')).u16(n).u8(p.parents.length)
+  for (const id of p.nodes) w.bytes(bytesOfHex(id, NODE_ID_BYTES, 'plan node id'))
+  const bitmap = new Uint8Array(Math.ceil(n / 8))
+  p.interior.forEach((v, i) => {
+    if (v) bitmap[i >> 3]! |= 1 << (i & 7)
+  })
+  w.bytes(bitmap)
+  for (const tree of p.parents) {
+    if (tree.length !== n) throw new TeeError('INVALID_PLAN', `tree has ${tree.length} parents for ${n} nodes`)
+    for (const par of tree) w.u16(par === ROOT ? WIRE_ROOT : par === NOT_IN_TREE ? WIRE_NOT_IN_TREE : par)
+  }
+  return w.finish()
+}
+
+export function decodePlanBody(bytes: Uint8Array): PlanBody {
+  const r = new ByteReader(bytes, 'plan body')
+  const version = r.u8('version')
+  if (version !== PLAN_VERSION) throw new TeeError('INVALID_PLAN', `plan version ${version}, this node speaks ${PLAN_VERSION}`)
+  const epoch = r.u32('epoch')
+  const coordinator = hexOf(r.bytes(NODE_ID_BYTES, 'coordinator'))
+  const n = r.u16('node count')
+  const k = r.u8('tree count')
+  if (n > MAX_PLAN_NODES || k < 1 || k > MAX_TREES) throw new TeeError('INVALID_PLAN', `plan with ${n} nodes and ${k} trees is out of bounds`)
+  const nodes: string[] = []
+  for (let i = 0; i < n; i++) nodes.push(hexOf(r.bytes(NODE_ID_BYTES, 'node id')))
+  const bitmap = r.bytes(Math.ceil(n / 8), 'interior bitmap')
+  const interior = nodes.map((_, i) => (bitmap[i >> 3]! & (1 << (i & 7))) !== 0)
+  const parents: Int32Array[] = []
+  for (let t = 0; t < k; t++) {
+    const tree = new Int32Array(n)
+    for (let i = 0; i < n; i++) {
+      const v = r.u16('parent')
+      tree[i] = v === WIRE_ROOT ? ROOT : v === WIRE_NOT_IN_TREE ? NOT_IN_TREE : v
+    }
+    parents.push(tree)
+  }
+  r.end()
+  const body: PlanBody = { version, epoch, coordinator, nodes, interior, parents }
+  validatePlanBody(body)
+  return body
+}
+
+/** Structural checks: sorted unique ids, parents in range, one root per tree, no cycles, children only under interior nodes. */
+export function validatePlanBody(p: PlanBody): void {
+  const n = p.nodes.length
+  for (let i = 1; i < n; i++) if (!(p.nodes[i - 1]! < p.nodes[i]!)) throw new TeeError('INVALID_PLAN', 'node ids are not sorted and unique')
+  p.parents.forEach((tree, t) => {
+    let roots = 0
+    for (let i = 0; i < n; i++) {
+      const par = tree[i]!
+      if (par === ROOT) roots++
+      else if (par === NOT_IN_TREE) continue
+      else if (par < 0 || par >= n || par === i) throw new TeeError('INVALID_PLAN', `tree ${t}: node ${i} has parent ${par}`)
+      else if (!p.interior[par]) throw new TeeError('INVALID_PLAN', `tree ${t}: node ${par} has children but may not relay`)
+      else if (tree[par] === NOT_IN_TREE) throw new TeeError('INVALID_PLAN', `tree ${t}: node ${i} hangs under a node outside the tree`)
+    }
+    if (roots > 1) throw new TeeError('INVALID_PLAN', `tree ${t} has ${roots} roots`)
+    // Every in-tree node must reach the root in < n steps.
+    for (let i = 0; i < n; i++) {
+      let x = i
+      let steps = 0
+      while (tree[x]! >= 0) {
+        x = tree[x]!
+        if (++steps > n) throw new TeeError('INVALID_PLAN', `tree ${t} has a cycle through node ${i}`)
+      }
+    }
+  })
+}
+
+/** Fast lookups over one plan, built once per accepted plan. */
+export class PlanView {
+  readonly index = new Map<string, number>()
+  private readonly children: number[][][]
+
+  constructor(readonly body: PlanBody) {
+    body.nodes.forEach((id, i) => this.index.set(id, i))
+    this.children = body.parents.map((tree) => {
+      const c: number[][] = body.nodes.map(() => [])
+      tree.forEach((par, i) => {
+        if (par >= 0) c[par]!.push(i)
+      })
+      return c
+    })
+  }
+
+  get trees(): number {
+    return this.body.parents.length
+  }
+
+  inTree(tree: number, node: number): boolean {
+    return this.body.parents[tree]![node] !== NOT_IN_TREE
+  }
+
+  /** Tree neighbours (parent and children) of `node` in `tree`, as node ids. */
+  neighbours(tree: number, node: number): string[] {
+    const par = this.body.parents[tree]![node]!
+    const out = this.children[tree]![node]!.map((c) => this.body.nodes[c]!)
+    if (par >= 0) out.push(this.body.nodes[par]!)
+    return out
+  }
+
+  /** The tree neighbour of `node` on the path toward `target`, or undefined if either is outside the tree. */
+  towards(tree: number, node: number, target: number): string | undefined {
+    if (!this.inTree(tree, node) || !this.inTree(tree, target) || node === target) return undefined
+    const parents = this.body.parents[tree]!
+    // Walk target's ancestors; if `node` is one, the next hop is the child on that path; else it is node's parent.
+    let prev = -1
+    for (let x = target; x >= 0; x = parents[x]!) {
+      if (x === node) return this.body.nodes[prev]!
+      prev = x
+    }
+    const par = parents[node]!
+    return par >= 0 ? this.body.nodes[par]! : undefined
+  }
+}
+
+/** The tree an item travels on: its hash mod K (first 4 bytes, big-endian). */
+export const treeOf = (id: Uint8Array, trees: number): number => (((id[0]! << 24) | (id[1]! << 16) | (id[2]! << 8) | id[3]!) >>> 0) % trees
+
+/** A candidate's coordinator score for an epoch: SHA-256(epoch || node id), hex. Lower publishes first. */
+export function coordinatorScore(epoch: number, id: string): string {
+  const key = `${epoch}/${id}`
+  let s = scoreMemo.get(key)
+  if (s === undefined) {
+    const e = Buffer.alloc(4)
+    e.writeUInt32BE(epoch)
+    s = createHash('sha256').update(e).update(Buffer.from(id, 'hex')).digest('hex')
+    if (scoreMemo.size >= 100_000) scoreMemo.clear()
+    scoreMemo.set(key, s)
+  }
+  return s
+}
+/** Every node ranks the same few hundred ids each epoch: remember the scores. */
+const scoreMemo = new Map<string, string>()
+
+/** Coordinator ranking for an epoch: candidates sorted by score. Rank 0 publishes first. */
+export function coordinatorRanking(epoch: number, candidates: Iterable<string>): string[] {
+  const scored = [...candidates].map((id) => ({ id, s: coordinatorScore(epoch, id) }))
+  scored.sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : 0))
+  return scored.map((x) => x.id)
+}
+
+/** The 32-byte challenge a coordinator's plan quote binds: the epoch, the coordinator's node id and the body hash. */
+export function planChallenge(bodyBytes: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(PLAN_DOMAIN).update(bodyBytes).digest())
+}
+
+/** What the enclave signs: SHA-256 is applied by the signer over PLAN_DOMAIN || body. */
+export function planSigningBytes(bodyBytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(PLAN_DOMAIN.length + bodyBytes.length)
+  out.set(PLAN_DOMAIN)
+  out.set(bodyBytes, PLAN_DOMAIN.length)
+  return out
+}

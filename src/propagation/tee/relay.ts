@@ -1,0 +1,587 @@
+/**
+ * The tee/1 relay: one node's broadcast state machine. Sans-IO: it takes events (peer up/down, a message from a
+ * peer, a local item, a timer tick) with the current time and returns actions (send, deliver, compute a plan). The
+ * devp2p adapter (src/p2p/tee-adapter.ts) and the simulator (src/sim/) drive the same code.
+ *
+ * Data path: an item travels on tree `hash mod K` of the current plan; each node forwards it to its tree neighbours
+ * except the sender, so a tree delivers it to N nodes with N-1 sends. A tree with a missing edge at this node falls
+ * back to flooding until the next plan. Digests of settled items to a few peers per round reveal gaps; gaps are
+ * pulled. A pulled item counts as an omission of the tree neighbour that should have delivered it; the counts go
+ * to the coordinator in the epoch report and a relay that keeps omitting loses its interior positions.
+ * Control path: attested nodes flood one signed report per epoch; the best-ranked coordinator candidate asks its
+ * enclave for the plan (action `computePlan`), and every node verifies and re-floods the signed plan.
+ */
+import { coordinatorRanking, coordinatorScore, PlanView, treeOf } from './plan.ts'
+import { ORIGIN_UNKNOWN, type ItemKind, type ItemMode, type Report, type SignedPlan, type SignedReport, type TeeMessage, type WireItem } from './messages.ts'
+import { teeParams, type TeeParams } from './params.ts'
+import { shortId, shortKey } from './short-id.ts'
+import { encodeReportBody } from './report.ts'
+import { TeeError } from './errors.ts'
+
+export type PeerInfo = { attested: boolean; rttMs: number }
+
+export type PlanCheck = { ok: true } | { ok: false; reason: string }
+
+/** What the relay needs from outside that is not pure logic: signatures and quote checks. */
+export interface RelayAuthority {
+  /** Checks the enclave's signature over the body and the quote binding that key; not the epoch (the relay does). */
+  verifyPlan(plan: SignedPlan, now: number): PlanCheck
+  /** Signs this node's report body with its devp2p key. */
+  signReport(bodyBytes: Uint8Array): Uint8Array
+}
+
+export type TeeAction =
+  | { t: 'send'; to: string; msg: TeeMessage }
+  /** A new item: hand it to the pool / chain. `from` is the peer it came from, or 'local'. */
+  | { t: 'deliver'; item: WireItem; from: string }
+  /** This node coordinates `epoch`: run the enclave's planner over `reports` and pass the result to `planComputed`. */
+  | { t: 'computePlan'; epoch: number; reports: SignedReport[] }
+  | { t: 'planAccepted'; epoch: number; coordinator: string }
+  /** A message was refused. `disconnect`: the peer broke the protocol (a forged plan is never relayed by honest nodes). */
+  | { t: 'refused'; peer: string; what: string; reason: string; disconnect: boolean }
+
+interface Entry {
+  kind: ItemKind
+  id: Uint8Array
+  payload: Uint8Array
+  short: string
+  shortBytes: Uint8Array
+  firstSeen: number
+  /** Node id of the publisher, when known. */
+  origin: string | undefined
+  /** Peers known to hold it (sent to us, or we sent to them). */
+  known: Set<string>
+  /** When we last sent it to each peer, for re-flooding when that peer dies. */
+  sentAt: Map<string, number>
+}
+
+interface PendingPull {
+  since: number
+  holders: string[]
+  tries: number
+}
+
+export interface RelayCounters {
+  published: number
+  received: number
+  duplicates: number
+  pulls: number
+  repaired: number
+  floodFallbacks: number
+  plansRefused: number
+}
+
+export class TeeRelay {
+  readonly params: TeeParams
+  private readonly peers = new Map<string, PeerInfo>()
+  private readonly entries = new Map<string, Entry>()
+  /** Entries in first-seen order (oldest first), for digests and eviction. */
+  private log: Entry[] = []
+  private logStart = 0
+  private readonly pending = new Map<string, PendingPull>()
+  private plan: SignedPlan | undefined
+  private view: PlanView | undefined
+  private selfIndex = -1
+  /** Trees with a missing edge at this node under the current plan: flood them. */
+  private readonly broken = new Set<number>()
+  private readonly digestCursor = new Map<string, number>()
+  private digestRotation = 0
+  private nextDigestAt = 0
+  private readonly reports = new Map<number, Map<string, SignedReport>>()
+  /** Reports to relay, per peer, sent at the next tick. */
+  private readonly reportQueue = new Map<string, SignedReport[]>()
+  private reportedEpoch = -1
+  /** Per epoch: reporters that rank before this node as coordinator (kept as reports arrive: O(1) each). */
+  private readonly rankBelow = new Map<number, number>()
+  private computeRequested = -1
+  private omissions = new Map<string, { omitted: number; delivered: number }>()
+  private lastNow = -Infinity
+  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0 }
+
+  constructor(
+    readonly self: string,
+    readonly attested: boolean,
+    private readonly authority: RelayAuthority,
+    params: Partial<TeeParams> = {},
+  ) {
+    this.params = teeParams(params)
+  }
+
+  // ---- queries ----
+
+  get currentPlan(): SignedPlan | undefined {
+    return this.plan
+  }
+
+  has(id: Uint8Array): boolean {
+    return this.entries.has(shortKey(shortId(id)))
+  }
+
+  /** The payload of a held item (compact block repair reads txs through the pool, not here). */
+  payloadOf(id: Uint8Array): Uint8Array | undefined {
+    return this.entries.get(shortKey(shortId(id)))?.payload
+  }
+
+  peerIds(): string[] {
+    return [...this.peers.keys()]
+  }
+
+  epochAt(now: number): number {
+    return Math.max(0, Math.floor((now - this.params.epochZeroMs) / this.params.epochMs))
+  }
+
+  // ---- events ----
+
+  peerUp(peer: string, info: PeerInfo, now: number): TeeAction[] {
+    this.clock(now)
+    this.peers.set(peer, info)
+    // Digests cover what settles from now on; older items reached the peer another way or are pulled by its digests.
+    this.digestCursor.set(peer, now - this.params.settleMs)
+    const out: TeeAction[] = []
+    if (this.plan !== undefined) out.push({ t: 'send', to: peer, msg: { t: 'plan', plan: this.plan } })
+    return out
+  }
+
+  peerDown(peer: string, now: number): TeeAction[] {
+    this.clock(now)
+    if (!this.peers.delete(peer)) return []
+    this.digestCursor.delete(peer)
+    for (const p of this.pending.values()) p.holders = p.holders.filter((h) => h !== peer)
+    const out: TeeAction[] = []
+    if (this.view !== undefined && this.selfIndex >= 0) {
+      for (let t = 0; t < this.view.trees; t++) if (this.view.neighbours(t, this.selfIndex).includes(peer)) this.breakTree(t)
+    }
+    // Items it got from us just before dying may not have gone on: flood them from here (duplicates are dropped).
+    for (let i = this.log.length - 1; i >= this.logStart; i--) {
+      const e = this.log[i]!
+      if (now - e.firstSeen > this.params.resendWindowMs + this.params.settleMs) break
+      const at = e.sentAt.get(peer)
+      if (at !== undefined && now - at <= this.params.resendWindowMs) this.sendItem(out, e, 'flood', this.floodTargets(e, undefined))
+    }
+    return coalesce(out)
+  }
+
+  /** An item published here (RPC submission, mined block). */
+  publish(kind: ItemKind, id: Uint8Array, payload: Uint8Array, now: number): TeeAction[] {
+    this.clock(now)
+    if (this.has(id)) return []
+    const e = this.store(kind, id, payload, this.self, now)
+    this.counters.published++
+    const out: TeeAction[] = []
+    this.route(out, e, undefined, 'tree')
+    return coalesce(out)
+  }
+
+  receive(from: string, msg: TeeMessage, now: number): TeeAction[] {
+    this.clock(now)
+    if (!this.peers.has(from)) return []
+    const out: TeeAction[] = []
+    switch (msg.t) {
+      case 'items':
+        for (const item of msg.items) this.onItem(out, from, msg.epoch, item, now)
+        break
+      case 'digest':
+        this.onDigest(out, from, msg.ids, now)
+        break
+      case 'pull':
+        this.onPull(out, from, msg.ids)
+        break
+      case 'report':
+        for (const r of msg.reports) this.onReport(from, r, now)
+        break
+      case 'plan':
+        this.onPlan(out, from, msg.plan, now)
+        break
+      default:
+        // Compact block repair (getBlockTxs / blockTxs) is the adapter's business.
+        break
+    }
+    return coalesce(out)
+  }
+
+  /** The enclave's answer to `computePlan`. The plan is checked like any received plan before it is used. */
+  planComputed(plan: SignedPlan, now: number): TeeAction[] {
+    this.clock(now)
+    const out: TeeAction[] = []
+    this.onPlan(out, this.self, plan, now)
+    return out
+  }
+
+  tick(now: number): TeeAction[] {
+    this.clock(now)
+    const out: TeeAction[] = []
+    this.reportIfDue(out, now)
+    this.flushReports(out)
+    this.coordinateIfDue(out, now)
+    if (now >= this.nextDigestAt) {
+      this.nextDigestAt = now + this.params.digestIntervalMs
+      this.digestRound(out, now)
+    }
+    this.retryPulls(out, now)
+    return coalesce(out)
+  }
+
+  // ---- data path ----
+
+  private onItem(out: TeeAction[], from: string, epoch: number, item: WireItem, now: number): void {
+    const sb = shortId(item.id)
+    const key = shortKey(sb)
+    const have = this.entries.get(key)
+    if (have !== undefined) {
+      have.known.add(from)
+      this.counters.duplicates++
+      return
+    }
+    const sameEpoch = this.plan !== undefined && this.plan.body.epoch === epoch
+    // An entry is published on the tree by its first tree member: that member is its origin.
+    const origin = item.mode === 'entry' && this.selfIndex >= 0 ? this.self : sameEpoch && item.origin !== ORIGIN_UNKNOWN ? this.plan!.body.nodes[item.origin] : undefined
+    const e = this.store(item.kind, item.id, item.payload, origin, now, sb)
+    e.known.add(from)
+    this.pending.delete(e.short)
+    this.counters.received++
+    out.push({ t: 'deliver', item: { ...item }, from })
+    this.account(e, from, item.mode)
+    if (item.mode === 'repair') this.counters.repaired++
+    this.route(out, e, item.mode === 'entry' && this.selfIndex >= 0 ? undefined : from, item.mode === 'entry' ? 'tree' : item.mode)
+  }
+
+  /** Forwards an item that arrived in `mode` from `from` (undefined: published here). */
+  private route(out: TeeAction[], e: Entry, from: string | undefined, mode: ItemMode): void {
+    const view = this.view
+    const t = view === undefined ? -1 : treeOf(e.id, view.trees)
+    if (mode === 'flood' || view === undefined) return this.sendItem(out, e, 'flood', this.floodTargets(e, from))
+    if (this.selfIndex < 0 || !view.inTree(t, this.selfIndex)) {
+      if (mode !== 'tree' && mode !== 'entry') return
+      // Not in the tree: hand it to the closest tree member among our peers, which treats it as its own.
+      const entry = this.entryPeer(t, from)
+      if (entry === undefined) return this.sendItem(out, e, 'flood', this.floodTargets(e, from))
+      return this.sendItem(out, e, 'entry', [entry])
+    }
+    if (this.broken.has(t)) return this.sendItem(out, e, 'flood', this.floodTargets(e, from))
+    let targets = view.neighbours(t, this.selfIndex).filter((p) => p !== from)
+    if (mode === 'repair') {
+      // The neighbour toward the origin is the one that failed to send it; it is not waiting for it from us.
+      const originIndex = e.origin === undefined ? -1 : (view.index.get(e.origin) ?? -1)
+      const back = originIndex < 0 ? undefined : view.towards(t, this.selfIndex, originIndex)
+      targets = targets.filter((p) => p !== back)
+    }
+    const missing = targets.filter((p) => !this.peers.has(p))
+    if (missing.length > 0) {
+      this.breakTree(t)
+      return this.sendItem(out, e, 'flood', this.floodTargets(e, from))
+    }
+    this.sendItem(out, e, 'tree', targets.filter((p) => !e.known.has(p)))
+  }
+
+  private breakTree(t: number): void {
+    if (this.broken.has(t)) return
+    this.broken.add(t)
+    this.counters.floodFallbacks++
+  }
+
+  private floodTargets(e: Entry, from: string | undefined): string[] {
+    return [...this.peers.keys()].filter((p) => p !== from && !e.known.has(p))
+  }
+
+  private entryPeer(t: number, from: string | undefined): string | undefined {
+    const view = this.view!
+    let best: string | undefined
+    let bestRtt = Infinity
+    for (const [p, info] of this.peers) {
+      if (p === from) continue
+      const i = view.index.get(p)
+      if (i === undefined || !view.inTree(t, i)) continue
+      if (info.rttMs < bestRtt || (info.rttMs === bestRtt && best !== undefined && p < best)) {
+        best = p
+        bestRtt = info.rttMs
+      }
+    }
+    return best
+  }
+
+  private sendItem(out: TeeAction[], e: Entry, mode: ItemMode, to: string[]): void {
+    if (to.length === 0) return
+    const view = this.view
+    const originIndex = e.origin === undefined || view === undefined ? ORIGIN_UNKNOWN : (view.index.get(e.origin) ?? ORIGIN_UNKNOWN)
+    const item: WireItem = { kind: e.kind, id: e.id, mode, origin: originIndex, payload: e.payload }
+    const epoch = this.plan?.body.epoch ?? 0
+    const now = this.lastNow
+    for (const p of to) {
+      e.known.add(p)
+      e.sentAt.set(p, now)
+      out.push({ t: 'send', to: p, msg: { t: 'items', epoch, items: [item] } })
+    }
+  }
+
+  /** Omission accounting against the tree neighbour that should have delivered an item. */
+  private account(e: Entry, from: string, mode: ItemMode): void {
+    const view = this.view
+    if (view === undefined || this.selfIndex < 0 || e.origin === undefined) return
+    const t = treeOf(e.id, view.trees)
+    if (this.broken.has(t)) return
+    const o = view.index.get(e.origin)
+    if (o === undefined) return
+    const expected = view.towards(t, this.selfIndex, o)
+    if (expected === undefined || !this.peers.has(expected)) return
+    const row = this.omissions.get(expected) ?? { omitted: 0, delivered: 0 }
+    if (mode === 'tree' && from === expected) row.delivered++
+    else if (mode === 'repair') row.omitted++
+    else return
+    this.omissions.set(expected, row)
+  }
+
+  private store(kind: ItemKind, id: Uint8Array, payload: Uint8Array, origin: string | undefined, now: number, shortBytes = shortId(id)): Entry {
+    const short = shortKey(shortBytes)
+    const e: Entry = { kind, id, payload, short, shortBytes, firstSeen: now, origin, known: new Set(), sentAt: new Map() }
+    this.entries.set(short, e)
+    this.log.push(e)
+    while (this.entries.size > this.params.seenCapacity) {
+      const old = this.log[this.logStart++]!
+      this.entries.delete(old.short)
+    }
+    if (this.logStart > 4096 && this.logStart > this.log.length / 2) {
+      this.log = this.log.slice(this.logStart)
+      this.logStart = 0
+    }
+    return e
+  }
+
+  // ---- repair ----
+
+  private digestRound(out: TeeAction[], now: number): void {
+    const peers = [...this.peers.keys()].sort()
+    if (peers.length === 0) return
+    const cutoff = now - this.params.settleMs
+    const n = Math.min(this.params.digestPartners, peers.length)
+    for (let k = 0; k < n; k++) {
+      const p = peers[(this.digestRotation + k) % peers.length]!
+      const since = this.digestCursor.get(p) ?? cutoff
+      const ids: Uint8Array[] = []
+      for (let i = this.firstAfter(since); i < this.log.length; i++) {
+        const e = this.log[i]!
+        if (e.firstSeen > cutoff) break
+        if (!e.known.has(p)) ids.push(e.shortBytes)
+      }
+      this.digestCursor.set(p, cutoff)
+      if (ids.length > 0) out.push({ t: 'send', to: p, msg: { t: 'digest', ids } })
+    }
+    this.digestRotation = (this.digestRotation + n) % peers.length
+  }
+
+  /** Index of the first log entry first seen after `t` (binary search; the log is in time order). */
+  private firstAfter(t: number): number {
+    let lo = this.logStart
+    let hi = this.log.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.log[mid]!.firstSeen <= t) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  private onDigest(out: TeeAction[], from: string, ids: Uint8Array[], now: number): void {
+    const want: Uint8Array[] = []
+    for (const id of ids) {
+      const key = shortKey(id)
+      const e = this.entries.get(key)
+      if (e !== undefined) {
+        e.known.add(from)
+        continue
+      }
+      const p = this.pending.get(key)
+      if (p !== undefined) {
+        if (!p.holders.includes(from)) p.holders.push(from)
+        continue
+      }
+      this.pending.set(key, { since: now, holders: [from], tries: 1 })
+      want.push(id)
+    }
+    if (want.length > 0) {
+      this.counters.pulls += want.length
+      out.push({ t: 'send', to: from, msg: { t: 'pull', ids: want } })
+    }
+  }
+
+  private onPull(out: TeeAction[], from: string, ids: Uint8Array[]): void {
+    const view = this.view
+    const items: WireItem[] = []
+    for (const id of ids) {
+      const e = this.entries.get(shortKey(id))
+      if (e === undefined) continue
+      e.known.add(from)
+      const origin = e.origin === undefined || view === undefined ? ORIGIN_UNKNOWN : (view.index.get(e.origin) ?? ORIGIN_UNKNOWN)
+      items.push({ kind: e.kind, id: e.id, mode: 'repair', origin, payload: e.payload })
+    }
+    if (items.length > 0) out.push({ t: 'send', to: from, msg: { t: 'items', epoch: this.plan?.body.epoch ?? 0, items } })
+  }
+
+  private retryPulls(out: TeeAction[], now: number): void {
+    const byPeer = new Map<string, Uint8Array[]>()
+    for (const [key, p] of this.pending) {
+      if (now - p.since < this.params.pullTimeoutMs) continue
+      // Rotate to the next holder; give up after maxPullTries or when nobody is left.
+      p.holders.push(p.holders.shift()!)
+      const next = p.holders.find((h) => this.peers.has(h))
+      if (p.tries >= this.params.maxPullTries || next === undefined) {
+        this.pending.delete(key)
+        continue
+      }
+      p.tries++
+      p.since = now
+      const list = byPeer.get(next) ?? []
+      list.push(new Uint8Array(Buffer.from(key, 'hex')))
+      byPeer.set(next, list)
+    }
+    for (const [to, ids] of byPeer) {
+      this.counters.pulls += ids.length
+      out.push({ t: 'send', to, msg: { t: 'pull', ids } })
+    }
+  }
+
+  // ---- control path ----
+
+  private reportIfDue(out: TeeAction[], now: number): void {
+    const epoch = this.epochAt(now)
+    if (!this.attested || epoch <= this.reportedEpoch) return
+    this.reportedEpoch = epoch
+    const report: Report = {
+      epoch,
+      node: this.self,
+      attested: true,
+      links: [...this.peers].map(([peer, i]) => ({ peer, rttMs: i.rttMs, attested: i.attested })).sort((a, b) => (a.peer < b.peer ? -1 : 1)),
+      omissions: [...this.omissions].map(([peer, o]) => ({ peer, ...o })).sort((a, b) => (a.peer < b.peer ? -1 : 1)),
+    }
+    this.omissions = new Map()
+    const bodyBytes = encodeReportBody(report)
+    const signed: SignedReport = { report, bodyBytes, signature: this.authority.signReport(bodyBytes) }
+    this.keepReport(signed)
+    this.queueReport(signed, undefined)
+  }
+
+  private keepReport(r: SignedReport): boolean {
+    let m = this.reports.get(r.report.epoch)
+    if (m === undefined) {
+      m = new Map()
+      this.reports.set(r.report.epoch, m)
+      for (const e of this.reports.keys()) if (e < r.report.epoch - 1) this.reports.delete(e)
+    }
+    if (m.has(r.report.node)) return false
+    m.set(r.report.node, r)
+    const e = r.report.epoch
+    if (r.report.node !== this.self && this.attested && coordinatorScore(e, r.report.node) < coordinatorScore(e, this.self)) this.rankBelow.set(e, (this.rankBelow.get(e) ?? 0) + 1)
+    for (const old of this.rankBelow.keys()) if (old < e - 1) this.rankBelow.delete(old)
+    return true
+  }
+
+  private queueReport(r: SignedReport, from: string | undefined): void {
+    for (const p of this.reportTargets(from)) {
+      const q = this.reportQueue.get(p)
+      if (q === undefined) this.reportQueue.set(p, [r])
+      else q.push(r)
+    }
+  }
+
+  private flushReports(out: TeeAction[]): void {
+    for (const [p, reports] of this.reportQueue) if (this.peers.has(p)) out.push({ t: 'send', to: p, msg: { t: 'report', reports } })
+    this.reportQueue.clear()
+  }
+
+  private onReport(from: string, r: SignedReport, now: number): void {
+    const epoch = this.epochAt(now)
+    // Reports for other epochs are late or early: drop them, do not relay them.
+    if (r.report.epoch !== epoch && r.report.epoch !== epoch + 1) return
+    if (!this.keepReport(r)) return
+    this.queueReport(r, from)
+  }
+
+  /**
+   * Reports go to every attested node (each may coordinate). Flooding them costs N^2 * degree messages per epoch, so
+   * once a plan exists they travel on tree 0 (N^2), and flood only where that tree is broken or absent.
+   */
+  private reportTargets(from: string | undefined): string[] {
+    const view = this.view
+    if (view !== undefined && this.selfIndex >= 0 && view.inTree(0, this.selfIndex) && !this.broken.has(0)) {
+      const tree = view.neighbours(0, this.selfIndex).filter((p) => p !== from)
+      if (tree.every((p) => this.peers.has(p))) return tree
+      this.breakTree(0)
+    }
+    return [...this.peers.keys()].filter((p) => p !== from)
+  }
+
+  /**
+   * Candidates are the attested reporters of the epoch (the enclave re-checks every report's signature and who
+   * vouches for it). Rank r asks its enclave for the plan after reportWait + r * grace, unless a plan arrived.
+   */
+  private coordinateIfDue(out: TeeAction[], now: number): void {
+    if (!this.attested) return
+    const epoch = this.epochAt(now)
+    if (this.computeRequested >= epoch || (this.plan !== undefined && this.plan.body.epoch >= epoch)) return
+    const reports = this.reports.get(epoch)
+    if (reports === undefined || !reports.has(this.self)) return
+    const rank = this.rankBelow.get(epoch) ?? 0
+    const due = this.params.epochZeroMs + epoch * this.params.epochMs + this.params.reportWaitMs + rank * this.params.coordinatorGraceMs
+    if (now < due) return
+    this.computeRequested = epoch
+    out.push({ t: 'computePlan', epoch, reports: [...reports.values()] })
+  }
+
+  private onPlan(out: TeeAction[], from: string, plan: SignedPlan, now: number): void {
+    const cur = this.plan
+    const epoch = plan.body.epoch
+    const refuse = (reason: string, disconnect: boolean): void => {
+      this.counters.plansRefused++
+      out.push({ t: 'refused', peer: from, what: `plan for epoch ${epoch} by ${plan.body.coordinator.slice(0, 8)}`, reason, disconnect })
+    }
+    if (cur !== undefined && epoch === cur.body.epoch && Buffer.compare(cur.bodyBytes, plan.bodyBytes) === 0) return
+    if (cur !== undefined && epoch < cur.body.epoch) return refuse(`stale: this node runs epoch ${cur.body.epoch}`, false)
+    const nowEpoch = this.epochAt(now)
+    if (epoch + 1 < nowEpoch) return refuse(`stale: epoch ${nowEpoch} has begun`, false)
+    if (epoch > nowEpoch + 1) return refuse(`from the future: epoch ${nowEpoch} has begun`, true)
+    if (cur !== undefined && epoch === cur.body.epoch) {
+      // Two genuine coordinators planned one epoch (a slow rank 0 and its stand-in): all keep the better-ranked one.
+      const [best] = coordinatorRanking(epoch, [cur.body.coordinator, plan.body.coordinator])
+      if (best === cur.body.coordinator) return
+    }
+    const check = this.authority.verifyPlan(plan, now)
+    if (!check.ok) return refuse(check.reason, from !== this.self)
+    let view: PlanView
+    try {
+      view = new PlanView(plan.body)
+    } catch (err) {
+      return refuse(err instanceof TeeError ? err.message : String(err), true)
+    }
+    this.plan = plan
+    this.view = view
+    this.selfIndex = view.index.get(this.self) ?? -1
+    this.broken.clear()
+    out.push({ t: 'planAccepted', epoch, coordinator: plan.body.coordinator })
+    for (const p of this.peers.keys()) if (p !== from) out.push({ t: 'send', to: p, msg: { t: 'plan', plan } })
+  }
+
+  private clock(now: number): void {
+    if (now < this.lastNow) throw new TeeError('CLOCK_WENT_BACKWARDS', `now ${now} < ${this.lastNow}`)
+    this.lastNow = now
+  }
+}
+
+/** Merges the item sends to one peer into one `items` message (one RLPx frame instead of many), keeping order. */
+export function coalesce(actions: TeeAction[]): TeeAction[] {
+  const merged = new Map<string, { t: 'items'; epoch: number; items: WireItem[] }>()
+  const out: TeeAction[] = []
+  for (const a of actions) {
+    if (a.t !== 'send' || a.msg.t !== 'items') {
+      out.push(a)
+      continue
+    }
+    const key = `${a.to}/${a.msg.epoch}`
+    const m = merged.get(key)
+    if (m !== undefined) m.items.push(...a.msg.items)
+    else {
+      const msg = { t: 'items' as const, epoch: a.msg.epoch, items: [...a.msg.items] }
+      merged.set(key, msg)
+      out.push({ t: 'send', to: a.to, msg })
+    }
+  }
+  return out
+}

@@ -1,0 +1,248 @@
+/**
+ * One simulated experiment: a random D-regular network of N nodes, a tx workload from random live origins, optional
+ * crashes of a share of the nodes at one instant and message drops, run for either the tee broadcast or an eth/68
+ * rule (stock, geth, flood). Deterministic for a seed. Reach is judged against the live nodes still connected to an
+ * item's origin at the end of the run.
+ */
+import { createHash, generateKeyPairSync } from 'node:crypto'
+import { randomRegularGraph } from '../../testnets/topology.ts'
+import { SeededRandom } from '../../testnets/rng.ts'
+import { createPropagation } from '../propagation/registry.ts'
+import type { PropagationMode } from '../propagation/interface.ts'
+import type { TeeParams } from '../propagation/tee/params.ts'
+import { SimulatedQuotingEnclave, produceQuote } from '../tee/qe.ts'
+import { createAttestationRoot } from '../tee/root.ts'
+import { bundleProgram } from '../tee/sim/bundle.ts'
+import { mrSignerOf } from '../tee/sim/sigstruct.ts'
+import { COORDINATOR_PROGRAM } from '../tee/programs/index.ts'
+import { relayAuthority } from '../tee/plan-auth.ts'
+import type { Policy } from '../tee/policy.ts'
+import { generateP256 } from '../tee/crypto.ts'
+import { percentile } from '../../bench/stats/percentile.ts'
+import { ItemTracker } from './items.ts'
+import { SimNetwork } from './network.ts'
+import { SimTeeNode } from './tee-node.ts'
+import { SimEthNode } from './eth-node.ts'
+
+export type SimMode = 'tee' | PropagationMode
+
+export interface SimScenario {
+  mode: SimMode
+  nodes: number
+  degree: number
+  seed: string
+  /** Share of nodes with an enclave (tee only); the rest speak tee/1 as unattested leaves. */
+  teeFraction: number
+  items: number
+  rateTps: number
+  /** Encoded tx size, bytes. */
+  txBytes: number
+  /** One-way link latency range, ms (uniform per link, from the seed). */
+  latencyMs: [number, number]
+  jitterMs: number
+  dropRate: number
+  /** Share of nodes that crash at `crashAtMs` (never an item's origin after that). */
+  crashFraction: number
+  crashAtMs: number
+  detectMs: number
+  /** Nodes that forward nothing (still answer pulls): the omission fault. */
+  omittingFraction: number
+  /** Workload starts here (after the first plan, for tee). */
+  startMs: number
+  /** Time after the last item for delivery and repair. */
+  drainMs: number
+  tickMs: number
+  tee: Partial<TeeParams>
+}
+
+export const DEFAULT_SCENARIO: SimScenario = {
+  mode: 'tee',
+  nodes: 100,
+  degree: 8,
+  seed: 'sim',
+  teeFraction: 1,
+  items: 200,
+  rateTps: 100,
+  txBytes: 110,
+  latencyMs: [10, 100],
+  jitterMs: 2,
+  dropRate: 0,
+  crashFraction: 0,
+  crashAtMs: 0,
+  detectMs: 0,
+  omittingFraction: 0,
+  startMs: 3_000,
+  drainMs: 10_000,
+  tickMs: 50,
+  tee: {},
+}
+
+export interface SimResult {
+  scenario: SimScenario
+  /** Per item, reached / eligible (live nodes connected to the origin at the end). */
+  minReach: number
+  meanReach: number
+  itemsFullyReached: number
+  items: number
+  liveNodes: number
+  /** Full payloads received per live node per item (duplicates included; the physical minimum is ~1). */
+  receiptsPerNodePerItem: number
+  /** Item-related messages / bytes received per live node per item (data + repair; control traffic apart). */
+  msgsPerNodePerItem: number
+  bytesPerNodePerItem: number
+  controlBytesPerNode: number
+  byType: Record<string, { msgs: number; bytes: number }>
+  /** Time from publication to 50/90/100 % of eligible nodes, ms: p50 and p99 over items. */
+  latency: { to50: { p50: number; p99: number }; to90: { p50: number; p99: number }; to100: { p50: number; p99: number } }
+  plansAccepted: number
+  plansRefused: number
+  excludedRelays: number
+  events: number
+  wallMs: number
+}
+
+const CONTROL_TYPES = new Set(['tee/report', 'tee/plan'])
+
+export function runExperiment(over: Partial<SimScenario>): SimResult {
+  const s: SimScenario = { ...DEFAULT_SCENARIO, ...over, tee: { ...DEFAULT_SCENARIO.tee, ...over.tee } }
+  const wall = performance.now()
+  const rng = new SeededRandom(`${s.seed}/experiment`)
+  const edges = randomRegularGraph(s.nodes, s.degree, s.seed)
+  const latency = new Map<number, number>()
+  const linkKey = (a: number, b: number): number => Math.min(a, b) * s.nodes + Math.max(a, b)
+  for (const [a, b] of edges) latency.set(linkKey(a, b), s.latencyMs[0] + rng.next() * (s.latencyMs[1] - s.latencyMs[0]))
+  const net = new SimNetwork(s.nodes, edges, {
+    seed: s.seed,
+    link: { latencyMs: (a, b) => latency.get(linkKey(a, b)) ?? s.latencyMs[1], jitterMs: s.jitterMs },
+    dropRate: s.dropRate,
+    detectMs: s.detectMs,
+  })
+  const tracker = new ItemTracker(s.nodes)
+  const order = rng.shuffle([...Array(s.nodes).keys()])
+  const attested = new Set(order.slice(0, Math.max(1, Math.round(s.teeFraction * s.nodes))))
+  const crashing = new Set(rng.shuffle([...Array(s.nodes).keys()]).slice(0, Math.round(s.crashFraction * s.nodes)))
+  const omitting = new Set([...attested].slice(0, Math.round(s.omittingFraction * s.nodes)))
+
+  let teeNodes: SimTeeNode[] = []
+  const ethNodes: SimEthNode[] = []
+  if (s.mode === 'tee') {
+    const root = createAttestationRoot()
+    const qe = SimulatedQuotingEnclave.create(root, () => net.now)
+    const bundle = bundleProgram(COORDINATOR_PROGRAM.entry)
+    const signer = generateP256()
+    const identity = { mrEnclave: bundle.measurement, mrSigner: mrSignerOf(signer.publicKey), isvProdId: COORDINATOR_PROGRAM.isvProdId, isvSvn: COORDINATOR_PROGRAM.isvSvn, debug: false }
+    const policy: Policy = { rootPublicKeys: [root.publicKey], enclave: { kind: 'mrenclave', allowed: [bundle.measurement] }, allowDebug: false, maxQuoteAgeSec: 600, maxClockSkewSec: 60 }
+    const keys = Array.from({ length: s.nodes }, () => {
+      const jwk = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey.export({ format: 'jwk' })
+      const id = new Uint8Array(64)
+      id.set(Buffer.from(jwk.x!, 'base64url'), 0)
+      id.set(Buffer.from(jwk.y!, 'base64url'), 32)
+      return { priv: new Uint8Array(Buffer.from(jwk.d!, 'base64url')), id }
+    })
+    const ids = keys.map((k) => Buffer.from(k.id).toString('hex'))
+    const indexOf = new Map(ids.map((id, i) => [id, i]))
+    const host = { quote: (key64: Uint8Array, challenge: Uint8Array) => produceQuote(qe, identity, key64, challenge) }
+    teeNodes = keys.map((k, i) => new SimTeeNode(i, ids, attested.has(i), relayAuthority(policy, k.priv, k.id), s.tee, net, tracker, host, 20, indexOf))
+    for (const i of omitting) teeNodes[i]!.omitting = true
+    net.nodes = teeNodes
+    teeNodes.forEach((n, i) => n.start(net.adj[i]!, (p) => 2 * (latency.get(linkKey(i, p)) ?? 0), (p) => attested.has(p)))
+  } else {
+    for (let i = 0; i < s.nodes; i++) ethNodes.push(new SimEthNode(i, createPropagation(s.mode), net, tracker, s.txBytes))
+    net.nodes = ethNodes
+    ethNodes.forEach((n, i) => n.start(net.adj[i]!))
+  }
+
+  const tickAll = (): void => {
+    for (let i = 0; i < s.nodes; i++) if (net.alive[i]) (s.mode === 'tee' ? teeNodes[i]! : ethNodes[i]!).tick()
+  }
+  const endMs = s.startMs + (s.items / s.rateTps) * 1000 + s.drainMs
+  for (let t = 0; t <= endMs; t += s.tickMs) net.q.at(t, tickAll)
+  if (s.crashFraction > 0) net.q.at(s.crashAtMs, () => crashing.forEach((i) => net.crash(i)))
+  for (let k = 0; k < s.items; k++) {
+    net.q.at(s.startMs + (k * 1000) / s.rateTps, () => {
+      let origin = rng.int(s.nodes)
+      while (!net.alive[origin]) origin = rng.int(s.nodes)
+      const id = createHash('sha256').update(`${s.seed}/item/${k}`).digest()
+      const key = id.toString('hex')
+      tracker.publish(key, origin, net.now, 'tx')
+      if (s.mode === 'tee') teeNodes[origin]!.publish('tx', new Uint8Array(id), new Uint8Array(s.txBytes))
+      else ethNodes[origin]!.publish(key)
+    })
+  }
+  const events = net.q.runUntil(endMs)
+
+  const live = [...Array(s.nodes).keys()].filter((i) => net.alive[i])
+  let minReach = 1
+  let sumReach = 0
+  let full = 0
+  const to50: number[] = []
+  const to90: number[] = []
+  const to100: number[] = []
+  const reachCache = new Map<number, Set<number>>()
+  for (const [key, p] of tracker.published) {
+    const eligible = reachCache.get(p.origin) ?? net.reachableFrom(p.origin)
+    reachCache.set(p.origin, eligible)
+    const seen = tracker.firstSeen.get(key)!
+    const times = [...eligible].map((i) => seen.get(i)).filter((t): t is number => t !== undefined).map((t) => t - p.at).sort((a, b) => a - b)
+    const reach = eligible.size === 0 ? 1 : times.length / eligible.size
+    minReach = Math.min(minReach, reach)
+    sumReach += reach
+    if (reach === 1) {
+      full++
+      to100.push(times[times.length - 1]!)
+    }
+    const at = (q: number): number | undefined => times[Math.ceil(q * eligible.size) - 1]
+    const t50 = at(0.5)
+    const t90 = at(0.9)
+    if (t50 !== undefined) to50.push(t50)
+    if (t90 !== undefined) to90.push(t90)
+  }
+  const byType: Record<string, { msgs: number; bytes: number }> = {}
+  let msgs = 0
+  let bytes = 0
+  let control = 0
+  for (const i of live) for (const [type, c] of net.counters[i]!.in) {
+    const row = (byType[type] ??= { msgs: 0, bytes: 0 })
+    row.msgs += c.msgs
+    row.bytes += c.bytes
+    if (CONTROL_TYPES.has(type)) control += c.bytes
+    else {
+      msgs += c.msgs
+      bytes += c.bytes
+    }
+  }
+  const perNodeItem = live.length * s.items
+  const pct = (xs: number[]) => ({ p50: round(percentile(xs, 50) ?? NaN), p99: round(percentile(xs, 99) ?? NaN) })
+  const excluded = new Set<string>()
+  let plansAccepted = 0
+  let plansRefused = 0
+  for (const n of teeNodes) {
+    const plan = n.relay.currentPlan
+    if (plan !== undefined) plansAccepted++
+    plansRefused += n.relay.counters.plansRefused
+    plan?.body.nodes.forEach((id, i) => {
+      if (!plan.body.interior[i]) excluded.add(id)
+    })
+  }
+  return {
+    scenario: s,
+    minReach,
+    meanReach: sumReach / Math.max(1, tracker.published.size),
+    itemsFullyReached: full,
+    items: tracker.published.size,
+    liveNodes: live.length,
+    receiptsPerNodePerItem: live.reduce((a, i) => a + tracker.receipts[i]!, 0) / perNodeItem,
+    msgsPerNodePerItem: msgs / perNodeItem,
+    bytesPerNodePerItem: bytes / perNodeItem,
+    controlBytesPerNode: control / Math.max(1, live.length),
+    byType,
+    latency: { to50: pct(to50), to90: pct(to90), to100: pct(to100) },
+    plansAccepted,
+    plansRefused,
+    excludedRelays: excluded.size,
+    events,
+    wallMs: Math.round(performance.now() - wall),
+  }
+}
+
+const round = (x: number): number => (Number.isFinite(x) ? Math.round(x * 10) / 10 : x)

@@ -1,0 +1,127 @@
+/**
+ * The simulated network: nodes joined by links with a per-link latency (and jitter), message drops and crashes, on
+ * the virtual clock of an EventQueue. It carries opaque messages with their wire size and counts them per node and
+ * type; the protocol logic lives in the node drivers (tee-node.ts, eth-node.ts).
+ */
+import { SeededRandom } from '../../testnets/rng.ts'
+import { EventQueue } from './event-queue.ts'
+
+/** RLPx framing of one message of `payload` bytes (code byte included): 32-byte header, body padded to 16, 16-byte MAC. */
+export const rlpxFrameBytes = (payload: number): number => 32 + Math.ceil((payload + 1) / 16) * 16 + 16
+
+export interface LinkModel {
+  /** One-way latency of the link a-b, ms. */
+  latencyMs(a: number, b: number): number
+  jitterMs: number
+}
+
+export interface SimNetworkOptions {
+  seed: string
+  link: LinkModel
+  /** Probability that a message is lost on the wire (a host omitting it). */
+  dropRate: number
+  /** How long after a crash its peers see the disconnect (TCP reset: ~0; a silent host: a keepalive period). */
+  detectMs: number
+}
+
+export interface TypeCount {
+  msgs: number
+  bytes: number
+}
+
+export interface NodeCounters {
+  in: Map<string, TypeCount>
+  out: Map<string, TypeCount>
+}
+
+export interface SimPeerNode {
+  peerDown(peer: number): void
+  receive(from: number, msg: unknown): void
+}
+
+export class SimNetwork {
+  readonly q = new EventQueue()
+  readonly alive: boolean[]
+  readonly adj: Set<number>[]
+  readonly counters: NodeCounters[]
+  readonly rng: SeededRandom
+  nodes: SimPeerNode[] = []
+  dropped = 0
+
+  constructor(
+    readonly n: number,
+    edges: readonly (readonly [number, number])[],
+    readonly o: SimNetworkOptions,
+  ) {
+    this.rng = new SeededRandom(`${o.seed}/network`)
+    this.alive = new Array<boolean>(n).fill(true)
+    this.adj = Array.from({ length: n }, () => new Set<number>())
+    for (const [a, b] of edges) {
+      this.adj[a]!.add(b)
+      this.adj[b]!.add(a)
+    }
+    this.counters = Array.from({ length: n }, () => ({ in: new Map(), out: new Map() }))
+  }
+
+  get now(): number {
+    return this.q.now
+  }
+
+  private count(m: Map<string, TypeCount>, type: string, bytes: number): void {
+    const c = m.get(type)
+    if (c === undefined) m.set(type, { msgs: 1, bytes })
+    else {
+      c.msgs++
+      c.bytes += bytes
+    }
+  }
+
+  /** Sends one message; it is counted as sent, and as received only if it arrives. Per-link order is kept. */
+  send(from: number, to: number, type: string, bytes: number, msg: unknown): void {
+    if (!this.alive[from] || !this.adj[from]!.has(to)) return
+    this.count(this.counters[from]!.out, type, bytes)
+    if (this.o.dropRate > 0 && this.rng.next() < this.o.dropRate) {
+      this.dropped++
+      return
+    }
+    const lat = this.o.link.latencyMs(from, to) + (this.o.link.jitterMs > 0 ? this.rng.next() * this.o.link.jitterMs : 0)
+    const key = from * this.n + to
+    // TCP keeps order on a link: never deliver before the previous message on it.
+    const at = Math.max(this.q.now + lat, this.lastArrival.get(key) ?? 0)
+    this.lastArrival.set(key, at)
+    this.q.at(at, () => {
+      if (!this.alive[to] || !this.alive[from] || !this.adj[to]!.has(from)) return
+      this.count(this.counters[to]!.in, type, bytes)
+      this.nodes[to]!.receive(from, msg)
+    })
+  }
+
+  private readonly lastArrival = new Map<number, number>()
+
+  crash(i: number): void {
+    if (!this.alive[i]) return
+    this.alive[i] = false
+    for (const p of this.adj[i]!) {
+      if (!this.alive[p]) continue
+      this.q.after(this.o.detectMs, () => {
+        if (this.alive[p]) this.nodes[p]!.peerDown(i)
+      })
+    }
+  }
+
+  /** Live nodes reachable from `origin` over links between live nodes. */
+  reachableFrom(origin: number): Set<number> {
+    const seen = new Set<number>()
+    if (!this.alive[origin]) return seen
+    const stack = [origin]
+    seen.add(origin)
+    while (stack.length > 0) {
+      const x = stack.pop()!
+      for (const y of this.adj[x]!) if (this.alive[y] && !seen.has(y)) {
+        seen.add(y)
+        stack.push(y)
+      }
+    }
+    return seen
+  }
+}

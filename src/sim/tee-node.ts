@@ -1,0 +1,132 @@
+/**
+ * Drives a TeeRelay inside the simulator: actions become simulated sends; `computePlan` runs the coordinator
+ * program's `plan` ecall in-process (no isolation; the key and quote are the simulated backend's, as in a node) and
+ * hands the plan back after `planDelayMs`.
+ */
+import { TeeRelay, type TeeAction } from '../propagation/tee/relay.ts'
+import { encodeTeeMessage } from '../propagation/tee/codec.ts'
+import type { SignedPlan, SignedReport, TeeMessage } from '../propagation/tee/messages.ts'
+import { decodePlanBody, planChallenge } from '../propagation/tee/plan.ts'
+import type { TeeParams } from '../propagation/tee/params.ts'
+import { planEcall } from '../tee/programs/coordinator.ts'
+import { inProcessEnclaveContext, type EnclaveContext } from '../tee/sim/runtime.ts'
+import type { RelayAuthority } from '../propagation/tee/relay.ts'
+import type { ItemTracker } from './items.ts'
+import { rlpxFrameBytes, type SimNetwork, type SimPeerNode } from './network.ts'
+
+export interface SimEnclaveHost {
+  /** Quote binding a 64-byte key and a challenge, from the simulated QE. */
+  quote(key64: Uint8Array, challenge: Uint8Array): Uint8Array
+}
+
+const sizeCache = new WeakMap<object, number>()
+
+/** Wire size of a tee/1 message, framed. Reports and plans are flooded as one shared object: encode them once. */
+export function teeWireBytes(msg: TeeMessage): number {
+  if (msg.t === 'report') {
+    // RLP list of [body, signature] rows; each row's size is cached on the shared report object.
+    let payload = 0
+    for (const r of msg.reports) {
+      let b = sizeCache.get(r)
+      if (b === undefined) {
+        b = encodeTeeMessage({ t: 'report', reports: [r] }).payload.length - 3
+        sizeCache.set(r, b)
+      }
+      payload += b
+    }
+    return rlpxFrameBytes(payload + (payload < 56 ? 1 : payload < 256 ? 2 : payload < 65536 ? 3 : 4))
+  }
+  const shared = msg.t === 'plan' ? msg.plan : undefined
+  if (shared !== undefined) {
+    const hit = sizeCache.get(shared)
+    if (hit !== undefined) return hit
+  }
+  const bytes = rlpxFrameBytes(encodeTeeMessage(msg).payload.length)
+  if (shared !== undefined) sizeCache.set(shared, bytes)
+  return bytes
+}
+
+export class SimTeeNode implements SimPeerNode {
+  readonly relay: TeeRelay
+  private enclave: EnclaveContext | undefined
+  /** Drops every item it should forward (a host omitting), still receiving: the omission fault. */
+  omitting = false
+  refused: { peer: string; reason: string }[] = []
+
+  constructor(
+    readonly index: number,
+    readonly ids: readonly string[],
+    readonly attested: boolean,
+    authority: RelayAuthority,
+    params: Partial<TeeParams>,
+    private readonly net: SimNetwork,
+    private readonly tracker: ItemTracker,
+    private readonly host: SimEnclaveHost,
+    private readonly planDelayMs: number,
+    private readonly indexOf: Map<string, number>,
+  ) {
+    this.relay = new TeeRelay(ids[index]!, attested, authority, params)
+  }
+
+  start(peers: Iterable<number>, rtt: (p: number) => number, attested: (p: number) => boolean): void {
+    for (const p of peers) this.run(this.relay.peerUp(this.ids[p]!, { attested: attested(p), rttMs: rtt(p) }, this.net.now))
+  }
+
+  publish(kind: 'tx' | 'block', id: Uint8Array, payload: Uint8Array): void {
+    this.run(this.relay.publish(kind, id, payload, this.net.now))
+  }
+
+  tick(): void {
+    this.run(this.relay.tick(this.net.now))
+  }
+
+  peerDown(peer: number): void {
+    this.run(this.relay.peerDown(this.ids[peer]!, this.net.now))
+  }
+
+  receive(from: number, msg: unknown): void {
+    const m = msg as TeeMessage
+    if (m.t === 'items') this.tracker.receipt(this.index, m.items.length)
+    this.run(this.relay.receive(this.ids[from]!, m, this.net.now))
+  }
+
+  private run(actions: TeeAction[]): void {
+    for (const a of actions) {
+      switch (a.t) {
+        case 'send': {
+          if (this.omitting && a.msg.t === 'items' && a.msg.items.every((i) => i.mode !== 'repair')) continue
+          const to = this.indexOf.get(a.to)!
+          this.net.send(this.index, to, `tee/${a.msg.t}`, teeWireBytes(a.msg), a.msg)
+          break
+        }
+        case 'deliver':
+          this.tracker.seen(Buffer.from(a.item.id).toString('hex'), this.index, this.net.now)
+          break
+        case 'computePlan':
+          this.computePlan(a.epoch, a.reports)
+          break
+        case 'refused':
+          this.refused.push({ peer: a.peer, reason: a.reason })
+          break
+        case 'planAccepted':
+          break
+      }
+    }
+  }
+
+  private computePlan(epoch: number, reports: SignedReport[]): void {
+    this.enclave ??= inProcessEnclaveContext()
+    const ctx = this.enclave
+    const p = this.relay.params
+    const r = planEcall(ctx, epoch, this.relay.self, reports.map((x) => ({ body: x.bodyBytes, signature: x.signature })), {
+      trees: p.trees,
+      maxTreeDegree: p.maxTreeDegree,
+      omissionMinSamples: p.omissionMinSamples,
+      omissionRatio: p.omissionRatio,
+    }) as { body: Uint8Array; signature: Uint8Array }
+    const plan: SignedPlan = { body: decodePlanBody(r.body), bodyBytes: r.body, enclaveKey: ctx.publicKey, signature: r.signature, quote: this.host.quote(ctx.publicKey.subarray(1), planChallenge(r.body)) }
+    this.net.q.after(this.planDelayMs, () => {
+      if (this.net.alive[this.index]) this.run(this.relay.planComputed(plan, this.net.now))
+    })
+  }
+}

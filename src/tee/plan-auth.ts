@@ -1,0 +1,73 @@
+/**
+ * Plan authentication for relays, and the coordinator's side of producing a signed plan.
+ *
+ * A plan is accepted only if (1) the enclave key's secp256k1 signature over PLAN_DOMAIN || body verifies, and (2) the
+ * coordinator's quote passes the network's attestation policy with REPORTDATA binding that enclave key and the
+ * challenge SHA-256(PLAN_DOMAIN || body). (2) proves the key lives in an allowed enclave program; the program signs
+ * only plans it computed itself, so (1) proves the body came out of that code.
+ */
+import { createPublicKey, verify, type KeyObject } from 'node:crypto'
+import type { SignedPlan, SignedReport } from '../propagation/tee/messages.ts'
+import { planChallenge, planSigningBytes } from '../propagation/tee/plan.ts'
+import type { PlanCheck, RelayAuthority } from '../propagation/tee/relay.ts'
+import type { TeeParams } from '../propagation/tee/params.ts'
+import { decodePlanBody } from '../propagation/tee/plan.ts'
+import { nodeSigner } from '../propagation/tee/node-signature.ts'
+import { reportSigningBytes } from '../propagation/tee/report.ts'
+import type { Policy } from './policy.ts'
+import { verifyQuote } from './verifier.ts'
+import type { EcallValue } from './sim/messages.ts'
+
+/** Coordinator keys change once per epoch at most: parse each once. */
+const enclaveKeys = new Map<string, KeyObject>()
+
+export function verifyEnclaveSignature(enclaveKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (enclaveKey.length !== 65 || enclaveKey[0] !== 4 || signature.length !== 64) return false
+  try {
+    const hex = Buffer.from(enclaveKey).toString('hex')
+    let key = enclaveKeys.get(hex)
+    if (key === undefined) {
+      key = createPublicKey({
+        key: { kty: 'EC', crv: 'secp256k1', x: Buffer.from(enclaveKey.subarray(1, 33)).toString('base64url'), y: Buffer.from(enclaveKey.subarray(33)).toString('base64url') },
+        format: 'jwk',
+      })
+      if (enclaveKeys.size > 256) enclaveKeys.clear()
+      enclaveKeys.set(hex, key)
+    }
+    return verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, signature)
+  } catch {
+    return false
+  }
+}
+
+export function checkSignedPlan(plan: SignedPlan, policy: Policy, now: number): PlanCheck {
+  if (!verifyEnclaveSignature(plan.enclaveKey, planSigningBytes(plan.bodyBytes), plan.signature)) return { ok: false, reason: 'bad-plan-signature: the enclave signature over the plan does not verify' }
+  const v = verifyQuote(plan.quote, { policy, nodePublicKey: plan.enclaveKey.subarray(1), challenge: planChallenge(plan.bodyBytes), now })
+  if (!v.ok) return { ok: false, reason: `coordinator-quote-rejected: ${v.reason} (${v.detail})` }
+  return { ok: true }
+}
+
+/** The RelayAuthority of a node: its policy for plans, its devp2p key for reports. */
+export function relayAuthority(policy: Policy, nodeKey: Uint8Array, nodeId: Uint8Array): RelayAuthority {
+  const sign = nodeSigner(nodeKey, nodeId)
+  return { verifyPlan: (plan, now) => checkSignedPlan(plan, policy, now), signReport: (body) => sign(reportSigningBytes(body)) }
+}
+
+/** What a coordinator host needs: the `plan` ecall, and a quote over (enclave key, challenge). */
+export interface PlanningEnclave {
+  readonly publicKey: Uint8Array
+  ecall(name: 'plan', ...args: EcallValue[]): Promise<EcallValue> | EcallValue
+  quote(enclaveKey64: Uint8Array, challenge: Uint8Array): Uint8Array
+}
+
+export async function computeSignedPlan(enclave: PlanningEnclave, epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams): Promise<SignedPlan> {
+  const r = (await enclave.ecall(
+    'plan',
+    epoch,
+    coordinator,
+    reports.map((x) => ({ body: x.bodyBytes, signature: x.signature })),
+    { trees: params.trees, maxTreeDegree: params.maxTreeDegree, omissionMinSamples: params.omissionMinSamples, omissionRatio: params.omissionRatio },
+  )) as { body: Uint8Array; signature: Uint8Array }
+  const quote = enclave.quote(enclave.publicKey.subarray(1), planChallenge(r.body))
+  return { body: decodePlanBody(r.body), bodyBytes: r.body, enclaveKey: enclave.publicKey, signature: r.signature, quote }
+}
