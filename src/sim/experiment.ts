@@ -187,10 +187,8 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     const reach = eligible.size === 0 ? 1 : times.length / eligible.size
     minReach = Math.min(minReach, reach)
     sumReach += reach
-    if (reach === 1) {
-      full++
-      to100.push(times[times.length - 1]!)
-    }
+    if (reach === 1) full++
+    if (reach === 1 && times.length > 0) to100.push(times[times.length - 1]!)
     const at = (q: number): number | undefined => times[Math.ceil(q * eligible.size) - 1]
     const t50 = at(0.5)
     const t90 = at(0.9)
