@@ -408,8 +408,10 @@ export async function runWorkload(d: TestnetDescription, o: RunWorkloadOptions):
     warmupHook ??= Promise.resolve(o.onWarmupEnd?.())
   }
   const inflight: Promise<void>[] = []
+  // Open loop: every tx is signed before the clock starts (signing is CPU the nodes would otherwise lose mid-run).
+  const presigned: ReturnType<TxFactory['next']>[] = []
   const sendOne = (i: number, step: number | undefined, warmup: boolean, onDone?: (ok: boolean) => void): void => {
-    const { tx, kind } = factory.next()
+    const { tx, kind } = presigned[i] ?? factory.next()
     const node = targets[i % targets.length]!
     const raw = bytesToHex(tx.serialize())
     const sentAt = Date.now()
@@ -437,6 +439,8 @@ export async function runWorkload(d: TestnetDescription, o: RunWorkloadOptions):
   try {
     if (shape.kind === 'open') {
       plan = openLoopPlan(shape.steps, o.warmupSec ?? 0)
+      phase = 'signing'
+      for (let i = 0; i < plan.length; i++) presigned.push(factory.next())
       const t0 = Date.now()
       const firstMeasured = plan.findIndex((p) => !p.warmup)
       const offset0 = plan[firstMeasured]?.atMs ?? 0
