@@ -37,6 +37,9 @@ export const TX_MESSAGE_KEYS = [
   'eth/NewPooledTransactionHashes',
   'eth/GetPooledTransactions',
   'eth/PooledTransactions',
+  'tee/TxItems',
+  'tee/Digest',
+  'tee/Pull',
 ] as const
 
 /** Message keys that carry blocks or block announcements. */
@@ -47,4 +50,7 @@ export const BLOCK_MESSAGE_KEYS = [
   'eth/BlockHeaders',
   'eth/GetBlockBodies',
   'eth/BlockBodies',
+  'tee/BlockItems',
+  'tee/GetBlockTxs',
+  'tee/BlockTxs',
 ] as const

@@ -5,7 +5,8 @@
  *
  *   0x00 status   [version, challenge(32), hasEnclave]
  *   0x01 attest   [quote]                       quote = b'' when the node has no enclave
- *   0x10 items    [epoch, [[kind, mode, origin, id(32), payload], ...]]
+ *   0x10 txItems  [epoch, [[kind, mode, origin, id(32), payload], ...]]   every kind = tx
+ *   0x17 blockItems  same layout, every kind = block (a separate code so wire counters split tx and block bytes)
  *   0x11 digest   [ids]                         ids = concatenated 8-byte short ids
  *   0x12 pull     [ids]
  *   0x13 report   [[body, signature(64)], ...]  body: report.ts layout
@@ -26,9 +27,9 @@ export type HelloMessage = { t: 'status'; version: number; challenge: Uint8Array
 
 export type AnyTeeMessage = TeeMessage | HelloMessage
 
-export const TEE_CODES = { status: 0x00, attest: 0x01, items: 0x10, digest: 0x11, pull: 0x12, report: 0x13, plan: 0x14, getBlockTxs: 0x15, blockTxs: 0x16 } as const
+export const TEE_CODES = { status: 0x00, attest: 0x01, txItems: 0x10, blockItems: 0x17, digest: 0x11, pull: 0x12, report: 0x13, plan: 0x14, getBlockTxs: 0x15, blockTxs: 0x16 } as const
 /** Message codes tee/1 occupies (devp2p's capability length). */
-export const TEE_CODE_COUNT = 0x17
+export const TEE_CODE_COUNT = 0x18
 export const TEE_MESSAGE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(TEE_CODES).map(([k, v]) => [v, k[0]!.toUpperCase() + k.slice(1)]))
 
 const KINDS: ItemKind[] = ['tx', 'block']
@@ -53,8 +54,11 @@ export function encodeTeeMessage(m: AnyTeeMessage): { code: number; payload: Uin
       return { code: TEE_CODES.status, payload: RLP.encode([int(m.version), m.challenge, int(m.hasEnclave ? 1 : 0)]) }
     case 'attest':
       return { code: TEE_CODES.attest, payload: RLP.encode([m.quote]) }
-    case 'items':
-      return { code: TEE_CODES.items, payload: RLP.encode([int(m.epoch), m.items.map((i) => [int(KINDS.indexOf(i.kind)), int(MODES.indexOf(i.mode)), int(i.origin), i.id, i.payload])]) }
+    case 'items': {
+      const kind = m.items[0]?.kind
+      if (kind === undefined || m.items.some((i) => i.kind !== kind)) throw new TeeError('INVARIANT_VIOLATED', 'an items message must hold items of one kind')
+      return { code: kind === 'tx' ? TEE_CODES.txItems : TEE_CODES.blockItems, payload: RLP.encode([int(m.epoch), m.items.map((i) => [int(KINDS.indexOf(i.kind)), int(MODES.indexOf(i.mode)), int(i.origin), i.id, i.payload])]) }
+    }
     case 'digest':
       return { code: TEE_CODES.digest, payload: RLP.encode([concat(m.ids)]) }
     case 'pull':
@@ -123,14 +127,18 @@ export function decodeTeeMessage(code: number, payload: Uint8Array): AnyTeeMessa
       const [q] = list(raw, 'attest', 1)
       return { t: 'attest', quote: bytes(q, 'attest.quote', undefined, 64 * 1024) }
     }
-    case TEE_CODES.items: {
+    case TEE_CODES.txItems:
+    case TEE_CODES.blockItems: {
+      const want: ItemKind = code === TEE_CODES.txItems ? 'tx' : 'block'
       const [e, its] = list(raw, 'items', 2)
       const rows = list(its, 'items.list')
       if (rows.length === 0 || rows.length > MAX_TXS_PER_MESSAGE) return bad(`items: ${rows.length} items (1..${MAX_TXS_PER_MESSAGE})`)
       const items: WireItem[] = rows.map((r, i) => {
         const [k, m, o, id, p] = list(r, `items[${i}]`, 5)
+        const kind = KINDS[uint(k, `items[${i}].kind`, KINDS.length - 1)]!
+        if (kind !== want) return bad(`items[${i}]: a ${kind} item in a ${want} items message`)
         return {
-          kind: KINDS[uint(k, `items[${i}].kind`, KINDS.length - 1)]!,
+          kind,
           mode: MODES[uint(m, `items[${i}].mode`, MODES.length - 1)]!,
           origin: uint(o, `items[${i}].origin`, 0xffff),
           id: bytes(id, `items[${i}].id`, 32),

@@ -413,7 +413,8 @@ export class TeeRelay {
       const origin = e.origin === undefined || view === undefined ? ORIGIN_UNKNOWN : (view.index.get(e.origin) ?? ORIGIN_UNKNOWN)
       items.push({ kind: e.kind, id: e.id, mode: 'repair', origin, payload: e.payload })
     }
-    if (items.length > 0) out.push({ t: 'send', to: from, msg: { t: 'items', epoch: this.plan?.body.epoch ?? 0, items } })
+    // One send per item: coalesce() merges them into one message per kind.
+    for (const item of items) out.push({ t: 'send', to: from, msg: { t: 'items', epoch: this.plan?.body.epoch ?? 0, items: [item] } })
   }
 
   private retryPulls(out: TeeAction[], now: number): void {
@@ -574,7 +575,7 @@ export function coalesce(actions: TeeAction[]): TeeAction[] {
       out.push(a)
       continue
     }
-    const key = `${a.to}/${a.msg.epoch}`
+    const key = `${a.to}/${a.msg.epoch}/${a.msg.items[0]?.kind}`
     const m = merged.get(key)
     if (m !== undefined) m.items.push(...a.msg.items)
     else {
