@@ -1,0 +1,159 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { RLP } from '@ethereumjs/rlp'
+import { decodeTeeMessage, encodeTeeMessage, TEE_CODES, type AnyTeeMessage } from '../../../src/propagation/tee/codec.ts'
+import { isTeeError, type TeeErrorCode } from '../../../src/propagation/tee/errors.ts'
+import { encodePlanBody, NOT_IN_TREE, ROOT } from '../../../src/propagation/tee/plan.ts'
+import { encodeReportBody } from '../../../src/propagation/tee/report.ts'
+import { MAX_IDS_PER_MESSAGE, MAX_MESSAGE_BYTES, MAX_TXS_PER_MESSAGE, PLAN_VERSION } from '../../../src/propagation/tee/constants.ts'
+import type { PlanBody, Report, SignedPlan, SignedReport } from '../../../src/propagation/tee/messages.ts'
+
+const id64 = (i: number): string => i.toString(16).padStart(2, '0').repeat(64)
+const bytesOf = (n: number, fill: number): Uint8Array => new Uint8Array(n).fill(fill)
+
+const planBody: PlanBody = {
+  version: PLAN_VERSION,
+  epoch: 7,
+  coordinator: id64(2),
+  nodes: [id64(1), id64(2), id64(3)],
+  interior: [true, true, false],
+  parents: [Int32Array.from([ROOT, 0, 1]), Int32Array.from([1, ROOT, NOT_IN_TREE])],
+}
+const planBytes = encodePlanBody(planBody)
+const plan: SignedPlan = { body: planBody, bodyBytes: planBytes, enclaveKey: bytesOf(65, 4), signature: bytesOf(64, 9), quote: bytesOf(300, 5) }
+const report: Report = { epoch: 3, node: id64(1), attested: true, links: [{ peer: id64(2), rttMs: 42, attested: true }, { peer: id64(3), rttMs: 0, attested: false }], omissions: [{ peer: id64(2), omitted: 5, delivered: 100 }] }
+const reportBytes = encodeReportBody(report)
+const signedReport: SignedReport = { report, bodyBytes: reportBytes, signature: bytesOf(64, 1) }
+
+const samples: AnyTeeMessage[] = [
+  { t: 'status', version: 1, challenge: bytesOf(32, 7), hasEnclave: true },
+  { t: 'status', version: 0, challenge: bytesOf(32, 0), hasEnclave: false },
+  { t: 'attest', quote: bytesOf(100, 3) },
+  { t: 'attest', quote: new Uint8Array() },
+  {
+    t: 'items',
+    epoch: 0,
+    items: [
+      { kind: 'tx', id: bytesOf(32, 1), mode: 'tree', origin: 0, payload: bytesOf(110, 2) },
+      { kind: 'tx', id: bytesOf(32, 2), mode: 'flood', origin: 0xffff, payload: bytesOf(600, 3) },
+      { kind: 'tx', id: bytesOf(32, 3), mode: 'entry', origin: 256, payload: new Uint8Array() },
+      { kind: 'tx', id: bytesOf(32, 4), mode: 'repair', origin: 1, payload: bytesOf(1, 0) },
+    ],
+  },
+  { t: 'items', epoch: 0xffffffff, items: [{ kind: 'tx', id: bytesOf(32, 1), mode: 'tree', origin: 3, payload: bytesOf(5, 2) }] },
+  { t: 'items', epoch: 12, items: [{ kind: 'block', id: bytesOf(32, 5), mode: 'tree', origin: 3, payload: bytesOf(600, 2) }, { kind: 'block', id: bytesOf(32, 6), mode: 'repair', origin: 0, payload: bytesOf(1, 2) }] },
+  { t: 'digest', ids: [bytesOf(8, 1), bytesOf(8, 2), bytesOf(8, 0)] },
+  { t: 'digest', ids: [] },
+  { t: 'pull', ids: [bytesOf(8, 0xff)] },
+  { t: 'report', reports: [signedReport, signedReport] },
+  { t: 'plan', plan },
+  { t: 'getBlockTxs', block: bytesOf(32, 8), indexes: [0, 1, 300, 0xffff] },
+  { t: 'blockTxs', block: bytesOf(32, 8), txs: [bytesOf(10, 1), new Uint8Array()] },
+]
+
+test('codec: every message type round-trips (encode -> decode -> encode is identical)', () => {
+  const seen = new Set<string>()
+  for (const m of samples) {
+    const { code, payload } = encodeTeeMessage(m)
+    const name = m.t === 'items' ? (m.items[0]!.kind === 'tx' ? 'txItems' : 'blockItems') : m.t
+    assert.equal(code, TEE_CODES[name], `code of ${name}`)
+    const back = decodeTeeMessage(code, payload)
+    assert.deepEqual(back, m, `round trip of ${name}`)
+    assert.deepEqual(encodeTeeMessage(back).payload, payload)
+    seen.add(name)
+  }
+  assert.deepEqual([...seen].sort(), Object.keys(TEE_CODES).sort(), 'a sample for every message code')
+  // An items message mixing kinds cannot be encoded (tx and block items travel under different codes).
+  assert.throws(() => encodeTeeMessage({ t: 'items', epoch: 0, items: [{ kind: 'tx', id: bytesOf(32, 8), mode: 'tree', origin: 0, payload: new Uint8Array() }, { kind: 'block', id: bytesOf(32, 9), mode: 'tree', origin: 0, payload: new Uint8Array() }] }), (e: unknown) => isTeeError(e))
+})
+
+function rejects(code: number, payload: Uint8Array | unknown[], want: TeeErrorCode, what: string): void {
+  const bytes = payload instanceof Uint8Array ? payload : RLP.encode(payload as never)
+  assert.throws(() => decodeTeeMessage(code, bytes), (e: unknown) => isTeeError(e, want), `${what}: expected ${want}`)
+}
+
+const good = (m: AnyTeeMessage): unknown[] => RLP.decode(encodeTeeMessage(m).payload) as unknown as unknown[]
+const C = TEE_CODES
+
+test('codec: unknown codes and oversized messages', () => {
+  rejects(0x02, [new Uint8Array()], 'UNKNOWN_MESSAGE_CODE', 'code 0x02')
+  rejects(0x18, RLP.encode([]), 'UNKNOWN_MESSAGE_CODE', 'code 0x18')
+  rejects(0x0f, RLP.encode([]), 'UNKNOWN_MESSAGE_CODE', 'code 0x0f')
+  rejects(C.attest, new Uint8Array(MAX_MESSAGE_BYTES + 1), 'MESSAGE_TOO_LARGE', 'payload over the cap')
+  // The size check comes first: an oversize payload of an unknown code is still MESSAGE_TOO_LARGE.
+  rejects(0x99, new Uint8Array(MAX_MESSAGE_BYTES + 1), 'MESSAGE_TOO_LARGE', 'oversize unknown code')
+})
+
+test('codec: malformed payloads are MALFORMED_MESSAGE', () => {
+  const M = 'MALFORMED_MESSAGE'
+  // Not RLP, trailing bytes after the RLP item.
+  rejects(C.digest, Uint8Array.from([0xc5, 0x01]), M, 'truncated RLP')
+  const dig = encodeTeeMessage({ t: 'digest', ids: [bytesOf(8, 1)] }).payload
+  rejects(C.digest, Uint8Array.from([...dig, 0x00]), M, 'trailing byte after the RLP')
+  // Wrong field counts.
+  const status = good(samples[0]!)
+  rejects(C.status, status.slice(0, 2), M, 'status with 2 fields')
+  rejects(C.status, [...status, new Uint8Array()], M, 'status with 4 fields')
+  rejects(C.attest, [], M, 'attest with 0 fields')
+  rejects(C.plan, good({ t: 'plan', plan }).slice(0, 3), M, 'plan with 3 fields')
+  rejects(C.txItems, [new Uint8Array(), [[new Uint8Array(), new Uint8Array(), new Uint8Array(), bytesOf(32, 1)]]], M, 'item with 4 fields')
+  rejects(C.txItems, [new Uint8Array(), []], M, 'items with no item')
+  rejects(C.txItems, [new Uint8Array(), bytesOf(3, 1)], M, 'items list is bytes')
+  rejects(C.getBlockTxs, [bytesOf(32, 1)], M, 'getBlockTxs with 1 field')
+  // Field shapes.
+  rejects(C.status, [Uint8Array.from([1]), bytesOf(31, 1), new Uint8Array()], M, 'short challenge')
+  rejects(C.status, [Uint8Array.from([1]), bytesOf(32, 1), Uint8Array.from([2])], M, 'hasEnclave = 2')
+  rejects(C.status, [[], bytesOf(32, 1), new Uint8Array()], M, 'version is a list')
+  rejects(C.txItems, [new Uint8Array(), [[Uint8Array.from([2]), new Uint8Array(), new Uint8Array(), bytesOf(32, 1), new Uint8Array()]]], M, 'kind out of range')
+  rejects(C.blockItems, [new Uint8Array(), [[new Uint8Array(), new Uint8Array(), new Uint8Array(), bytesOf(32, 1), new Uint8Array()]]], M, 'a tx item under the block items code')
+  rejects(C.txItems, [new Uint8Array(), [[Uint8Array.from([1]), new Uint8Array(), new Uint8Array(), bytesOf(32, 1), new Uint8Array()]]], M, 'a block item under the tx items code')
+  rejects(C.txItems, [new Uint8Array(), [[new Uint8Array(), Uint8Array.from([4]), new Uint8Array(), bytesOf(32, 1), new Uint8Array()]]], M, 'mode out of range')
+  rejects(C.txItems, [new Uint8Array(), [[new Uint8Array(), new Uint8Array(), Uint8Array.from([1, 0, 0]), bytesOf(32, 1), new Uint8Array()]]], M, 'origin > 0xffff')
+  rejects(C.txItems, [new Uint8Array(), [[new Uint8Array(), new Uint8Array(), new Uint8Array(), bytesOf(31, 1), new Uint8Array()]]], M, 'item id of 31 bytes')
+  rejects(C.plan, [planBytes, bytesOf(64, 4), bytesOf(64, 1), new Uint8Array()], M, 'enclave key of 64 bytes')
+  rejects(C.plan, [planBytes, bytesOf(65, 4), bytesOf(63, 1), new Uint8Array()], M, 'signature of 63 bytes')
+  rejects(C.report, [[reportBytes, bytesOf(65, 1)]], M, 'report signature of 65 bytes')
+  rejects(C.report, [], M, 'report with no rows')
+  rejects(C.blockTxs, [bytesOf(32, 1), [[]]], M, 'blockTxs tx is a list')
+  // Non-canonical integers.
+  rejects(C.txItems, [Uint8Array.from([0, 1]), good(samples[5]!)[1]], M, 'epoch with a leading zero')
+  rejects(C.txItems, [Uint8Array.from([0]), good(samples[5]!)[1]], M, 'epoch 0 as 0x00')
+  rejects(C.status, [Uint8Array.from([0, 1]), bytesOf(32, 1), new Uint8Array()], M, 'version with a leading zero')
+  rejects(C.getBlockTxs, [bytesOf(32, 1), [Uint8Array.from([0, 5])]], M, 'index with a leading zero')
+  rejects(C.txItems, [bytesOf(7, 1), good(samples[5]!)[1]], M, 'epoch of 7 bytes')
+  // Short ids not a multiple of 8.
+  rejects(C.digest, [bytesOf(9, 1)], M, 'digest of 9 bytes')
+  rejects(C.pull, [bytesOf(7, 1)], M, 'pull of 7 bytes')
+  rejects(C.digest, [[bytesOf(8, 1)]], M, 'digest ids as a list')
+  // Over-cap counts.
+  rejects(C.digest, [new Uint8Array((MAX_IDS_PER_MESSAGE + 1) * 8)], M, 'digest over the id cap')
+  rejects(C.pull, [new Uint8Array((MAX_IDS_PER_MESSAGE + 1) * 8)], M, 'pull over the id cap')
+  assert.equal((decodeTeeMessage(C.pull, RLP.encode([new Uint8Array(MAX_IDS_PER_MESSAGE * 8)])) as { ids: unknown[] }).ids.length, MAX_IDS_PER_MESSAGE, 'exactly at the cap is fine')
+  const item = [new Uint8Array(), new Uint8Array(), new Uint8Array(), bytesOf(32, 1), new Uint8Array()]
+  rejects(C.txItems, [new Uint8Array(), Array.from({ length: MAX_TXS_PER_MESSAGE + 1 }, () => item)], M, 'items over the tx cap')
+  rejects(C.getBlockTxs, [bytesOf(32, 1), Array.from({ length: MAX_IDS_PER_MESSAGE + 1 }, () => new Uint8Array())], M, 'getBlockTxs over the index cap')
+  rejects(C.blockTxs, [bytesOf(32, 1), Array.from({ length: MAX_IDS_PER_MESSAGE + 1 }, () => new Uint8Array())], M, 'blockTxs over the tx cap')
+  rejects(C.blockTxs, [bytesOf(32, 1), [new Uint8Array(128 * 1024 + 1)]], M, 'blockTxs tx over the tx size cap')
+})
+
+test('codec: a bad plan or report body inside a well-formed message is refused', () => {
+  const wrap = (body: Uint8Array): unknown[] => [body, bytesOf(65, 4), bytesOf(64, 1), new Uint8Array()]
+  const isPlanErr = (e: unknown): boolean => isTeeError(e, 'MALFORMED_MESSAGE') || isTeeError(e, 'INVALID_PLAN')
+  const cases: [string, Uint8Array][] = [
+    ['truncated body', planBytes.slice(0, planBytes.length - 1)],
+    ['trailing byte', Uint8Array.from([...planBytes, 0])],
+    ['wrong version', Uint8Array.from([PLAN_VERSION + 1, ...planBytes.slice(1)])],
+    ['empty body', new Uint8Array()],
+  ]
+  // A cycle: node 0's parent in tree 0 becomes node 2 (0 -> 2 -> 1 -> 0); parents start after the header, ids and bitmap.
+  const cyc = planBytes.slice()
+  const parentsAt = 1 + 4 + 64 + 2 + 1 + 3 * 64 + 1
+  cyc[parentsAt] = 0
+  cyc[parentsAt + 1] = 2
+  cases.push(['cycle', cyc])
+  for (const [what, body] of cases) assert.throws(() => decodeTeeMessage(C.plan, RLP.encode(wrap(body) as never)), isPlanErr, what)
+  assert.throws(() => decodeTeeMessage(C.report, RLP.encode([[reportBytes.slice(0, -1), bytesOf(64, 1)]])), (e: unknown) => isTeeError(e, 'MALFORMED_MESSAGE'), 'truncated report')
+  assert.throws(() => decodeTeeMessage(C.report, RLP.encode([[Uint8Array.from([...reportBytes, 1]), bytesOf(64, 1)]])), (e: unknown) => isTeeError(e, 'MALFORMED_MESSAGE'), 'report with trailing byte')
+  // The unmodified body decodes (so the cases above fail for the reason named).
+  assert.equal((decodeTeeMessage(C.plan, RLP.encode(wrap(planBytes) as never)) as { t: 'plan'; plan: SignedPlan }).plan.body.epoch, 7)
+})

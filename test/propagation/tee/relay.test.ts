@@ -1,0 +1,512 @@
+/**
+ * TeeRelay unit tests: 5 relays wired by hand. Every 'send' action is queued and delivered (FIFO, zero latency) to the
+ * target relay's `receive` while the link is up; the clock is a number the test moves. Plans come out of the real
+ * coordinator program (`planEcall`) in an in-process enclave context, quoted by a simulated QE under a test policy.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHash, generateKeyPairSync } from 'node:crypto'
+import { TeeRelay, type TeeAction } from '../../../src/propagation/tee/relay.ts'
+import type { SignedPlan, SignedReport, TeeMessage, WireItem } from '../../../src/propagation/tee/messages.ts'
+import { coordinatorRanking, decodePlanBody, planChallenge, planSigningBytes, PlanView, treeOf } from '../../../src/propagation/tee/plan.ts'
+import { encodeReportBody, reportSigningBytes } from '../../../src/propagation/tee/report.ts'
+import { nodeSigner } from '../../../src/propagation/tee/node-signature.ts'
+import type { TeeParams } from '../../../src/propagation/tee/params.ts'
+import { planEcall } from '../../../src/tee/programs/coordinator.ts'
+import { inProcessEnclaveContext, type EnclaveContext } from '../../../src/tee/sim/runtime.ts'
+import { SimulatedQuotingEnclave, produceQuote, type EnclaveIdentity } from '../../../src/tee/qe.ts'
+import { createAttestationRoot } from '../../../src/tee/root.ts'
+import { bundleProgram } from '../../../src/tee/sim/bundle.ts'
+import { mrSignerOf } from '../../../src/tee/sim/sigstruct.ts'
+import { COORDINATOR_PROGRAM } from '../../../src/tee/programs/index.ts'
+import { relayAuthority } from '../../../src/tee/plan-auth.ts'
+import type { Policy } from '../../../src/tee/policy.ts'
+import { generateP256 } from '../../../src/tee/crypto.ts'
+
+// ---- shared attestation setup (one bundle measurement for the whole file) ----
+const clock = { now: 0 }
+const root = createAttestationRoot()
+const qe = SimulatedQuotingEnclave.create(root, () => clock.now)
+const bundle = bundleProgram(COORDINATOR_PROGRAM.entry)
+const identity: EnclaveIdentity = { mrEnclave: bundle.measurement, mrSigner: mrSignerOf(generateP256().publicKey), isvProdId: COORDINATOR_PROGRAM.isvProdId, isvSvn: COORDINATOR_PROGRAM.isvSvn, debug: false }
+const policy: Policy = { rootPublicKeys: [root.publicKey], enclave: { kind: 'mrenclave', allowed: [bundle.measurement] }, allowDebug: false, maxQuoteAgeSec: 600, maxClockSkewSec: 60 }
+
+function nodeKey(): { priv: Uint8Array; id: Uint8Array; hex: string } {
+  const jwk = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey.export({ format: 'jwk' })
+  const id = new Uint8Array(64)
+  id.set(Buffer.from(jwk.x!, 'base64url'), 0)
+  id.set(Buffer.from(jwk.y!, 'base64url'), 32)
+  return { priv: new Uint8Array(Buffer.from(jwk.d!, 'base64url')), id, hex: Buffer.from(id).toString('hex') }
+}
+const KEYS = Array.from({ length: 5 }, nodeKey)
+
+/** 5 nodes: a ring 0-1-2-3-4-0 with chords 0-2 and 1-3 (every node keeps a path when any one link is down). */
+const EDGES: [number, number][] = [[0, 1], [1, 2], [2, 3], [3, 4], [4, 0], [0, 2], [1, 3]]
+const rttOf = (a: number, b: number): number => 10 + ((a * 7 + b * 13) % 40)
+const PARAMS: Partial<TeeParams> = { trees: 2 }
+
+interface Sent {
+  from: number
+  to: number
+  msg: TeeMessage
+}
+
+class World {
+  readonly n = KEYS.length
+  readonly ids = KEYS.map((k) => k.hex)
+  readonly index = new Map(this.ids.map((id, i) => [id, i]))
+  readonly relays: TeeRelay[]
+  readonly links = new Set<string>()
+  readonly queue: Sent[] = []
+  readonly sent: Sent[] = []
+  readonly delivered = new Map<string, Map<number, WireItem>>()
+  readonly refused: { node: number; a: Extract<TeeAction, { t: 'refused' }> }[] = []
+  readonly accepted: { node: number; epoch: number; coordinator: string }[] = []
+  readonly enclaves = new Map<number, EnclaveContext>()
+  /** Return true to lose a message on the wire. */
+  drop: (s: Sent) => boolean = () => false
+
+  constructor(params: Partial<TeeParams> = PARAMS, attested: (i: number) => boolean = () => true) {
+    clock.now = 0
+    this.relays = KEYS.map((k, i) => new TeeRelay(k.hex, attested(i), relayAuthority(policy, k.priv, k.id), params))
+  }
+
+  get now(): number {
+    return clock.now
+  }
+
+  set now(t: number) {
+    clock.now = t
+  }
+
+  key(a: number, b: number): string {
+    return a < b ? `${a}-${b}` : `${b}-${a}`
+  }
+
+  linkUp(a: number, b: number): void {
+    this.links.add(this.key(a, b))
+    this.run(a, this.relays[a]!.peerUp(this.ids[b]!, { attested: this.relays[b]!.attested, rttMs: rttOf(a, b) }, this.now))
+    this.run(b, this.relays[b]!.peerUp(this.ids[a]!, { attested: this.relays[a]!.attested, rttMs: rttOf(a, b) }, this.now))
+    this.flush()
+  }
+
+  linkDown(a: number, b: number): void {
+    this.links.delete(this.key(a, b))
+    this.run(a, this.relays[a]!.peerDown(this.ids[b]!, this.now))
+    this.run(b, this.relays[b]!.peerDown(this.ids[a]!, this.now))
+    this.flush()
+  }
+
+  connect(): this {
+    for (const [a, b] of EDGES) this.linkUp(a, b)
+    return this
+  }
+
+  run(node: number, actions: TeeAction[]): void {
+    for (const a of actions) {
+      switch (a.t) {
+        case 'send': {
+          const to = this.index.get(a.to)
+          assert.ok(to !== undefined, `send to an unknown peer ${a.to.slice(0, 8)}`)
+          assert.ok(this.links.has(this.key(node, to)), `node ${node} sends to ${to} over a link that is down`)
+          const s = { from: node, to, msg: a.msg }
+          this.sent.push(s)
+          if (!this.drop(s)) this.queue.push(s)
+          break
+        }
+        case 'deliver': {
+          const k = Buffer.from(a.item.id).toString('hex')
+          const m = this.delivered.get(k) ?? new Map<number, WireItem>()
+          assert.ok(!m.has(node), `node ${node} delivered ${k.slice(0, 8)} twice`)
+          m.set(node, a.item)
+          this.delivered.set(k, m)
+          break
+        }
+        case 'computePlan':
+          this.run(node, this.relays[node]!.planComputed(this.plan(node, a.epoch, a.reports), this.now))
+          break
+        case 'planAccepted':
+          this.accepted.push({ node, epoch: a.epoch, coordinator: a.coordinator })
+          break
+        case 'refused':
+          this.refused.push({ node, a })
+          break
+      }
+    }
+  }
+
+  /** Runs the coordinator program of `node` over `reports`, as a node's host does. */
+  plan(node: number, epoch: number, reports: SignedReport[]): SignedPlan {
+    let ctx = this.enclaves.get(node)
+    if (ctx === undefined) {
+      ctx = inProcessEnclaveContext()
+      this.enclaves.set(node, ctx)
+    }
+    const p = this.relays[node]!.params
+    const r = planEcall(ctx, epoch, this.ids[node]!, reports.map((x) => ({ body: x.bodyBytes, signature: x.signature })), {
+      trees: p.trees,
+      maxTreeDegree: p.maxTreeDegree,
+      omissionMinSamples: p.omissionMinSamples,
+      omissionRatio: p.omissionRatio,
+    }) as { body: Uint8Array; signature: Uint8Array }
+    return { body: decodePlanBody(r.body), bodyBytes: r.body, enclaveKey: ctx.publicKey, signature: r.signature, quote: produceQuote(qe, identity, ctx.publicKey.subarray(1), planChallenge(r.body)) }
+  }
+
+  /** A plan for `epoch` by `coordinator`, from reports signed here (every node attested, links as wired). */
+  planFor(epoch: number, coordinator: number): SignedPlan {
+    const reports: SignedReport[] = KEYS.map((k, i) => {
+      const links = EDGES.filter(([a, b]) => a === i || b === i)
+        .map(([a, b]) => (a === i ? b : a))
+        .map((p) => ({ peer: this.ids[p]!, rttMs: rttOf(i, p), attested: true }))
+        .sort((x, y) => (x.peer < y.peer ? -1 : 1))
+      const report = { epoch, node: k.hex, attested: true, links, omissions: [] }
+      const bodyBytes = encodeReportBody(report)
+      return { report, bodyBytes, signature: nodeSigner(k.priv, k.id)(reportSigningBytes(bodyBytes)) }
+    })
+    return this.plan(coordinator, epoch, reports)
+  }
+
+  flush(): void {
+    for (let guard = 0; this.queue.length > 0; guard++) {
+      assert.ok(guard < 100_000, 'message storm')
+      const s = this.queue.shift()!
+      if (!this.links.has(this.key(s.from, s.to))) continue
+      this.run(s.to, this.relays[s.to]!.receive(this.ids[s.from]!, s.msg, this.now))
+    }
+  }
+
+  tickAll(): void {
+    for (let i = 0; i < this.n; i++) {
+      this.run(i, this.relays[i]!.tick(this.now))
+      this.flush()
+    }
+  }
+
+  /** Ticks every `step` ms from now to `until` (inclusive). */
+  advance(until: number, step = 100): void {
+    for (let t = this.now; t <= until; t += step) {
+      this.now = t
+      this.tickAll()
+    }
+  }
+
+  publish(node: number, id: Uint8Array): void {
+    this.run(node, this.relays[node]!.publish('tx', id, new Uint8Array(20).fill(7), this.now))
+    this.flush()
+  }
+
+  /** Sends carrying item `id` (one per message per item). */
+  itemSends(id: Uint8Array): { from: number; to: number; item: WireItem }[] {
+    const out: { from: number; to: number; item: WireItem }[] = []
+    for (const s of this.sent) if (s.msg.t === 'items') for (const item of s.msg.items) if (Buffer.compare(item.id, id) === 0) out.push({ from: s.from, to: s.to, item })
+    return out
+  }
+
+  reached(id: Uint8Array): number[] {
+    return [...(this.delivered.get(Buffer.from(id).toString('hex'))?.keys() ?? [])].sort()
+  }
+
+  /** Reports then the rank-0 coordinator's plan for epoch 0; returns it once every node runs it. */
+  establishPlan(): SignedPlan {
+    this.now = 0
+    this.advance(1000)
+    const plan = this.relays[0]!.currentPlan
+    assert.ok(plan !== undefined, 'a plan by t=1000')
+    for (const r of this.relays) assert.equal(r.currentPlan, plan, 'every node runs the same plan')
+    return plan
+  }
+}
+
+let itemCounter = 0
+/** A fresh item id on tree `tree` of `trees`. */
+function itemOn(tree: number | undefined, trees: number): Uint8Array {
+  for (;;) {
+    const id = new Uint8Array(createHash('sha256').update(`item/${itemCounter++}`).digest())
+    if (tree === undefined || treeOf(id, trees) === tree) return id
+  }
+}
+
+const all = [0, 1, 2, 3, 4]
+
+test('relay: before any plan, items flood and reach everyone', () => {
+  const w = new World().connect()
+  const id = itemOn(undefined, 2)
+  w.publish(2, id)
+  assert.deepEqual(w.reached(id), [0, 1, 3, 4], 'every other node delivered it (the origin does not deliver its own)')
+  const sends = w.itemSends(id)
+  assert.ok(sends.every((s) => s.item.mode === 'flood'), 'flood mode')
+  assert.ok(sends.length >= w.n - 1 && sends.length <= 2 * EDGES.length)
+  // No node sends an item twice to the same peer.
+  assert.equal(new Set(sends.map((s) => `${s.from}>${s.to}`)).size, sends.length)
+  assert.equal(w.relays[2]!.counters.published, 1)
+  // Publishing it again is a no-op.
+  const before = w.sent.length
+  w.publish(2, id)
+  assert.equal(w.sent.length, before)
+})
+
+test('relay: with a plan, an item reaches every node with exactly N-1 sends, in tree mode', () => {
+  const w = new World().connect()
+  const plan = w.establishPlan()
+  assert.equal(plan.body.nodes.length, 5)
+  assert.deepEqual(w.refused, [])
+  const coord = coordinatorRanking(0, w.ids)[0]
+  assert.equal(plan.body.coordinator, coord, 'the rank-0 candidate coordinated')
+  for (let t = 0; t < 2; t++) for (const origin of all) {
+    const id = itemOn(t, 2)
+    w.publish(origin, id)
+    assert.deepEqual(w.reached(id), all.filter((x) => x !== origin), `tree ${t}, origin ${origin}: reached`)
+    const sends = w.itemSends(id)
+    assert.equal(sends.length, w.n - 1, `tree ${t}, origin ${origin}: N-1 sends`)
+    assert.ok(sends.every((s) => s.item.mode === 'tree'))
+    // Every send follows a tree edge.
+    const v = new PlanView(plan.body)
+    for (const s of sends) assert.ok(v.neighbours(t, v.index.get(w.ids[s.from]!)!).includes(w.ids[s.to]!), 'sent along the tree')
+  }
+})
+
+test('relay: a tree neighbour going down makes that tree flood at both ends; other trees stay trees', () => {
+  const w = new World().connect()
+  const plan = w.establishPlan()
+  const v = new PlanView(plan.body)
+  const at = (id: string): number => w.index.get(id)!
+  // A tree edge x-y of tree 0.
+  const x = v.index.get(w.ids[0]!)!
+  const y = at(v.neighbours(0, x)[0]!)
+  w.linkDown(0, y)
+  assert.equal(w.relays[0]!.counters.floodFallbacks >= 1, true)
+  assert.equal(w.relays[y]!.counters.floodFallbacks >= 1, true)
+  // An item of tree 0 published at either end of the broken edge is flooded: to every live peer, reaching everyone
+  // at once.
+  for (const end of [0, y]) {
+    const id = itemOn(0, 2)
+    w.publish(end, id)
+    assert.deepEqual(w.reached(id), all.filter((o) => o !== end), `published at ${end}: everyone reached at once`)
+    const sends = w.itemSends(id)
+    const fromEnd = sends.filter((s) => s.from === end)
+    const peers = EDGES.filter(([a, b]) => (a === end || b === end) && w.links.has(w.key(a, b))).map(([a, b]) => (a === end ? b : a))
+    assert.deepEqual(fromEnd.map((s) => s.to).sort(), peers.sort(), `node ${end} floods tree 0 to every live peer`)
+    assert.ok(sends.every((s) => s.item.mode === 'flood'), 'flood mode all the way (receivers flood on)')
+  }
+  // From elsewhere, tree 0 routing reaches the near side at once; a node cut off behind the broken edge may have to
+  // wait for a digest (the fallback flood starts at the near end, and its peers already hold the item).
+  const origin = all.find((o) => o !== 0 && o !== y)!
+  const id = itemOn(0, 2)
+  w.publish(origin, id)
+  w.advance(w.now + 3000)
+  assert.deepEqual(w.reached(id), all.filter((o) => o !== origin), 'everyone reached (repair covers the cut-off side)')
+  // A tree in which 0 and y are not neighbours keeps tree routing (N-1 sends) if there is one.
+  if (!v.neighbours(1, x).includes(w.ids[y]!)) {
+    const id1 = itemOn(1, 2)
+    w.publish(origin, id1)
+    assert.equal(w.itemSends(id1).length, w.n - 1)
+    assert.deepEqual(w.reached(id1), all.filter((o) => o !== origin))
+  }
+  // Bringing the link back does not un-break the tree before the next plan, and the peer gets the plan again.
+  const plansBefore = w.sent.filter((s) => s.msg.t === 'plan').length
+  w.linkUp(0, y)
+  assert.equal(w.sent.filter((s) => s.msg.t === 'plan').length, plansBefore + 2, 'both ends send their plan to the new peer')
+  const id2 = itemOn(0, 2)
+  w.publish(origin, id2)
+  assert.ok(w.itemSends(id2).some((s) => s.from === 0 && s.item.mode === 'flood'))
+})
+
+test('relay: a lost tree send is found by a digest and pulled; the omission is reported', () => {
+  const w = new World().connect()
+  const plan = w.establishPlan()
+  const v = new PlanView(plan.body)
+  // A leaf of tree 0 and its parent.
+  const leafId = plan.body.nodes.find((id) => v.neighbours(0, v.index.get(id)!).length === 1)!
+  const leaf = w.index.get(leafId)!
+  const parent = w.index.get(v.neighbours(0, v.index.get(leafId)!)[0]!)!
+  const origin = all.find((o) => o !== leaf && o !== parent)!
+  const id = itemOn(0, 2)
+  let dropped = 0
+  w.drop = (s) => s.to === leaf && s.msg.t === 'items' && s.msg.items.some((i) => Buffer.compare(i.id, id) === 0) && ++dropped === 1
+  const t0 = w.now
+  w.publish(origin, id)
+  assert.equal(dropped, 1)
+  assert.ok(!w.reached(id).includes(leaf), 'the leaf missed it')
+  assert.equal(w.reached(id).length, 3)
+  w.drop = () => false
+  // Digests go out once the item settled (settleMs); within a few rounds the leaf pulls it.
+  w.advance(t0 + 4000)
+  assert.ok(w.reached(id).includes(leaf), 'repaired')
+  const got = w.delivered.get(Buffer.from(id).toString('hex'))!.get(leaf)!
+  assert.equal(got.mode, 'repair')
+  assert.ok(w.sent.some((s) => s.from === leaf && s.msg.t === 'pull'))
+  assert.ok(w.sent.some((s) => s.to === leaf && s.msg.t === 'digest'))
+  assert.equal(w.relays[leaf]!.counters.repaired, 1)
+  assert.ok(w.relays[leaf]!.counters.pulls >= 1)
+  // Nobody else pulled anything: they all had it.
+  for (const o of all) if (o !== leaf) assert.equal(w.relays[o]!.counters.pulls, 0, `node ${o} pulled nothing`)
+  // The next epoch's report of the leaf charges one omission to its tree-0 parent.
+  w.advance(60_000, 500)
+  const rep = w.sent
+    .filter((s) => s.from === leaf && s.msg.t === 'report')
+    .flatMap((s) => (s.msg as Extract<TeeMessage, { t: 'report' }>).reports)
+    .find((r) => r.report.node === leafId && r.report.epoch === 1)
+  assert.ok(rep !== undefined, 'the leaf reported for epoch 1')
+  const row = rep.report.omissions.find((o) => o.peer === w.ids[parent])
+  assert.ok(row !== undefined && row.omitted === 1, `omission charged to the parent: ${JSON.stringify(rep.report.omissions)}`)
+})
+
+// ---- plan checks ----
+
+type Forgery = [string, (p: SignedPlan) => SignedPlan]
+
+function forgeries(w: World): Forgery[] {
+  const other = inProcessEnclaveContext()
+  const otherRoot = createAttestationRoot()
+  const otherQe = SimulatedQuotingEnclave.create(otherRoot, () => clock.now)
+  return [
+    ['one body byte changed', (p) => {
+      const b = p.bodyBytes.slice()
+      b[5 + 63]! ^= 1 // last byte of the coordinator id: still a well-formed body
+      return { ...p, body: decodePlanBody(b), bodyBytes: b }
+    }],
+    ['signed by another enclave key', (p) => ({ ...p, signature: other.sign(planSigningBytes(p.bodyBytes)) })],
+    ['another enclave key, signature and all, under the original quote', (p) => ({ ...p, enclaveKey: other.publicKey, signature: other.sign(planSigningBytes(p.bodyBytes)) })],
+    ['quote for another challenge', (p) => ({ ...p, quote: produceQuote(qe, identity, p.enclaveKey.subarray(1), planChallenge(w.planFor(p.body.epoch, 1).bodyBytes)) })],
+    ['quote from a root not in the policy', (p) => ({ ...p, quote: produceQuote(otherQe, identity, p.enclaveKey.subarray(1), planChallenge(p.bodyBytes)) })],
+    ['quote for another enclave measurement', (p) => ({ ...p, quote: produceQuote(qe, { ...identity, mrEnclave: new Uint8Array(32).fill(1) }, p.enclaveKey.subarray(1), planChallenge(p.bodyBytes)) })],
+    ['debug enclave', (p) => ({ ...p, quote: produceQuote(qe, { ...identity, debug: true }, p.enclaveKey.subarray(1), planChallenge(p.bodyBytes)) })],
+  ]
+}
+
+test('relay: forged plans are refused (disconnect) and not adopted; the genuine plan then is', () => {
+  const w = new World().connect()
+  w.now = 100
+  const plan = w.planFor(0, 2)
+  for (const [what, forge] of forgeries(w)) {
+    const r = w.relays[0]!
+    const before = r.counters.plansRefused
+    const actions = r.receive(w.ids[1]!, { t: 'plan', plan: forge(plan) }, w.now)
+    const refused = actions.filter((a) => a.t === 'refused')
+    assert.equal(refused.length, 1, `${what}: refused`)
+    assert.equal(refused[0]!.t === 'refused' && refused[0]!.disconnect, true, `${what}: disconnect`)
+    assert.equal(refused[0]!.t === 'refused' && refused[0]!.peer, w.ids[1])
+    assert.ok(!actions.some((a) => a.t === 'planAccepted' || a.t === 'send'), `${what}: not adopted, not relayed`)
+    assert.equal(r.currentPlan, undefined, `${what}: no plan`)
+    assert.equal(r.counters.plansRefused, before + 1)
+  }
+  const ok = w.relays[0]!.receive(w.ids[1]!, { t: 'plan', plan }, w.now)
+  assert.ok(ok.some((a) => a.t === 'planAccepted'), 'the genuine plan is accepted')
+  assert.equal(w.relays[0]!.currentPlan, plan)
+  // Relayed to every peer but the sender.
+  assert.deepEqual(ok.filter((a) => a.t === 'send').map((a) => (a.t === 'send' ? w.index.get(a.to) : -1)).sort(), [2, 4])
+  // A forgery of the plan the node already runs (same epoch, better or equal coordinator) is refused too, and the
+  // genuine plan stays.
+  for (const [what, forge] of forgeries(w).slice(1)) {
+    const actions = w.relays[0]!.receive(w.ids[1]!, { t: 'plan', plan: forge(plan) }, w.now)
+    assert.ok(actions.every((a) => a.t !== 'planAccepted'), what)
+    assert.equal(w.relays[0]!.currentPlan, plan, what)
+  }
+})
+
+test('relay: a forged plan computed here (planComputed) is refused without a disconnect', () => {
+  const w = new World().connect()
+  const plan = w.planFor(0, 0)
+  const [, forge] = forgeries(w)[1]!
+  const actions = w.relays[0]!.planComputed(forge(plan), w.now)
+  const refused = actions.find((a) => a.t === 'refused')
+  assert.ok(refused !== undefined && refused.t === 'refused' && refused.disconnect === false)
+  assert.equal(w.relays[0]!.currentPlan, undefined)
+})
+
+test('relay: stale plans are refused: older than the current one, or epoch + 1 < the clock epoch', () => {
+  const w = new World().connect()
+  const E = 60_000
+  w.now = E + 10
+  const p0 = w.planFor(0, 0)
+  const p1 = w.planFor(1, 0)
+  const r = w.relays[3]!
+  assert.ok(r.receive(w.ids[2]!, { t: 'plan', plan: p1 }, w.now).some((a) => a.t === 'planAccepted'))
+  const a = r.receive(w.ids[2]!, { t: 'plan', plan: p0 }, w.now)
+  const ref = a.find((x) => x.t === 'refused')
+  assert.ok(ref !== undefined && ref.t === 'refused' && /stale/.test(ref.reason) && !ref.disconnect, 'older than the current plan')
+  assert.equal(r.currentPlan, p1)
+  // A node with no plan at epoch 3 refuses epoch 1, takes epoch 2 (the previous epoch's plan is still current until
+  // the next one arrives).
+  w.now = 3 * E + 10
+  const p1b = w.planFor(1, 1)
+  const p2 = w.planFor(2, 1)
+  const fresh = w.relays[4]!
+  const b = fresh.receive(w.ids[3]!, { t: 'plan', plan: p1b }, w.now)
+  assert.ok(b.some((x) => x.t === 'refused' && /stale/.test(x.reason)), 'epoch + 1 < now epoch')
+  assert.equal(fresh.currentPlan, undefined)
+  assert.ok(fresh.receive(w.ids[3]!, { t: 'plan', plan: p2 }, w.now).some((x) => x.t === 'planAccepted'))
+  assert.equal(fresh.currentPlan, p2)
+})
+
+test('relay: a plan from too far in the future is refused; the next epoch is accepted early', () => {
+  const w = new World().connect()
+  w.now = 1000
+  const p2 = w.planFor(2, 0)
+  const p1 = w.planFor(1, 0)
+  const r = w.relays[1]!
+  const a = r.receive(w.ids[0]!, { t: 'plan', plan: p2 }, w.now)
+  const ref = a.find((x) => x.t === 'refused')
+  assert.ok(ref !== undefined && ref.t === 'refused' && ref.disconnect, 'refused with a disconnect')
+  assert.equal(r.currentPlan, undefined)
+  assert.ok(r.receive(w.ids[0]!, { t: 'plan', plan: p1 }, w.now).some((x) => x.t === 'planAccepted'), 'epoch now+1 is fine (clock skew)')
+})
+
+test('relay: of two valid plans for one epoch, every node keeps the better-ranked coordinator\'s', () => {
+  for (const order of ['worse first', 'better first', 'split'] as const) {
+    const w = new World().connect()
+    w.now = 2000
+    const [best, second] = coordinatorRanking(0, w.ids)
+    const good = w.planFor(0, w.index.get(best!)!)
+    const worse = w.planFor(0, w.index.get(second!)!)
+    const inject = (node: number, plan: SignedPlan): void => {
+      const peer = EDGES.find(([a, b]) => a === node || b === node)!
+      const from = peer[0] === node ? peer[1] : peer[0]
+      w.run(node, w.relays[node]!.receive(w.ids[from]!, { t: 'plan', plan }, w.now))
+      w.flush()
+    }
+    if (order === 'worse first') {
+      inject(0, worse)
+      for (const r of w.relays) assert.equal(r.currentPlan, worse)
+      inject(3, good)
+    } else if (order === 'better first') {
+      inject(0, good)
+      inject(3, worse)
+    } else {
+      // Both start spreading at once from opposite ends.
+      const peerOf = (n: number): number => (n === 0 ? 1 : 2)
+      w.run(0, w.relays[0]!.receive(w.ids[peerOf(0)]!, { t: 'plan', plan: worse }, w.now))
+      w.run(3, w.relays[3]!.receive(w.ids[peerOf(3)]!, { t: 'plan', plan: good }, w.now))
+      w.flush()
+    }
+    for (const [i, r] of w.relays.entries()) assert.equal(r.currentPlan?.body.coordinator, best, `${order}: node ${i} runs the best coordinator's plan`)
+    assert.deepEqual(w.refused, [], `${order}: a valid plan of a worse coordinator is ignored, not refused`)
+  }
+})
+
+test('relay: reports flood before the first plan, and only the rank-0 candidate asks its enclave', () => {
+  const w = new World().connect()
+  const computes: number[] = []
+  const run = w.run.bind(w)
+  w.run = (node, actions) => {
+    for (const a of actions) if (a.t === 'computePlan') computes.push(node)
+    run(node, actions)
+  }
+  w.now = 0
+  w.tickAll()
+  // Every relay holds every report of epoch 0: check via the coordinator's computePlan input at t=1000.
+  w.advance(999, 333)
+  assert.deepEqual(computes, [], 'nobody plans before reportWaitMs')
+  w.now = 1000
+  w.tickAll()
+  assert.deepEqual(computes, [w.index.get(coordinatorRanking(0, w.ids)[0]!)])
+  w.advance(20_000, 1000)
+  assert.equal(computes.length, 1, 'stand-ins do not plan once the plan arrived')
+  assert.equal(w.accepted.filter((a) => a.epoch === 0).length, 5)
+})
+
+test('relay: the clock may not go backwards', () => {
+  const w = new World().connect()
+  w.relays[0]!.tick(500)
+  assert.throws(() => w.relays[0]!.tick(499), /CLOCK_WENT_BACKWARDS/)
+})
