@@ -34,7 +34,10 @@ export interface CreateTestnetOptions {
   gasLimit: bigint
   link?: TestnetDescription['link']
   /** Share of nodes, chosen from the seed, that run an enclave (0 = none). */
+  /** Share of nodes with an enclave; default 1 when any node runs tee propagation, else 0. */
   teeFraction?: number
+  /** tee propagation: epoch length, ms (default: the protocol's, 60 s). */
+  teeEpochMs?: number
 }
 
 export const DEFAULT_TESTNET = {
@@ -81,7 +84,8 @@ export function createTestnet(o: CreateTestnetOptions): TestnetDescription {
   const genesisPath = join(dir, 'genesis.json')
   writeFileSync(genesisPath, `${JSON.stringify(genesis, null, 2)}\n`)
   const names = nodeKeys.map((_, i) => `n${i}`)
-  const teeCount = Math.round((o.teeFraction ?? 0) * o.nodes)
+  const anyTee = o.propagation === 'tee' || Object.values(o.propagationOverrides ?? {}).includes('tee')
+  const teeCount = Math.round((o.teeFraction ?? (anyTee ? 1 : 0)) * o.nodes)
   const teeNodes = new Set(new SeededRandom(`tee/${o.seed}`).shuffle(names.map((_, i) => i)).slice(0, teeCount))
   const attestationDir = teeCount > 0 ? join(dir, 'attestation') : undefined
   if (attestationDir !== undefined) initAttestDir(attestationDir)
@@ -108,7 +112,7 @@ export function createTestnet(o: CreateTestnetOptions): TestnetDescription {
       ...(teeNodes.has(i) ? { tee: true } : {}),
     }
   })
-  const d: TestnetDescription = { version: 1, chainId: o.chainId, seed: o.seed, genesisPath, period: o.period, nodes, accounts, ...(o.link !== undefined ? { link: o.link } : {}), ...(attestationDir !== undefined ? { attestationDir } : {}) }
+  const d: TestnetDescription = { version: 1, chainId: o.chainId, seed: o.seed, genesisPath, period: o.period, nodes, accounts, ...(o.link !== undefined ? { link: o.link } : {}), ...(attestationDir !== undefined ? { attestationDir } : {}), ...(o.teeEpochMs !== undefined ? { teeEpochMs: o.teeEpochMs } : {}) }
   writeTestnet(dir, d)
   return d
 }

@@ -49,6 +49,8 @@ export interface TestnetDescription {
   link?: { delay?: string; jitter?: string; rate?: string; loss?: string }
   /** Attestation root, enclave signer and policy of the testnet (teecast attest init), when any node has an enclave. */
   attestationDir?: string
+  /** tee propagation: epoch length, ms. */
+  teeEpochMs?: number
 }
 
 export const testnetFile = (dir: string): string => join(dir, 'testnet.json')

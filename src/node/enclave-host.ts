@@ -1,8 +1,8 @@
 /**
  * A tee node's enclave: the current enclave program launched in the simulated backend (a worker thread, measured,
  * EINIT-checked against the testnet signer's SIGSTRUCT), and the testnet's simulated Quoting Enclave, which turns the
- * enclave's identity plus (node id, challenge) into a quote. tee/1 will send that quote in its hello; until then the
- * node serves it over teecast_attest.
+ * enclave's identity plus (node id, challenge) into a quote. tee/1 sends that quote in its hello (and serves it over
+ * teecast_attest); a coordinator asks the enclave for the epoch's plan (`plan` ecall) and quotes the enclave key.
  */
 import { loadAttestDir } from '../tee/attest-dir.ts'
 import { produceQuote, SimulatedQuotingEnclave } from '../tee/qe.ts'
@@ -10,10 +10,13 @@ import { bundleProgram } from '../tee/sim/bundle.ts'
 import { signEnclave } from '../tee/sim/sigstruct.ts'
 import { SimulatedEnclave } from '../tee/sim/simulated-enclave.ts'
 import { CURRENT_PROGRAM } from '../tee/programs/index.ts'
+import type { PlanningEnclave } from '../tee/plan-auth.ts'
 
 export interface NodeEnclave {
   /** Quote binding this node's 64-byte devp2p id and a verifier's 32-byte challenge. */
   quote(nodeId: Uint8Array, challenge: Uint8Array): Uint8Array
+  /** The coordinator side: the `plan` ecall and quotes over the enclave's own key. */
+  readonly planner: PlanningEnclave
   readonly mrEnclave: Uint8Array
   close(): Promise<void>
 }
@@ -27,6 +30,11 @@ export async function startNodeEnclave(attestationDir: string, now: () => number
   return {
     mrEnclave: enclave.identity.mrEnclave,
     quote: (nodeId, challenge) => produceQuote(qe, enclave.identity, nodeId, challenge),
+    planner: {
+      publicKey: enclave.publicKey,
+      ecall: (name, ...args) => enclave.ecall(name, ...args),
+      quote: (key64, challenge) => produceQuote(qe, enclave.identity, key64, challenge),
+    },
     close: () => enclave.close(),
   }
 }

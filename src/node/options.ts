@@ -29,4 +29,8 @@ export interface NodeOptions {
   link?: LinkSpec
   /** Testnet attestation dir: this node runs a (simulated) enclave. Unset = a node without an enclave. */
   attestationDir?: string
+  /** tee mode: the attestation dir whose policy.json judges peers' quotes and plans (every node of a tee testnet). */
+  teePolicyDir?: string
+  /** tee mode: epoch length, ms (a new plan per epoch). */
+  teeEpochMs?: number
 }

@@ -21,6 +21,7 @@ import { startRpc } from '../rpc/server.ts'
 import { startMetricsServer } from '../rpc/metrics.ts'
 import { LinkProxies } from '../../testnets/linkemu/proxies.ts'
 import { startNodeEnclave } from './enclave-host.ts'
+import { loadPolicy } from '../tee/attest-dir.ts'
 
 export interface RunningNode {
   options: NodeOptions
@@ -65,7 +66,19 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   ;(config as Config & { syncInterval?: number }).syncInterval = Math.max(250, Math.floor((cliquePeriod(genesis) * 1000) / 2))
   const staticPeers = o.staticPeers.map(parseEnode)
   const links = o.link !== undefined ? new LinkProxies(o.link, o.p2pPort) : undefined
-  const propagation = installPropagation(config, { name: o.name, mode: o.propagation, staticPeers, dialTarget: links?.dialTarget })
+  // The enclave first: tee/1 hellos quote from the first connection on.
+  const enclave = o.attestationDir !== undefined ? await startNodeEnclave(o.attestationDir) : undefined
+  const policyDir = o.teePolicyDir ?? o.attestationDir
+  const tee =
+    o.propagation === 'tee'
+      ? {
+          policy: policyDir !== undefined ? loadPolicy(policyDir) : undefined,
+          enclave,
+          // Epochs count from genesis so that every node agrees on the current one.
+          params: { epochZeroMs: Number(BigInt(genesis.timestamp ?? '0x0')) * 1000, ...(o.teeEpochMs !== undefined ? { epochMs: o.teeEpochMs } : {}) },
+        }
+      : undefined
+  const propagation = installPropagation(config, { name: o.name, mode: o.propagation, staticPeers, dialTarget: links?.dialTarget, tee })
 
   const dbs = openDbs(config)
   let validateConsensus = false
@@ -93,7 +106,6 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   await client.start()
   propagation.attach(service)
 
-  const enclave = o.attestationDir !== undefined ? await startNodeEnclave(o.attestationDir) : undefined
   const rpc: HttpServer = startRpc(client, propagation, { host: o.host, port: o.rpcPort, logger, enclave })
   const metrics = o.metricsPort > 0 ? startMetricsServer(propagation, { host: o.host, port: o.metricsPort }) : undefined
   const enode = `enode://${propagation.selfId}@${o.host}:${o.p2pPort}`

@@ -14,6 +14,11 @@ import type { FullEthereumService } from '@ethereumjs/client/dist/esm/src/servic
 import { Event } from '@ethereumjs/client/dist/esm/src/types.js'
 import type { Hex, Propagation, PropagationMode, TxArrival, TxMeta } from '../propagation/interface.ts'
 import { createPropagation } from '../propagation/registry.ts'
+import { TeePropagation } from '../propagation/tee/propagation.ts'
+import { TeeAdapter, type TeeNodeEnclave } from './tee-adapter.ts'
+import { TEE_CAPABILITY, Tee } from './tee-capability.ts'
+import type { Policy } from '../tee/policy.ts'
+import type { TeeParams } from '../propagation/tee/params.ts'
 import type { EnodeAddress } from './enode.ts'
 import { messageKey, type NamedProtocol } from './message-names.ts'
 import { StaticDialer } from './static-peers.ts'
@@ -30,6 +35,10 @@ export interface ClientSeam {
   poolToNewPeer(peer: Peer): void
   /** Announced hashes the pool lacks: which to fetch from `from`. */
   selectFetch(hashes: Uint8Array[], from: Peer): Uint8Array[]
+  /** Extra devp2p capabilities (tee/1 in tee mode); read by patch client 008. */
+  capabilities?: unknown[]
+  /** Binds an extra capability's per-connection object; true = handled here (patch client 008). */
+  bindCapability?(peer: Peer, protocol: unknown): boolean
   /** A full block arrived (NewBlock) or was mined here (from undefined). */
   sawBlock(block: Block, from: Peer | undefined): void
   /** Which peers get NewBlock and which NewBlockHashes. */
@@ -42,6 +51,8 @@ export interface InstalledPropagation {
   readonly mode: PropagationMode
   readonly stats: WireStats
   readonly startedAt: number
+  /** The tee/1 adapter, in tee mode. */
+  readonly tee: TeeAdapter | undefined
   peerCount(): number
   attach(service: FullEthereumService): void
   detach(): void
@@ -63,13 +74,16 @@ export interface InstallOptions {
   now?: () => number
   /** Where to dial a static peer; default its enode address. The link emulator returns a shaping proxy here. */
   dialTarget?: (peer: EnodeAddress) => Promise<{ host: string; port: number }>
+  /** tee mode: the network's attestation policy, this node's enclave (if any) and tunables. */
+  tee?: { policy: Policy | undefined; enclave: TeeNodeEnclave | undefined; params: Partial<TeeParams> }
 }
 
 export function installPropagation(config: Config, o: InstallOptions): InstalledPropagation {
   const now = o.now ?? Date.now
-  const propagation: Propagation = createPropagation(o.mode)
   const stats = new WireStats()
   const selfId = nodeIdOf(config.key)
+  const tee = o.mode === 'tee' ? new TeeAdapter(config, { selfId, nodeKey: config.key, policy: o.tee?.policy, enclave: o.tee?.enclave, params: o.tee?.params ?? {}, now }) : undefined
+  const propagation: Propagation = tee !== undefined ? new TeePropagation((id) => tee.isTeePeer(id)) : createPropagation(o.mode)
   const dialer = new StaticDialer(selfId, o.staticPeers, now())
   let service: FullEthereumService | undefined
   let dialTimer: NodeJS.Timeout | undefined
@@ -89,6 +103,8 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
       const txPool = service.txPool
       const byHash = new Map(txs.map((tx) => [bytesToHex(tx.hash()), tx]))
       if (via === 'rpc') for (const tx of txs) stats.sawItem('tx', bytesToHex(tx.hash()), now(), false)
+      // tee: accepted txs enter the broadcast here (from RPC, or from an eth-only peer); ones it has are no-ops.
+      tee?.publishTxs(txs.filter((tx) => accepted.has(unprefixed(tx.hash()))))
       const peers = service.pool.peers
       const byId = new Map(peers.map((p) => [p.id, p]))
       const actions = propagation.routeTxs(
@@ -127,6 +143,7 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
       stats.sawItem('block', bytesToHex(block.hash()), now(), from !== undefined)
     },
     routeBlock(block, from) {
+      tee?.publishBlock(block)
       const peers = service?.pool.peers ?? []
       const byId = new Map(peers.map((p) => [p.id, p]))
       const out = { push: [] as Peer[], announce: [] as Peer[] }
@@ -140,6 +157,14 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
       }
       return out
     },
+  }
+  if (tee !== undefined) {
+    seam.capabilities = [TEE_CAPABILITY]
+    seam.bindCapability = (peer, protocol) => {
+      if (!(protocol instanceof Tee)) return false
+      tee.bind(peer.id, protocol)
+      return true
+    }
   }
   ;(config as Config & { teecast?: ClientSeam }).teecast = seam
 
@@ -178,7 +203,10 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
         })
     }
   }
-  const onDisconnect = (peer: Peer): void => dialer.disconnected(peer.id, now())
+  const onDisconnect = (peer: Peer): void => {
+    dialer.disconnected(peer.id, now())
+    tee?.peerGone(peer.id)
+  }
 
   const installed: InstalledPropagation = {
     selfId,
@@ -186,9 +214,11 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
     mode: o.mode,
     stats,
     startedAt: now(),
+    tee,
     peerCount: () => service?.pool.peers.length ?? 0,
     attach(s) {
       service = s
+      tee?.attach(s)
       config.events.on(Event.PEER_DISCONNECTED, onDisconnect)
       if (dialer.dialTargets > 0) {
         dialDue()
@@ -196,6 +226,7 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
       }
     },
     detach() {
+      tee?.detach()
       if (dialTimer !== undefined) clearInterval(dialTimer)
       dialTimer = undefined
       config.events.off(Event.PEER_DISCONNECTED, onDisconnect)

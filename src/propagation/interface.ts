@@ -70,7 +70,7 @@ export interface Propagation {
   routeBlock(block: BlockMeta, ctx: RouteContext): BlockAction[]
 }
 
-export const PROPAGATION_MODES = ['stock', 'geth', 'flood'] as const
+export const PROPAGATION_MODES = ['stock', 'geth', 'flood', 'tee'] as const
 export type PropagationMode = (typeof PROPAGATION_MODES)[number]
 
 export function isPropagationMode(s: string): s is PropagationMode {

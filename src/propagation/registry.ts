@@ -2,11 +2,14 @@ import type { Propagation, PropagationMode } from './interface.ts'
 import { FloodPropagation } from './flood.ts'
 import { GethPropagation } from './geth.ts'
 import { StockPropagation } from './stock.ts'
+import { TeePropagation } from './tee/propagation.ts'
 
 const factories: Record<PropagationMode, () => Propagation> = {
   stock: () => new StockPropagation(),
   geth: () => new GethPropagation(),
   flood: () => new FloodPropagation(),
+  // The node's adapter binds it to its tee/1 sessions (src/p2p/tee-adapter.ts); unbound, every peer is an eth peer.
+  tee: () => new TeePropagation(),
 }
 
 export function createPropagation(mode: PropagationMode): Propagation {

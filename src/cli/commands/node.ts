@@ -23,6 +23,9 @@ interface NodeArgs {
   'max-peers': number
   propagation?: string
   'log-level': string
+  'tee-epoch'?: number
+  'attestation-dir'?: string
+  'tee-policy'?: string
 }
 
 const KEY = /^(0x)?[0-9a-fA-F]{64}$/
@@ -57,6 +60,8 @@ export function nodeOptionsFromArgs(a: NodeArgs): NodeOptions {
       logLevel,
       ...(t.link !== undefined ? { link: parseLinkSpec(t.link) } : {}),
       ...(n.tee === true && t.attestationDir !== undefined ? { attestationDir: t.attestationDir } : {}),
+      ...(t.attestationDir !== undefined ? { teePolicyDir: t.attestationDir } : {}),
+      ...(teeEpochMs(a) ?? t.teeEpochMs) !== undefined ? { teeEpochMs: teeEpochMs(a) ?? t.teeEpochMs } : {},
     }
   }
   if (a.genesis === undefined || a.datadir === undefined || a['node-key'] === undefined) {
@@ -76,7 +81,17 @@ export function nodeOptionsFromArgs(a: NodeArgs): NodeOptions {
     maxPeers: a['max-peers'],
     propagation: (mode as PropagationMode | undefined) ?? 'stock',
     logLevel,
+    ...(a['attestation-dir'] !== undefined ? { attestationDir: a['attestation-dir'] } : {}),
+    ...(a['tee-policy'] !== undefined ? { teePolicyDir: a['tee-policy'] } : {}),
+    ...(teeEpochMs(a) !== undefined ? { teeEpochMs: teeEpochMs(a) } : {}),
   }
+}
+
+function teeEpochMs(a: NodeArgs): number | undefined {
+  const s = a['tee-epoch']
+  if (s === undefined) return undefined
+  if (!(Number.isFinite(s) && s >= 2 && s <= 86_400)) throw badInput(`--tee-epoch must be between 2 and 86400 seconds, got ${s}`)
+  return Math.round(s * 1000)
 }
 
 export const nodeCommand: CommandModule<object, NodeArgs> = {
@@ -97,7 +112,10 @@ export const nodeCommand: CommandModule<object, NodeArgs> = {
       .option('peer', { type: 'string', array: true, default: [] as string[], describe: 'Static peer enode URL (repeatable)' })
       .option('max-peers', { type: 'number', default: 25, describe: 'Maximum devp2p peers' })
       .option('propagation', { type: 'string', describe: `Propagation mode: ${PROPAGATION_MODES.join('|')} (default stock)` })
-      .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug', 'off'] }),
+      .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug', 'off'] })
+      .option('attestation-dir', { type: 'string', describe: 'Attestation dir (teecast attest init): this node runs the simulated enclave (without --dir)' })
+      .option('tee-policy', { type: 'string', describe: 'tee mode: attestation dir whose policy.json judges quotes and plans (without --dir)' })
+      .option('tee-epoch', { type: 'number', describe: 'tee mode: epoch length in seconds (a new broadcast plan per epoch; default 60)' }),
   handler: async (a) => {
     await runNodeProcess(nodeOptionsFromArgs(a))
   },

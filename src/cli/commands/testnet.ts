@@ -37,7 +37,8 @@ interface UpArgs {
   jitter?: string
   rate?: string
   loss?: string
-  'tee-fraction': number
+  'tee-fraction'?: number
+  'tee-epoch'?: number
 }
 
 /** `--propagation stock` for all, or `--propagation stock --propagation n3=flood` for per-node overrides. */
@@ -91,7 +92,8 @@ const up: CommandModule<object, UpArgs> = {
       .option('jitter', { type: 'string', describe: 'Emulated jitter on every link, e.g. 5ms (order kept)' })
       .option('rate', { type: 'string', describe: 'Emulated rate limit on every link, e.g. 20mbit' })
       .option('loss', { type: 'string', describe: 'Emulated segment loss on every link, e.g. 0.5% (costs a TCP retransmission)' })
-      .option('tee-fraction', { type: 'number', default: 0, describe: 'Share of nodes (chosen from the seed) that run a simulated enclave' })
+      .option('tee-fraction', { type: 'number', describe: 'Share of nodes (chosen from the seed) that run a simulated enclave (default 1 with --propagation tee, else 0)' })
+      .option('tee-epoch', { type: 'number', describe: 'tee propagation: epoch length in seconds (default 60)' })
       .option('quiet', { type: 'boolean', describe: 'No progress output' }) as unknown as Argv<UpArgs>,
   handler: async (a) => {
     const degree = a.degree ?? defaultDegree(a.nodes)
@@ -100,7 +102,10 @@ const up: CommandModule<object, UpArgs> = {
     if (a.signers < 1 || a.signers > a.nodes) throw badInput(`--signers must be between 1 and --nodes (${a.nodes}), got ${a.signers}`)
     if (!(a.period >= 1 && Number.isInteger(a.period))) throw badInput(`--period must be a whole number of seconds >= 1, got ${a.period}`)
     if (!(a.accounts >= 1)) throw badInput(`--accounts must be >= 1, got ${a.accounts}`)
-    if (!(a['tee-fraction'] >= 0 && a['tee-fraction'] <= 1)) throw badInput(`--tee-fraction must be between 0 and 1, got ${a['tee-fraction']}`)
+    const teeFraction = a['tee-fraction']
+    if (teeFraction !== undefined && !(teeFraction >= 0 && teeFraction <= 1)) throw badInput(`--tee-fraction must be between 0 and 1, got ${teeFraction}`)
+    const teeEpoch = a['tee-epoch']
+    if (teeEpoch !== undefined && !(teeEpoch >= 2 && teeEpoch <= 86_400)) throw badInput(`--tee-epoch must be between 2 and 86400 seconds, got ${teeEpoch}`)
     const { base, overrides } = parsePropagationFlags(a.propagation, a.nodes)
     const linkFlags = { delay: a.delay, jitter: a.jitter, rate: a.rate, loss: a.loss }
     const link = Object.values(linkFlags).some((v) => v !== undefined) ? Object.fromEntries(Object.entries(linkFlags).filter(([, v]) => v !== undefined)) : undefined
@@ -133,7 +138,8 @@ const up: CommandModule<object, UpArgs> = {
       baseRpcPort: a['rpc-port'],
       baseMetricsPort: a['metrics-port'],
       link,
-      teeFraction: a['tee-fraction'],
+      ...(teeFraction !== undefined ? { teeFraction } : {}),
+      ...(teeEpoch !== undefined ? { teeEpochMs: Math.round(teeEpoch * 1000) } : {}),
     })
     log(`testnet in ${resolve(a.dir)}: ${a.nodes} nodes, ${a.signers} signers, degree ${degree}, seed "${a.seed}"${link !== undefined ? `, links ${JSON.stringify(link)}` : ''}`)
     let d

@@ -53,6 +53,8 @@ interface Entry {
   known: Set<string>
   /** When we last sent it to each peer, for re-flooding when that peer dies. */
   sentAt: Map<string, number>
+  /** The tree neighbour charged an omission when this item came by repair (refunded if its copy arrives late). */
+  chargedTo?: string
 }
 
 interface PendingPull {
@@ -120,6 +122,12 @@ export class TeeRelay {
   /** The payload of a held item (compact block repair reads txs through the pool, not here). */
   payloadOf(id: Uint8Array): Uint8Array | undefined {
     return this.entries.get(shortKey(shortId(id)))?.payload
+  }
+
+  /** A held tx's payload by short id (compact block reconstruction). */
+  txByShortId(short: Uint8Array): Uint8Array | undefined {
+    const e = this.entries.get(shortKey(short))
+    return e?.kind === 'tx' ? e.payload : undefined
   }
 
   peerIds(): string[] {
@@ -230,6 +238,8 @@ export class TeeRelay {
     if (have !== undefined) {
       have.known.add(from)
       this.counters.duplicates++
+      // The neighbour we charged was late, not omitting (it was itself waiting for a repair): refund it.
+      if (have.chargedTo === from && item.mode === 'tree') this.refund(have, from)
       return
     }
     const sameEpoch = this.plan !== undefined && this.plan.body.epoch === epoch
@@ -325,9 +335,20 @@ export class TeeRelay {
     if (expected === undefined || !this.peers.has(expected)) return
     const row = this.omissions.get(expected) ?? { omitted: 0, delivered: 0 }
     if (mode === 'tree' && from === expected) row.delivered++
-    else if (mode === 'repair') row.omitted++
-    else return
+    else if (mode === 'repair') {
+      row.omitted++
+      e.chargedTo = expected
+    } else return
     this.omissions.set(expected, row)
+  }
+
+  private refund(e: Entry, peer: string): void {
+    e.chargedTo = undefined
+    const row = this.omissions.get(peer)
+    // The row was reset by an epoch report since the charge: the omission was already reported; let it stand.
+    if (row === undefined || row.omitted === 0) return
+    row.omitted--
+    row.delivered++
   }
 
   private store(kind: ItemKind, id: Uint8Array, payload: Uint8Array, origin: string | undefined, now: number, shortBytes = shortId(id)): Entry {
@@ -410,6 +431,8 @@ export class TeeRelay {
       const e = this.entries.get(shortKey(id))
       if (e === undefined) continue
       e.known.add(from)
+      // The neighbour we charged for it asks us for it: it never had it, so it did not omit it.
+      if (e.chargedTo === from) this.refund(e, from)
       const origin = e.origin === undefined || view === undefined ? ORIGIN_UNKNOWN : (view.index.get(e.origin) ?? ORIGIN_UNKNOWN)
       items.push({ kind: e.kind, id: e.id, mode: 'repair', origin, payload: e.payload })
     }

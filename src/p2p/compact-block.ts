@@ -1,0 +1,49 @@
+/**
+ * Compact blocks for tee/1: RLP [header fields, short tx ids (8 bytes each, concatenated)]. A receiver rebuilds the
+ * block from txs it already holds, asks the sender for the rest (GetBlockTxs by index), and checks the result
+ * against the header's tx root before importing it (a short id collision costs one more round trip, not a bad block).
+ */
+import { RLP } from '@ethereumjs/rlp'
+import type { Block, BlockHeaderBytes } from '@ethereumjs/block'
+import { createBlockFromBytesArray } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
+import { SHORT_ID_BYTES, MAX_IDS_PER_MESSAGE, MAX_HEADER_BYTES } from '../propagation/tee/constants.ts'
+import { TeeError } from '../propagation/tee/errors.ts'
+import { shortId } from '../propagation/tee/short-id.ts'
+
+export interface CompactBlock {
+  header: BlockHeaderBytes
+  ids: Uint8Array[]
+}
+
+export function encodeCompactBlock(block: Block): Uint8Array {
+  const ids = new Uint8Array(block.transactions.length * SHORT_ID_BYTES)
+  block.transactions.forEach((tx, i) => ids.set(shortId(tx.hash()), i * SHORT_ID_BYTES))
+  return RLP.encode([block.header.raw(), ids])
+}
+
+export function decodeCompactBlock(payload: Uint8Array): CompactBlock {
+  let raw: unknown
+  try {
+    raw = RLP.decode(payload)
+  } catch (e) {
+    throw new TeeError('MALFORMED_MESSAGE', `compact block: not RLP: ${(e as Error).message}`)
+  }
+  if (!Array.isArray(raw) || raw.length !== 2 || !Array.isArray(raw[0]) || !(raw[1] instanceof Uint8Array)) throw new TeeError('MALFORMED_MESSAGE', 'compact block: expected [header, ids]')
+  const header = raw[0] as unknown[]
+  if (!header.every((f) => f instanceof Uint8Array)) throw new TeeError('MALFORMED_MESSAGE', 'compact block: header fields must be bytes')
+  if (RLP.encode(header as Uint8Array[]).length > MAX_HEADER_BYTES) throw new TeeError('MALFORMED_MESSAGE', 'compact block: header too large')
+  const ids = raw[1]
+  if (ids.length % SHORT_ID_BYTES !== 0 || ids.length / SHORT_ID_BYTES > MAX_IDS_PER_MESSAGE) throw new TeeError('MALFORMED_MESSAGE', `compact block: ${ids.length} bytes of short ids`)
+  const out: Uint8Array[] = []
+  for (let i = 0; i < ids.length; i += SHORT_ID_BYTES) out.push(ids.slice(i, i + SHORT_ID_BYTES))
+  return { header: header as BlockHeaderBytes, ids: out }
+}
+
+/** A tx as it sits in a block body: typed txs as their bytes, legacy txs as their RLP list. */
+const bodyTx = (serialized: Uint8Array): Uint8Array | Uint8Array[] => (serialized[0]! >= 0xc0 ? (RLP.decode(serialized) as Uint8Array[]) : serialized)
+
+export function assembleBlock(cb: CompactBlock, txs: readonly Uint8Array[], common: Common): Block {
+  if (txs.length !== cb.ids.length) throw new TeeError('INVARIANT_VIOLATED', `compact block: ${txs.length} txs for ${cb.ids.length} ids`)
+  return createBlockFromBytesArray([cb.header, txs.map(bodyTx) as never, []], { common, setHardfork: true })
+}

@@ -1,0 +1,350 @@
+/**
+ * The devp2p driver of the tee/1 relay. Per connection: the hello (status with a fresh challenge, then the quote
+ * binding our node id and the peer's challenge), verified against the network's policy; then the relay's messages.
+ * Actions become tee/1 frames; delivered txs enter the pool through the client's own Transactions handler (known-
+ * by-peer filter, duplicate counters, eth relay to eth-only peers); compact blocks are rebuilt and handed to the
+ * client's NewBlock handler. A malformed frame or a bad quote disconnects that peer with the reason logged.
+ */
+import { randomBytes } from 'node:crypto'
+import { bytesToHex, equalsBytes } from '@ethereumjs/util'
+import { createTxFromRLP } from '@ethereumjs/tx'
+import type { Block } from '@ethereumjs/block'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import type { Config } from '@ethereumjs/client/dist/esm/src/config.js'
+import type { Peer } from '@ethereumjs/client/dist/esm/src/net/peer/peer.js'
+import type { FullEthereumService } from '@ethereumjs/client/dist/esm/src/service/fullethereumservice.js'
+import { decodeTeeMessage, encodeTeeMessage, TEE_PROTOCOL_VERSION, type AnyTeeMessage } from '../propagation/tee/codec.ts'
+import { TeeRelay, type TeeAction } from '../propagation/tee/relay.ts'
+import type { TeeParams } from '../propagation/tee/params.ts'
+import type { WireItem } from '../propagation/tee/messages.ts'
+import { relayAuthority, computeSignedPlan, type PlanningEnclave } from '../tee/plan-auth.ts'
+import type { Policy } from '../tee/policy.ts'
+import { verifyQuote } from '../tee/verifier.ts'
+import { assembleBlock, decodeCompactBlock, encodeCompactBlock, type CompactBlock } from './compact-block.ts'
+import type { Tee } from './tee-capability.ts'
+
+const DISCONNECT_SUBPROTOCOL_ERROR = 0x10
+const TICK_MS = 50
+/** A compact block whose missing txs do not arrive in this time is left to eth/68 sync. */
+const BLOCK_TXS_TIMEOUT_MS = 3_000
+
+export interface TeeNodeEnclave {
+  /** Quote binding this node's 64-byte id and a peer's 32-byte challenge. */
+  quote(nodeId: Uint8Array, challenge: Uint8Array): Uint8Array
+  readonly planner: PlanningEnclave
+}
+
+export interface TeeAdapterOptions {
+  selfId: string
+  nodeKey: Uint8Array
+  /** The network's attestation policy; without one no peer can be attested (all tee/1 peers are leaves). */
+  policy: Policy | undefined
+  /** This node's enclave; without one it is an unattested tee/1 node. */
+  enclave: TeeNodeEnclave | undefined
+  params: Partial<TeeParams>
+  now: () => number
+}
+
+interface Session {
+  id: string
+  proto: Tee
+  challenge: Uint8Array
+  statusSentAt: number
+  up: boolean
+}
+
+interface PendingBlock {
+  cb: CompactBlock
+  txs: (Uint8Array | undefined)[]
+  from: string
+  since: number
+}
+
+export class TeeAdapter {
+  readonly relay: TeeRelay
+  private readonly sessions = new Map<string, Session>()
+  private readonly pendingBlocks = new Map<string, PendingBlock>()
+  private service: FullEthereumService | undefined
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly config: Config,
+    private readonly o: TeeAdapterOptions,
+  ) {
+    const idBytes = new Uint8Array(Buffer.from(o.selfId, 'hex'))
+    const authority = o.policy !== undefined
+      ? relayAuthority(o.policy, o.nodeKey, idBytes)
+      : { ...relayAuthority(noPolicy, o.nodeKey, idBytes), verifyPlan: () => ({ ok: false as const, reason: 'no attestation policy configured: plans cannot be verified' }) }
+    this.relay = new TeeRelay(o.selfId, o.enclave !== undefined && o.policy !== undefined, authority, o.params)
+  }
+
+  isTeePeer(id: string): boolean {
+    return this.sessions.get(id)?.up === true
+  }
+
+  attach(service: FullEthereumService): void {
+    this.service = service
+    this.timer = setInterval(() => this.tick(), TICK_MS)
+  }
+
+  detach(): void {
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.timer = undefined
+  }
+
+  private log(level: 'debug' | 'info' | 'warn', msg: string): void {
+    this.config.logger?.[level](`tee/1: ${msg}`)
+  }
+
+  /** A connection agreed on tee/1: start the hello. `peerId` is the remote devp2p id (hex, no 0x). */
+  bind(peerId: string, proto: Tee): void {
+    const s: Session = { id: peerId, proto, challenge: new Uint8Array(randomBytes(32)), statusSentAt: this.o.now(), up: false }
+    this.sessions.set(peerId, s)
+    proto.onFrame((code, payload) => this.onFrame(s, code, payload))
+    this.send(s, { t: 'status', version: TEE_PROTOCOL_VERSION, challenge: s.challenge, hasEnclave: this.o.enclave !== undefined })
+  }
+
+  peerGone(peerId: string): void {
+    const s = this.sessions.get(peerId)
+    if (s === undefined) return
+    this.sessions.delete(peerId)
+    if (s.up) this.run(this.relay.peerDown(peerId, this.o.now()))
+  }
+
+  publishTxs(txs: readonly TypedTransaction[]): void {
+    const now = this.o.now()
+    for (const tx of txs) this.run(this.relay.publish('tx', tx.hash(), tx.serialize(), now))
+  }
+
+  publishBlock(block: Block): void {
+    if (this.relay.has(block.hash())) return
+    this.run(this.relay.publish('block', block.hash(), encodeCompactBlock(block), this.o.now()))
+  }
+
+  private tick(): void {
+    const now = this.o.now()
+    this.run(this.relay.tick(now))
+    for (const [hash, p] of this.pendingBlocks) if (now - p.since > BLOCK_TXS_TIMEOUT_MS) {
+      this.log('debug', `gave up rebuilding block ${hash.slice(0, 10)}: eth/68 sync will fetch it`)
+      this.pendingBlocks.delete(hash)
+    }
+  }
+
+  private send(s: Session, m: AnyTeeMessage): void {
+    const { code, payload } = encodeTeeMessage(m)
+    s.proto.send(code, payload)
+  }
+
+  private drop(s: Session, reason: string): void {
+    this.log('warn', `disconnecting ${s.id.slice(0, 8)}: ${reason}`)
+    this.peerGone(s.id)
+    s.proto.peer.disconnect(DISCONNECT_SUBPROTOCOL_ERROR)
+  }
+
+  private onFrame(s: Session, code: number, payload: Uint8Array): void {
+    if (this.sessions.get(s.id) !== s) return
+    let m: AnyTeeMessage
+    try {
+      m = decodeTeeMessage(code, payload)
+    } catch (e) {
+      return this.drop(s, `malformed message (code 0x${code.toString(16)}): ${(e as Error).message}`)
+    }
+    const now = this.o.now()
+    switch (m.t) {
+      case 'status': {
+        if (m.version !== TEE_PROTOCOL_VERSION) return this.drop(s, `tee/1 version ${m.version} unsupported`)
+        const quote = this.o.enclave?.quote(new Uint8Array(Buffer.from(this.o.selfId, 'hex')), m.challenge) ?? new Uint8Array()
+        this.send(s, { t: 'attest', quote })
+        return
+      }
+      case 'attest': {
+        if (s.up) return this.drop(s, 'second attest')
+        let attested = false
+        if (m.quote.length > 0 && this.o.policy !== undefined) {
+          const v = verifyQuote(m.quote, { policy: this.o.policy, nodePublicKey: new Uint8Array(Buffer.from(s.id, 'hex')), challenge: s.challenge, now })
+          // A quote that does not verify is worse than none: the peer claims an enclave it cannot prove.
+          if (!v.ok) return this.drop(s, `quote refused: ${v.reason} (${v.detail})`)
+          attested = true
+        }
+        s.up = true
+        this.log('debug', `peer ${s.id.slice(0, 8)} up (${attested ? 'attested' : 'unattested'}), rtt ${now - s.statusSentAt} ms`)
+        this.run(this.relay.peerUp(s.id, { attested, rttMs: now - s.statusSentAt }, now))
+        return
+      }
+      case 'getBlockTxs':
+        if (s.up) void this.serveBlockTxs(s, m.block, m.indexes)
+        return
+      case 'blockTxs':
+        if (s.up) this.onBlockTxs(s, m.block, m.txs)
+        return
+      default:
+        if (!s.up) return this.drop(s, `${m.t} before the hello completed`)
+        this.run(this.relay.receive(s.id, m, now))
+    }
+  }
+
+  private run(actions: TeeAction[]): void {
+    for (const a of actions) {
+      switch (a.t) {
+        case 'send': {
+          const s = this.sessions.get(a.to)
+          if (s?.up === true) this.send(s, a.msg)
+          break
+        }
+        case 'deliver':
+          if (a.item.kind === 'tx') this.deliverTx(a.item, a.from)
+          else this.deliverBlock(a.item, a.from)
+          break
+        case 'computePlan': {
+          const enclave = this.o.enclave
+          if (enclave === undefined) break
+          this.log('info', `coordinating epoch ${a.epoch} from ${a.reports.length} reports`)
+          computeSignedPlan(enclave.planner, a.epoch, this.o.selfId, a.reports, this.relay.params)
+            .then((plan) => this.run(this.relay.planComputed(plan, this.o.now())))
+            .catch((e: Error) => this.log('warn', `planning epoch ${a.epoch} failed: ${e.message}`))
+          break
+        }
+        case 'planAccepted':
+          this.log('info', `plan for epoch ${a.epoch} by ${a.coordinator.slice(0, 8)} accepted`)
+          break
+        case 'refused': {
+          this.log('warn', `refused ${a.what} from ${a.peer.slice(0, 8)}: ${a.reason}`)
+          const s = this.sessions.get(a.peer)
+          if (a.disconnect && s !== undefined) this.drop(s, a.reason)
+          break
+        }
+      }
+    }
+  }
+
+  private clientPeer(id: string): Peer | undefined {
+    return this.service?.pool.peers.find((p) => p.id === id)
+  }
+
+  private deliverTx(item: WireItem, from: string): void {
+    const service = this.service
+    const peer = this.clientPeer(from)
+    if (service === undefined || peer === undefined) return
+    let tx: TypedTransaction
+    try {
+      tx = createTxFromRLP(item.payload, { common: this.config.chainCommon }) as TypedTransaction
+    } catch (e) {
+      const s = this.sessions.get(from)
+      if (s !== undefined) this.drop(s, `undecodable tx ${bytesToHex(item.id).slice(0, 10)}: ${(e as Error).message}`)
+      return
+    }
+    if (!equalsBytes(tx.hash(), item.id)) {
+      const s = this.sessions.get(from)
+      if (s !== undefined) this.drop(s, `tx id ${bytesToHex(item.id).slice(0, 10)} does not match its payload`)
+      return
+    }
+    // The client's Transactions handler: known-by-peer, duplicate counters, pool add, and the eth relay (which the
+    // tee Propagation limits to eth-only peers). Errors are the pool's (nonce, funds) and are logged there.
+    service.txPool.handleAnnouncedTxs([tx], peer, service.pool).catch((e: Error) => this.log('debug', `pool: ${e.message}`))
+  }
+
+  private deliverBlock(item: WireItem, from: string): void {
+    let cb: CompactBlock
+    try {
+      cb = decodeCompactBlock(item.payload)
+    } catch (e) {
+      const s = this.sessions.get(from)
+      if (s !== undefined) this.drop(s, (e as Error).message)
+      return
+    }
+    const txs = cb.ids.map((id) => this.relay.txByShortId(id))
+    const missing = txs.flatMap((t, i) => (t === undefined ? [i] : []))
+    const hash = bytesToHex(item.id)
+    if (missing.length === 0) return void this.importBlock(cb, txs as Uint8Array[], item.id, from)
+    this.pendingBlocks.set(hash, { cb, txs, from, since: this.o.now() })
+    const s = this.sessions.get(from)
+    if (s?.up === true) this.send(s, { t: 'getBlockTxs', block: item.id, indexes: missing })
+  }
+
+  private onBlockTxs(s: Session, block: Uint8Array, txs: Uint8Array[]): void {
+    const hash = bytesToHex(block)
+    const p = this.pendingBlocks.get(hash)
+    if (p === undefined || p.from !== s.id) return
+    const missing = p.txs.flatMap((t, i) => (t === undefined ? [i] : []))
+    if (txs.length !== missing.length) return this.drop(s, `blockTxs for ${hash.slice(0, 10)}: ${txs.length} txs for ${missing.length} requested`)
+    missing.forEach((idx, k) => (p.txs[idx] = txs[k]))
+    this.pendingBlocks.delete(hash)
+    void this.importBlock(p.cb, p.txs as Uint8Array[], block, s.id)
+  }
+
+  private async serveBlockTxs(s: Session, blockHash: Uint8Array, indexes: number[]): Promise<void> {
+    const compact = this.relay.payloadOf(blockHash)
+    let txs: (Uint8Array | undefined)[] = []
+    if (compact !== undefined) {
+      const cb = decodeCompactBlock(compact)
+      txs = indexes.map((i) => (cb.ids[i] === undefined ? undefined : this.relay.txByShortId(cb.ids[i]!)))
+    }
+    if (txs.length === 0 || txs.some((t) => t === undefined)) {
+      try {
+        const block = await this.service?.chain.getBlock(blockHash)
+        txs = indexes.map((i) => block?.transactions[i]?.serialize())
+      } catch {
+        return // unknown block: the requester falls back to eth sync
+      }
+    }
+    if (txs.every((t): t is Uint8Array => t !== undefined)) this.send(s, { t: 'blockTxs', block: blockHash, txs })
+  }
+
+  /** Imports run one at a time: block N+1 arriving while N is still importing would look "too far ahead" and drop. */
+  private importQueue: Promise<void> = Promise.resolve()
+
+  private importBlock(cb: CompactBlock, txs: Uint8Array[], id: Uint8Array, from: string): Promise<void> {
+    this.importQueue = this.importQueue.then(() => this.importNow(cb, txs, id, from)).catch((e: Error) => this.log('debug', `import: ${e.message}`))
+    return this.importQueue
+  }
+
+  private async importNow(cb: CompactBlock, txs: Uint8Array[], id: Uint8Array, from: string): Promise<void> {
+    const service = this.service
+    const peer = this.clientPeer(from)
+    if (service === undefined) return
+    let block: Block
+    try {
+      block = assembleBlock(cb, txs, this.config.chainCommon)
+    } catch (e) {
+      this.log('debug', `compact block ${bytesToHex(id).slice(0, 10)} did not assemble: ${(e as Error).message}`)
+      return
+    }
+    if (!equalsBytes(block.hash(), id)) {
+      const s = this.sessions.get(from)
+      if (s !== undefined) this.drop(s, `compact block id ${bytesToHex(id).slice(0, 10)} does not match its header`)
+      return
+    }
+    if (!(await block.transactionsTrieIsValid())) {
+      // A short-id collision picked a wrong tx: fetch them all from the sender once.
+      const s = this.sessions.get(from)
+      if (s?.up === true && !this.pendingBlocks.has(bytesToHex(id))) {
+        this.pendingBlocks.set(bytesToHex(id), { cb, txs: cb.ids.map(() => undefined), from, since: this.o.now() })
+        this.send(s, { t: 'getBlockTxs', block: id, indexes: cb.ids.map((_, i) => i) })
+      }
+      return
+    }
+    noteBestHeaderOf(service, peer, block)
+    const sync = service.synchronizer as { handleNewBlock?(b: Block, p?: Peer): Promise<void> } | undefined
+    await sync?.handleNewBlock?.(block, peer).catch((e: Error) => this.log('debug', `import of ${bytesToHex(id).slice(0, 10)}: ${e.message}`))
+  }
+}
+
+/**
+ * Tells the client's sync loop that `peer` holds `block` (what the eth NewBlock handler does, patch client 004): if
+ * this node misses a block it falls behind, and without a fresher peer td the catch-up never starts. The td is a
+ * lower bound (Clique difficulty >= 1 per block), as for NewBlockHashes.
+ */
+function noteBestHeaderOf(service: FullEthereumService, peer: Peer | undefined, block: Block): void {
+  const eth = peer?.eth as { status?: { td: bigint; bestHash: Uint8Array }; updatedBestHeader?: unknown } | undefined
+  if (eth?.status === undefined) return
+  const ahead = block.header.number - service.chain.headers.height
+  if (ahead <= 0n) return
+  const td = service.chain.blocks.td + ahead
+  if (td > eth.status.td) {
+    eth.status = { ...eth.status, td, bestHash: block.hash() }
+    eth.updatedBestHeader = block.header
+  }
+}
+
+const noPolicy: Policy = { rootPublicKeys: [], enclave: { kind: 'mrenclave', allowed: [] }, allowDebug: false, maxQuoteAgeSec: 0, maxClockSkewSec: 0 }
+
