@@ -22,6 +22,7 @@ import { startMetricsServer } from '../rpc/metrics.ts'
 import { LinkProxies } from '../../testnets/linkemu/proxies.ts'
 import { startNodeEnclave } from './enclave-host.ts'
 import { loadPolicy } from '../tee/attest-dir.ts'
+import { paramsForEpoch } from '../propagation/tee/params.ts'
 
 export interface RunningNode {
   options: NodeOptions
@@ -75,7 +76,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
           policy: policyDir !== undefined ? loadPolicy(policyDir) : undefined,
           enclave,
           // Epochs count from genesis so that every node agrees on the current one.
-          params: { epochZeroMs: Number(BigInt(genesis.timestamp ?? '0x0')) * 1000, ...(o.teeEpochMs !== undefined ? { epochMs: o.teeEpochMs } : {}) },
+          params: { epochZeroMs: Number(BigInt(genesis.timestamp ?? '0x0')) * 1000, ...(o.teeEpochMs !== undefined ? paramsForEpoch(o.teeEpochMs) : {}) },
         }
       : undefined
   const propagation = installPropagation(config, { name: o.name, mode: o.propagation, staticPeers, dialTarget: links?.dialTarget, tee })

@@ -27,6 +27,20 @@ export interface P2pStats {
 
 const HASH = /^0x[0-9a-fA-F]{64}$/
 
+export interface TeeStatus {
+  attested: boolean
+  epoch: number | null
+  coordinator: string | null
+  planNodes: number
+  /** Node ids that may relay (interior) in the current plan. */
+  interior: string[]
+  inPlan: boolean
+  /** Trees in which this node has children. */
+  relays: number
+  teePeers: string[]
+  counters: Record<string, number>
+}
+
 /** JSON-RPC server error: the call is valid but this node cannot serve it. */
 export const NOT_AVAILABLE = -32000
 
@@ -41,6 +55,26 @@ export function teecastMethods(p: InstalledPropagation, now: () => number = Date
       if (enclave === undefined) throw { code: NOT_AVAILABLE, message: `node ${p.name} has no enclave (testnet up --tee-fraction)` } satisfies RpcError
       const q = enclave.quote(hexToBytes(`0x${p.selfId}`), hexToBytes(challenge as `0x${string}`))
       return { nodeId: p.selfId, mrEnclave: bytesToHex(enclave.mrEnclave), quote: bytesToHex(q) }
+    },
+    /** The tee/1 relay's view: plan epoch and coordinator, this node's place in it, its tee/1 peers, counters. */
+    teecast_teeStatus: async (params: unknown[] = []): Promise<TeeStatus> => {
+      if (params.length > 0) throw { code: INVALID_PARAMS, message: 'teecast_teeStatus takes no parameters' } satisfies RpcError
+      const tee = p.tee
+      if (tee === undefined) throw { code: NOT_AVAILABLE, message: `node ${p.name} does not run tee propagation (--propagation tee)` } satisfies RpcError
+      const relay = tee.relay
+      const plan = relay.currentPlan?.body
+      const self = plan?.nodes.indexOf(p.selfId) ?? -1
+      return {
+        attested: relay.attested,
+        epoch: plan?.epoch ?? null,
+        coordinator: plan?.coordinator ?? null,
+        planNodes: plan?.nodes.length ?? 0,
+        interior: plan?.nodes.filter((_, i) => plan.interior[i]) ?? [],
+        inPlan: self >= 0,
+        relays: self >= 0 && plan !== undefined ? plan.parents.filter((tree) => tree.some((par) => par === self)).length : 0,
+        teePeers: relay.peerIds(),
+        counters: { ...relay.counters },
+      }
     },
     teecast_p2pStats: async (params: unknown[] = []): Promise<P2pStats> => {
       if (params.length > 0) throw { code: INVALID_PARAMS, message: 'teecast_p2pStats takes no parameters' } satisfies RpcError

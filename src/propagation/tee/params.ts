@@ -55,3 +55,15 @@ export function teeParams(over: Partial<TeeParams> = {}): TeeParams {
   if (p.seenCapacity < 16) bad('seenCapacity must be >= 16')
   return p
 }
+
+/**
+ * Params for an epoch length other than the default: the coordinator's report wait and stand-in grace shrink with a
+ * short epoch (a stand-in must still publish well inside the epoch), up to their defaults.
+ */
+export function paramsForEpoch(epochMs: number): Partial<TeeParams> {
+  return {
+    epochMs,
+    reportWaitMs: Math.min(DEFAULT_TEE_PARAMS.reportWaitMs, Math.floor(epochMs / 5)),
+    coordinatorGraceMs: Math.min(DEFAULT_TEE_PARAMS.coordinatorGraceMs, Math.floor(epochMs / 4)),
+  }
+}
