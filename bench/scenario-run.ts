@@ -46,17 +46,25 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<Summary> 
   const startedAt = new Date().toISOString()
   const modes: Summary['modes'] = []
   const nodes: NodeResult[] = []
+  const failed: NonNullable<Summary['failed']> = []
   for (const [i, mode] of s.modes.entries()) {
     const reps: ModeResult[] = []
     for (let rep = 1; rep <= s.repetitions; rep++) {
       o.onProgress?.(`[${i + 1}/${s.modes.length}] ${mode}${s.repetitions > 1 ? `, repetition ${rep}/${s.repetitions}` : ''}`)
-      const r = await runMode(s, mode, o, rep)
-      reps.push(r.result)
-      nodes.push(...r.nodes)
+      // A run that fails (a testnet that never got ready, say) is recorded and the others go on: minutes of results
+      // are not thrown away for one bad run.
+      try {
+        const r = await runMode(s, mode, o, rep)
+        reps.push(r.result)
+        nodes.push(...r.nodes)
+      } catch (err) {
+        failed.push({ mode, repetition: rep, error: (err as Error).message })
+        o.onProgress?.(`${mode}${s.repetitions > 1 ? ` #${rep}` : ''} failed: ${(err as Error).message}`)
+      }
     }
-    modes.push(combineRepetitions(reps))
+    if (reps.length > 0) modes.push(combineRepetitions(reps))
   }
-  const summary: Summary = { scenario: s, gitCommit: gitCommit(), startedAt, finishedAt: new Date().toISOString(), modes }
+  const summary: Summary = { scenario: s, gitCommit: gitCommit(), startedAt, finishedAt: new Date().toISOString(), modes, ...(failed.length > 0 ? { failed } : {}) }
   writeFileSync(join(o.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
   writeFileSync(join(o.outDir, 'nodes.csv'), nodesCsv(nodes))
   writeFileSync(join(o.outDir, 'report.md'), markdownTable(summary))

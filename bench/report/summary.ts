@@ -1,6 +1,6 @@
 /**
  * summary.json, one file per bench run (documented field by field; every number is measured in that run):
- * { scenario, gitCommit, startedAt, finishedAt, modes: ModeResult[] }, one ModeResult per mode. With
+ * { scenario, gitCommit, startedAt, finishedAt, modes: ModeResult[], failed? }, one ModeResult per mode. With
  * `repetitions: R > 1` in the scenario, each mode runs R times on a fresh testnet: the mode's top-level fields are
  * its first repetition, `repetitions` holds all R results (same fields) and `headline` the mean / min / max over them
  * of the headline figures. nodes.csv has one NodeResult per line (per node, mode and repetition).
@@ -98,6 +98,8 @@ export interface Summary {
   startedAt: string
   finishedAt: string
   modes: ModeResult[]
+  /** Runs that failed (and are in no figure), with the reason; absent when every run went through. */
+  failed?: { mode: string; repetition: number; error: string }[]
 }
 
 export function nodesCsv(rows: NodeResult[]): string {
@@ -133,5 +135,6 @@ export function markdownTable(s: Summary): string {
     }
     out.push('', `max sustained tx/s (>= 95 % committed, p99 inclusion <= ${s.scenario.workload.kind === 'ramp' ? s.scenario.workload.maxLatencySec : '-'} s): ${ramps.map((m) => `${m.mode} ${f(m.maxSustainedTps)}`).join(', ')}`)
   }
+  for (const x of s.failed ?? []) out.push('', `FAILED: ${x.mode}${s.scenario.repetitions > 1 ? ` #${x.repetition}` : ''}: ${x.error}`)
   return out.join('\n') + '\n'
 }

@@ -83,3 +83,10 @@ test('spread and the repetition headline', () => {
   assert.deepEqual(three.repetitions![2]!.latencyCdfMs, [], 'per-repetition CDFs are dropped')
   assert.equal(three.headline!.maxSustainedTps, undefined, 'fixed-rate runs have no max sustained figure')
 })
+
+test('report.md lists failed runs with their reason', async () => {
+  const { markdownTable } = await import('../../bench/report/summary.ts')
+  const { loadScenario } = await import('../../bench/scenario.ts')
+  const md = markdownTable({ scenario: loadScenario('bench/scenarios/ramp.yaml'), gitCommit: 'x', startedAt: 'a', finishedAt: 'b', modes: [], failed: [{ mode: 'flood', repetition: 1, error: 'testnet not ready after 120000 ms' }] })
+  assert.match(md, /FAILED: flood: testnet not ready after 120000 ms/)
+})

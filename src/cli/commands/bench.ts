@@ -37,6 +37,7 @@ const run: CommandModule<object, { scenario: string; out?: string; 'base-port': 
     }
     process.stdout.write(markdownTable(summary))
     process.stderr.write(`results in ${out}/ (summary.json, nodes.csv, report.md, report.html)\n`)
+    if (summary.failed !== undefined) throw new CliError(`runs failed: ${summary.failed.map((x) => `${x.mode}${s.repetitions > 1 ? ` #${x.repetition}` : ''}`).join(', ')} (reasons in report.md)`)
     const short = summary.modes.flatMap((m) => m.repetitions ?? [m]).filter((m) => m.committed < m.txs && s.workload.kind !== 'ramp')
     if (short.length > 0) throw new CliError(`not every tx was committed in: ${short.map((m) => `${m.mode}${s.repetitions > 1 ? ` #${m.repetition}` : ''} (${m.committed}/${m.txs})`).join(', ')}`)
   },
