@@ -100,8 +100,9 @@ export class TeeAdapter {
   bind(peerId: string, proto: Tee): void {
     const s: Session = { id: peerId, proto, challenge: new Uint8Array(randomBytes(32)), statusSentAt: this.o.now(), up: false }
     this.sessions.set(peerId, s)
-    proto.onFrame((code, payload) => this.onFrame(s, code, payload))
+    // Our status goes first: frames that arrived before binding (the peer's status) are answered after it.
     this.send(s, { t: 'status', version: TEE_PROTOCOL_VERSION, challenge: s.challenge, hasEnclave: this.o.enclave !== undefined })
+    proto.onFrame((code, payload) => this.onFrame(s, code, payload))
   }
 
   peerGone(peerId: string): void {

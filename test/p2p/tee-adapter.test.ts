@@ -1,0 +1,127 @@
+/**
+ * The tee/1 hello over the devp2p adapter, with in-memory connections: a genuine quote makes the peer an attested
+ * relay; a quote that fails the policy, a malformed frame, or data before the hello disconnects the peer with
+ * SUBPROTOCOL_ERROR; a peer without an enclave joins unattested.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
+import * as snappy from 'snappyjs'
+import { TeeAdapter } from '../../src/p2p/tee-adapter.ts'
+import { Tee } from '../../src/p2p/tee-capability.ts'
+import { decodeTeeMessage, encodeTeeMessage, TEE_CODES } from '../../src/propagation/tee/codec.ts'
+import { produceQuote, SimulatedQuotingEnclave } from '../../src/tee/qe.ts'
+import { createAttestationRoot } from '../../src/tee/root.ts'
+import type { Config } from '@ethereumjs/client/dist/esm/src/config.js'
+import { fixture, T0 } from '../tee/fixture.ts'
+
+function nodeKey(): { priv: Uint8Array; id: string } {
+  const jwk = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey.export({ format: 'jwk' })
+  return { priv: new Uint8Array(Buffer.from(jwk.d!, 'base64url')), id: Buffer.concat([Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]).toString('hex') }
+}
+
+const quietConfig = { logger: undefined } as unknown as Config
+
+/** A Tee endpoint whose frames land in `sent` (decompressed and decoded) and whose disconnects are recorded. */
+function endpoint() {
+  const sent: ReturnType<typeof decodeTeeMessage>[] = []
+  const disconnects: number[] = []
+  const tee = new Tee(1, { disconnect: (r?: number) => disconnects.push(r ?? -1), _hello: { protocolVersion: 5 } }, (code, payload) => sent.push(decodeTeeMessage(code, snappy.uncompress(payload))))
+  return { tee, sent, disconnects }
+}
+
+const frame = (m: Parameters<typeof encodeTeeMessage>[0]) => {
+  const { code, payload } = encodeTeeMessage(m)
+  return [code, payload] as const
+}
+
+function setup(enclave: boolean) {
+  const f = fixture(T0)
+  const me = nodeKey()
+  const peer = nodeKey()
+  const quote = (id: Uint8Array, challenge: Uint8Array) => produceQuote(f.qe, f.identity, id, challenge)
+  const adapter = new TeeAdapter(quietConfig, {
+    selfId: me.id,
+    nodeKey: me.priv,
+    policy: f.mrenclavePolicy,
+    enclave: enclave ? { quote, planner: undefined as never } : undefined,
+    params: {},
+    now: () => T0,
+  })
+  return { f, me, peer, adapter }
+}
+
+test('a genuine quote for our challenge makes the peer an attested tee/1 peer', () => {
+  const { f, me, peer, adapter } = setup(true)
+  const e = endpoint()
+  adapter.bind(peer.id, e.tee)
+  const status = e.sent[0]
+  assert.ok(status?.t === 'status' && status.hasEnclave)
+  // The peer answers our status with its own and a quote over our challenge; we answer its challenge.
+  const theirChallenge = new Uint8Array(32).fill(7)
+  e.tee._handleMessage(...frame({ t: 'status', version: 1, challenge: theirChallenge, hasEnclave: true }))
+  const ours = e.sent[1]
+  assert.ok(ours?.t === 'attest' && ours.quote.length > 0)
+  assert.ok(f.qe !== undefined && me.id.length === 128)
+  e.tee._handleMessage(...frame({ t: 'attest', quote: produceQuote(f.qe, f.identity, Buffer.from(peer.id, 'hex'), status.challenge) }))
+  assert.deepEqual(e.disconnects, [])
+  assert.ok(adapter.isTeePeer(peer.id))
+})
+
+test('a quote from a root outside the policy disconnects the peer', () => {
+  const { f, peer, adapter } = setup(true)
+  const rogue = SimulatedQuotingEnclave.create(createAttestationRoot(), () => T0)
+  const e = endpoint()
+  adapter.bind(peer.id, e.tee)
+  const status = e.sent[0]!
+  assert.ok(status.t === 'status')
+  e.tee._handleMessage(...frame({ t: 'attest', quote: produceQuote(rogue, f.identity, Buffer.from(peer.id, 'hex'), status.challenge) }))
+  assert.deepEqual(e.disconnects, [0x10])
+  assert.equal(adapter.isTeePeer(peer.id), false)
+})
+
+test('a quote for another challenge (a replay) disconnects the peer', () => {
+  const { f, peer, adapter } = setup(true)
+  const e = endpoint()
+  adapter.bind(peer.id, e.tee)
+  e.tee._handleMessage(...frame({ t: 'attest', quote: produceQuote(f.qe, f.identity, Buffer.from(peer.id, 'hex'), new Uint8Array(32)) }))
+  assert.deepEqual(e.disconnects, [0x10])
+})
+
+test('a peer without an enclave joins unattested; a node without one sends an empty quote', () => {
+  const { peer, adapter } = setup(false)
+  const e = endpoint()
+  adapter.bind(peer.id, e.tee)
+  e.tee._handleMessage(...frame({ t: 'status', version: 1, challenge: new Uint8Array(32), hasEnclave: false }))
+  const ours = e.sent[1]
+  assert.ok(ours?.t === 'attest' && ours.quote.length === 0)
+  e.tee._handleMessage(...frame({ t: 'attest', quote: new Uint8Array() }))
+  assert.deepEqual(e.disconnects, [])
+  assert.ok(adapter.isTeePeer(peer.id))
+})
+
+test('malformed frames, unknown codes and data before the hello disconnect the peer', () => {
+  for (const bad of [
+    [TEE_CODES.txItems, new Uint8Array([0xc3, 0x80, 0x80, 0x80])] as const,
+    [0x0f, encodeTeeMessage({ t: 'digest', ids: [] }).payload] as const,
+    [TEE_CODES.digest, new Uint8Array([0xff])] as const,
+    frame({ t: 'digest', ids: [new Uint8Array(8)] }),
+  ]) {
+    const { peer, adapter } = setup(false)
+    const e = endpoint()
+    adapter.bind(peer.id, e.tee)
+    e.tee._handleMessage(bad[0], bad[1])
+    assert.deepEqual(e.disconnects, [0x10], `code 0x${bad[0].toString(16)}`)
+    assert.equal(adapter.isTeePeer(peer.id), false)
+  }
+})
+
+test('frames that arrive before the adapter binds are replayed in order', () => {
+  const { peer, adapter } = setup(false)
+  const e = endpoint()
+  e.tee._handleMessage(...frame({ t: 'status', version: 1, challenge: new Uint8Array(32), hasEnclave: false }))
+  e.tee._handleMessage(...frame({ t: 'attest', quote: new Uint8Array() }))
+  adapter.bind(peer.id, e.tee)
+  assert.ok(adapter.isTeePeer(peer.id))
+  assert.deepEqual(e.sent.map((m) => m.t), ['status', 'attest'])
+})
