@@ -82,7 +82,7 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
   const now = o.now ?? Date.now
   const stats = new WireStats()
   const selfId = nodeIdOf(config.key)
-  const tee = o.mode === 'tee' ? new TeeAdapter(config, { selfId, nodeKey: config.key, policy: o.tee?.policy, enclave: o.tee?.enclave, params: o.tee?.params ?? {}, now }) : undefined
+  const tee = o.mode === 'tee' ? new TeeAdapter(config, { selfId, nodeKey: config.key, policy: o.tee?.policy, enclave: o.tee?.enclave, params: o.tee?.params ?? {}, now, onDuplicate: (kind, hash) => stats.sawItem(kind, hash, now(), true) }) : undefined
   const propagation: Propagation = tee !== undefined ? new TeePropagation((id) => tee.isTeePeer(id)) : createPropagation(o.mode)
   const dialer = new StaticDialer(selfId, o.staticPeers, now())
   let service: FullEthereumService | undefined

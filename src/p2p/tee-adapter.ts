@@ -43,6 +43,8 @@ export interface TeeAdapterOptions {
   enclave: TeeNodeEnclave | undefined
   params: Partial<TeeParams>
   now: () => number
+  /** Counts full payloads the relay already held (they never reach the pool, whose handler counts the rest). */
+  onDuplicate?: (kind: 'tx' | 'block', hash: string) => void
 }
 
 interface Session {
@@ -180,6 +182,7 @@ export class TeeAdapter {
         return
       default:
         if (!s.up) return this.drop(s, `${m.t} before the hello completed`)
+        if (m.t === 'items' && this.o.onDuplicate !== undefined) for (const i of m.items) if (this.relay.has(i.id)) this.o.onDuplicate(i.kind, bytesToHex(i.id))
         this.run(this.relay.receive(s.id, m, now))
     }
   }
