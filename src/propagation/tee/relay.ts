@@ -17,6 +17,7 @@ import { teeParams, type TeeParams } from './params.ts'
 import { shortId, shortKey } from './short-id.ts'
 import { encodeReportBody } from './report.ts'
 import { TeeError } from './errors.ts'
+import { MAX_IDS_PER_MESSAGE } from './constants.ts'
 
 export type PeerInfo = { attested: boolean; rttMs: number }
 
@@ -49,7 +50,11 @@ interface Entry {
   firstSeen: number
   /** Node id of the publisher, when known. */
   origin: string | undefined
-  /** Peers known to hold it (sent to us, or we sent to them). */
+  /**
+   * Peers known to hold it: they sent it to us, digested it to us, or pulled it from us. A send of ours is not proof
+   * (the wire or an omitting host may lose it): those peers are in `sentAt`, are not sent it again, but still get it
+   * in digests, so that a lost send is repaired from the sender too.
+   */
   known: Set<string>
   /** When we last sent it to each peer, for re-flooding when that peer dies. */
   sentAt: Map<string, number>
@@ -87,6 +92,8 @@ export class TeeRelay {
   /** Trees with a missing edge at this node under the current plan: flood them. */
   private readonly broken = new Set<number>()
   private readonly digestCursor = new Map<string, number>()
+  /** Digest cursors of peers that went down: a reconnecting peer's digests resume there (it missed the outage). */
+  private readonly downCursor = new Map<string, number>()
   private digestRotation = 0
   private nextDigestAt = 0
   private readonly reports = new Map<number, Map<string, SignedReport>>()
@@ -97,6 +104,11 @@ export class TeeRelay {
   private readonly rankBelow = new Map<number, number>()
   private computeRequested = -1
   private omissions = new Map<string, { omitted: number; delivered: number }>()
+  /**
+   * Omission charges not yet counted: a neighbour that was itself waiting for a repair delivers late, not never. A
+   * charge counts at the first epoch report at least settleMs + digestIntervalMs after it, unless refunded by then.
+   */
+  private charges: { peer: string; at: number; e: Entry }[] = []
   private lastNow = -Infinity
   readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0 }
 
@@ -144,7 +156,10 @@ export class TeeRelay {
     this.clock(now)
     this.peers.set(peer, info)
     // Digests cover what settles from now on; older items reached the peer another way or are pulled by its digests.
-    this.digestCursor.set(peer, now - this.params.settleMs)
+    // A peer seen before resumes where its digests stopped: items that settled while the link was down never reached
+    // it (its own digests only tell us what we lack). A new peer gets what settles from now on.
+    this.digestCursor.set(peer, this.downCursor.get(peer) ?? now - this.params.settleMs)
+    this.downCursor.delete(peer)
     const out: TeeAction[] = []
     if (this.plan !== undefined) out.push({ t: 'send', to: peer, msg: { t: 'plan', plan: this.plan } })
     return out
@@ -153,7 +168,12 @@ export class TeeRelay {
   peerDown(peer: string, now: number): TeeAction[] {
     this.clock(now)
     if (!this.peers.delete(peer)) return []
+    const cursor = this.digestCursor.get(peer)
     this.digestCursor.delete(peer)
+    if (cursor !== undefined) {
+      if (this.downCursor.size >= 4096) this.downCursor.clear()
+      this.downCursor.set(peer, cursor)
+    }
     for (const p of this.pending.values()) p.holders = p.holders.filter((h) => h !== peer)
     const out: TeeAction[] = []
     if (this.view !== undefined && this.selfIndex >= 0) {
@@ -280,7 +300,7 @@ export class TeeRelay {
       this.breakTree(t)
       return this.sendItem(out, e, 'flood', this.floodTargets(e, from))
     }
-    this.sendItem(out, e, 'tree', targets.filter((p) => !e.known.has(p)))
+    this.sendItem(out, e, 'tree', targets.filter((p) => !told(e, p)))
   }
 
   private breakTree(t: number): void {
@@ -290,7 +310,7 @@ export class TeeRelay {
   }
 
   private floodTargets(e: Entry, from: string | undefined): string[] {
-    return [...this.peers.keys()].filter((p) => p !== from && !e.known.has(p))
+    return [...this.peers.keys()].filter((p) => p !== from && !told(e, p))
   }
 
   private entryPeer(t: number, from: string | undefined): string | undefined {
@@ -317,7 +337,6 @@ export class TeeRelay {
     const epoch = this.plan?.body.epoch ?? 0
     const now = this.lastNow
     for (const p of to) {
-      e.known.add(p)
       e.sentAt.set(p, now)
       out.push({ t: 'send', to: p, msg: { t: 'items', epoch, items: [item] } })
     }
@@ -333,22 +352,42 @@ export class TeeRelay {
     if (o === undefined) return
     const expected = view.towards(t, this.selfIndex, o)
     if (expected === undefined || !this.peers.has(expected)) return
-    const row = this.omissions.get(expected) ?? { omitted: 0, delivered: 0 }
-    if (mode === 'tree' && from === expected) row.delivered++
+    if (mode === 'tree' && from === expected) this.omissionRow(expected).delivered++
     else if (mode === 'repair') {
-      row.omitted++
       e.chargedTo = expected
-    } else return
-    this.omissions.set(expected, row)
+      this.charges.push({ peer: expected, at: this.lastNow, e })
+    }
   }
 
+  private omissionRow(peer: string): { omitted: number; delivered: number } {
+    let row = this.omissions.get(peer)
+    if (row === undefined) {
+      row = { omitted: 0, delivered: 0 }
+      this.omissions.set(peer, row)
+    }
+    return row
+  }
+
+  /** The charged neighbour sent its copy late, or asked us for it (it never had it): not an omission. */
   private refund(e: Entry, peer: string): void {
     e.chargedTo = undefined
-    const row = this.omissions.get(peer)
-    // The row was reset by an epoch report since the charge: the omission was already reported; let it stand.
-    if (row === undefined || row.omitted === 0) return
-    row.omitted--
-    row.delivered++
+    this.omissionRow(peer).delivered++
+  }
+
+  /** Moves charges old enough (and not refunded) into the omission rows; keeps the younger ones. */
+  private settleCharges(now: number): void {
+    const grace = this.params.settleMs + this.params.digestIntervalMs
+    const keep: { peer: string; at: number; e: Entry }[] = []
+    for (const c of this.charges) {
+      if (c.e.chargedTo !== c.peer) continue
+      if (now - c.at < grace) {
+        keep.push(c)
+        continue
+      }
+      c.e.chargedTo = undefined
+      this.omissionRow(c.peer).omitted++
+    }
+    this.charges = keep
   }
 
   private store(kind: ItemKind, id: Uint8Array, payload: Uint8Array, origin: string | undefined, now: number, shortBytes = shortId(id)): Entry {
@@ -378,12 +417,19 @@ export class TeeRelay {
       const p = peers[(this.digestRotation + k) % peers.length]!
       const since = this.digestCursor.get(p) ?? cutoff
       const ids: Uint8Array[] = []
+      let upTo = cutoff
       for (let i = this.firstAfter(since); i < this.log.length; i++) {
         const e = this.log[i]!
         if (e.firstSeen > cutoff) break
-        if (!e.known.has(p)) ids.push(e.shortBytes)
+        if (e.known.has(p)) continue
+        // The decoder's cap: the rest goes in the next round.
+        if (ids.length === MAX_IDS_PER_MESSAGE) {
+          upTo = ids.length > 0 ? this.log[i - 1]!.firstSeen : cutoff
+          break
+        }
+        ids.push(e.shortBytes)
       }
-      this.digestCursor.set(p, cutoff)
+      this.digestCursor.set(p, upTo)
       if (ids.length > 0) out.push({ t: 'send', to: p, msg: { t: 'digest', ids } })
     }
     this.digestRotation = (this.digestRotation + n) % peers.length
@@ -469,6 +515,7 @@ export class TeeRelay {
     const epoch = this.epochAt(now)
     if (!this.attested || epoch <= this.reportedEpoch) return
     this.reportedEpoch = epoch
+    this.settleCharges(now)
     const report: Report = {
       epoch,
       node: this.self,
@@ -588,6 +635,9 @@ export class TeeRelay {
     this.lastNow = now
   }
 }
+
+/** The peer holds the item, or we sent it to them. */
+const told = (e: Entry, p: string): boolean => e.known.has(p) || e.sentAt.has(p)
 
 /** Merges the item sends to one peer into one `items` message (one RLPx frame instead of many), keeping order. */
 export function coalesce(actions: TeeAction[]): TeeAction[] {

@@ -510,3 +510,67 @@ test('relay: the clock may not go backwards', () => {
   w.relays[0]!.tick(500)
   assert.throws(() => w.relays[0]!.tick(499), /CLOCK_WENT_BACKWARDS/)
 })
+
+test('relay: a send that was lost is still digested by its sender (a send is not proof of receipt)', () => {
+  // Before any plan the origin floods to all its peers; every one of those sends is lost (repairs get through).
+  const w = new World().connect()
+  const id = itemOn(undefined, 2)
+  const origin = 1
+  w.drop = (s) => s.from === origin && s.msg.t === 'items' && s.msg.items.some((i) => i.mode !== 'repair')
+  w.publish(origin, id)
+  assert.deepEqual(w.reached(id), [], 'nobody got it')
+  w.advance(w.now + 4000)
+  assert.deepEqual(w.reached(id), all.filter((o) => o !== origin), 'the origin\'s digests revealed it and its peers pulled it')
+  assert.ok(w.sent.some((s) => s.from === origin && s.msg.t === 'digest'))
+  assert.ok(w.sent.some((s) => s.to === origin && s.msg.t === 'pull'))
+})
+
+test('relay: a peer that reconnects after a long outage gets digests of what it missed', () => {
+  const w = new World().connect()
+  w.establishPlan()
+  // Node 4 (links 3-4 and 4-0) is cut off for 3 s, much longer than settleMs.
+  w.linkDown(3, 4)
+  w.linkDown(4, 0)
+  const id = itemOn(undefined, 2)
+  w.publish(1, id)
+  assert.deepEqual(w.reached(id), [0, 2, 3])
+  w.advance(w.now + 3000)
+  w.linkUp(3, 4)
+  w.linkUp(4, 0)
+  w.advance(w.now + 4000)
+  assert.deepEqual(w.reached(id), [0, 2, 3, 4], 'node 4 pulled it after reconnecting')
+  assert.equal(w.delivered.get(Buffer.from(id).toString('hex'))!.get(4)!.mode, 'repair')
+})
+
+test('relay: a tree neighbour that was itself waiting for a repair is not charged an omission', () => {
+  const w = new World().connect()
+  const plan = w.establishPlan()
+  const v = new PlanView(plan.body)
+  const at = (id: string): number => w.index.get(id)!
+  // c: a leaf of tree 0 whose parent h is not the root; the item comes from outside h's subtree.
+  const cands = plan.body.nodes.map((id) => v.index.get(id)!).filter((i) => v.neighbours(0, i).length === 1 && plan.body.parents[0]![plan.body.parents[0]![i]!]! >= 0)
+  assert.ok(cands.length > 0, 'the plan has a leaf below a non-root node')
+  const ci = cands[0]!
+  const c = at(plan.body.nodes[ci]!)
+  const hi = plan.body.parents[0]![ci]!
+  const h = at(plan.body.nodes[hi]!)
+  const origin = at(plan.body.nodes[plan.body.parents[0]![hi]!]!)
+  const id = itemOn(0, 2)
+  // Both h and c miss the first pass; h is upstream, so c repairs from another holder before or after h does.
+  w.drop = (s) => (s.to === h || s.to === c) && s.msg.t === 'items' && s.msg.items.some((i) => i.mode !== 'repair' && Buffer.compare(i.id, id) === 0)
+  w.publish(origin, id)
+  assert.ok(!w.reached(id).includes(c) && !w.reached(id).includes(h))
+  w.drop = () => false
+  w.advance(w.now + 5000)
+  assert.ok(w.reached(id).includes(c) && w.reached(id).includes(h), 'both repaired')
+  w.advance(60_000, 500)
+  const reportOf = (n: number) =>
+    w.sent
+      .filter((s) => s.from === n && s.msg.t === 'report')
+      .flatMap((s) => (s.msg as Extract<TeeMessage, { t: 'report' }>).reports)
+      .find((r) => r.report.node === w.ids[n] && r.report.epoch === 1)!
+  const cRow = reportOf(c).report.omissions.find((o) => o.peer === w.ids[h])
+  assert.equal(cRow?.omitted ?? 0, 0, `h lacked the item itself: not an omission (${JSON.stringify(cRow)})`)
+  const hRow = reportOf(h).report.omissions.find((o) => o.peer === w.ids[origin])
+  assert.equal(hRow?.omitted, 1, 'h charges the neighbour that should have sent it')
+})
