@@ -48,6 +48,10 @@ export class SimEthNode implements SimPeerNode {
     this.known.delete(peer)
   }
 
+  peerUp(peer: number): void {
+    if (!this.known.has(peer)) this.known.set(peer, new Set())
+  }
+
   publish(hash: string): void {
     this.have.add(hash)
     this.relay([hash], 'rpc', undefined)

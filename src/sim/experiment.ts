@@ -4,12 +4,13 @@
  * rule (stock, geth, flood). Deterministic for a seed. Reach is judged against the live nodes still connected to an
  * item's origin at the end of the run.
  */
-import { createHash, generateKeyPairSync } from 'node:crypto'
+import { createECDH, createHash } from 'node:crypto'
 import { randomRegularGraph } from '../../testnets/topology.ts'
 import { SeededRandom } from '../../testnets/rng.ts'
 import { createPropagation } from '../propagation/registry.ts'
 import type { PropagationMode } from '../propagation/interface.ts'
 import type { TeeParams } from '../propagation/tee/params.ts'
+import type { SignedPlan } from '../propagation/tee/messages.ts'
 import { SimulatedQuotingEnclave, produceQuote } from '../tee/qe.ts'
 import { createAttestationRoot } from '../tee/root.ts'
 import { bundleProgram } from '../tee/sim/bundle.ts'
@@ -45,6 +46,10 @@ export interface SimScenario {
   crashFraction: number
   crashAtMs: number
   detectMs: number
+  /** Churn: share of links that drop once, at a uniform time during the workload, and reconnect after churnDownMs. */
+  churnFraction: number
+  /** How long a churned link stays down, ms (uniform in the range, from the seed). */
+  churnDownMs: [number, number]
   /** Nodes that forward nothing (still answer pulls): the omission fault. */
   omittingFraction: number
   /** Workload starts here (after the first plan, for tee). */
@@ -70,6 +75,8 @@ export const DEFAULT_SCENARIO: SimScenario = {
   crashFraction: 0,
   crashAtMs: 0,
   detectMs: 0,
+  churnFraction: 0,
+  churnDownMs: [200, 2_000],
   omittingFraction: 0,
   startMs: 3_000,
   drainMs: 10_000,
@@ -96,6 +103,12 @@ export interface SimResult {
   latency: { to50: { p50: number; p99: number }; to90: { p50: number; p99: number }; to100: { p50: number; p99: number } }
   plansAccepted: number
   plansRefused: number
+  /** tee: the distinct plans nodes adopted, in epoch order, with how many nodes adopted each. */
+  plans: { epoch: number; coordinator: string; nodes: string[]; interior: boolean[]; parents: Int32Array[]; adoptedBy: number }[]
+  /** tee: node ids of the omitting relays. */
+  omittingIds: string[]
+  /** Links that went down (and came back) under churn. */
+  churnedLinks: number
   excludedRelays: number
   events: number
   wallMs: number
@@ -132,12 +145,13 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     const signer = generateP256()
     const identity = { mrEnclave: bundle.measurement, mrSigner: mrSignerOf(signer.publicKey), isvProdId: COORDINATOR_PROGRAM.isvProdId, isvSvn: COORDINATOR_PROGRAM.isvSvn, debug: false }
     const policy: Policy = { rootPublicKeys: [root.publicKey], enclave: { kind: 'mrenclave', allowed: [bundle.measurement] }, allowDebug: false, maxQuoteAgeSec: 600, maxClockSkewSec: 60 }
-    const keys = Array.from({ length: s.nodes }, () => {
-      const jwk = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey.export({ format: 'jwk' })
-      const id = new Uint8Array(64)
-      id.set(Buffer.from(jwk.x!, 'base64url'), 0)
-      id.set(Buffer.from(jwk.y!, 'base64url'), 32)
-      return { priv: new Uint8Array(Buffer.from(jwk.d!, 'base64url')), id }
+    // Node keys from the seed: ids decide the plan's node order, the trees and the coordinator ranking, so random
+    // keys would make a seeded run unrepeatable. (A SHA-256 output is a valid secp256k1 key with overwhelming odds.)
+    const keys = Array.from({ length: s.nodes }, (_, i) => {
+      const priv = createHash('sha256').update(`${s.seed}/node-key/${i}`).digest()
+      const ecdh = createECDH('secp256k1')
+      ecdh.setPrivateKey(priv)
+      return { priv: new Uint8Array(priv), id: new Uint8Array(ecdh.getPublicKey().subarray(1)) }
     })
     const ids = keys.map((k) => Buffer.from(k.id).toString('hex'))
     const indexOf = new Map(ids.map((id, i) => [id, i]))
@@ -158,6 +172,16 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   const endMs = s.startMs + (s.items / s.rateTps) * 1000 + s.drainMs
   for (let t = 0; t <= endMs; t += s.tickMs) net.q.at(t, tickAll)
   if (s.crashFraction > 0) net.q.at(s.crashAtMs, () => crashing.forEach((i) => net.crash(i)))
+  // Churn draws from its own stream, so that adding it leaves the rest of a seeded scenario unchanged.
+  const churnRng = new SeededRandom(`${s.seed}/churn`)
+  const churned = s.churnFraction > 0 ? churnRng.shuffle(edges.map(([a, b]) => [a, b] as const)).slice(0, Math.round(s.churnFraction * edges.length)) : []
+  const workloadMs = (s.items / s.rateTps) * 1000
+  for (const [a, b] of churned) {
+    const down = s.startMs + churnRng.next() * workloadMs
+    const up = Math.min(endMs, down + s.churnDownMs[0] + churnRng.next() * (s.churnDownMs[1] - s.churnDownMs[0]))
+    net.q.at(down, () => net.linkDown(a, b))
+    net.q.at(up, () => net.linkUp(a, b))
+  }
   for (let k = 0; k < s.items; k++) {
     net.q.at(s.startMs + (k * 1000) / s.rateTps, () => {
       let origin = rng.int(s.nodes)
@@ -222,6 +246,11 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
       if (!plan.body.interior[i]) excluded.add(id)
     })
   }
+  const planCounts = new Map<SignedPlan, number>()
+  for (const n of teeNodes) for (const p of new Set(n.adopted)) planCounts.set(p, (planCounts.get(p) ?? 0) + 1)
+  const plans = [...planCounts]
+    .map(([p, adoptedBy]) => ({ epoch: p.body.epoch, coordinator: p.body.coordinator, nodes: p.body.nodes, interior: p.body.interior, parents: p.body.parents, adoptedBy }))
+    .sort((a, b) => a.epoch - b.epoch || b.adoptedBy - a.adoptedBy)
   return {
     scenario: s,
     minReach,
@@ -238,6 +267,9 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     plansAccepted,
     plansRefused,
     excludedRelays: excluded.size,
+    plans,
+    omittingIds: teeNodes.filter((n) => n.omitting).map((n) => n.relay.self),
+    churnedLinks: churned.length,
     events,
     wallMs: Math.round(performance.now() - wall),
   }

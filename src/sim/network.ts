@@ -36,6 +36,8 @@ export interface NodeCounters {
 
 export interface SimPeerNode {
   peerDown(peer: number): void
+  /** A link to `peer` came (back) up. */
+  peerUp(peer: number): void
   receive(from: number, msg: unknown): void
 }
 
@@ -89,14 +91,52 @@ export class SimNetwork {
     // TCP keeps order on a link: never deliver before the previous message on it.
     const at = Math.max(this.q.now + lat, this.lastArrival.get(key) ?? 0)
     this.lastArrival.set(key, at)
+    // A message in flight when its link goes down is lost with the connection, even if the link is back by then.
+    const gen = this.linkGen(from, to)
     this.q.at(at, () => {
-      if (!this.alive[to] || !this.alive[from] || !this.adj[to]!.has(from)) return
+      if (!this.alive[to] || !this.alive[from] || !this.adj[to]!.has(from) || this.linkGen(from, to) !== gen) return
       this.count(this.counters[to]!.in, type, bytes)
       this.nodes[to]!.receive(from, msg)
     })
   }
 
   private readonly lastArrival = new Map<number, number>()
+  /** Per link (a < b): how many times it went down. */
+  private readonly generations = new Map<number, number>()
+  /** Links taken down by `linkDown` (a < b), to put back with `linkUp`. */
+  private readonly downLinks = new Set<number>()
+
+  private linkKey(a: number, b: number): number {
+    return Math.min(a, b) * this.n + Math.max(a, b)
+  }
+
+  private linkGen(a: number, b: number): number {
+    return this.generations.get(this.linkKey(a, b)) ?? 0
+  }
+
+  /** Churn: the connection a-b drops; both live ends see the disconnect at once (TCP reset). */
+  linkDown(a: number, b: number): void {
+    const k = this.linkKey(a, b)
+    if (!this.adj[a]!.has(b) || this.downLinks.has(k)) return
+    this.adj[a]!.delete(b)
+    this.adj[b]!.delete(a)
+    this.downLinks.add(k)
+    this.generations.set(k, this.linkGen(a, b) + 1)
+    if (this.alive[a]) this.nodes[a]!.peerDown(b)
+    if (this.alive[b]) this.nodes[b]!.peerDown(a)
+  }
+
+  /** Churn: a link taken down by `linkDown` reconnects; both ends get peerUp if both are alive. */
+  linkUp(a: number, b: number): void {
+    const k = this.linkKey(a, b)
+    if (!this.downLinks.delete(k)) return
+    this.adj[a]!.add(b)
+    this.adj[b]!.add(a)
+    if (this.alive[a] && this.alive[b]) {
+      this.nodes[a]!.peerUp(b)
+      this.nodes[b]!.peerUp(a)
+    }
+  }
 
   crash(i: number): void {
     if (!this.alive[i]) return

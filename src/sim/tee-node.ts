@@ -52,6 +52,8 @@ export class SimTeeNode implements SimPeerNode {
   /** Drops every item it should forward (a host omitting), still receiving: the omission fault. */
   omitting = false
   refused: { peer: string; reason: string }[] = []
+  /** Every plan this node adopted, in order. */
+  readonly adopted: SignedPlan[] = []
 
   constructor(
     readonly index: number,
@@ -68,8 +70,17 @@ export class SimTeeNode implements SimPeerNode {
     this.relay = new TeeRelay(ids[index]!, attested, authority, params)
   }
 
+  private rtt: (p: number) => number = () => 0
+  private peerAttested: (p: number) => boolean = () => false
+
   start(peers: Iterable<number>, rtt: (p: number) => number, attested: (p: number) => boolean): void {
-    for (const p of peers) this.run(this.relay.peerUp(this.ids[p]!, { attested: attested(p), rttMs: rtt(p) }, this.net.now))
+    this.rtt = rtt
+    this.peerAttested = attested
+    for (const p of peers) this.peerUp(p)
+  }
+
+  peerUp(peer: number): void {
+    this.run(this.relay.peerUp(this.ids[peer]!, { attested: this.peerAttested(peer), rttMs: this.rtt(peer) }, this.net.now))
   }
 
   publish(kind: 'tx' | 'block', id: Uint8Array, payload: Uint8Array): void {
@@ -109,6 +120,7 @@ export class SimTeeNode implements SimPeerNode {
           this.refused.push({ peer: a.peer, reason: a.reason })
           break
         case 'planAccepted':
+          if (this.relay.currentPlan !== undefined) this.adopted.push(this.relay.currentPlan)
           break
       }
     }

@@ -1,0 +1,91 @@
+/**
+ * Simulator property tests (modest sizes: the file must run in well under a minute on a loaded 2-core machine).
+ * Every run is deterministic for its seed, so a failure here is reproducible with the printed scenario.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { runExperiment, type SimScenario } from '../../src/sim/experiment.ts'
+import { SeededRandom } from '../../testnets/rng.ts'
+
+const SMALL: Partial<SimScenario> = { nodes: 40, degree: 6, items: 60, rateTps: 30, drainMs: 6000 }
+const SEEDS = ['p1', 'p2', 'p3']
+
+const show = (r: ReturnType<typeof runExperiment>): string => JSON.stringify({ ...r.scenario, minReach: r.minReach, fully: r.itemsFullyReached, live: r.liveNodes })
+
+test('sim: deterministic for a seed', () => {
+  const a = runExperiment({ ...SMALL, seed: 'det', dropRate: 0.01, churnFraction: 0.2 })
+  const b = runExperiment({ ...SMALL, seed: 'det', dropRate: 0.01, churnFraction: 0.2 })
+  assert.equal(a.events, b.events)
+  assert.equal(a.receiptsPerNodePerItem, b.receiptsPerNodePerItem)
+  assert.deepEqual(a.byType, b.byType)
+  assert.deepEqual(a.plans.map((p) => p.coordinator), b.plans.map((p) => p.coordinator))
+})
+
+test('sim tee: every item reaches every live node connected to its origin, under crashes, drops and churn', () => {
+  for (const seed of SEEDS) {
+    const rng = new SeededRandom(`${seed}/faults`)
+    const scenarios: Partial<SimScenario>[] = [
+      { crashFraction: 0.1 + rng.next() * 0.2, crashAtMs: 3000 + rng.next() * 2000 },
+      { dropRate: 0.01 },
+      { churnFraction: 0.3 },
+      { churnFraction: 0.3, dropRate: 0.01, crashFraction: 0.1 + rng.next() * 0.2, crashAtMs: 3000 + rng.next() * 2000 },
+    ]
+    for (const sc of scenarios) {
+      const r = runExperiment({ ...SMALL, ...sc, seed, mode: 'tee' })
+      assert.equal(r.items, 60)
+      assert.equal(r.minReach, 1, `not every item reached: ${show(r)}`)
+      if (sc.churnFraction !== undefined) assert.ok(r.churnedLinks > 0)
+      if (sc.crashFraction !== undefined) assert.ok(r.liveNodes < 40)
+      assert.equal(r.plansRefused, 0)
+    }
+  }
+})
+
+test('sim tee without faults: ~1 full copy per node per item, and fewer messages than stock', () => {
+  for (const seed of ['q1', 'q2']) {
+    const tee = runExperiment({ ...SMALL, seed, mode: 'tee' })
+    const stock = runExperiment({ ...SMALL, seed, mode: 'stock' })
+    assert.equal(tee.minReach, 1)
+    assert.equal(stock.minReach, 1)
+    assert.ok(tee.receiptsPerNodePerItem <= 1.05, `tee receipts ${tee.receiptsPerNodePerItem}`)
+    assert.ok(tee.receiptsPerNodePerItem >= 0.95, 'every non-origin node got its copy')
+    assert.ok(tee.msgsPerNodePerItem < stock.msgsPerNodePerItem, `tee ${tee.msgsPerNodePerItem} msgs/node/item vs stock ${stock.msgsPerNodePerItem}`)
+    assert.equal(tee.plansAccepted, 40)
+    assert.equal(tee.plans[0]!.adoptedBy, 40, 'one plan, adopted by all')
+    assert.equal(tee.excludedRelays, 0)
+  }
+})
+
+test('sim tee with crashes and churn: tee still sends fewer messages than stock', () => {
+  const sc: Partial<SimScenario> = { ...SMALL, seed: 'cmp', churnFraction: 0.2, dropRate: 0.01 }
+  const tee = runExperiment({ ...sc, mode: 'tee' })
+  const stock = runExperiment({ ...sc, mode: 'stock' })
+  assert.equal(tee.minReach, 1)
+  assert.ok(tee.msgsPerNodePerItem < stock.msgsPerNodePerItem, `tee ${tee.msgsPerNodePerItem} vs stock ${stock.msgsPerNodePerItem}`)
+})
+
+test('sim tee: omitting relays lose their interior positions in a later epoch; honest relays keep theirs', () => {
+  for (const seed of ['o2', 'o4']) {
+    // Three 5 s epochs; the workload spans the first two. Charges settle for settleMs + digestIntervalMs before they
+    // are reported, so the epoch-1 report carries part of epoch 0's omissions and the epoch-2 plan all of them.
+    const r = runExperiment({ mode: 'tee', nodes: 30, degree: 6, items: 700, rateTps: 80, startMs: 1500, drainMs: 1500, seed, omittingFraction: 0.1, tee: { epochMs: 5000, coordinatorGraceMs: 2000 } })
+    assert.deepEqual(r.plans.map((p) => p.epoch), [0, 1, 2], 'one plan per epoch')
+    const [p0, , p2] = r.plans
+    assert.equal(r.omittingIds.length, 3)
+    let relaying = 0
+    for (const id of r.omittingIds) {
+      const i = p0!.nodes.indexOf(id)
+      const children = p0!.parents.reduce((a, t) => a + [...t].filter((x) => x === i).length, 0)
+      assert.equal(p0!.interior[i], true, 'attested, so interior in the first plan')
+      if (children === 0) continue
+      relaying++
+      assert.equal(p2!.interior[p2!.nodes.indexOf(id)], false, `${seed}: omitting relay ${id.slice(0, 8)} (${children} children in epoch 0) still interior in epoch 2`)
+      // ...and so it has no children in any tree.
+      const j = p2!.nodes.indexOf(id)
+      assert.ok(p2!.parents.every((t) => ![...t].includes(j)))
+    }
+    assert.ok(relaying >= 2, 'the scenario puts omitting nodes in relaying positions')
+    const honestExcluded = p2!.nodes.filter((id, i) => !p2!.interior[i] && !r.omittingIds.includes(id))
+    assert.ok(honestExcluded.length <= 2, `${seed}: ${honestExcluded.length} honest relays excluded`)
+  }
+})

@@ -1,0 +1,93 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { EventQueue } from '../../src/sim/event-queue.ts'
+import { SimNetwork, type SimPeerNode } from '../../src/sim/network.ts'
+
+test('event queue: runs in (time, insertion) order on a virtual clock; refuses the past', () => {
+  const q = new EventQueue()
+  const log: string[] = []
+  q.at(5, () => log.push('b5'))
+  q.at(1, () => log.push('a1'))
+  q.at(5, () => {
+    log.push('c5')
+    q.after(0, () => log.push('d5'))
+    q.after(10, () => log.push('late'))
+  })
+  q.at(3, () => log.push('x3'))
+  assert.equal(q.runUntil(5), 5)
+  assert.deepEqual(log, ['a1', 'x3', 'b5', 'c5', 'd5'])
+  assert.equal(q.now, 5)
+  assert.throws(() => q.at(4, () => {}), /past/)
+  q.runUntil(100)
+  assert.equal(log.at(-1), 'late')
+  assert.equal(q.now, 100)
+})
+
+class Probe implements SimPeerNode {
+  readonly log: string[] = []
+  constructor(private readonly net: SimNetwork) {}
+  peerDown(peer: number): void {
+    this.log.push(`${this.net.now} down ${peer}`)
+  }
+  peerUp(peer: number): void {
+    this.log.push(`${this.net.now} up ${peer}`)
+  }
+  receive(from: number, msg: unknown): void {
+    this.log.push(`${this.net.now} recv ${from} ${String(msg)}`)
+  }
+}
+
+function triangle(): { net: SimNetwork; nodes: Probe[] } {
+  const net = new SimNetwork(3, [[0, 1], [1, 2], [0, 2]], { seed: 't', link: { latencyMs: () => 10, jitterMs: 0 }, dropRate: 0, detectMs: 5 })
+  const nodes = [0, 1, 2].map(() => new Probe(net))
+  net.nodes = nodes
+  return { net, nodes }
+}
+
+test('network: per-link order, latency, counters; crash detection after detectMs', () => {
+  const { net, nodes } = triangle()
+  net.send(0, 1, 'm', 100, 'first')
+  net.send(0, 1, 'm', 100, 'second')
+  net.q.runUntil(20)
+  assert.deepEqual(nodes[1]!.log, ['10 recv 0 first', '10 recv 0 second'])
+  assert.deepEqual(net.counters[0]!.out.get('m'), { msgs: 2, bytes: 200 })
+  assert.deepEqual(net.counters[1]!.in.get('m'), { msgs: 2, bytes: 200 })
+  net.send(2, 0, 'm', 1, 'dies')
+  net.crash(2)
+  net.q.runUntil(50)
+  assert.ok(!nodes[0]!.log.some((l) => l.includes('dies')), 'a crashed node\'s in-flight messages are lost')
+  assert.ok(nodes[0]!.log.includes('25 down 2') && nodes[1]!.log.includes('25 down 2'))
+  assert.deepEqual([...net.reachableFrom(0)].sort(), [0, 1])
+})
+
+test('network churn: linkDown/linkUp tell both ends, lose in-flight messages, and gate sends', () => {
+  const { net, nodes } = triangle()
+  net.send(0, 1, 'm', 1, 'in-flight')
+  net.q.at(3, () => net.linkDown(0, 1))
+  net.q.at(6, () => net.linkUp(0, 1))
+  net.q.runUntil(30)
+  assert.deepEqual(nodes[0]!.log, ['3 down 1', '6 up 1'])
+  assert.deepEqual(nodes[1]!.log, ['3 down 0', '6 up 0'], 'the message in flight when the link dropped is lost, though the link is back')
+  // While down: no sends, not reachable that way; the other link still is.
+  net.linkDown(0, 1)
+  net.send(0, 1, 'm', 1, 'while-down')
+  assert.equal(net.counters[0]!.out.get('m')!.msgs, 1, 'a send over a down link is not even counted')
+  assert.deepEqual([...net.reachableFrom(0)].sort(), [0, 1, 2], 'still connected through 2')
+  net.linkDown(0, 2)
+  assert.deepEqual([...net.reachableFrom(0)], [0])
+  // Down twice is one event; up of a link that is not down is a no-op.
+  const before = nodes[0]!.log.length
+  net.linkDown(0, 2)
+  net.linkUp(1, 2)
+  assert.equal(nodes[0]!.log.length, before)
+  net.linkUp(0, 1)
+  net.send(0, 1, 'm', 1, 'after')
+  net.q.runUntil(100)
+  assert.ok(nodes[1]!.log.includes('40 recv 0 after'))
+  // A link to a crashed node comes back without peerUp.
+  net.crash(2)
+  net.q.runUntil(200)
+  const n0 = nodes[0]!.log.length
+  net.linkUp(0, 2)
+  assert.equal(nodes[0]!.log.length, n0)
+})
