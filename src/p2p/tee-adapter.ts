@@ -328,6 +328,16 @@ export class TeeAdapter {
       return
     }
     noteBestHeaderOf(service, peer, block)
+    const height = service.chain.headers.height
+    if (block.header.number <= height) {
+      // A competing block at our height (two Clique signers sealed the same number): store it, so that the heavier
+      // branch becomes canonical, as the client does for an announced sibling (patch client 017). Older: ignore.
+      const latest = service.chain.headers.latest
+      if (block.header.number === height && latest !== null && !equalsBytes(latest.hash(), block.hash())) {
+        await service.chain.putBlocks([block]).catch((e: Error) => this.log('debug', `storing sibling ${bytesToHex(id).slice(0, 10)}: ${e.message}`))
+      }
+      return
+    }
     const sync = service.synchronizer as { handleNewBlock?(b: Block, p?: Peer): Promise<void> } | undefined
     await sync?.handleNewBlock?.(block, peer).catch((e: Error) => this.log('debug', `import of ${bytesToHex(id).slice(0, 10)}: ${e.message}`))
   }

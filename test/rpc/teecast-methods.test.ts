@@ -9,7 +9,7 @@ function fakeNode(): InstalledPropagation {
   stats.count('eth/Transactions', 'in', 120)
   stats.sawItem('tx', `0x${'11'.repeat(32)}`, 1234, false)
   stats.sawItem('tx', `0x${'11'.repeat(32)}`, 1300, true)
-  return { selfId: 'ab'.repeat(64), name: 'n3', mode: 'geth', stats, startedAt: 1000, peerCount: () => 4, attach() {}, detach() {} }
+  return { selfId: 'ab'.repeat(64), name: 'n3', mode: 'geth', stats, startedAt: 1000, tee: undefined, peerCount: () => 4, attach() {}, detach() {} }
 }
 
 test('teecast_p2pStats returns the documented shape', async () => {
