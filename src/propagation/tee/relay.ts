@@ -110,6 +110,8 @@ export class TeeRelay {
    */
   private charges: { peer: string; at: number; e: Entry }[] = []
   private lastNow = -Infinity
+  /** When the current plan was adopted. */
+  private planAt = -Infinity
   readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0 }
 
   constructor(
@@ -354,6 +356,8 @@ export class TeeRelay {
     if (expected === undefined || !this.peers.has(expected)) return
     if (mode === 'tree' && from === expected) this.omissionRow(expected).delivered++
     else if (mode === 'repair') {
+      // Items repaired soon after a plan switch were mostly routed on the previous plan's trees: no one is to blame.
+      if (this.lastNow - this.planAt < 2 * this.params.settleMs + this.params.digestIntervalMs) return
       e.chargedTo = expected
       this.charges.push({ peer: expected, at: this.lastNow, e })
     }
@@ -623,6 +627,7 @@ export class TeeRelay {
       return refuse(err instanceof TeeError ? err.message : String(err), true)
     }
     this.plan = plan
+    this.planAt = now
     this.view = view
     this.selfIndex = view.index.get(this.self) ?? -1
     this.broken.clear()

@@ -321,6 +321,8 @@ test('relay: a lost tree send is found by a digest and pulled; the omission is r
   const parent = w.index.get(v.neighbours(0, v.index.get(leafId)!)[0]!)!
   const origin = all.find((o) => o !== leaf && o !== parent)!
   const id = itemOn(0, 2)
+  // Repairs right after a plan switch are not charged (items still on the old trees): let the plan age first.
+  w.advance(4000)
   let dropped = 0
   w.drop = (s) => s.to === leaf && s.msg.t === 'items' && s.msg.items.some((i) => Buffer.compare(i.id, id) === 0) && ++dropped === 1
   const t0 = w.now
@@ -556,6 +558,7 @@ test('relay: a tree neighbour that was itself waiting for a repair is not charge
   const h = at(plan.body.nodes[hi]!)
   const origin = at(plan.body.nodes[plan.body.parents[0]![hi]!]!)
   const id = itemOn(0, 2)
+  w.advance(4000)
   // Both h and c miss the first pass; h is upstream, so c repairs from another holder before or after h does.
   w.drop = (s) => (s.to === h || s.to === c) && s.msg.t === 'items' && s.msg.items.some((i) => i.mode !== 'repair' && Buffer.compare(i.id, id) === 0)
   w.publish(origin, id)
@@ -573,4 +576,27 @@ test('relay: a tree neighbour that was itself waiting for a repair is not charge
   assert.equal(cRow?.omitted ?? 0, 0, `h lacked the item itself: not an omission (${JSON.stringify(cRow)})`)
   const hRow = reportOf(h).report.omissions.find((o) => o.peer === w.ids[origin])
   assert.equal(hRow?.omitted, 1, 'h charges the neighbour that should have sent it')
+})
+
+test('relay: a repair soon after a plan switch charges nobody (the item may have travelled the old trees)', () => {
+  const w = new World().connect()
+  const plan = w.establishPlan()
+  const v = new PlanView(plan.body)
+  const leafId = plan.body.nodes.find((id) => v.neighbours(0, v.index.get(id)!).length === 1)!
+  const leaf = w.index.get(leafId)!
+  const parent = w.index.get(v.neighbours(0, v.index.get(leafId)!)[0]!)!
+  const origin = all.find((o) => o !== leaf && o !== parent)!
+  const id = itemOn(0, 2)
+  // Published right as the plan arrives (t = 1000): the leaf's repair lands within settleMs * 2 + digestIntervalMs.
+  w.drop = (s) => s.to === leaf && s.msg.t === 'items' && s.msg.items.some((i) => i.mode !== 'repair')
+  w.publish(origin, id)
+  w.drop = () => false
+  w.advance(w.now + 2400)
+  assert.ok(w.reached(id).includes(leaf), 'repaired')
+  w.advance(61_000, 500)
+  const rep = w.sent
+    .filter((s) => s.from === leaf && s.msg.t === 'report')
+    .flatMap((s) => (s.msg as Extract<TeeMessage, { t: 'report' }>).reports)
+    .find((r) => r.report.node === leafId && r.report.epoch === 1)!
+  assert.equal(rep.report.omissions.find((o) => o.peer === w.ids[parent])?.omitted ?? 0, 0)
 })
