@@ -92,6 +92,7 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
     baseRpcPort: base + n.nodes,
     baseMetricsPort: 0,
     link: n.link,
+    teeEpochMs: n.teeEpochSec * 1000,
   })
   if (n.regions !== undefined) {
     const t = readTestnet(dir)

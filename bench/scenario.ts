@@ -77,6 +77,8 @@ export const scenarioSchema = z
         seed: z.string().min(1),
         period: z.number().int().min(1).default(2),
         accounts: z.number().int().min(1).default(64),
+        /** tee mode: epoch length, s (a new broadcast plan per epoch). Short epochs give a full plan soon after start. */
+        teeEpochSec: z.number().min(2).max(86_400).default(10),
         link: linkSchema.optional(),
         /** Per-link values from a topology file (path relative to the scenario file), see testnets/topology-file.ts. */
         linkFile: z.string().min(1).optional(),
