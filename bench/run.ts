@@ -16,6 +16,7 @@ import { snapshotStats } from '../testnets/wire-report.ts'
 import { rpcCall } from '../src/rpc/client.ts'
 import type { P2pStats } from '../src/rpc/teecast.ts'
 import type { PropagationMode } from '../src/propagation/interface.ts'
+import { TX_MESSAGE_KEYS } from '../src/p2p/message-names.ts'
 import type { Scenario } from './scenario.ts'
 import { percentiles } from './stats/percentile.ts'
 import { coverage } from './stats/coverage.ts'
@@ -39,6 +40,7 @@ export interface RunOptions {
   onCounts?: (c: RunCounts) => void
 }
 
+const blockNumber = async (url: string): Promise<number> => Number(await rpcCall<string>(url, 'eth_blockNumber', []))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const FIRST_SEEN_BATCH = 5_000
 
@@ -105,6 +107,7 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
     const d = await launchTestnet(dir, { readyTimeoutMs: 120_000 })
     let cpu0 = new Map(d.nodes.map((x) => [x.name, processUsage(x.pid!)?.cpuSeconds ?? 0]))
     let before: Map<string, P2pStats> = await snapshotStats(d)
+    let head0 = await blockNumber(d.nodes[0]!.rpcUrl)
     const shape = loadShape(w)
     o.onProgress?.(`${tag}: ${w.kind} workload${w.warmupSec > 0 ? ` after ${w.warmupSec} s of warm-up` : ''}`)
     const r: WorkloadResult = await runWorkload(d, {
@@ -119,12 +122,14 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
           ? async () => {
               cpu0 = new Map(d.nodes.map((x) => [x.name, processUsage(x.pid!)?.cpuSeconds ?? 0]))
               before = await snapshotStats(d)
+              head0 = await blockNumber(d.nodes[0]!.rpcUrl)
             }
           : undefined,
       onCounts: o.onCounts !== undefined ? (c) => o.onCounts!({ ...c, mode, repetition, repetitions: s.repetitions }) : undefined,
     })
     await sleep(d.period * 1000)
     const after = await snapshotStats(d)
+    const blocks = (await blockNumber(d.nodes[0]!.rpcUrl)) - head0
     const wire = wireCost(before, after, r.committed)
     const measured = r.sent.filter((t) => t.warmup !== true)
     const measuredRejected = r.rejected.filter((t) => t.warmup !== true)
@@ -150,8 +155,8 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
         peers: a.peers,
         cpuSeconds: (u?.cpuSeconds ?? 0) - (cpu0.get(x.name) ?? 0),
         peakRssMB: u?.peakRssMB ?? 0,
-        txMsgsIn: ['eth/Transactions', 'eth/NewPooledTransactionHashes', 'eth/GetPooledTransactions', 'eth/PooledTransactions'].reduce((t, k) => t + delta(k, 'in'), 0),
-        txBytesIn: ['eth/Transactions', 'eth/NewPooledTransactionHashes', 'eth/GetPooledTransactions', 'eth/PooledTransactions'].reduce((t, k) => t + delta(k, 'bytesIn'), 0),
+        txMsgsIn: TX_MESSAGE_KEYS.reduce((t, k) => t + delta(k, 'in'), 0),
+        txBytesIn: TX_MESSAGE_KEYS.reduce((t, k) => t + delta(k, 'bytesIn'), 0),
         duplicateTxs: a.duplicates.tx - b.duplicates.tx,
       }
     })
@@ -175,6 +180,8 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
       propagationMs: { to50: pick('p50'), to90: pick('p90'), to100: pick('p100') },
       reachedAllNodes: cov.filter((c) => c.reached === 1).length / Math.max(1, cov.length),
       perTxPerNode: { txMsgsIn: wire.txMsgsIn, txBytesIn: wire.txBytesIn, blockBytesIn: wire.blockBytesIn, duplicateTxs: wire.duplicateTxs, byMessage: wire.byMessage },
+      blocks,
+      blockBytesInPerBlockPerNode: blocks > 0 ? (wire.blockBytesIn * r.committed) / blocks : 0,
       kinds,
       ...(r.contract !== undefined ? { contract: r.contract } : {}),
       cpuSecondsPerNode: nodes.reduce((t, x) => t + x.cpuSeconds, 0) / nodes.length,

@@ -27,7 +27,7 @@ test('tiny scenario: summary.json, nodes.csv, report.md and a self-contained rep
     assert.deepEqual(m.kinds, { transfer: { sent: 20, committed: 20, gasLimit: 21000 } })
     assert.equal(m.steps, undefined)
     assert.equal(m.repetitions, undefined)
-    for (const k of ['offeredTxPerS', 'committedTxPerS', 'reachedAllNodes', 'cpuSecondsPerNode', 'peakRssMBMax'] as const) assert.equal(typeof m[k], 'number', k)
+    for (const k of ['offeredTxPerS', 'committedTxPerS', 'reachedAllNodes', 'cpuSecondsPerNode', 'peakRssMBMax', 'blocks', 'blockBytesInPerBlockPerNode'] as const) assert.equal(typeof m[k], 'number', k)
     for (const p of [m.inclusionLatencyMs, m.propagationMs.to50, m.propagationMs.to90, m.propagationMs.to100]) {
       assert.ok(p.p50 !== null && p.p90 !== null && p.p99 !== null && p.max !== null && p.p50 <= p.p99)
     }
