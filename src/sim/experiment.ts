@@ -103,8 +103,8 @@ export interface SimResult {
   latency: { to50: { p50: number; p99: number }; to90: { p50: number; p99: number }; to100: { p50: number; p99: number } }
   plansAccepted: number
   plansRefused: number
-  /** tee: the distinct plans nodes adopted, in epoch order, with how many nodes adopted each. */
-  plans: { epoch: number; coordinator: string; nodes: string[]; interior: boolean[]; parents: Int32Array[]; adoptedBy: number }[]
+  /** tee: the distinct plans nodes adopted, in epoch order, with each node's child count and how many adopted it. */
+  plans: { epoch: number; coordinator: string; nodes: string[]; interior: boolean[]; children: number[]; adoptedBy: number }[]
   /** tee: node ids of the omitting relays. */
   omittingIds: string[]
   /** Links that went down (and came back) under churn. */
@@ -249,7 +249,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   const planCounts = new Map<SignedPlan, number>()
   for (const n of teeNodes) for (const p of new Set(n.adopted)) planCounts.set(p, (planCounts.get(p) ?? 0) + 1)
   const plans = [...planCounts]
-    .map(([p, adoptedBy]) => ({ epoch: p.body.epoch, coordinator: p.body.coordinator, nodes: p.body.nodes, interior: p.body.interior, parents: p.body.parents, adoptedBy }))
+    .map(([p, adoptedBy]) => ({ epoch: p.body.epoch, coordinator: p.body.coordinator, nodes: p.body.nodes, interior: p.body.interior, children: childCounts(p.body.parents, p.body.nodes.length), adoptedBy }))
     .sort((a, b) => a.epoch - b.epoch || b.adoptedBy - a.adoptedBy)
   return {
     scenario: s,
@@ -273,6 +273,13 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     events,
     wallMs: Math.round(performance.now() - wall),
   }
+}
+
+/** Per node: its children summed over the trees (0 = a leaf everywhere). */
+function childCounts(parents: Int32Array[], n: number): number[] {
+  const c = new Array<number>(n).fill(0)
+  for (const tree of parents) for (const par of tree) if (par >= 0) c[par]!++
+  return c
 }
 
 const round = (x: number): number => (Number.isFinite(x) ? Math.round(x * 10) / 10 : x)
