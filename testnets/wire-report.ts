@@ -7,8 +7,19 @@ import { TX_MESSAGE_KEYS, BLOCK_MESSAGE_KEYS } from '../src/p2p/message-names.ts
 import type { P2pStats } from '../src/rpc/teecast.ts'
 import type { TestnetDescription } from './description.ts'
 
+/** Every node's teecast_p2pStats; a call that fails is retried twice, 1 s apart (a node under full load can drop one). */
 export async function snapshotStats(d: TestnetDescription): Promise<Map<string, P2pStats>> {
-  const all = await Promise.all(d.nodes.map(async (n) => [n.name, await rpcCall<P2pStats>(n.rpcUrl, 'teecast_p2pStats')] as const))
+  const one = async (url: string): Promise<P2pStats> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await rpcCall<P2pStats>(url, 'teecast_p2pStats')
+      } catch (e) {
+        if (attempt >= 3) throw e
+        await new Promise((r) => setTimeout(r, 1000))
+      }
+    }
+  }
+  const all = await Promise.all(d.nodes.map(async (n) => [n.name, await one(n.rpcUrl)] as const))
   return new Map(all)
 }
 

@@ -63,6 +63,8 @@ export interface OmissionReport {
 export interface Report {
   epoch: number
   node: string
+  /** Revision within the epoch: a node re-reports while its links come up; the highest seq counts. Default 0. */
+  seq?: number
   attested: boolean
   links: LinkReport[]
   omissions: OmissionReport[]

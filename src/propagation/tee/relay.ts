@@ -100,6 +100,12 @@ export class TeeRelay {
   /** Reports to relay, per peer, sent at the next tick. */
   private readonly reportQueue = new Map<string, SignedReport[]>()
   private reportedEpoch = -1
+  private reportSeq = 0
+  private reportedLinks = ''
+  private lastReportAt = -Infinity
+  private reportedOmissions: { peer: string; omitted: number; delivered: number }[] = []
+  /** Per epoch: when a new or newer report last arrived (the coordinator waits for quiet). */
+  private readonly reportsChangedAt = new Map<number, number>()
   /** Per epoch: reporters that rank before this node as coordinator (kept as reports arrive: O(1) each). */
   private readonly rankBelow = new Map<number, number>()
   private computeRequested = -1
@@ -515,36 +521,53 @@ export class TeeRelay {
 
   // ---- control path ----
 
+  /**
+   * One signed report per epoch (seq 0) at its start. Until the epoch's plan exists, a changed peer set is reported
+   * again with seq + 1 (at most every reportWait / 2): at network start links come up over seconds, and a plan from
+   * reports of half-connected nodes would leave most of them out for a whole epoch.
+   */
   private reportIfDue(out: TeeAction[], now: number): void {
+    if (!this.attested) return
     const epoch = this.epochAt(now)
-    if (!this.attested || epoch <= this.reportedEpoch) return
-    this.reportedEpoch = epoch
-    this.settleCharges(now)
-    const report: Report = {
-      epoch,
-      node: this.self,
-      attested: true,
-      links: [...this.peers].map(([peer, i]) => ({ peer, rttMs: i.rttMs, attested: i.attested })).sort((a, b) => (a.peer < b.peer ? -1 : 1)),
-      omissions: [...this.omissions].map(([peer, o]) => ({ peer, ...o })).sort((a, b) => (a.peer < b.peer ? -1 : 1)),
+    const links = [...this.peers].map(([peer, i]) => ({ peer, rttMs: i.rttMs, attested: i.attested })).sort((a, b) => (a.peer < b.peer ? -1 : 1))
+    const linksKey = links.map((l) => `${l.peer}/${l.attested ? 1 : 0}`).join(',')
+    let seq: number
+    if (epoch > this.reportedEpoch) {
+      this.reportedEpoch = epoch
+      this.settleCharges(now)
+      this.reportedOmissions = [...this.omissions].map(([peer, o]) => ({ peer, ...o })).sort((a, b) => (a.peer < b.peer ? -1 : 1))
+      this.omissions = new Map()
+      seq = 0
+    } else {
+      const planned = this.plan !== undefined && this.plan.body.epoch >= epoch
+      if (planned || linksKey === this.reportedLinks || now - this.lastReportAt < this.params.reportWaitMs / 2 || this.reportSeq >= 0xffff) return
+      seq = this.reportSeq + 1
     }
-    this.omissions = new Map()
+    this.reportSeq = seq
+    this.reportedLinks = linksKey
+    this.lastReportAt = now
+    const report: Report = { epoch, node: this.self, attested: true, seq, links, omissions: this.reportedOmissions }
     const bodyBytes = encodeReportBody(report)
     const signed: SignedReport = { report, bodyBytes, signature: this.authority.signReport(bodyBytes) }
-    this.keepReport(signed)
+    this.keepReport(signed, now)
     this.queueReport(signed, undefined)
   }
 
-  private keepReport(r: SignedReport): boolean {
+  /** Keeps the newest report (highest seq) per node and epoch; false if it brings nothing new. */
+  private keepReport(r: SignedReport, now: number): boolean {
     let m = this.reports.get(r.report.epoch)
     if (m === undefined) {
       m = new Map()
       this.reports.set(r.report.epoch, m)
       for (const e of this.reports.keys()) if (e < r.report.epoch - 1) this.reports.delete(e)
     }
-    if (m.has(r.report.node)) return false
+    const had = m.get(r.report.node)
+    if (had !== undefined && (had.report.seq ?? 0) >= (r.report.seq ?? 0)) return false
     m.set(r.report.node, r)
+    this.reportsChangedAt.set(r.report.epoch, now)
+    for (const old of this.reportsChangedAt.keys()) if (old < r.report.epoch - 1) this.reportsChangedAt.delete(old)
     const e = r.report.epoch
-    if (r.report.node !== this.self && this.attested && coordinatorScore(e, r.report.node) < coordinatorScore(e, this.self)) this.rankBelow.set(e, (this.rankBelow.get(e) ?? 0) + 1)
+    if (had === undefined && r.report.node !== this.self && this.attested && coordinatorScore(e, r.report.node) < coordinatorScore(e, this.self)) this.rankBelow.set(e, (this.rankBelow.get(e) ?? 0) + 1)
     for (const old of this.rankBelow.keys()) if (old < e - 1) this.rankBelow.delete(old)
     return true
   }
@@ -566,7 +589,7 @@ export class TeeRelay {
     const epoch = this.epochAt(now)
     // Reports for other epochs are late or early: drop them, do not relay them.
     if (r.report.epoch !== epoch && r.report.epoch !== epoch + 1) return
-    if (!this.keepReport(r)) return
+    if (!this.keepReport(r, now)) return
     this.queueReport(r, from)
   }
 
@@ -595,7 +618,10 @@ export class TeeRelay {
     const reports = this.reports.get(epoch)
     if (reports === undefined || !reports.has(this.self)) return
     const rank = this.rankBelow.get(epoch) ?? 0
-    const due = this.params.epochZeroMs + epoch * this.params.epochMs + this.params.reportWaitMs + rank * this.params.coordinatorGraceMs
+    // Plan once reports have been quiet for reportWait (links still coming up send new ones), but by mid-epoch.
+    const start = this.params.epochZeroMs + epoch * this.params.epochMs
+    const quietSince = Math.max(start, this.reportsChangedAt.get(epoch) ?? start)
+    const due = Math.min(quietSince, start + this.params.epochMs / 2) + this.params.reportWaitMs + rank * this.params.coordinatorGraceMs
     if (now < due) return
     this.computeRequested = epoch
     out.push({ t: 'computePlan', epoch, reports: [...reports.values()] })

@@ -3,7 +3,7 @@
  * tree neighbours. Signed by the node's devp2p key so that relays cannot forge another node's report. Imported by the
  * coordinator enclave program: relative modules and `node:` built-ins only.
  *
- * Layout (big-endian): epoch u32 | node 64 | attested u8 | links u16 x (peer 64 | rttMs u16 | attested u8) |
+ * Layout (big-endian): epoch u32 | node 64 | seq u16 | attested u8 | links u16 x (peer 64 | rttMs u16 | attested u8) |
  * omissions u16 x (peer 64 | omitted u32 | delivered u32).
  */
 import { ByteReader, ByteWriter, bytesOfHex, hexOf } from './bytes.ts'
@@ -19,7 +19,7 @@ export const REPORT_DOMAIN = new TextEncoder().encode('teecast/tee/1/report')
 
 export function encodeReportBody(r: Report): Uint8Array {
   if (r.links.length > MAX_ENTRIES || r.omissions.length > MAX_ENTRIES) throw new TeeError('MALFORMED_MESSAGE', `report with ${r.links.length} links / ${r.omissions.length} omission rows exceeds ${MAX_ENTRIES}`)
-  const w = new ByteWriter().u32(r.epoch).bytes(bytesOfHex(r.node, ID, 'report node')).u8(r.attested ? 1 : 0).u16(r.links.length)
+  const w = new ByteWriter().u32(r.epoch).bytes(bytesOfHex(r.node, ID, 'report node')).u16(r.seq ?? 0).u8(r.attested ? 1 : 0).u16(r.links.length)
   for (const l of r.links) w.bytes(bytesOfHex(l.peer, ID, 'link peer')).u16(Math.min(MAX_RTT_MS, Math.max(0, Math.round(l.rttMs)))).u8(l.attested ? 1 : 0)
   w.u16(r.omissions.length)
   for (const o of r.omissions) w.bytes(bytesOfHex(o.peer, ID, 'omission peer')).u32(o.omitted).u32(o.delivered)
@@ -30,6 +30,7 @@ export function decodeReportBody(bytes: Uint8Array): Report {
   const r = new ByteReader(bytes, 'report body')
   const epoch = r.u32('epoch')
   const node = hexOf(r.bytes(ID, 'node'))
+  const seq = r.u16('seq')
   const attested = r.u8('attested') === 1
   const nl = r.u16('link count')
   if (nl > MAX_ENTRIES) throw new TeeError('MALFORMED_MESSAGE', `report: ${nl} links`)
@@ -40,7 +41,7 @@ export function decodeReportBody(bytes: Uint8Array): Report {
   const omissions = []
   for (let i = 0; i < no; i++) omissions.push({ peer: hexOf(r.bytes(ID, 'omission peer')), omitted: r.u32('omitted'), delivered: r.u32('delivered') })
   r.end()
-  return { epoch, node, attested, links, omissions }
+  return { epoch, node, seq, attested, links, omissions }
 }
 
 export function reportSigningBytes(bodyBytes: Uint8Array): Uint8Array {

@@ -21,7 +21,7 @@ const planBody: PlanBody = {
 }
 const planBytes = encodePlanBody(planBody)
 const plan: SignedPlan = { body: planBody, bodyBytes: planBytes, enclaveKey: bytesOf(65, 4), signature: bytesOf(64, 9), quote: bytesOf(300, 5) }
-const report: Report = { epoch: 3, node: id64(1), attested: true, links: [{ peer: id64(2), rttMs: 42, attested: true }, { peer: id64(3), rttMs: 0, attested: false }], omissions: [{ peer: id64(2), omitted: 5, delivered: 100 }] }
+const report: Report = { epoch: 3, node: id64(1), seq: 2, attested: true, links: [{ peer: id64(2), rttMs: 42, attested: true }, { peer: id64(3), rttMs: 0, attested: false }], omissions: [{ peer: id64(2), omitted: 5, delivered: 100 }] }
 const reportBytes = encodeReportBody(report)
 const signedReport: SignedReport = { report, bodyBytes: reportBytes, signature: bytesOf(64, 1) }
 
