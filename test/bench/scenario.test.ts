@@ -9,7 +9,7 @@ test('every shipped scenario parses', () => {
     assert.ok(s.modes.length >= 1, f)
   }
   const std = loadScenario('bench/scenarios/standard.yaml')
-  assert.deepEqual(std.modes, ['stock', 'geth', 'flood'])
+  assert.deepEqual(std.modes, ['stock', 'geth', 'flood', 'tee'])
 })
 
 test('bad scenarios are refused with the field and the reason', () => {

@@ -30,6 +30,7 @@ export type AnyTeeMessage = TeeMessage | HelloMessage
 export const TEE_CODES = { status: 0x00, attest: 0x01, txItems: 0x10, blockItems: 0x17, digest: 0x11, pull: 0x12, report: 0x13, plan: 0x14, getBlockTxs: 0x15, blockTxs: 0x16 } as const
 /** Message codes tee/1 occupies (devp2p's capability length). */
 export const TEE_CODE_COUNT = 0x18
+/** Wire counter names: TxItems, BlockItems, Digest, ... */
 export const TEE_MESSAGE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(TEE_CODES).map(([k, v]) => [v, k[0]!.toUpperCase() + k.slice(1)]))
 
 const KINDS: ItemKind[] = ['tx', 'block']
