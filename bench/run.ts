@@ -40,7 +40,17 @@ export interface RunOptions {
   onCounts?: (c: RunCounts) => void
 }
 
-const blockNumber = async (url: string): Promise<number> => Number(await rpcCall<string>(url, 'eth_blockNumber', []))
+/** n0's head for the block count; a node too busy to answer three times gives NaN (the per-block figure is then 0). */
+async function blockNumber(url: string): Promise<number> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      return Number(await rpcCall<string>(url, 'eth_blockNumber', [], 20_000))
+    } catch {
+      await sleep(1000)
+    }
+  }
+  return Number.NaN
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const FIRST_SEEN_BATCH = 5_000
 
@@ -180,7 +190,7 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
       propagationMs: { to50: pick('p50'), to90: pick('p90'), to100: pick('p100') },
       reachedAllNodes: cov.filter((c) => c.reached === 1).length / Math.max(1, cov.length),
       perTxPerNode: { txMsgsIn: wire.txMsgsIn, txBytesIn: wire.txBytesIn, blockBytesIn: wire.blockBytesIn, duplicateTxs: wire.duplicateTxs, byMessage: wire.byMessage },
-      blocks,
+      blocks: Number.isFinite(blocks) ? blocks : 0,
       blockBytesInPerBlockPerNode: blocks > 0 ? (wire.blockBytesIn * r.committed) / blocks : 0,
       kinds,
       ...(r.contract !== undefined ? { contract: r.contract } : {}),
