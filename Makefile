@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODES ?= 4
 COUNT ?= 200
 
-.PHONY: install typecheck test demo bench-chain bench clean
+.PHONY: install typecheck test demo bench-chain bench tee-faults sim clean
 SCENARIO ?= bench/scenarios/standard.yaml
 
 node_modules/.installed: package.json package-lock.json $(wildcard patches/*.patch)
@@ -32,6 +32,14 @@ bench-chain: install
 # The standard comparison of every available mode; results/<time>-<name>/ holds summary.json, nodes.csv, report.html.
 bench: install
 	npx teecast bench run --scenario $(SCENARIO)
+
+# tee under faults: a 16-node tee testnet, SIGKILL to 2 interior relays mid-workload; fails if an accepted tx is lost.
+tee-faults: install
+	node --import tsx bench/tee/faults.ts $(ARGS)
+
+# The simulator at scale: tee against stock on 500 nodes, 30 % crashed at once.
+sim: install
+	npx teecast sim --nodes 500 --degree 8 --crash 0.3 $(ARGS)
 
 clean:
 	rm -rf node_modules .testnet results
