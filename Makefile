@@ -18,12 +18,17 @@ typecheck: install
 test: typecheck
 	npm test
 
-# Main job: launch a local testnet, send a workload, print the per-node table, stop the testnet.
+# Main job: for each mode (stock, then tee), launch a local testnet on the same seed and topology, send the same
+# workload, print the per-node table, stop the testnet.
+DEMO_MODES ?= stock tee
 demo: install
-	npx teecast testnet down --dir .testnet --wipe --quiet || true
-	npx teecast testnet up --nodes $(NODES) --signers 2 --dir .testnet
-	npx teecast testnet send --dir .testnet --count $(COUNT) --rate 50 || (npx teecast testnet down --dir .testnet; exit 1)
-	npx teecast testnet down --dir .testnet
+	@for mode in $(DEMO_MODES); do \
+	  echo "== $$mode"; \
+	  npx teecast testnet down --dir .testnet --wipe --quiet || true; \
+	  npx teecast testnet up --nodes $(NODES) --signers 2 --dir .testnet --propagation $$mode --tee-epoch 10 --quiet || exit 1; \
+	  npx teecast testnet send --dir .testnet --count $(COUNT) --rate 50 || { npx teecast testnet down --dir .testnet; exit 1; }; \
+	  npx teecast testnet down --dir .testnet --wipe --quiet; \
+	done
 
 # Chain-side throughput in one process, pinned to one core when taskset exists. ARGS=--baseline adds the ratios.
 bench-chain: install
