@@ -73,10 +73,7 @@ export class TeeAdapter {
     private readonly config: Config,
     private readonly o: TeeAdapterOptions,
   ) {
-    const idBytes = new Uint8Array(Buffer.from(o.selfId, 'hex'))
-    const authority = o.policy !== undefined
-      ? relayAuthority(o.policy, o.nodeKey, idBytes)
-      : { ...relayAuthority(noPolicy, o.nodeKey, idBytes), verifyPlan: () => ({ ok: false as const, reason: 'no attestation policy configured: plans cannot be verified' }) }
+    const authority = relayAuthority(o.policy, o.nodeKey, new Uint8Array(Buffer.from(o.selfId, 'hex')))
     this.relay = new TeeRelay(o.selfId, o.enclave !== undefined && o.policy !== undefined, authority, o.params)
   }
 
@@ -360,5 +357,4 @@ function noteBestHeaderOf(service: FullEthereumService, peer: Peer | undefined, 
   }
 }
 
-const noPolicy: Policy = { rootPublicKeys: [], enclave: { kind: 'mrenclave', allowed: [] }, allowDebug: false, maxQuoteAgeSec: 0, maxClockSkewSec: 0 }
 

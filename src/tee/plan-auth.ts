@@ -47,10 +47,13 @@ export function checkSignedPlan(plan: SignedPlan, policy: Policy, now: number): 
   return { ok: true }
 }
 
-/** The RelayAuthority of a node: its policy for plans, its devp2p key for reports. */
-export function relayAuthority(policy: Policy, nodeKey: Uint8Array, nodeId: Uint8Array): RelayAuthority {
+/** The RelayAuthority of a node: its policy for plans (none: every plan is refused), its devp2p key for reports. */
+export function relayAuthority(policy: Policy | undefined, nodeKey: Uint8Array, nodeId: Uint8Array): RelayAuthority {
   const sign = nodeSigner(nodeKey, nodeId)
-  return { verifyPlan: (plan, now) => checkSignedPlan(plan, policy, now), signReport: (body) => sign(reportSigningBytes(body)) }
+  return {
+    verifyPlan: (plan, now) => (policy === undefined ? { ok: false, reason: 'no attestation policy configured: plans cannot be verified' } : checkSignedPlan(plan, policy, now)),
+    signReport: (body) => sign(reportSigningBytes(body)),
+  }
 }
 
 /** What a coordinator host needs: the `plan` ecall, and a quote over (enclave key, challenge). */
