@@ -206,6 +206,15 @@ class World {
     return [...(this.delivered.get(Buffer.from(id).toString('hex'))?.keys() ?? [])].sort()
   }
 
+  /** A leaf of the plan's tree 0, its parent, and another node to publish from. */
+  leafOfTree0(plan: SignedPlan): { leafId: string; leaf: number; parent: number; origin: number } {
+    const v = new PlanView(plan.body)
+    const leafId = plan.body.nodes.find((id) => v.neighbours(0, v.index.get(id)!).length === 1)!
+    const leaf = this.index.get(leafId)!
+    const parent = this.index.get(v.neighbours(0, v.index.get(leafId)!)[0]!)!
+    return { leafId, leaf, parent, origin: all.find((o) => o !== leaf && o !== parent)! }
+  }
+
   /**
    * Reports then the rank-0 coordinator's plan for epoch 0; returns it once every node runs it. Reports spread one
    * hop per tick and the coordinator waits for reportWaitMs of quiet, so the plan comes at 1.1-1.5 s.
@@ -320,12 +329,7 @@ test('relay: a tree neighbour going down makes that tree flood at both ends; oth
 test('relay: a lost tree send is found by a digest and pulled; the omission is reported', () => {
   const w = new World().connect()
   const plan = w.establishPlan()
-  const v = new PlanView(plan.body)
-  // A leaf of tree 0 and its parent.
-  const leafId = plan.body.nodes.find((id) => v.neighbours(0, v.index.get(id)!).length === 1)!
-  const leaf = w.index.get(leafId)!
-  const parent = w.index.get(v.neighbours(0, v.index.get(leafId)!)[0]!)!
-  const origin = all.find((o) => o !== leaf && o !== parent)!
+  const { leafId, leaf, parent, origin } = w.leafOfTree0(plan)
   const id = itemOn(0, 2)
   // Repairs right after a plan switch are not charged (items still on the old trees): let the plan age first.
   w.advance(4000)
@@ -587,13 +591,9 @@ test('relay: a tree neighbour that was itself waiting for a repair is not charge
 test('relay: a repair soon after a plan switch charges nobody (the item may have travelled the old trees)', () => {
   const w = new World().connect()
   const plan = w.establishPlan()
-  const v = new PlanView(plan.body)
-  const leafId = plan.body.nodes.find((id) => v.neighbours(0, v.index.get(id)!).length === 1)!
-  const leaf = w.index.get(leafId)!
-  const parent = w.index.get(v.neighbours(0, v.index.get(leafId)!)[0]!)!
-  const origin = all.find((o) => o !== leaf && o !== parent)!
+  const { leafId, leaf, parent, origin } = w.leafOfTree0(plan)
   const id = itemOn(0, 2)
-  // Published right as the plan arrives (t = 1000): the leaf's repair lands within settleMs * 2 + digestIntervalMs.
+  // Published right as the plan arrives: the leaf's repair lands within settleMs * 2 + digestIntervalMs.
   w.drop = (s) => s.to === leaf && s.msg.t === 'items' && s.msg.items.some((i) => i.mode !== 'repair')
   w.publish(origin, id)
   w.drop = () => false
