@@ -2,7 +2,7 @@
  * The few primitives the attestation layer needs, on node:crypto only: SHA-256, HMAC-SHA-256, and ECDSA P-256 with
  * raw 64-byte public keys (x || y) and 64-byte IEEE P1363 signatures (r || s), the encodings SGX DCAP quotes use.
  */
-import { createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto'
+import { createECDH, createHash, createHmac, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
 import { TeeError } from './errors.ts'
 
 export const sha256 = (...parts: Uint8Array[]): Uint8Array => {
@@ -37,9 +37,30 @@ export function rawPublicKey(key: KeyObject): Uint8Array {
   return out
 }
 
+/**
+ * A fresh EC key: ECDH generates the scalar and point, and the KeyObject is imported from them. Not
+ * generateKeyPairSync: on Node 20 its keys can deadlock the thread for good when the GC finalises the keygen job while
+ * an operation on the key (export, sign) holds the key's lock (seen as a rare test hang; gdb: ~KeyGenJob waiting on
+ * that mutex inside a GC on the main thread).
+ */
+export function generateEcKey(curve: 'P-256' | 'secp256k1'): { privateKey: KeyObject; d: Uint8Array; x: Uint8Array; y: Uint8Array } {
+  const ecdh = createECDH(curve === 'P-256' ? 'prime256v1' : 'secp256k1')
+  const point = ecdh.generateKeys() // 0x04 || x || y
+  const d = new Uint8Array(32)
+  const scalar = ecdh.getPrivateKey() // big-endian, leading zeros dropped
+  d.set(scalar, 32 - scalar.length)
+  const x = new Uint8Array(point.subarray(1, 33))
+  const y = new Uint8Array(point.subarray(33, 65))
+  const privateKey = createPrivateKey({ key: { kty: 'EC', crv: curve, d: b64u(d), x: b64u(x), y: b64u(y) }, format: 'jwk' })
+  return { privateKey, d, x, y }
+}
+
 export function generateP256(): P256KeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  return { privateKey, publicKey: rawPublicKey(publicKey) }
+  const { privateKey, x, y } = generateEcKey('P-256')
+  const publicKey = new Uint8Array(64)
+  publicKey.set(x, 0)
+  publicKey.set(y, 32)
+  return { privateKey, publicKey }
 }
 
 export function p256FromPkcs8(der: Uint8Array): P256KeyPair {

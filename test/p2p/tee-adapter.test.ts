@@ -5,7 +5,6 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { generateKeyPairSync } from 'node:crypto'
 import * as snappy from 'snappyjs'
 import { TeeAdapter } from '../../src/p2p/tee-adapter.ts'
 import { Tee } from '../../src/p2p/tee-capability.ts'
@@ -14,11 +13,7 @@ import { produceQuote, SimulatedQuotingEnclave } from '../../src/tee/qe.ts'
 import { createAttestationRoot } from '../../src/tee/root.ts'
 import type { Config } from '@ethereumjs/client/dist/esm/src/config.js'
 import { fixture, T0 } from '../tee/fixture.ts'
-
-function nodeKey(): { priv: Uint8Array; id: string } {
-  const jwk = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey.export({ format: 'jwk' })
-  return { priv: new Uint8Array(Buffer.from(jwk.d!, 'base64url')), id: Buffer.concat([Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]).toString('hex') }
-}
+import { nodeKey } from '../helpers/node-key.ts'
 
 const quietConfig = { logger: undefined } as unknown as Config
 
@@ -41,7 +36,7 @@ function setup(enclave: boolean) {
   const peer = nodeKey()
   const quote = (id: Uint8Array, challenge: Uint8Array) => produceQuote(f.qe, f.identity, id, challenge)
   const adapter = new TeeAdapter(quietConfig, {
-    selfId: me.id,
+    selfId: me.hex,
     nodeKey: me.priv,
     policy: f.mrenclavePolicy,
     enclave: enclave ? { quote, planner: undefined as never } : undefined,
@@ -54,7 +49,7 @@ function setup(enclave: boolean) {
 test('a genuine quote for our challenge makes the peer an attested tee/1 peer', () => {
   const { f, me, peer, adapter } = setup(true)
   const e = endpoint()
-  adapter.bind(peer.id, e.tee)
+  adapter.bind(peer.hex, e.tee)
   const status = e.sent[0]
   assert.ok(status?.t === 'status' && status.hasEnclave)
   // The peer answers our status with its own and a quote over our challenge; we answer its challenge.
@@ -62,42 +57,42 @@ test('a genuine quote for our challenge makes the peer an attested tee/1 peer', 
   e.tee._handleMessage(...frame({ t: 'status', version: 1, challenge: theirChallenge, hasEnclave: true }))
   const ours = e.sent[1]
   assert.ok(ours?.t === 'attest' && ours.quote.length > 0)
-  assert.ok(f.qe !== undefined && me.id.length === 128)
-  e.tee._handleMessage(...frame({ t: 'attest', quote: produceQuote(f.qe, f.identity, Buffer.from(peer.id, 'hex'), status.challenge) }))
+  assert.ok(f.qe !== undefined && me.hex.length === 128)
+  e.tee._handleMessage(...frame({ t: 'attest', quote: produceQuote(f.qe, f.identity, Buffer.from(peer.hex, 'hex'), status.challenge) }))
   assert.deepEqual(e.disconnects, [])
-  assert.ok(adapter.isTeePeer(peer.id))
+  assert.ok(adapter.isTeePeer(peer.hex))
 })
 
 test('a quote from a root outside the policy disconnects the peer', () => {
   const { f, peer, adapter } = setup(true)
   const rogue = SimulatedQuotingEnclave.create(createAttestationRoot(), () => T0)
   const e = endpoint()
-  adapter.bind(peer.id, e.tee)
+  adapter.bind(peer.hex, e.tee)
   const status = e.sent[0]!
   assert.ok(status.t === 'status')
-  e.tee._handleMessage(...frame({ t: 'attest', quote: produceQuote(rogue, f.identity, Buffer.from(peer.id, 'hex'), status.challenge) }))
+  e.tee._handleMessage(...frame({ t: 'attest', quote: produceQuote(rogue, f.identity, Buffer.from(peer.hex, 'hex'), status.challenge) }))
   assert.deepEqual(e.disconnects, [0x10])
-  assert.equal(adapter.isTeePeer(peer.id), false)
+  assert.equal(adapter.isTeePeer(peer.hex), false)
 })
 
 test('a quote for another challenge (a replay) disconnects the peer', () => {
   const { f, peer, adapter } = setup(true)
   const e = endpoint()
-  adapter.bind(peer.id, e.tee)
-  e.tee._handleMessage(...frame({ t: 'attest', quote: produceQuote(f.qe, f.identity, Buffer.from(peer.id, 'hex'), new Uint8Array(32)) }))
+  adapter.bind(peer.hex, e.tee)
+  e.tee._handleMessage(...frame({ t: 'attest', quote: produceQuote(f.qe, f.identity, Buffer.from(peer.hex, 'hex'), new Uint8Array(32)) }))
   assert.deepEqual(e.disconnects, [0x10])
 })
 
 test('a peer without an enclave joins unattested; a node without one sends an empty quote', () => {
   const { peer, adapter } = setup(false)
   const e = endpoint()
-  adapter.bind(peer.id, e.tee)
+  adapter.bind(peer.hex, e.tee)
   e.tee._handleMessage(...frame({ t: 'status', version: 1, challenge: new Uint8Array(32), hasEnclave: false }))
   const ours = e.sent[1]
   assert.ok(ours?.t === 'attest' && ours.quote.length === 0)
   e.tee._handleMessage(...frame({ t: 'attest', quote: new Uint8Array() }))
   assert.deepEqual(e.disconnects, [])
-  assert.ok(adapter.isTeePeer(peer.id))
+  assert.ok(adapter.isTeePeer(peer.hex))
 })
 
 test('malformed frames, unknown codes and data before the hello disconnect the peer', () => {
@@ -109,10 +104,10 @@ test('malformed frames, unknown codes and data before the hello disconnect the p
   ]) {
     const { peer, adapter } = setup(false)
     const e = endpoint()
-    adapter.bind(peer.id, e.tee)
+    adapter.bind(peer.hex, e.tee)
     e.tee._handleMessage(bad[0], bad[1])
     assert.deepEqual(e.disconnects, [0x10], `code 0x${bad[0].toString(16)}`)
-    assert.equal(adapter.isTeePeer(peer.id), false)
+    assert.equal(adapter.isTeePeer(peer.hex), false)
   }
 })
 
@@ -121,7 +116,7 @@ test('frames that arrive before the adapter binds are replayed in order', () => 
   const e = endpoint()
   e.tee._handleMessage(...frame({ t: 'status', version: 1, challenge: new Uint8Array(32), hasEnclave: false }))
   e.tee._handleMessage(...frame({ t: 'attest', quote: new Uint8Array() }))
-  adapter.bind(peer.id, e.tee)
-  assert.ok(adapter.isTeePeer(peer.id))
+  adapter.bind(peer.hex, e.tee)
+  assert.ok(adapter.isTeePeer(peer.hex))
   assert.deepEqual(e.sent.map((m) => m.t), ['status', 'attest'])
 })

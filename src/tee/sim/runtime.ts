@@ -15,7 +15,7 @@
  * measured. The program may not redefine the built-ins.
  */
 import { parentPort } from 'node:worker_threads'
-import { generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto'
+import { createECDH, createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto'
 import { isEcallValue, type EcallValue, type EnclaveToHost } from './messages.ts'
 
 /** What program code sees inside the enclave. */
@@ -43,14 +43,16 @@ const toBig = (b: Uint8Array): bigint => BigInt(`0x${Buffer.from(b).toString('he
 const to32 = (x: bigint): Uint8Array => new Uint8Array(Buffer.from(x.toString(16).padStart(64, '0'), 'hex'))
 
 function makeContext(): EnclaveContext {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'secp256k1' })
-  const key: KeyObject = privateKey
-  // publicKey is already a public KeyObject (createPublicKey on it throws): export it directly.
-  const jwk = publicKey.export({ format: 'jwk' })
-  const pub = new Uint8Array(65)
-  pub[0] = 4
-  pub.set(Buffer.from(jwk.x ?? '', 'base64url'), 1)
-  pub.set(Buffer.from(jwk.y ?? '', 'base64url'), 33)
+  // ECDH then import, not generateKeyPairSync: on Node 20 a generated KeyObject can deadlock the thread when the GC
+  // finalises its keygen job during a sign (the job's destructor waits on the key's lock). Same as tee/crypto.ts
+  // generateEcKey, written out here because the runtime imports node: built-ins only.
+  const ecdh = createECDH('secp256k1')
+  const pub = new Uint8Array(ecdh.generateKeys()) // 0x04 || x || y
+  const d = new Uint8Array(32)
+  const scalar = ecdh.getPrivateKey()
+  d.set(scalar, 32 - scalar.length)
+  const b64u = (b: Uint8Array): string => Buffer.from(b).toString('base64url')
+  const key: KeyObject = createPrivateKey({ key: { kty: 'EC', crv: 'secp256k1', d: b64u(d), x: b64u(pub.subarray(1, 33)), y: b64u(pub.subarray(33)) }, format: 'jwk' })
   return {
     publicKey: pub,
     sign(message: Uint8Array): Uint8Array {

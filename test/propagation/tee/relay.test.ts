@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createHash, generateKeyPairSync } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { TeeRelay, type TeeAction } from '../../../src/propagation/tee/relay.ts'
 import type { SignedPlan, SignedReport, TeeMessage, WireItem } from '../../../src/propagation/tee/messages.ts'
 import { coordinatorRanking, decodePlanBody, planChallenge, planSigningBytes, PlanView, treeOf } from '../../../src/propagation/tee/plan.ts'
@@ -22,6 +22,7 @@ import { COORDINATOR_PROGRAM } from '../../../src/tee/programs/index.ts'
 import { relayAuthority } from '../../../src/tee/plan-auth.ts'
 import type { Policy } from '../../../src/tee/policy.ts'
 import { generateP256 } from '../../../src/tee/crypto.ts'
+import { nodeKey } from '../../helpers/node-key.ts'
 
 // ---- shared attestation setup (one bundle measurement for the whole file) ----
 const clock = { now: 0 }
@@ -31,13 +32,6 @@ const bundle = bundleProgram(COORDINATOR_PROGRAM.entry)
 const identity: EnclaveIdentity = { mrEnclave: bundle.measurement, mrSigner: mrSignerOf(generateP256().publicKey), isvProdId: COORDINATOR_PROGRAM.isvProdId, isvSvn: COORDINATOR_PROGRAM.isvSvn, debug: false }
 const policy: Policy = { rootPublicKeys: [root.publicKey], enclave: { kind: 'mrenclave', allowed: [bundle.measurement] }, allowDebug: false, maxQuoteAgeSec: 600, maxClockSkewSec: 60 }
 
-function nodeKey(): { priv: Uint8Array; id: Uint8Array; hex: string } {
-  const jwk = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey.export({ format: 'jwk' })
-  const id = new Uint8Array(64)
-  id.set(Buffer.from(jwk.x!, 'base64url'), 0)
-  id.set(Buffer.from(jwk.y!, 'base64url'), 32)
-  return { priv: new Uint8Array(Buffer.from(jwk.d!, 'base64url')), id, hex: Buffer.from(id).toString('hex') }
-}
 const KEYS = Array.from({ length: 5 }, nodeKey)
 
 /** 5 nodes: a ring 0-1-2-3-4-0 with chords 0-2 and 1-3 (every node keeps a path when any one link is down). */
