@@ -8,8 +8,10 @@
  * back to flooding until the next plan. Digests of settled items to a few peers per round reveal gaps; gaps are
  * pulled. A pulled item counts as an omission of the tree neighbour that should have delivered it; the counts go
  * to the coordinator in the epoch report and a relay that keeps omitting loses its interior positions.
- * Control path: attested nodes flood one signed report per epoch; the best-ranked coordinator candidate asks its
- * enclave for the plan (action `computePlan`), and every node verifies and re-floods the signed plan.
+ * Control path: attested nodes send one signed report per epoch (on tree 0 once a plan exists, else flooded); the
+ * best-ranked coordinator candidate asks its enclave for the plan (action `computePlan`), and every node verifies the
+ * signed plan and passes it on along tree 0 of the plan it ran before (flooding where that tree is broken or absent).
+ * A peer still tagging its items with an older epoch missed it and is sent the plan directly.
  */
 import { coordinatorRanking, coordinatorScore, PlanView, treeOf } from './plan.ts'
 import { ORIGIN_UNKNOWN, type ItemKind, type ItemMode, type Report, type SignedPlan, type SignedReport, type TeeMessage, type WireItem } from './messages.ts'
@@ -76,6 +78,8 @@ export interface RelayCounters {
   repaired: number
   floodFallbacks: number
   plansRefused: number
+  /** Plans sent to a peer whose items showed it had missed them. */
+  planPushes: number
 }
 
 export class TeeRelay {
@@ -118,7 +122,9 @@ export class TeeRelay {
   private lastNow = -Infinity
   /** When the current plan was adopted. */
   private planAt = -Infinity
-  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0 }
+  /** Per peer: the plan epoch last pushed to it because its items carried an older one (one push per plan). */
+  private readonly planPushed = new Map<string, number>()
+  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0 }
 
   constructor(
     readonly self: string,
@@ -176,6 +182,7 @@ export class TeeRelay {
   peerDown(peer: string, now: number): TeeAction[] {
     this.clock(now)
     if (!this.peers.delete(peer)) return []
+    this.planPushed.delete(peer)
     const cursor = this.digestCursor.get(peer)
     this.digestCursor.delete(peer)
     if (cursor !== undefined) {
@@ -214,6 +221,7 @@ export class TeeRelay {
     const out: TeeAction[] = []
     switch (msg.t) {
       case 'items':
+        this.healStalePeer(out, from, msg.epoch)
         for (const item of msg.items) this.onItem(out, from, msg.epoch, item, now)
         break
       case 'digest':
@@ -635,7 +643,11 @@ export class TeeRelay {
       out.push({ t: 'refused', peer: from, what: `plan for epoch ${epoch} by ${plan.body.coordinator.slice(0, 8)}`, reason, disconnect })
     }
     if (cur !== undefined && epoch === cur.body.epoch && Buffer.compare(cur.bodyBytes, plan.bodyBytes) === 0) return
-    if (cur !== undefined && epoch < cur.body.epoch) return refuse(`stale: this node runs epoch ${cur.body.epoch}`, false)
+    if (cur !== undefined && epoch < cur.body.epoch) {
+      // A peer that sends an older plan (on connect) runs it: it is behind, not wrong. It gets ours.
+      if (from !== this.self) return this.healStalePeer(out, from, epoch)
+      return refuse(`stale: this node runs epoch ${cur.body.epoch}`, false)
+    }
     const nowEpoch = this.epochAt(now)
     if (epoch + 1 < nowEpoch) return refuse(`stale: epoch ${nowEpoch} has begun`, false)
     if (epoch > nowEpoch + 1) return refuse(`from the future: epoch ${nowEpoch} has begun`, true)
@@ -652,13 +664,43 @@ export class TeeRelay {
     } catch (err) {
       return refuse(err instanceof TeeError ? err.message : String(err), true)
     }
+    // Passed on along the old plan's tree 0, which reaches every node of that plan once; computed before switching.
+    const targets = this.planTargets(from)
     this.plan = plan
     this.planAt = now
     this.view = view
     this.selfIndex = view.index.get(this.self) ?? -1
     this.broken.clear()
     out.push({ t: 'planAccepted', epoch, coordinator: plan.body.coordinator })
-    for (const p of this.peers.keys()) if (p !== from) out.push({ t: 'send', to: p, msg: { t: 'plan', plan } })
+    for (const p of targets) out.push({ t: 'send', to: p, msg: { t: 'plan', plan } })
+  }
+
+  /**
+   * Where a new plan goes from here: tree 0 of the current plan (reportTargets: flooding if that tree is broken here
+   * or there is no plan yet), plus peers that tree does not reach (not in the plan, or outside tree 0).
+   */
+  private planTargets(from: string): string[] {
+    const targets = new Set(this.reportTargets(from))
+    const view = this.view
+    if (view !== undefined) {
+      for (const p of this.peers.keys()) {
+        const i = view.index.get(p)
+        if (p !== from && (i === undefined || !view.inTree(0, i))) targets.add(p)
+      }
+    }
+    return [...targets]
+  }
+
+  /**
+   * A peer whose items (or plan) carry an older plan epoch than ours missed the plan (its tree-0 path was broken while
+   * the plan went by): send it ours, once per plan. Epoch 0 also tags "no plan yet", which the flooded first plan covers.
+   */
+  private healStalePeer(out: TeeAction[], peer: string, peerEpoch: number): void {
+    const plan = this.plan
+    if (plan === undefined || peerEpoch >= plan.body.epoch || this.planPushed.get(peer) === plan.body.epoch) return
+    this.planPushed.set(peer, plan.body.epoch)
+    this.counters.planPushes++
+    out.push({ t: 'send', to: peer, msg: { t: 'plan', plan } })
   }
 
   private clock(now: number): void {

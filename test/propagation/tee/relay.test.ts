@@ -274,6 +274,51 @@ test('relay: with a plan, an item reaches every node with exactly N-1 sends, in 
   }
 })
 
+test('relay: the next plan travels on the running plan\'s tree 0: N-1 plan sends, every node switches', () => {
+  const w = new World().connect()
+  const p0 = w.establishPlan()
+  const coord = w.index.get(coordinatorRanking(1, w.ids)[0]!)!
+  const p1 = w.planFor(1, coord)
+  const before = w.sent.length
+  w.run(coord, w.relays[coord]!.planComputed(p1, w.now))
+  w.flush()
+  for (const [i, r] of w.relays.entries()) assert.equal(r.currentPlan, p1, `node ${i} runs epoch 1`)
+  const planSends = w.sent.slice(before).filter((s) => s.msg.t === 'plan')
+  assert.equal(planSends.length, w.n - 1, 'one plan message per node but the coordinator (flooding would send one per link end)')
+  const v = new PlanView(p0.body)
+  for (const s of planSends) assert.ok(v.neighbours(0, v.index.get(w.ids[s.from]!)!).includes(w.ids[s.to]!), 'along tree 0 of epoch 0')
+})
+
+test('relay: a node that missed a plan is sent it once by a peer that sees its items tagged with the old epoch', () => {
+  const w = new World().connect()
+  w.establishPlan()
+  const { leaf, leafId } = w.leafOfTree0(w.relays[0]!.currentPlan!)
+  const coord = w.index.get(coordinatorRanking(1, w.ids).find((id) => id !== leafId)!)!
+  const p1 = w.planFor(1, coord)
+  w.drop = (s) => s.to === leaf && s.msg.t === 'plan'
+  w.run(coord, w.relays[coord]!.planComputed(p1, w.now))
+  w.flush()
+  assert.equal(w.relays[leaf]!.currentPlan!.body.epoch, 0, 'the leaf missed epoch 1')
+  for (const [i, r] of w.relays.entries()) if (i !== leaf) assert.equal(r.currentPlan, p1)
+  // Still lost: every peer that gets the leaf's stale-tagged items pushes the plan, but only once each.
+  const pushesTo = (): number => w.sent.filter((s) => s.to === leaf && s.msg.t === 'plan').length
+  const lost = pushesTo()
+  w.publish(leaf, itemOn(undefined, 2))
+  const firstRound = pushesTo() - lost
+  assert.ok(firstRound >= 1, 'a peer pushed the plan')
+  w.publish(leaf, itemOn(undefined, 2))
+  assert.equal(pushesTo() - lost, firstRound, 'no second push of the same plan to the same peer')
+  // A reconnect sends the peer the running plan again (the once-per-plan memory goes with the link).
+  w.drop = () => false
+  const peer = w.index.get(w.relays[leaf]!.peerIds()[0]!)!
+  w.linkDown(leaf, peer)
+  w.linkUp(leaf, peer)
+  assert.equal(w.relays[leaf]!.currentPlan, p1, 'the leaf runs epoch 1')
+  const pushes = w.relays.reduce((n, r) => n + r.counters.planPushes, 0)
+  assert.ok(pushes >= firstRound, "pushes are counted")
+  assert.deepEqual(w.refused, [])
+})
+
 test('relay: a tree neighbour going down makes that tree flood at both ends; other trees stay trees', () => {
   const w = new World().connect()
   const plan = w.establishPlan()
@@ -420,7 +465,7 @@ test('relay: a forged plan computed here (planComputed) is refused without a dis
   assert.equal(w.relays[0]!.currentPlan, undefined)
 })
 
-test('relay: stale plans are refused: older than the current one, or epoch + 1 < the clock epoch', () => {
+test('relay: stale plans: an older one from a peer gets that peer the current plan; epoch + 1 < the clock epoch is refused', () => {
   const w = new World().connect()
   const E = 60_000
   w.now = E + 10
@@ -428,10 +473,17 @@ test('relay: stale plans are refused: older than the current one, or epoch + 1 <
   const p1 = w.planFor(1, 0)
   const r = w.relays[3]!
   assert.ok(r.receive(w.ids[2]!, { t: 'plan', plan: p1 }, w.now).some((a) => a.t === 'planAccepted'))
-  const a = r.receive(w.ids[2]!, { t: 'plan', plan: p0 }, w.now)
-  const ref = a.find((x) => x.t === 'refused')
-  assert.ok(ref !== undefined && ref.t === 'refused' && /stale/.test(ref.reason) && !ref.disconnect, 'older than the current plan')
+  // An older plan than the current one: its sender is behind; it is sent the current plan (once), nothing refused.
+  for (let k = 0; k < 2; k++) {
+    const a = r.receive(w.ids[2]!, { t: 'plan', plan: p0 }, w.now)
+    assert.ok(!a.some((x) => x.t === 'refused'), 'older than the current plan: not refused')
+    const back = a.filter((x) => x.t === 'send' && x.msg.t === 'plan')
+    if (k === 0) assert.ok(back.length === 1 && back[0]!.t === 'send' && back[0]!.to === w.ids[2] && back[0]!.msg.t === 'plan' && back[0]!.msg.plan === p1, 'the sender gets the current plan')
+    else assert.equal(back.length, 0, 'once per plan')
+  }
   assert.equal(r.currentPlan, p1)
+  const own = r.planComputed(p0, w.now).find((x) => x.t === 'refused')
+  assert.ok(own !== undefined && own.t === 'refused' && /stale/.test(own.reason) && !own.disconnect, 'a computed plan older than the current one is refused')
   // A node with no plan at epoch 3 refuses epoch 1, takes epoch 2 (the previous epoch's plan is still current until
   // the next one arrives).
   w.now = 3 * E + 10
@@ -465,24 +517,26 @@ test('relay: of two valid plans for one epoch, every node keeps the better-ranke
     const [best, second] = coordinatorRanking(0, w.ids)
     const good = w.planFor(0, w.index.get(best!)!)
     const worse = w.planFor(0, w.index.get(second!)!)
-    const inject = (node: number, plan: SignedPlan): void => {
-      const peer = EDGES.find(([a, b]) => a === node || b === node)!
-      const from = peer[0] === node ? peer[1] : peer[0]
-      w.run(node, w.relays[node]!.receive(w.ids[from]!, { t: 'plan', plan }, w.now))
-      w.flush()
+    // Each plan starts spreading from its coordinator, as computed there.
+    const start = (plan: SignedPlan): void => {
+      const c = w.index.get(plan.body.coordinator)!
+      w.run(c, w.relays[c]!.planComputed(plan, w.now))
     }
     if (order === 'worse first') {
-      inject(0, worse)
+      start(worse)
+      w.flush()
       for (const r of w.relays) assert.equal(r.currentPlan, worse)
-      inject(3, good)
+      start(good)
+      w.flush()
     } else if (order === 'better first') {
-      inject(0, good)
-      inject(3, worse)
+      start(good)
+      w.flush()
+      start(worse)
+      w.flush()
     } else {
-      // Both start spreading at once from opposite ends.
-      const peerOf = (n: number): number => (n === 0 ? 1 : 2)
-      w.run(0, w.relays[0]!.receive(w.ids[peerOf(0)]!, { t: 'plan', plan: worse }, w.now))
-      w.run(3, w.relays[3]!.receive(w.ids[peerOf(3)]!, { t: 'plan', plan: good }, w.now))
+      // Both start spreading at once.
+      start(worse)
+      start(good)
       w.flush()
     }
     for (const [i, r] of w.relays.entries()) assert.equal(r.currentPlan?.body.coordinator, best, `${order}: node ${i} runs the best coordinator's plan`)
