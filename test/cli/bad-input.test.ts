@@ -46,3 +46,13 @@ test('commands on a missing testnet fail with a clear message and exit 1', () =>
   assert.equal(r.status, 1)
   assert.match(r.stderr, /no testnet in \/nonexistent\/teecast/)
 })
+
+test('teecast sim: a short --epoch scales the coordinator waits (it used to die on the params check); --epoch 1 is refused', () => {
+  const ok = run('sim', '--nodes', '20', '--degree', '4', '--items', '20', '--modes', 'tee', '--epoch', '3')
+  assert.equal(ok.status, 0, ok.stderr)
+  assert.match(ok.stdout, /tee/)
+  const bad = run('sim', '--epoch', '1')
+  assert.equal(bad.status, 2)
+  assert.match(bad.stderr, /--epoch >= 2/)
+  assert.doesNotMatch(bad.stderr, /\n\s+at /)
+})

@@ -7,6 +7,7 @@ import type { CommandModule } from 'yargs'
 import { runExperiment, type SimMode, type SimResult } from '../../sim/experiment.ts'
 import { PROPAGATION_MODES } from '../../propagation/interface.ts'
 import { badInput } from '../errors.ts'
+import { paramsForEpoch } from '../../propagation/tee/params.ts'
 import { renderTable } from '../table.ts'
 
 interface SimArgs {
@@ -91,7 +92,7 @@ export const simCommand: CommandModule<object, SimArgs> = {
           omittingFraction: a.omit,
           teeFraction: a['tee-fraction'],
           latencyMs: [Number(lat[1]), Number(lat[2])],
-          tee: { epochMs: a.epoch * 1000 },
+          tee: paramsForEpoch(a.epoch * 1000),
         }),
       )
     }
