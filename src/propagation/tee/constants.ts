@@ -74,3 +74,8 @@ export const DEFAULT_COORDINATOR_GRACE_MS = 5_000
 export const DEFAULT_REPORT_WAIT_MS = 1_000
 /** Items sent to a peer this recently (ms) before it disconnected are re-flooded: they may have died with it. */
 export const DEFAULT_RESEND_WINDOW_MS = 2_000
+/**
+ * Once a plan exists, reports go only to the best-ranked coordinator candidates of their epoch among the plan's relays
+ * (routed on tree 0), not to every node: O(N * candidates * depth) report messages per epoch instead of O(N^2).
+ */
+export const DEFAULT_REPORT_CANDIDATES = 3

@@ -21,6 +21,8 @@ export interface TeeParams {
   coordinatorGraceMs: number
   /** Items sent to a peer in this window before it disconnected are re-flooded (they may have died with it). */
   resendWindowMs: number
+  /** With a plan, reports go to this many best-ranked candidates only (0: to every node). */
+  reportCandidates: number
 }
 
 export const DEFAULT_TEE_PARAMS: TeeParams = {
@@ -39,6 +41,7 @@ export const DEFAULT_TEE_PARAMS: TeeParams = {
   reportWaitMs: C.DEFAULT_REPORT_WAIT_MS,
   coordinatorGraceMs: C.DEFAULT_COORDINATOR_GRACE_MS,
   resendWindowMs: C.DEFAULT_RESEND_WINDOW_MS,
+  reportCandidates: C.DEFAULT_REPORT_CANDIDATES,
 }
 
 export function teeParams(over: Partial<TeeParams> = {}): TeeParams {
@@ -53,6 +56,7 @@ export function teeParams(over: Partial<TeeParams> = {}): TeeParams {
   if (p.epochMs < 1000) bad('epochMs must be >= 1000')
   if (p.reportWaitMs + p.coordinatorGraceMs >= p.epochMs) bad('reportWaitMs + coordinatorGraceMs must be below epochMs')
   if (p.seenCapacity < 16) bad('seenCapacity must be >= 16')
+  if (!Number.isInteger(p.reportCandidates)) bad('reportCandidates must be a whole number')
   return p
 }
 

@@ -8,10 +8,11 @@
  * back to flooding until the next plan. Digests of settled items to a few peers per round reveal gaps; gaps are
  * pulled. A pulled item counts as an omission of the tree neighbour that should have delivered it; the counts go
  * to the coordinator in the epoch report and a relay that keeps omitting loses its interior positions.
- * Control path: attested nodes send one signed report per epoch (on tree 0 once a plan exists, else flooded); the
- * best-ranked coordinator candidate asks its enclave for the plan (action `computePlan`), and every node verifies the
- * signed plan and passes it on along tree 0 of the plan it ran before (flooding where that tree is broken or absent).
- * A peer still tagging its items with an older epoch missed it and is sent the plan directly.
+ * Control path: attested nodes send one signed report per epoch: flooded before the first plan, then along tree 0
+ * to the epoch's few best-ranked coordinator candidates. The best-ranked candidate asks its enclave for the plan
+ * (action `computePlan`); every node verifies the signed plan and passes it on along tree 0 of the plan it ran
+ * before (flooding where that tree is broken or absent). A peer still tagging its items with an older epoch missed
+ * it and is sent the plan directly.
  */
 import { coordinatorRanking, coordinatorScore, PlanView, treeOf } from './plan.ts'
 import { ORIGIN_UNKNOWN, type ItemKind, type ItemMode, type Report, type SignedPlan, type SignedReport, type TeeMessage, type WireItem } from './messages.ts'
@@ -122,6 +123,8 @@ export class TeeRelay {
   private lastNow = -Infinity
   /** When the current plan was adopted. */
   private planAt = -Infinity
+  /** Memo of candidatesFor (one plan, one epoch). */
+  private candidates: { plan: SignedPlan; epoch: number; ids: string[] } | undefined
   /** Per peer: the plan epoch last pushed to it because its items carried an older one (one push per plan). */
   private readonly planPushed = new Map<string, number>()
   readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0 }
@@ -581,7 +584,7 @@ export class TeeRelay {
   }
 
   private queueReport(r: SignedReport, from: string | undefined): void {
-    for (const p of this.reportTargets(from)) {
+    for (const p of this.reportTargets(from, r.report.epoch)) {
       const q = this.reportQueue.get(p)
       if (q === undefined) this.reportQueue.set(p, [r])
       else q.push(r)
@@ -602,10 +605,44 @@ export class TeeRelay {
   }
 
   /**
-   * Reports go to every attested node (each may coordinate). Flooding them costs N^2 * degree messages per epoch, so
-   * once a plan exists they travel on tree 0 (N^2), and flood only where that tree is broken or absent.
+   * Reports go to whoever may coordinate their epoch. Before the first plan that is every attested node: they flood.
+   * With a plan, it is the epoch's `reportCandidates` best-ranked relays of that plan: each report goes hop by hop
+   * along tree 0 toward them, O(candidates * depth) messages per report instead of one per node. Where tree 0 is
+   * broken here the report floods, and the nodes that receive it route it on.
    */
-  private reportTargets(from: string | undefined): string[] {
+  private reportTargets(from: string | undefined, epoch: number): string[] {
+    const candidates = this.candidatesFor(epoch)
+    const view = this.view
+    if (candidates === undefined || view === undefined || this.selfIndex < 0 || !view.inTree(0, this.selfIndex) || this.broken.has(0)) return this.tree0Targets(from)
+    const hops = new Set<string>()
+    for (const c of candidates) {
+      const hop = view.towards(0, this.selfIndex, view.index.get(c)!)
+      if (hop !== undefined && hop !== from) hops.add(hop)
+    }
+    for (const h of hops) if (!this.peers.has(h)) {
+      this.breakTree(0)
+      return this.tree0Targets(from)
+    }
+    return [...hops]
+  }
+
+  /** The epoch's coordinator candidates under the current plan (undefined: no plan, or reportCandidates is 0). */
+  private candidatesFor(epoch: number): string[] | undefined {
+    const plan = this.plan
+    if (plan === undefined || this.params.reportCandidates === 0) return undefined
+    if (this.candidates?.plan !== plan || this.candidates.epoch !== epoch) {
+      // Relays on tree 0 (reports reach a candidate along it).
+      const relays = plan.body.nodes.filter((_, i) => plan.body.interior[i] && this.view!.inTree(0, i))
+      this.candidates = { plan, epoch, ids: coordinatorRanking(epoch, relays).slice(0, this.params.reportCandidates) }
+    }
+    return this.candidates.ids
+  }
+
+  /**
+   * Tree 0 of the current plan (N-1 messages reach every node of it), flooding where that tree is broken here or
+   * there is no plan.
+   */
+  private tree0Targets(from: string | undefined): string[] {
     const view = this.view
     if (view !== undefined && this.selfIndex >= 0 && view.inTree(0, this.selfIndex) && !this.broken.has(0)) {
       const tree = view.neighbours(0, this.selfIndex).filter((p) => p !== from)
@@ -625,7 +662,10 @@ export class TeeRelay {
     if (this.computeRequested >= epoch || (this.plan !== undefined && this.plan.body.epoch >= epoch)) return
     const reports = this.reports.get(epoch)
     if (reports === undefined || !reports.has(this.self)) return
-    const rank = this.rankBelow.get(epoch) ?? 0
+    // With a plan, the candidates are known (and only they get the reports); before it, rank among the reporters heard.
+    const candidates = this.candidatesFor(epoch)
+    const rank = candidates === undefined ? (this.rankBelow.get(epoch) ?? 0) : candidates.indexOf(this.self)
+    if (rank < 0) return
     // Plan once reports have been quiet for reportWait (links still coming up send new ones), but by mid-epoch.
     const start = this.params.epochZeroMs + epoch * this.params.epochMs
     const quietSince = Math.max(start, this.reportsChangedAt.get(epoch) ?? start)
@@ -676,11 +716,11 @@ export class TeeRelay {
   }
 
   /**
-   * Where a new plan goes from here: tree 0 of the current plan (reportTargets: flooding if that tree is broken here
-   * or there is no plan yet), plus peers that tree does not reach (not in the plan, or outside tree 0).
+   * Where a new plan goes from here: tree 0 of the current plan (flooding if that tree is broken here or there is no
+   * plan yet), plus peers that tree does not reach (not in the plan, or outside tree 0).
    */
   private planTargets(from: string): string[] {
-    const targets = new Set(this.reportTargets(from))
+    const targets = new Set(this.tree0Targets(from))
     const view = this.view
     if (view !== undefined) {
       for (const p of this.peers.keys()) {

@@ -565,6 +565,36 @@ test('relay: reports flood before the first plan, and only the rank-0 candidate 
   assert.equal(w.accepted.filter((a) => a.epoch === 0).length, 5)
 })
 
+test('relay: with a plan, reports go along tree 0 to the epoch\'s candidates only, and only a candidate plans', () => {
+  const w = new World({ ...PARAMS, reportCandidates: 1 }).connect()
+  const computes: { node: number; epoch: number; reports: number }[] = []
+  const run = w.run.bind(w)
+  w.run = (node, actions) => {
+    for (const a of actions) if (a.t === 'computePlan') computes.push({ node, epoch: a.epoch, reports: a.reports.length })
+    run(node, actions)
+  }
+  const p0 = w.establishPlan()
+  const v = new PlanView(p0.body)
+  const relays = p0.body.nodes.filter((id, i) => p0.body.interior[i] && v.inTree(0, i))
+  const cand = coordinatorRanking(1, relays)[0]!
+  const before = w.sent.length
+  w.now = 60_000
+  w.tickAll()
+  const reportSends = w.sent.slice(before).filter((s) => s.msg.t === 'report')
+  assert.ok(reportSends.length > 0)
+  for (const s of reportSends) {
+    assert.equal(w.ids[s.to], v.towards(0, v.index.get(w.ids[s.from]!)!, v.index.get(cand)!), 'one hop toward the candidate on tree 0')
+  }
+  const perNode = reportSends.reduce((n, s) => n + (s.msg.t === 'report' ? s.msg.reports.length : 0), 0)
+  assert.ok(perNode < w.n * (w.n - 1), `${perNode} report deliveries, fewer than flooding to all (${w.n * (w.n - 1)})`)
+  w.advance(62_000, 100)
+  const e1 = computes.filter((c) => c.epoch === 1)
+  assert.deepEqual(e1.map((c) => w.ids[c.node]), [cand], 'only the candidate planned epoch 1')
+  assert.equal(e1[0]!.reports, w.n, 'with every node\'s report')
+  for (const r of w.relays) assert.equal(r.currentPlan?.body.epoch, 1)
+  assert.deepEqual(w.refused, [])
+})
+
 test('relay: the clock may not go backwards', () => {
   const w = new World().connect()
   w.relays[0]!.tick(500)
