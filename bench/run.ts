@@ -114,7 +114,8 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
   const tag = s.repetitions > 1 ? `${mode} #${repetition}` : mode
   try {
     o.onProgress?.(`${tag}: starting ${n.nodes} nodes`)
-    const d = await launchTestnet(dir, { readyTimeoutMs: 120_000 })
+    // Start-up is CPU-bound (every process loads the client): on 2 cores, 16 nodes need about a minute before RPC.
+    const d = await launchTestnet(dir, { readyTimeoutMs: 60_000 + 10_000 * n.nodes })
     let cpu0 = new Map(d.nodes.map((x) => [x.name, processUsage(x.pid!)?.cpuSeconds ?? 0]))
     let before: Map<string, P2pStats> = await snapshotStats(d)
     let head0 = await blockNumber(d.nodes[0]!.rpcUrl)

@@ -79,3 +79,8 @@ export const DEFAULT_RESEND_WINDOW_MS = 2_000
  * (routed on tree 0), not to every node: O(N * candidates * depth) report messages per epoch instead of O(N^2).
  */
 export const DEFAULT_REPORT_CANDIDATES = 3
+/**
+ * Items tagged with the previous plan's epoch keep arriving for a moment after a plan switch (sent before the sender
+ * had the new plan). Only after this long does an old tag mean the peer missed the plan.
+ */
+export const PLAN_CATCH_UP_GRACE_MS = 1_000

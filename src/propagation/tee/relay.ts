@@ -20,7 +20,7 @@ import { teeParams, type TeeParams } from './params.ts'
 import { shortId, shortKey } from './short-id.ts'
 import { encodeReportBody } from './report.ts'
 import { TeeError } from './errors.ts'
-import { MAX_IDS_PER_MESSAGE } from './constants.ts'
+import { MAX_IDS_PER_MESSAGE, PLAN_CATCH_UP_GRACE_MS } from './constants.ts'
 
 export type PeerInfo = { attested: boolean; rttMs: number }
 
@@ -224,7 +224,7 @@ export class TeeRelay {
     const out: TeeAction[] = []
     switch (msg.t) {
       case 'items':
-        this.healStalePeer(out, from, msg.epoch)
+        if (now - this.planAt >= PLAN_CATCH_UP_GRACE_MS) this.healStalePeer(out, from, msg.epoch)
         for (const item of msg.items) this.onItem(out, from, msg.epoch, item, now)
         break
       case 'digest':
