@@ -4,6 +4,8 @@
  *   announcement, and must fetch it and switch.
  * - Patch client 018 (fork-from-best-peer): its sync loop picks a peer whose head is the heavier block at the same
  *   height, and must take that block from that peer.
+ * - Patch client 020 (store-competing-new-block): it gets the heavier one as a full NewBlock, and must store it
+ *   (the client handed it to the hash path, which drops it when no fetcher runs).
  * Without the patches the node stays on the lighter block and the chain stalls.
  */
 import { after, before, test } from 'node:test'
@@ -21,6 +23,7 @@ import type { FullSynchronizer } from '@ethereumjs/client/dist/esm/src/sync/full
 let dir: string
 let node: RunningNode
 let second: RunningNode
+let third: RunningNode
 let inTurn: Block
 let outOfTurn: Block
 
@@ -44,10 +47,12 @@ before(async () => {
   // Started without their signer keys: neither seals, so their chains change only through the calls below.
   node = await start(2)
   second = await start(1)
+  third = await start(0)
 })
 after(async () => {
   await node?.stop()
   await second?.stop()
+  await third?.stop()
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -89,4 +94,15 @@ test('the sync loop takes a competing block at our height from the best peer', a
   assert.equal(await sync.syncWithPeer(peer), false, 'no fetcher by number is started')
   assert.deepEqual(asked, ['headers', 'bodies'])
   assert.equal(bytesToHex(second.service.chain.headers.latest!.hash()), bytesToHex(inTurn.hash()))
+})
+
+test('a heavier competing block that arrives as a full NewBlock becomes the head', async () => {
+  await third.service.chain.putBlocks([outOfTurn])
+  assert.equal(bytesToHex(third.service.chain.headers.latest!.hash()), bytesToHex(outOfTurn.hash()))
+  const sync = third.service.synchronizer as FullSynchronizer
+  await sync.handleNewBlock(inTurn)
+  assert.equal(bytesToHex(third.service.chain.headers.latest!.hash()), bytesToHex(inTurn.hash()), 'the in-turn block is canonical')
+  // The lighter one arriving again is stored as a side block at most; the head stays.
+  await sync.handleNewBlock(outOfTurn)
+  assert.equal(bytesToHex(third.service.chain.headers.latest!.hash()), bytesToHex(inTurn.hash()))
 })
