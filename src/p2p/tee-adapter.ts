@@ -125,7 +125,7 @@ export class TeeAdapter {
     const now = this.o.now()
     this.run(this.relay.tick(now))
     for (const [hash, p] of this.pendingBlocks) if (now - p.since > BLOCK_TXS_TIMEOUT_MS) {
-      this.log('debug', `gave up rebuilding block ${hash.slice(0, 10)}: eth/68 sync will fetch it`)
+      this.log('info', `gave up rebuilding block ${hash.slice(0, 10)}: eth/68 sync will fetch it`)
       this.pendingBlocks.delete(hash)
     }
   }
@@ -295,7 +295,7 @@ export class TeeAdapter {
   private importQueue: Promise<void> = Promise.resolve()
 
   private importBlock(cb: CompactBlock, txs: Uint8Array[], id: Uint8Array, from: string): Promise<void> {
-    this.importQueue = this.importQueue.then(() => this.importNow(cb, txs, id, from)).catch((e: Error) => this.log('debug', `import: ${e.message}`))
+    this.importQueue = this.importQueue.then(() => this.importNow(cb, txs, id, from)).catch((e: Error) => this.log('warn', `import: ${e.message}`))
     return this.importQueue
   }
 
@@ -307,7 +307,7 @@ export class TeeAdapter {
     try {
       block = assembleBlock(cb, txs, this.config.chainCommon)
     } catch (e) {
-      this.log('debug', `compact block ${bytesToHex(id).slice(0, 10)} did not assemble: ${(e as Error).message}`)
+      this.log('warn', `compact block ${bytesToHex(id).slice(0, 10)} did not assemble: ${(e as Error).message}`)
       return
     }
     if (!equalsBytes(block.hash(), id)) {
@@ -331,12 +331,14 @@ export class TeeAdapter {
       // branch becomes canonical, as the client does for an announced sibling (patch client 017). Older: ignore.
       const latest = service.chain.headers.latest
       if (block.header.number === height && latest !== null && !equalsBytes(latest.hash(), block.hash())) {
-        await service.chain.putBlocks([block]).catch((e: Error) => this.log('debug', `storing sibling ${bytesToHex(id).slice(0, 10)}: ${e.message}`))
+        await service.chain.putBlocks([block]).catch((e: Error) => this.log('warn', `storing sibling ${bytesToHex(id).slice(0, 10)}: ${e.message}`))
       }
       return
     }
+    // The client ignores a block beyond height + 1 (it cannot validate it); the sync loop must fetch the gap.
+    if (block.header.number > height + 1n) this.log('info', `block ${block.header.number} is ahead of our height ${height}: left to eth/68 sync`)
     const sync = service.synchronizer as { handleNewBlock?(b: Block, p?: Peer): Promise<void> } | undefined
-    await sync?.handleNewBlock?.(block, peer).catch((e: Error) => this.log('debug', `import of ${bytesToHex(id).slice(0, 10)}: ${e.message}`))
+    await sync?.handleNewBlock?.(block, peer).catch((e: Error) => this.log('warn', `import of ${bytesToHex(id).slice(0, 10)}: ${e.message}`))
   }
 }
 
