@@ -64,12 +64,14 @@ test('txs sent to any node reach every node and are committed; tee nodes carry t
     assert.deepEqual(missing, [], `${n.name} saw every tx`)
   }
   const after = await Promise.all(d.nodes.map(stats))
+  const statuses = await Promise.all(teeNodes().map(async (n) => ({ name: n.name, ...(await status(n)) })))
   const delta = (i: number, key: string) => (after[i]!.messages[key]?.in ?? 0) - (before[i]!.messages[key]?.in ?? 0)
   d.nodes.forEach((n, i) => {
     if (n.propagation === 'stock') {
       assert.equal(Object.keys(after[i]!.messages).filter((k) => k.startsWith('tee/')).length, 0, `${n.name} saw no tee/1 frame`)
     } else {
-      assert.ok(delta(i, 'tee/TxItems') > 0, `${n.name} received txs over tee/1`)
+      const why = JSON.stringify(statuses.map((s) => ({ name: s.name, epoch: s.epoch, inPlan: s.inPlan, planNodes: s.planNodes, relays: s.relays, teePeers: s.teePeers.length, counters: s.counters })))
+      assert.ok(delta(i, 'tee/TxItems') > 0, `${n.name} received txs over tee/1; tee nodes: ${why}`)
     }
   })
   // Between tee nodes nothing goes over eth: a tee node whose peers are all tee nodes receives no eth tx message.

@@ -75,10 +75,13 @@ export const DEFAULT_REPORT_WAIT_MS = 1_000
 /** Items sent to a peer this recently (ms) before it disconnected are re-flooded: they may have died with it. */
 export const DEFAULT_RESEND_WINDOW_MS = 2_000
 /**
- * Once a plan exists, reports go only to the best-ranked coordinator candidates of their epoch among the plan's relays
- * (routed on tree 0), not to every node: O(N * candidates * depth) report messages per epoch instead of O(N^2).
+ * With a plan, reports can go only to the epoch's best-ranked coordinator candidates among the plan's relays (routed
+ * on tree 0): O(N * candidates * depth) report messages per epoch instead of O(N^2). Off (0) by default: where the
+ * attested nodes are not all connected through attested links, a plan covers only the coordinator's part, its relays
+ * are the only candidates, and the network keeps that partial plan for good (seen in the mixed e2e network). Safe
+ * only where every node is attested, until the candidate set looks beyond the current plan.
  */
-export const DEFAULT_REPORT_CANDIDATES = 3
+export const DEFAULT_REPORT_CANDIDATES = 0
 /**
  * Items tagged with the previous plan's epoch keep arriving for a moment after a plan switch (sent before the sender
  * had the new plan). Only after this long does an old tag mean the peer missed the plan.

@@ -21,7 +21,7 @@ export interface TeeParams {
   coordinatorGraceMs: number
   /** Items sent to a peer in this window before it disconnected are re-flooded (they may have died with it). */
   resendWindowMs: number
-  /** With a plan, reports go to this many best-ranked candidates only (0: to every node). */
+  /** With a plan, reports go to this many best-ranked candidates only (0, the default: to every node). */
   reportCandidates: number
 }
 

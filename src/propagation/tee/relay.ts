@@ -666,10 +666,15 @@ export class TeeRelay {
     const candidates = this.candidatesFor(epoch)
     const rank = candidates === undefined ? (this.rankBelow.get(epoch) ?? 0) : candidates.indexOf(this.self)
     if (rank < 0) return
-    // Plan once reports have been quiet for reportWait (links still coming up send new ones), but by mid-epoch.
+    // Plan once reports have been quiet for reportWait (links still coming up send new ones), but by mid-epoch. With a
+    // plan, a relay of it that has not reported yet gets one more reportWait: routed reports come one path each, and
+    // a plan without a relay's report leaves out the leaves it vouches for, for a whole epoch.
     const start = this.params.epochZeroMs + epoch * this.params.epochMs
     const quietSince = Math.max(start, this.reportsChangedAt.get(epoch) ?? start)
-    const due = Math.min(quietSince, start + this.params.epochMs / 2) + this.params.reportWaitMs + rank * this.params.coordinatorGraceMs
+    const plan = this.plan
+    const missing = candidates !== undefined && plan !== undefined && plan.body.nodes.some((id, i) => plan.body.interior[i] && !reports.has(id))
+    const extra = missing ? this.params.reportWaitMs : 0
+    const due = Math.min(quietSince + extra, start + this.params.epochMs / 2) + this.params.reportWaitMs + rank * this.params.coordinatorGraceMs
     if (now < due) return
     this.computeRequested = epoch
     out.push({ t: 'computePlan', epoch, reports: [...reports.values()] })
