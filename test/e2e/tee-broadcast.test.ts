@@ -58,10 +58,15 @@ test('txs sent to any node reach every node and are committed; tee nodes carry t
   const r = await runTransferWorkload(d, { count: 120, rate: 30, inclusionTimeoutMs: 90_000 })
   assert.equal(r.committed, 120)
   const hashes = r.sent.map((t) => t.hash)
+  // Reach, not speed: a tee node outside the current plan (vouching follows attested links) gets txs by digest and
+  // pull, a second or two after the others.
   for (const n of d.nodes) {
-    const seen = await rpcCall<Record<string, number | null>>(n.rpcUrl, 'teecast_firstSeen', [hashes])
-    const missing = hashes.filter((h) => seen[h] === null)
-    assert.deepEqual(missing, [], `${n.name} saw every tx`)
+    await eventually(`${n.name} saw every tx`, 30_000, async () => {
+      const seen = await rpcCall<Record<string, number | null>>(n.rpcUrl, 'teecast_firstSeen', [hashes])
+      const missing = hashes.filter((h) => seen[h] === null)
+      if (missing.length === 0) return true
+      throw new Error(`${missing.length} of ${hashes.length} not seen`)
+    }, 500)
   }
   const after = await Promise.all(d.nodes.map(stats))
   const statuses = await Promise.all(teeNodes().map(async (n) => ({ name: n.name, ...(await status(n)) })))
