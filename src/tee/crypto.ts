@@ -43,24 +43,19 @@ export function rawPublicKey(key: KeyObject): Uint8Array {
  * an operation on the key (export, sign) holds the key's lock (seen as a rare test hang; gdb: ~KeyGenJob waiting on
  * that mutex inside a GC on the main thread).
  */
-export function generateEcKey(curve: 'P-256' | 'secp256k1'): { privateKey: KeyObject; d: Uint8Array; x: Uint8Array; y: Uint8Array } {
+export function generateEcKey(curve: 'P-256' | 'secp256k1'): { privateKey: KeyObject; d: Uint8Array; xy: Uint8Array } {
   const ecdh = createECDH(curve === 'P-256' ? 'prime256v1' : 'secp256k1')
-  const point = ecdh.generateKeys() // 0x04 || x || y
+  const xy = new Uint8Array(ecdh.generateKeys().subarray(1)) // the point is 0x04 || x || y
   const d = new Uint8Array(32)
   const scalar = ecdh.getPrivateKey() // big-endian, leading zeros dropped
   d.set(scalar, 32 - scalar.length)
-  const x = new Uint8Array(point.subarray(1, 33))
-  const y = new Uint8Array(point.subarray(33, 65))
-  const privateKey = createPrivateKey({ key: { kty: 'EC', crv: curve, d: b64u(d), x: b64u(x), y: b64u(y) }, format: 'jwk' })
-  return { privateKey, d, x, y }
+  const privateKey = createPrivateKey({ key: { kty: 'EC', crv: curve, d: b64u(d), x: b64u(xy.subarray(0, 32)), y: b64u(xy.subarray(32)) }, format: 'jwk' })
+  return { privateKey, d, xy }
 }
 
 export function generateP256(): P256KeyPair {
-  const { privateKey, x, y } = generateEcKey('P-256')
-  const publicKey = new Uint8Array(64)
-  publicKey.set(x, 0)
-  publicKey.set(y, 32)
-  return { privateKey, publicKey }
+  const { privateKey, xy } = generateEcKey('P-256')
+  return { privateKey, publicKey: xy }
 }
 
 export function p256FromPkcs8(der: Uint8Array): P256KeyPair {
