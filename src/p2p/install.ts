@@ -182,6 +182,12 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
     rlpxPeer.events.on('wire:out', count('out'))
   }
 
+  // Blocks a sync fetcher stored never pass handleNewBlock: record them here too, so first-seen covers every block
+  // that came over the wire, whichever path brought it.
+  config.events.on(Event.SYNC_FETCHED_BLOCKS, (blocks: Block[]) => {
+    for (const b of blocks) stats.sawItem('block', bytesToHex(b.hash()), now(), true)
+  })
+
   // The RLPx instance exists once the server listens, before it can accept a connection: tap every peer from there.
   config.events.on(Event.SERVER_LISTENING, () => {
     const rlpx = (config.server as unknown as { rlpx: { events: { on(ev: 'peer:added', fn: (p: RlpxPeerLike) => void): void } } | null })?.rlpx

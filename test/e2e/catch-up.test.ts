@@ -38,10 +38,15 @@ async function catchUpMs(n: TestnetNode, reference: TestnetNode): Promise<number
 
 test('a node started after block 5 catches up within 3 block periods', async () => {
   await eventually('block 5 on n0', 60_000, async () => ((await head(d.nodes[0]!)).number >= 5 ? true : undefined), 500)
+  const t0Late = Date.now()
   late.pid = startNodeProcess(net.dir, late)
   writeTestnet(net.dir, d)
   const ms = await catchUpMs(late, d.nodes[0]!)
   assert.ok(ms <= 3 * PERIOD_MS, `caught up in ${ms} ms`)
+  // Blocks it synced (not pushed or announced to it) still have a first-seen time.
+  const b3 = await rpcCall<{ hash: string }>(late.rpcUrl, 'eth_getBlockByNumber', ['0x3', false])
+  const seen = (await rpcCall<Record<string, number | null>>(late.rpcUrl, 'teecast_firstSeen', [[b3.hash]]))[b3.hash]
+  assert.ok(typeof seen === 'number' && seen >= t0Late, `block 3 first seen at ${seen}, node started at ${t0Late}`)
   await waitUntilReady(d, d.nodes, { readyTimeoutMs: 30_000 })
 })
 
