@@ -19,7 +19,7 @@ import type { PropagationMode } from '../src/propagation/interface.ts'
 import { TX_MESSAGE_KEYS } from '../src/p2p/message-names.ts'
 import type { Scenario } from './scenario.ts'
 import { percentiles } from './stats/percentile.ts'
-import { coverage } from './stats/coverage.ts'
+import { coverage, type Coverage } from './stats/coverage.ts'
 import { wireCost } from './stats/wire.ts'
 import { maxSustainedTps, stepResults } from './stats/ramp.ts'
 import { processUsage } from './process-usage.ts'
@@ -58,6 +58,20 @@ async function firstSeen(url: string, hashes: string[]): Promise<Record<string, 
   const out: Record<string, number | null> = {}
   for (let i = 0; i < hashes.length; i += FIRST_SEEN_BATCH) Object.assign(out, await rpcCall(url, 'teecast_firstSeen', [hashes.slice(i, i + FIRST_SEEN_BATCH)]))
   return out
+}
+
+/**
+ * Per block from..to on `ref`'s chain: every node's first-seen time for it. A block's origin is its earliest
+ * sighting, which is its sealer's (the sealer records it when sealed).
+ */
+async function blockSightings(d: TestnetDescription, ref: TestnetDescription['nodes'][number], from: number, to: number): Promise<(number | null)[][]> {
+  const hashes: string[] = []
+  for (let n = from; n <= to; n++) {
+    const b = await rpcCall<{ hash: string } | null>(ref.rpcUrl, 'eth_getBlockByNumber', [`0x${n.toString(16)}`, false], 20_000)
+    if (b !== null) hashes.push(b.hash)
+  }
+  const seenByNode = await Promise.all(d.nodes.map((x) => firstSeen(x.rpcUrl, hashes)))
+  return hashes.map((h) => seenByNode.map((m) => m[h] ?? null))
 }
 
 /** The load shape of a scenario's workload. */
@@ -152,7 +166,15 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
       const origin = seenByNode[byName.get(t.node)!]![t.hash] ?? t.acceptedAt
       return coverage(origin, seenByNode.map((m) => m[t.hash] ?? null))
     })
-    const pick = (f: 'p50' | 'p90' | 'p100') => percentiles(cov.map((c) => c[f]).filter((v): v is number => v !== null))
+    const pickFrom = (cs: Coverage[], f: 'p50' | 'p90' | 'p100') => percentiles(cs.map((c) => c[f]).filter((v): v is number => v !== null))
+    const pick = (f: 'p50' | 'p90' | 'p100') => pickFrom(cov, f)
+    // The newest block is left out: it may still be on its way when this runs.
+    const blockCov = Number.isFinite(blocks) && blocks > 1
+      ? (await blockSightings(d, d.nodes[0]!, head0 + 1, head0 + blocks - 1)).map((seen) => {
+          const sighted = seen.filter((t): t is number => t !== null)
+          return coverage(sighted.length > 0 ? Math.min(...sighted) : 0, seen)
+        })
+      : []
     const inclusion = percentiles(measured.filter((t) => t.includedSeenAt !== undefined).map((t) => t.includedSeenAt! - t.acceptedAt))
     const nodes: NodeResult[] = d.nodes.map((x) => {
       const u = processUsage(x.pid!)
@@ -190,6 +212,8 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
       inclusionLatencyMs: inclusion,
       propagationMs: { to50: pick('p50'), to90: pick('p90'), to100: pick('p100') },
       reachedAllNodes: cov.filter((c) => c.reached === 1).length / Math.max(1, cov.length),
+      blockPropagationMs: { to50: pickFrom(blockCov, 'p50'), to90: pickFrom(blockCov, 'p90'), to100: pickFrom(blockCov, 'p100') },
+      blocksReachedAllNodes: blockCov.filter((c) => c.reached === 1).length / Math.max(1, blockCov.length),
       perTxPerNode: { txMsgsIn: wire.txMsgsIn, txBytesIn: wire.txBytesIn, blockBytesIn: wire.blockBytesIn, duplicateTxs: wire.duplicateTxs, byMessage: wire.byMessage },
       blocks: Number.isFinite(blocks) ? blocks : 0,
       blockBytesInPerBlockPerNode: blocks > 0 ? (wire.blockBytesIn * r.committed) / blocks : 0,

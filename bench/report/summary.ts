@@ -35,6 +35,13 @@ export interface ModeResult {
   propagationMs: { to50: Percentiles; to90: Percentiles; to100: Percentiles }
   /** Share of txs that reached every node. */
   reachedAllNodes: number
+  /**
+   * Per block added to n0's chain between the stats snapshots (but the newest, which may still be in flight): ms from its first sighting (at its sealer) until 50 /
+   * 90 / 100 % of nodes first held it, by whatever path (push, announcement, tee, sync); percentiles over blocks.
+   */
+  blockPropagationMs: { to50: Percentiles; to90: Percentiles; to100: Percentiles }
+  /** Share of those blocks that reached every node. */
+  blocksReachedAllNodes: number
   /** Mean over nodes, per committed tx, received. */
   perTxPerNode: {
     txMsgsIn: number
@@ -114,12 +121,12 @@ const f = (v: number | null | undefined, d = 1): string => (v === null || v === 
 const sp = (s: Spread | undefined, d = 1): string => (s === undefined || s.mean === null ? '-' : `${f(s.mean, d)} (${f(s.min, d)}-${f(s.max, d)})`)
 
 function row(m: ModeResult, label = m.mode): string {
-  return `| ${label} | ${m.committed}/${m.txs} | ${f(m.committedTxPerS)} | ${f(m.perTxPerNode.txMsgsIn, 2)} | ${f(m.perTxPerNode.txBytesIn, 0)} | ${f(m.perTxPerNode.duplicateTxs, 2)} | ${f(m.propagationMs.to100.p50, 0)} / ${f(m.propagationMs.to100.p99, 0)} | ${f(m.inclusionLatencyMs.p50, 0)} / ${f(m.inclusionLatencyMs.p99, 0)} | ${f(m.blockBytesInPerBlockPerNode, 0)} | ${f(m.cpuSecondsPerNode, 1)} |`
+  return `| ${label} | ${m.committed}/${m.txs} | ${f(m.committedTxPerS)} | ${f(m.perTxPerNode.txMsgsIn, 2)} | ${f(m.perTxPerNode.txBytesIn, 0)} | ${f(m.perTxPerNode.duplicateTxs, 2)} | ${f(m.propagationMs.to100.p50, 0)} / ${f(m.propagationMs.to100.p99, 0)} | ${f(m.inclusionLatencyMs.p50, 0)} / ${f(m.inclusionLatencyMs.p99, 0)} | ${f(m.blockBytesInPerBlockPerNode, 0)} | ${f(m.blockPropagationMs?.to100.p50, 0)} / ${f(m.blockPropagationMs?.to100.p99, 0)} | ${f(m.cpuSecondsPerNode, 1)} |`
 }
 
 export function markdownTable(s: Summary): string {
-  const head = '| mode | committed | tx/s | tx msgs in/tx/node | tx bytes in/tx/node | dup txs/tx/node | to all nodes p50 / p99 ms | inclusion p50 / p99 ms | block bytes in/block/node | CPU s/node |'
-  const sep = '|---|---|---|---|---|---|---|---|---|---|'
+  const head = '| mode | committed | tx/s | tx msgs in/tx/node | tx bytes in/tx/node | dup txs/tx/node | to all nodes p50 / p99 ms | inclusion p50 / p99 ms | block bytes in/block/node | block to all nodes p50 / p99 ms | CPU s/node |'
+  const sep = '|---|---|---|---|---|---|---|---|---|---|---|'
   const rows = s.modes.flatMap((m) => (m.repetitions === undefined ? [row(m)] : m.repetitions.map((r) => row(r as ModeResult, `${m.mode} #${r.repetition}`))))
   const out = [head, sep, ...rows]
   const withHeadline = s.modes.filter((m) => m.headline !== undefined)

@@ -32,6 +32,8 @@ test('tiny scenario: summary.json, nodes.csv, report.md and a self-contained rep
       assert.ok(p.p50 !== null && p.p90 !== null && p.p99 !== null && p.max !== null && p.p50 <= p.p99)
     }
     assert.equal(m.reachedAllNodes, 1, 'every tx reached every node')
+    assert.equal(m.blocksReachedAllNodes, 1, 'every block reached every node')
+    assert.ok(m.blockPropagationMs.to100.p50 !== null && m.blockPropagationMs.to50.p50! <= m.blockPropagationMs.to100.p50)
     assert.ok(m.perTxPerNode.txMsgsIn > 0 && m.perTxPerNode.txBytesIn > 0)
     assert.ok(m.perTxPerNode.byMessage['eth/NewPooledTransactionHashes']!.msgsIn > 0)
     assert.equal(m.latencyCdfMs.length, 20)
@@ -128,6 +130,8 @@ workload: { kind: fixed-rate, rate: 10, count: 20, timeoutSec: 60 }
     // Each tx enters in one region; its own region has it within a few 5 ms hops, the other only after >= 100 ms.
     assert.ok(m.propagationMs.to100.p50! >= 100, `to all nodes p50 ${m.propagationMs.to100.p50} ms`)
     assert.ok(m.propagationMs.to50.p50! < m.propagationMs.to100.p50!)
+    // Blocks too: the signer's region first, the other one a 100 ms link later.
+    assert.ok(m.blockPropagationMs.to100.p50! >= 100, `block to all nodes p50 ${m.blockPropagationMs.to100.p50} ms`)
     const t = JSON.parse(readFileSync(join(out, 'stock', 'testnet.json'), 'utf8')) as { link: { perLink: Record<string, { delay: string }> } }
     assert.deepEqual(Object.values(t.link.perLink).map((l) => l.delay).sort(), ['100ms', '100ms', '100ms', '100ms', '5ms', '5ms'])
   } finally {

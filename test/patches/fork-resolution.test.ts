@@ -6,6 +6,7 @@
  *   height, and must take that block from that peer.
  * - Patch client 020 (store-competing-new-block): it gets the heavier one as a full NewBlock, and must store it
  *   (the client handed it to the hash path, which drops it when no fetcher runs).
+ * - Patch client 021 (new-block-td): NewBlock carries the td of its block, so a receiver knows the sender is ahead.
  * Without the patches the node stays on the lighter block and the chain stalls.
  */
 import { after, before, test } from 'node:test'
@@ -105,4 +106,18 @@ test('a heavier competing block that arrives as a full NewBlock becomes the head
   // The lighter one arriving again is stored as a side block at most; the head stays.
   await sync.handleNewBlock(outOfTurn)
   assert.equal(bytesToHex(third.service.chain.headers.latest!.hash()), bytesToHex(inTurn.hash()))
+})
+
+test('NewBlock carries the total difficulty of the block it carries, not the sender chain td', async () => {
+  // Patch client 021 (new-block-td). `node` holds the in-turn block 1 (td genesis + 2); it forwards the out-of-turn
+  // one (td genesis + 1). The client sent its own chain's td, so a receiver could not tell which block was heavier.
+  const sent: unknown[][] = []
+  const peer = { id: 'ef'.repeat(64), eth: { send: (name: string, data: unknown[]) => sent.push([name, ...data]) } }
+  const sync = node.service.synchronizer as FullSynchronizer & { sendNewBlock(b: Block, peers: unknown[]): Promise<void> }
+  const genesisTd = await node.service.chain.getTd(outOfTurn.header.parentHash, 0n)
+  assert.equal(node.service.chain.blocks.td, genesisTd + 2n, 'the node is on the in-turn block')
+  await sync.sendNewBlock(outOfTurn, [peer])
+  assert.equal(sent.length, 1)
+  assert.equal(sent[0]![0], 'NewBlock')
+  assert.equal(sent[0]![2], genesisTd + 1n)
 })
