@@ -1,0 +1,48 @@
+/**
+ * Patch @ethereumjs/client 022 (sync-polls-only-peers-ahead). The sync loop runs every period / 2 (patch 004) and
+ * picks a peer whose td is >= ours; it then asked that peer for its head (GetBlockHeaders) on every tick, even when
+ * no peer claimed more td than ours: a steady header poll on every node, counted as block traffic. With the patch it
+ * asks only a peer that claims more td (from its handshake, NewBlock, NewBlockHashes or a tee block).
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { hexToBytes } from '@ethereumjs/util'
+import type { FullSynchronizer } from '@ethereumjs/client/dist/esm/src/sync/fullsync.js'
+import { createTestnet, DEFAULT_TESTNET } from '../../testnets/create.ts'
+import { startNode, type RunningNode } from '../../src/node/start.ts'
+
+let dir: string
+let node: RunningNode
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tc-sync-poll-'))
+  const d = createTestnet({ ...DEFAULT_TESTNET, dir, nodes: 1, signers: 1, degree: 0, accounts: 1, seed: 'sync-poll', basePort: 0, baseRpcPort: 0, baseMetricsPort: 0 })
+  const n = d.nodes[0]!
+  // No signer key: the chain stays at genesis.
+  node = await startNode({
+    name: n.name, genesisPath: d.genesisPath, dataDir: n.dataDir, nodeKey: hexToBytes(n.nodeKey as `0x${string}`), host: '127.0.0.1',
+    p2pPort: 0, rpcPort: 0, metricsPort: 0, staticPeers: [], maxPeers: 1, propagation: 'stock', logLevel: 'off',
+  })
+})
+after(async () => {
+  await node?.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+test('the sync loop asks a peer for its head only when it claims more td than ours', async () => {
+  const sync = node.service.synchronizer as FullSynchronizer & { syncWithPeer(p: unknown): Promise<boolean> }
+  const ours = node.service.chain.blocks.td
+  let asked = 0
+  const peer = (td: bigint) => ({
+    id: 'ab'.repeat(64),
+    latest: async () => (asked++, node.service.chain.blocks.latest!.header),
+    eth: { status: { td, bestHash: new Uint8Array(32) }, send: () => undefined },
+  })
+  assert.equal(await sync.syncWithPeer(peer(ours)), false)
+  assert.equal(asked, 0, 'a peer level with us is not asked')
+  assert.equal(await sync.syncWithPeer(peer(ours + 1n)), false, 'its head is ours: nothing to fetch')
+  assert.equal(asked, 1, 'a peer that claims more td is asked')
+})
