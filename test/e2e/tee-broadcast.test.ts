@@ -65,7 +65,11 @@ test('txs sent to any node reach every node and are committed; tee nodes carry t
       const seen = await rpcCall<Record<string, number | null>>(n.rpcUrl, 'teecast_firstSeen', [hashes])
       const missing = hashes.filter((h) => seen[h] === null)
       if (missing.length === 0) return true
-      throw new Error(`${missing.length} of ${hashes.length} not seen`)
+      // What the node knows, for a failure report: its head, and as a tee node its plan and relay counters.
+      const head = await rpcCall<string>(n.rpcUrl, 'eth_blockNumber', []).catch(() => '?')
+      const tee = n.propagation === 'tee' ? JSON.stringify(await status(n).catch((e: Error) => e.message)) : 'stock'
+      const first = hashes.indexOf(missing[0]!)
+      throw new Error(`${missing.length} of ${hashes.length} not seen (first missing: #${first}); head ${head}; ${tee}`)
     }, 500)
   }
   const after = await Promise.all(d.nodes.map(stats))

@@ -3,6 +3,7 @@
  * picks a peer whose td is >= ours; it then asked that peer for its head (GetBlockHeaders) on every tick, even when
  * no peer claimed more td than ours: a steady header poll on every node, counted as block traffic. With the patch it
  * asks only a peer that claims more td (from its handshake, NewBlock, NewBlockHashes or a tee block).
+ * Patch 023 (head-poll-only-peers-ahead) does the same for the peer pool's 5 s head poll of every peer.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -45,4 +46,23 @@ test('the sync loop asks a peer for its head only when it claims more td than ou
   assert.equal(asked, 0, 'a peer level with us is not asked')
   assert.equal(await sync.syncWithPeer(peer(ours + 1n)), false, 'its head is ours: nothing to fetch')
   assert.equal(asked, 1, 'a peer that claims more td is asked')
+})
+
+test('the peer pool polls the head only of peers that claim more td than ours', async () => {
+  // Patch @ethereumjs/client 023 (head-poll-only-peers-ahead): the pool asked every peer for its head every 5 s.
+  const { RlpxPeer } = await import('@ethereumjs/client/dist/esm/src/net/peer/rlpxpeer.js')
+  const pool = node.service.pool as unknown as { pool: Map<string, unknown>; _peerBestHeaderUpdate(): Promise<void> }
+  const ours = node.service.chain.blocks.td
+  const asked: string[] = []
+  const fake = (id: string, td: bigint) =>
+    Object.assign(Object.create(RlpxPeer.prototype), { id, idle: true, eth: { status: { td } }, latest: async () => void asked.push(id) })
+  pool.pool.set('level', fake('level', ours))
+  pool.pool.set('ahead', fake('ahead', ours + 1n))
+  try {
+    await pool._peerBestHeaderUpdate()
+  } finally {
+    pool.pool.delete('level')
+    pool.pool.delete('ahead')
+  }
+  assert.deepEqual(asked, ['ahead'])
 })

@@ -55,6 +55,13 @@ export const DEFAULT_DIGEST_INTERVAL_MS = 500
 /** Neighbours that get a digest per round (Plumtree lazy-push fan-out). Must be >= 1. */
 export const DEFAULT_DIGEST_PARTNERS = 2
 
+/**
+ * A link that comes up for the first time is digested what settled this long before it (ms). At network start a
+ * block or tx can be sealed or sent while its node's sessions are still coming up; it reached nobody on those links,
+ * and digests from "now" would never name it (a Clique fork at block 1 stayed unresolved that way).
+ */
+export const NEW_PEER_BACKLOG_MS = 10_000
+
 /** A pull not answered within this time (ms) is retried with another holder. */
 export const DEFAULT_PULL_TIMEOUT_MS = 1_000
 /** Holders tried for one pull before giving it up. */

@@ -20,7 +20,7 @@ import { teeParams, type TeeParams } from './params.ts'
 import { shortId, shortKey } from './short-id.ts'
 import { encodeReportBody } from './report.ts'
 import { TeeError } from './errors.ts'
-import { MAX_IDS_PER_MESSAGE, PLAN_CATCH_UP_GRACE_MS } from './constants.ts'
+import { MAX_IDS_PER_MESSAGE, NEW_PEER_BACKLOG_MS, PLAN_CATCH_UP_GRACE_MS } from './constants.ts'
 
 export type PeerInfo = { attested: boolean; rttMs: number }
 
@@ -172,10 +172,10 @@ export class TeeRelay {
   peerUp(peer: string, info: PeerInfo, now: number): TeeAction[] {
     this.clock(now)
     this.peers.set(peer, info)
-    // Digests cover what settles from now on; older items reached the peer another way or are pulled by its digests.
     // A peer seen before resumes where its digests stopped: items that settled while the link was down never reached
-    // it (its own digests only tell us what we lack). A new peer gets what settles from now on.
-    this.digestCursor.set(peer, this.downCursor.get(peer) ?? now - this.params.settleMs)
+    // it (its own digests only tell us what we lack). A new peer also gets the last NEW_PEER_BACKLOG_MS: an item
+    // sent while this link was still coming up reached nobody over it. What the peer holds, it does not pull.
+    this.digestCursor.set(peer, this.downCursor.get(peer) ?? now - this.params.settleMs - NEW_PEER_BACKLOG_MS)
     this.downCursor.delete(peer)
     const out: TeeAction[] = []
     if (this.plan !== undefined) out.push({ t: 'send', to: peer, msg: { t: 'plan', plan: this.plan } })

@@ -637,6 +637,22 @@ test('relay: a peer that reconnects after a long outage gets digests of what it 
   assert.equal(w.delivered.get(Buffer.from(id).toString('hex'))!.get(4)!.mode, 'repair')
 })
 
+test('relay: a link that first comes up after an item settled gets digests of it (network start)', () => {
+  // Node 4's links come up only 3 s after node 1 sent an item: as at network start, when a signer seals block 1
+  // while its sessions are still coming up.
+  const w = new World()
+  for (const [a, b] of EDGES) if (a !== 4 && b !== 4) w.linkUp(a, b)
+  const id = itemOn(undefined, 2)
+  w.publish(1, id)
+  assert.deepEqual(w.reached(id), [0, 2, 3])
+  w.advance(w.now + 3000)
+  w.linkUp(3, 4)
+  w.linkUp(4, 0)
+  w.advance(w.now + 3000)
+  assert.deepEqual(w.reached(id), [0, 2, 3, 4], 'node 4 pulled it')
+  assert.equal(w.delivered.get(Buffer.from(id).toString('hex'))!.get(4)!.mode, 'repair')
+})
+
 test('relay: a tree neighbour that was itself waiting for a repair is not charged an omission', () => {
   const w = new World().connect()
   const plan = w.establishPlan()
