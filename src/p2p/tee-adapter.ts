@@ -27,6 +27,8 @@ const DISCONNECT_SUBPROTOCOL_ERROR = 0x10
 const TICK_MS = 50
 /** A compact block whose missing txs do not arrive in this time is left to eth/68 sync. */
 const BLOCK_TXS_TIMEOUT_MS = 3_000
+/** Txs kept for a pool that has not started yet; the oldest go first beyond this. */
+const PARKED_TXS_LIMIT = 4_096
 
 export interface TeeNodeEnclave {
   /** Quote binding this node's 64-byte id and a peer's 32-byte challenge. */
@@ -66,6 +68,11 @@ export class TeeAdapter {
   readonly relay: TeeRelay
   private readonly sessions = new Map<string, Session>()
   private readonly pendingBlocks = new Map<string, PendingBlock>()
+  /**
+   * Txs delivered while the client's pool was not running (it starts once the node is in sync). The client drops
+   * what reaches a stopped pool, and the relay, which holds them, never fetches them again: they wait here instead.
+   */
+  private readonly parkedTxs: { tx: TypedTransaction; from: string }[] = []
   private service: FullEthereumService | undefined
   private timer: NodeJS.Timeout | undefined
 
@@ -124,6 +131,7 @@ export class TeeAdapter {
   private tick(): void {
     const now = this.o.now()
     this.run(this.relay.tick(now))
+    if (this.parkedTxs.length > 0 && this.service?.txPool.running === true) this.unparkTxs(this.service)
     for (const [hash, p] of this.pendingBlocks) if (now - p.since > BLOCK_TXS_TIMEOUT_MS) {
       this.log('info', `gave up rebuilding block ${hash.slice(0, 10)}: eth/68 sync will fetch it`)
       this.pendingBlocks.delete(hash)
@@ -239,9 +247,25 @@ export class TeeAdapter {
       if (s !== undefined) this.drop(s, `tx id ${bytesToHex(item.id).slice(0, 10)} does not match its payload`)
       return
     }
+    if (!service.txPool.running) {
+      if (this.parkedTxs.length >= PARKED_TXS_LIMIT) this.parkedTxs.shift()
+      this.parkedTxs.push({ tx, from })
+      return
+    }
     // The client's Transactions handler: known-by-peer, duplicate counters, pool add, and the eth relay (which the
     // tee Propagation limits to eth-only peers). Errors are the pool's (nonce, funds) and are logged there.
     service.txPool.handleAnnouncedTxs([tx], peer, service.pool).catch((e: Error) => this.log('debug', `pool: ${e.message}`))
+  }
+
+  /** The pool runs now: hand it the txs that arrived before (from a peer that is gone: from any peer). */
+  private unparkTxs(service: FullEthereumService): void {
+    const parked = this.parkedTxs.splice(0)
+    this.log('info', `pool started: adding ${parked.length} txs that arrived before`)
+    for (const { tx, from } of parked) {
+      const peer = this.clientPeer(from) ?? service.pool.peers[0]
+      if (peer === undefined) continue
+      service.txPool.handleAnnouncedTxs([tx], peer, service.pool).catch((e: Error) => this.log('debug', `pool: ${e.message}`))
+    }
   }
 
   private deliverBlock(item: WireItem, from: string): void {
@@ -332,6 +356,8 @@ export class TeeAdapter {
       const latest = service.chain.headers.latest
       if (block.header.number === height && latest !== null && !equalsBytes(latest.hash(), block.hash())) {
         await service.chain.putBlocks([block]).catch((e: Error) => this.log('warn', `storing sibling ${bytesToHex(id).slice(0, 10)}: ${e.message}`))
+        // As after any import (client handleNewBlock): the pool may start now that the node is in sync.
+        service.txPool.checkRunState()
       }
       return
     }

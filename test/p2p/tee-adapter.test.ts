@@ -120,3 +120,38 @@ test('frames that arrive before the adapter binds are replayed in order', () => 
   assert.ok(adapter.isTeePeer(peer.hex))
   assert.deepEqual(e.sent.map((m) => m.t), ['status', 'attest'])
 })
+
+test('txs delivered before the client pool runs wait for it and reach it once it starts', async () => {
+  const { Common, Mainnet } = await import('@ethereumjs/common')
+  const { createLegacyTx } = await import('@ethereumjs/tx')
+  const { ORIGIN_UNKNOWN } = await import('../../src/propagation/tee/messages.ts')
+  const me = nodeKey()
+  const peer = nodeKey()
+  const config = { logger: undefined, chainCommon: new Common({ chain: Mainnet }) } as unknown as Config
+  const adapter = new TeeAdapter(config, { selfId: me.hex, nodeKey: me.priv, policy: undefined, enclave: undefined, params: {}, now: () => T0 })
+  // The client's pool: what reaches it while it is stopped is dropped (TxPool.handleAnnouncedTxs returns early).
+  const pooled: string[] = []
+  const txPool = {
+    running: false,
+    handleAnnouncedTxs: async (txs: { hash(): Uint8Array }[]) => {
+      if (txPool.running) for (const t of txs) pooled.push(Buffer.from(t.hash()).toString('hex'))
+    },
+    checkRunState: () => undefined,
+  }
+  adapter.attach({ txPool, pool: { peers: [{ id: peer.hex }] } } as never)
+  try {
+    const e = endpoint()
+    adapter.bind(peer.hex, e.tee)
+    e.tee._handleMessage(...frame({ t: 'status', version: 1, challenge: new Uint8Array(32), hasEnclave: false }))
+    e.tee._handleMessage(...frame({ t: 'attest', quote: new Uint8Array() }))
+    const tx = createLegacyTx({ nonce: 0, gasPrice: 10, gasLimit: 21_000, to: `0x${'11'.repeat(20)}`, value: 1 }, { common: config.chainCommon }).sign(new Uint8Array(32).fill(1))
+    e.tee._handleMessage(...frame({ t: 'items', epoch: 0, items: [{ kind: 'tx', id: tx.hash(), mode: 'flood', origin: ORIGIN_UNKNOWN, payload: tx.serialize() }] }))
+    await new Promise((r) => setTimeout(r, 150))
+    assert.deepEqual(pooled, [], 'the pool is not running yet')
+    txPool.running = true
+    await new Promise((r) => setTimeout(r, 150))
+    assert.deepEqual(pooled, [Buffer.from(tx.hash()).toString('hex')], 'handed to the pool once it runs')
+  } finally {
+    adapter.detach()
+  }
+})
