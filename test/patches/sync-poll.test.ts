@@ -2,7 +2,9 @@
  * Patch @ethereumjs/client 022 (sync-polls-only-peers-ahead). The sync loop runs every period / 2 (patch 004) and
  * picks a peer whose td is >= ours; it then asked that peer for its head (GetBlockHeaders) on every tick, even when
  * no peer claimed more td than ours: a steady header poll on every node, counted as block traffic. With the patch it
- * asks only a peer that claims more td (from its handshake, NewBlock, NewBlockHashes or a tee block).
+ * asks only a peer that may have a block we lack: it claims more td than ours (from its handshake, NewBlock,
+ * NewBlockHashes or a tee block), or exactly ours with another head (a fork at our height, or a NewBlockHashes
+ * lower bound: a first version that skipped ties left a Clique fork unresolved).
  * Patch 023 (head-poll-only-peers-ahead) does the same for the peer pool's 5 s head poll of every peer.
  */
 import { after, before, test } from 'node:test'
@@ -37,15 +39,20 @@ test('the sync loop asks a peer for its head only when it claims more td than ou
   const sync = node.service.synchronizer as FullSynchronizer & { syncWithPeer(p: unknown): Promise<boolean> }
   const ours = node.service.chain.blocks.td
   let asked = 0
-  const peer = (td: bigint) => ({
+  const peer = (td: bigint, bestHash = new Uint8Array(32)) => ({
     id: 'ab'.repeat(64),
     latest: async () => (asked++, node.service.chain.blocks.latest!.header),
-    eth: { status: { td, bestHash: new Uint8Array(32) }, send: () => undefined },
+    eth: { status: { td, bestHash }, send: () => undefined },
   })
-  assert.equal(await sync.syncWithPeer(peer(ours)), false)
-  assert.equal(asked, 0, 'a peer level with us is not asked')
+  const head = node.service.chain.blocks.latest!.hash()
+  assert.equal(await sync.syncWithPeer(peer(ours, head)), false)
+  assert.equal(asked, 0, 'a peer level with us, on our head, is not asked')
+  assert.equal(await sync.syncWithPeer(peer(ours - 1n)), false)
+  assert.equal(asked, 0, 'nor one behind us')
+  assert.equal(await sync.syncWithPeer(peer(ours, new Uint8Array(32).fill(9))), false)
+  assert.equal(asked, 1, 'a peer level with us on another head is asked (a fork, or a NewBlockHashes lower bound)')
   assert.equal(await sync.syncWithPeer(peer(ours + 1n)), false, 'its head is ours: nothing to fetch')
-  assert.equal(asked, 1, 'a peer that claims more td is asked')
+  assert.equal(asked, 2, 'a peer that claims more td is asked')
 })
 
 test('the peer pool polls the head only of peers that claim more td than ours', async () => {
@@ -54,15 +61,15 @@ test('the peer pool polls the head only of peers that claim more td than ours', 
   const pool = node.service.pool as unknown as { pool: Map<string, unknown>; _peerBestHeaderUpdate(): Promise<void> }
   const ours = node.service.chain.blocks.td
   const asked: string[] = []
-  const fake = (id: string, td: bigint) =>
-    Object.assign(Object.create(RlpxPeer.prototype), { id, idle: true, eth: { status: { td } }, latest: async () => void asked.push(id) })
-  pool.pool.set('level', fake('level', ours))
-  pool.pool.set('ahead', fake('ahead', ours + 1n))
+  const head = node.service.chain.blocks.latest!.hash()
+  const fake = (id: string, td: bigint, bestHash: Uint8Array = head) =>
+    Object.assign(Object.create(RlpxPeer.prototype), { id, idle: true, eth: { status: { td, bestHash } }, latest: async () => void asked.push(id) })
+  const peers = { level: fake('level', ours), behind: fake('behind', ours - 1n), fork: fake('fork', ours, new Uint8Array(32).fill(9)), ahead: fake('ahead', ours + 1n) }
+  for (const [k, v] of Object.entries(peers)) pool.pool.set(k, v)
   try {
     await pool._peerBestHeaderUpdate()
   } finally {
-    pool.pool.delete('level')
-    pool.pool.delete('ahead')
+    for (const k of Object.keys(peers)) pool.pool.delete(k)
   }
-  assert.deepEqual(asked, ['ahead'])
+  assert.deepEqual(asked, ['fork', 'ahead'])
 })
