@@ -36,8 +36,9 @@ export interface ModeResult {
   /** Share of txs that reached every node. */
   reachedAllNodes: number
   /**
-   * Per block added to n0's chain between the stats snapshots (but the newest, which may still be in flight): ms from its first sighting (at its sealer) until 50 /
-   * 90 / 100 % of nodes first held it, by whatever path (push, announcement, tee, sync); percentiles over blocks.
+   * Per block added to n0's chain between the stats snapshots (but the newest, which may still be in flight): ms
+   * from its first sighting (at its sealer) until 50 / 90 / 100 % of nodes first held it, by whatever path (push,
+   * announcement, tee, sync); percentiles over blocks.
    */
   blockPropagationMs: { to50: Percentiles; to90: Percentiles; to100: Percentiles }
   /** Share of those blocks that reached every node. */
