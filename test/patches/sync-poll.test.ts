@@ -39,7 +39,7 @@ test('the sync loop asks a peer for its head only when it claims more td than ou
   const sync = node.service.synchronizer as FullSynchronizer & { syncWithPeer(p: unknown): Promise<boolean> }
   const ours = node.service.chain.blocks.td
   let asked = 0
-  const peer = (td: bigint, bestHash = new Uint8Array(32)) => ({
+  const peer = (td: bigint, bestHash: Uint8Array = new Uint8Array(32)) => ({
     id: 'ab'.repeat(64),
     latest: async () => (asked++, node.service.chain.blocks.latest!.header),
     eth: { status: { td, bestHash }, send: () => undefined },
