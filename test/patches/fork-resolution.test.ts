@@ -18,7 +18,8 @@ import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import type { Block } from '@ethereumjs/block'
 import { createTestnet, DEFAULT_TESTNET } from '../../testnets/create.ts'
 import { buildCliqueBlock, inprocChain } from '../../testnets/inproc-chain.ts'
-import { startNode, type RunningNode } from '../../src/node/start.ts'
+import type { RunningNode } from '../../src/node/start.ts'
+import { startFollower } from '../helpers/inproc-node.ts'
 import type { FullSynchronizer } from '@ethereumjs/client/dist/esm/src/sync/fullsync.js'
 
 let dir: string
@@ -38,13 +39,7 @@ before(async () => {
     buildCliqueBlock(await inprocChain(genesis), hexToBytes(key as `0x${string}`), [], { difficulty, period: BigInt(d.period) })
   inTurn = await build(signers[1]!.signerKey!, 2n)
   outOfTurn = await build(signers[0]!.signerKey!, 1n)
-  const start = (i: number) => {
-    const n = d.nodes[i]!
-    return startNode({
-      name: n.name, genesisPath: d.genesisPath, dataDir: n.dataDir, nodeKey: hexToBytes(n.nodeKey as `0x${string}`), host: '127.0.0.1',
-      p2pPort: 0, rpcPort: 0, metricsPort: 0, staticPeers: [], maxPeers: 3, propagation: 'stock', logLevel: 'off',
-    })
-  }
+  const start = (i: number) => startFollower(d, d.nodes[i]!, 3)
   // Started without their signer keys: neither seals, so their chains change only through the calls below.
   node = await start(2)
   second = await start(1)

@@ -13,7 +13,8 @@ import { hexToBytes } from '@ethereumjs/util'
 import type { FullSynchronizer } from '@ethereumjs/client/dist/esm/src/sync/fullsync.js'
 import { createTestnet, DEFAULT_TESTNET } from '../../testnets/create.ts'
 import { buildCliqueBlock, inprocChain } from '../../testnets/inproc-chain.ts'
-import { startNode, type RunningNode } from '../../src/node/start.ts'
+import type { RunningNode } from '../../src/node/start.ts'
+import { startFollower } from '../helpers/inproc-node.ts'
 
 let dir: string
 let node: RunningNode
@@ -25,11 +26,7 @@ before(async () => {
   const d = createTestnet({ ...DEFAULT_TESTNET, dir, nodes: 2, signers: 1, degree: 1, accounts: 1, seed: 'pool-start', basePort: 0, baseRpcPort: 0, baseMetricsPort: 0 })
   genesis = JSON.parse(readFileSync(d.genesisPath, 'utf8'))
   signerKey = d.nodes.find((n) => n.signerKey !== undefined)!.signerKey!
-  const n = d.nodes.find((x) => x.signerKey === undefined)!
-  node = await startNode({
-    name: n.name, genesisPath: d.genesisPath, dataDir: n.dataDir, nodeKey: hexToBytes(n.nodeKey as `0x${string}`), host: '127.0.0.1',
-    p2pPort: 0, rpcPort: 0, metricsPort: 0, staticPeers: [], maxPeers: 1, propagation: 'stock', logLevel: 'off',
-  })
+  node = await startFollower(d, d.nodes.find((x) => x.signerKey === undefined)!, 1)
 })
 after(async () => {
   await node?.stop()

@@ -12,10 +12,10 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { hexToBytes } from '@ethereumjs/util'
 import type { FullSynchronizer } from '@ethereumjs/client/dist/esm/src/sync/fullsync.js'
 import { createTestnet, DEFAULT_TESTNET } from '../../testnets/create.ts'
-import { startNode, type RunningNode } from '../../src/node/start.ts'
+import type { RunningNode } from '../../src/node/start.ts'
+import { startFollower } from '../helpers/inproc-node.ts'
 
 let dir: string
 let node: RunningNode
@@ -23,12 +23,8 @@ let node: RunningNode
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tc-sync-poll-'))
   const d = createTestnet({ ...DEFAULT_TESTNET, dir, nodes: 1, signers: 1, degree: 0, accounts: 1, seed: 'sync-poll', basePort: 0, baseRpcPort: 0, baseMetricsPort: 0 })
-  const n = d.nodes[0]!
-  // No signer key: the chain stays at genesis.
-  node = await startNode({
-    name: n.name, genesisPath: d.genesisPath, dataDir: n.dataDir, nodeKey: hexToBytes(n.nodeKey as `0x${string}`), host: '127.0.0.1',
-    p2pPort: 0, rpcPort: 0, metricsPort: 0, staticPeers: [], maxPeers: 1, propagation: 'stock', logLevel: 'off',
-  })
+  // Started without its signer key: the chain stays at genesis.
+  node = await startFollower(d, d.nodes[0]!, 1)
 })
 after(async () => {
   await node?.stop()
