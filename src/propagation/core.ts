@@ -37,7 +37,7 @@ export type ActionHandlers<A extends { t: string }> = { [K in A['t']]: (action: 
 /** Runs actions in order, each by the handler of its tag. */
 export function runActions<A extends { t: string }>(actions: readonly A[], handlers: ActionHandlers<A>): void {
   for (const a of actions) {
-    const h = (handlers as Record<string, ((action: A) => void) | undefined>)[a.t]
+    const h = (handlers as unknown as Record<string, ((action: A) => void) | undefined>)[a.t]
     if (h === undefined) throw new Error(`no handler for action "${a.t}"`)
     h(a)
   }
