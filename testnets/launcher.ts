@@ -7,8 +7,9 @@ import { spawn } from 'node:child_process'
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { resolve } from 'node:path'
-import { rpcCall, waitForRpc } from '../src/rpc/client.ts'
+import { rpcCall } from '../src/rpc/client.ts'
 import { readTestnet, writeTestnet, type TestnetDescription, type TestnetNode } from './description.ts'
+import { busyPorts, portProblem, portsOf } from './ports.ts'
 
 const TEECAST_BIN = fileURLToPath(new URL('../bin/teecast.js', import.meta.url))
 
@@ -66,32 +67,63 @@ interface NodeReadiness {
   peers: number
   /** The client accepts eth_sendRawTransaction only once it considers itself synchronized. */
   synced: boolean
+  /** The devp2p id of whoever answers on the node's RPC port. */
+  nodeId: string
 }
 
 export async function readiness(node: TestnetNode): Promise<NodeReadiness> {
   const [block, stats, syncing] = await Promise.all([
     rpcCall<string>(node.rpcUrl, 'eth_blockNumber', [], 3_000),
-    rpcCall<{ peers: number }>(node.rpcUrl, 'teecast_p2pStats', [], 3_000),
+    rpcCall<{ peers: number; nodeId?: string }>(node.rpcUrl, 'teecast_p2pStats', [], 3_000),
     rpcCall<unknown>(node.rpcUrl, 'eth_syncing', [], 3_000),
   ])
-  return { block: Number(block), peers: stats.peers, synced: syncing === false }
+  return { block: Number(block), peers: stats.peers, synced: syncing === false, nodeId: stats.nodeId ?? '' }
 }
 
-/** Waits until every node answers RPC, has all its static peers and is at block >= minBlock. */
+/** The last lines of a node's log that say why it failed (errors first), for a message to the user. */
+export function logTail(path: string, lines = 6): string {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch {
+    return `(no log at ${path})`
+  }
+  const all = text.split('\n').filter((l) => l.trim() !== '').slice(-60)
+  const errors = all.filter((l) => /error|EADDRINUSE|EACCES|fatal|exception|out of range/i.test(l))
+  return (errors.length > 0 ? errors : all).slice(-lines).join('\n')
+}
+
+/** A node process that exited while it should be starting: the error names it and quotes its log. */
+export class NodeExitedError extends Error {
+  constructor(readonly node: TestnetNode, readonly pid: number) {
+    super(`node ${node.name} (pid ${pid}) exited while the testnet was starting; from ${node.logPath}:\n${logTail(node.logPath)}`)
+    this.name = 'NodeExitedError'
+  }
+}
+
+/**
+ * Waits until every node answers RPC as itself (its node id), has all its static peers, is at block >= minBlock
+ * and is synchronized. Fails at once when a node process started here has exited.
+ */
 export async function waitUntilReady(d: TestnetDescription, nodes: TestnetNode[], o: LaunchOptions & { minBlock?: number } = {}): Promise<void> {
   const timeout = o.readyTimeoutMs ?? 90_000
   const deadline = Date.now() + timeout
-  await Promise.all(nodes.map((n) => waitForRpc(n.rpcUrl, timeout)))
   const minBlock = o.minBlock ?? 1
   let lastReport = ''
   for (;;) {
-    const states = await Promise.all(nodes.map((n) => readiness(n).catch((): NodeReadiness => ({ block: -1, peers: -1, synced: false }))))
+    for (const n of nodes) if (n.pid !== null && !isAlive(n.pid)) throw new NodeExitedError(n, n.pid)
+    const states = await Promise.all(nodes.map((n) => readiness(n).catch((): NodeReadiness => ({ block: -1, peers: -1, synced: false, nodeId: '' }))))
+    const impostor = nodes.findIndex((n, i) => states[i]!.nodeId !== '' && states[i]!.nodeId !== n.nodeId)
+    if (impostor >= 0) {
+      const n = nodes[impostor]!
+      throw new Error(`${n.rpcUrl} is answered by another node (id ${states[impostor]!.nodeId.slice(0, 16)}…), not ${n.name} of this testnet: is another testnet using these ports?`)
+    }
     const waiting = nodes.filter((n, i) => states[i]!.block < minBlock || states[i]!.peers < n.peers.length || !states[i]!.synced)
     if (waiting.length === 0) return
     const report = `waiting for ${waiting.length}/${nodes.length} nodes (peers, block ${minBlock}, synced): ${waiting
       .map((n) => {
         const s = states[nodes.indexOf(n)]!
-        return `${n.name} block ${s.block} peers ${s.peers}/${n.peers.length}${s.synced ? '' : ' syncing'}`
+        return s.block < 0 ? `${n.name} no RPC answer yet` : `${n.name} block ${s.block} peers ${s.peers}/${n.peers.length}${s.synced ? '' : ' syncing'}`
       })
       .join(', ')}`
     if (report !== lastReport) o.onProgress?.(report)
@@ -106,6 +138,11 @@ export async function launchTestnet(dir: string, o: LaunchOptions = {}): Promise
   for (const n of d.nodes) {
     if (n.pid !== null && isOurNode(n.pid, dir, n.name)) throw new Error(`node ${n.name} of ${dir} is already running (pid ${n.pid}); run 'teecast testnet down --dir ${dir}' first`)
   }
+  const ports = portsOf(d)
+  const bad = portProblem(ports)
+  if (bad !== undefined) throw new Error(bad)
+  const busy = await busyPorts(d.nodes[0]?.host ?? '127.0.0.1', ports)
+  if (busy.length > 0) throw new Error(`ports not free: ${busy.map((p) => `${p.label} ${p.port} (${p.error})`).join(', ')}`)
   for (const n of d.nodes) n.pid = startNodeProcess(dir, n, o.logLevel)
   writeTestnet(dir, d)
   o.onProgress?.(`started ${d.nodes.length} node processes`)

@@ -26,7 +26,7 @@ const { values: a } = parseArgs({
     rate: { type: 'string', default: '30' },
     epoch: { type: 'string', default: '10' },
     seed: { type: 'string', default: 'tee-faults' },
-    'base-port': { type: 'string', default: '33400' },
+    'base-port': { type: 'string', default: '23400' },
     keep: { type: 'boolean', default: false },
   },
 })

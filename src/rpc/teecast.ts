@@ -18,6 +18,8 @@ export interface RpcError {
 
 export interface P2pStats {
   node: string
+  /** devp2p node id (128 hex chars, no 0x): lets a launcher check that the node answering is the one it started. */
+  nodeId: string
   propagation: string
   peers: number
   messages: Record<string, MessageCounter>
@@ -80,6 +82,7 @@ export function teecastMethods(p: InstalledPropagation, now: () => number = Date
       if (params.length > 0) throw { code: INVALID_PARAMS, message: 'teecast_p2pStats takes no parameters' } satisfies RpcError
       return {
         node: p.name,
+        nodeId: p.selfId,
         propagation: p.mode,
         peers: p.peerCount(),
         messages: p.stats.messagesSnapshot(),

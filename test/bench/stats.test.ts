@@ -27,7 +27,7 @@ test('coverage times: when 50, 90 and 100 % of nodes first saw an item', () => {
 
 test('wire cost per tx per node from two snapshots', () => {
   const snap = (txIn: number, bytes: number, dup: number, blockBytes = 1000): P2pStats => ({
-    node: 'x', propagation: 'stock', peers: 2, uptimeMs: 1,
+    node: 'x', nodeId: 'ab', propagation: 'stock', peers: 2, uptimeMs: 1,
     messages: { 'eth/Transactions': { in: txIn, out: 0, bytesIn: bytes, bytesOut: 0 }, 'eth/NewBlock': { in: 1, out: 0, bytesIn: blockBytes, bytesOut: 0 } },
     duplicates: { tx: dup, block: 0 },
   })

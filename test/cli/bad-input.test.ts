@@ -8,7 +8,7 @@ import { join } from 'node:path'
 const run = (...args: string[]) => spawnSync(process.execPath, ['bin/teecast.js', ...args], { encoding: 'utf8', timeout: 60_000 })
 
 test('--help works on every command', () => {
-  for (const args of [[], ['node'], ['testnet'], ['testnet', 'up'], ['testnet', 'status'], ['testnet', 'down'], ['testnet', 'send']]) {
+  for (const args of [[], ['node'], ['testnet'], ['testnet', 'up'], ['testnet', 'start'], ['testnet', 'status'], ['testnet', 'down'], ['testnet', 'send']]) {
     const r = run(...args, '--help')
     assert.equal(r.status, 0, `${args.join(' ')} --help: ${r.stderr}`)
     assert.match(r.stdout, /Options:/)
@@ -28,6 +28,12 @@ test('bad input gets a message and exit 2, and creates nothing', () => {
       [['node', '--node-key', 'zz'], /give either --dir and --name/],
       [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', 'zz'], /--node-key must be 32 bytes of hex/],
       [['nonsense'], /Unknown argument|Did you mean/],
+      [['testnet', 'up', '--dir', target, '--nodes', '4', '--base-port', '70000'], /n0 devp2p \(--base-port\) port 70000 is not a TCP port/],
+      [['testnet', 'up', '--dir', target, '--nodes', '4', '--rpc-port', '65534'], /n2 rpc \(--rpc-port\) port 65536 is not a TCP port/],
+      [['testnet', 'up', '--dir', target, '--nodes', '4', '--rpc-port', '30401'], /would both use port 30401/],
+      [['node', '--dir', '/nonexistent/teecast', '--name', 'n0'], /no testnet in \/nonexistent\/teecast/],
+      [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', '11'.repeat(32), '--port', '0x'], /--port|Invalid|not a TCP port/],
+      [['node', '--genesis', '/nonexistent/g.json', '--datadir', dir, '--node-key', '11'.repeat(32)], /--genesis \/nonexistent\/g\.json: no such file/],
     ]
     for (const [args, re] of cases) {
       const r = run(...args)

@@ -6,6 +6,8 @@ import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../.
 import type { NodeOptions } from '../../node/options.ts'
 import { runNodeProcess } from '../../node/process.ts'
 import { badInput } from '../errors.ts'
+import { existsSync } from 'node:fs'
+import { portProblem } from '../../../testnets/ports.ts'
 import { parseLinkSpec } from '../../../testnets/linkemu/spec.ts'
 
 interface NodeArgs {
@@ -40,7 +42,12 @@ export function nodeOptionsFromArgs(a: NodeArgs): NodeOptions {
   const logLevel = a['log-level'] as NodeOptions['logLevel']
   if (a.dir !== undefined) {
     if (a.name === undefined) throw badInput('--dir needs --name (which node of the testnet to run)')
-    const t = readTestnet(a.dir)
+    let t
+    try {
+      t = readTestnet(a.dir)
+    } catch (err) {
+      throw badInput((err as Error).message)
+    }
     const n = t.nodes.find((x) => x.name === a.name)
     if (n === undefined) throw badInput(`no node "${a.name}" in ${a.dir}; nodes: ${t.nodes.map((x) => x.name).join(', ')}`)
     const byName = new Map(t.nodes.map((x) => [x.name, x]))
@@ -67,11 +74,19 @@ export function nodeOptionsFromArgs(a: NodeArgs): NodeOptions {
   if (a.genesis === undefined || a.datadir === undefined || a['node-key'] === undefined) {
     throw badInput('give either --dir and --name, or --genesis, --datadir and --node-key')
   }
+  const badPort = portProblem([
+    { label: '--port', port: a.port },
+    { label: '--rpc-port', port: a['rpc-port'] },
+    ...(a['metrics-port'] !== 0 ? [{ label: '--metrics-port', port: a['metrics-port'] }] : []),
+  ])
+  if (badPort !== undefined) throw badInput(badPort)
+  const nodeKey = key('node-key', a['node-key'])
+  if (!existsSync(a.genesis)) throw badInput(`--genesis ${a.genesis}: no such file`)
   return {
     name: a.name ?? 'node',
     genesisPath: a.genesis,
     dataDir: a.datadir,
-    nodeKey: key('node-key', a['node-key']),
+    nodeKey,
     signerKey: a['signer-key'] !== undefined ? key('signer-key', a['signer-key']) : undefined,
     host: a.host,
     p2pPort: a.port,

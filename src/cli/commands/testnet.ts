@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs'
 import { createTestnet, DEFAULT_TESTNET } from '../../../testnets/create.ts'
 import { readTestnet, testnetFile } from '../../../testnets/description.ts'
 import { launchTestnet, isOurNode, stopTestnet } from '../../../testnets/launcher.ts'
+import { busyPorts, ephemeralPorts, portProblem, portsOf, type NamedPort } from '../../../testnets/ports.ts'
+import type { TestnetDescription } from '../../../testnets/description.ts'
 import { validateRegular } from '../../../testnets/topology.ts'
 import { runTransferWorkload } from '../../../testnets/workload.ts'
 import { snapshotStats, txCostPerNode } from '../../../testnets/wire-report.ts'
@@ -117,12 +119,19 @@ const up: CommandModule<object, UpArgs> = {
       }
     }
     if (existsSync(testnetFile(a.dir))) {
-      const old = readTestnet(a.dir)
+      const old = readTestnetOrFail(a.dir)
       const running = old.nodes.filter((n) => n.pid !== null && isOurNode(n.pid, a.dir, n.name))
       if (running.length > 0) throw new CliError(`a testnet is running in ${a.dir} (${running.map((n) => n.name).join(', ')}); run 'teecast testnet down --dir ${a.dir} --wipe' first`)
-      throw new CliError(`${a.dir} already holds a testnet; remove it with 'teecast testnet down --dir ${a.dir} --wipe' or pick another --dir`)
+      throw new CliError(`${a.dir} already holds a stopped testnet: restart it from its data with 'teecast testnet start --dir ${a.dir}', or remove it with 'teecast testnet down --dir ${a.dir} --wipe'`)
     }
+    const ports = plannedPorts(a.nodes, a['base-port'], a['rpc-port'], a['metrics-port'])
+    const badPort = portProblem(ports)
+    if (badPort !== undefined) throw badInput(`${badPort}; choose --base-port, --rpc-port and --metrics-port so that every node's ports fit`)
     const log = say(a.quiet)
+    const busy = await busyPorts(DEFAULT_TESTNET.host, ports)
+    if (busy.length > 0) throw new CliError(`ports in use on ${DEFAULT_TESTNET.host}: ${busy.map((p) => `${p.port} (${p.label}, ${p.error})`).join(', ')}; pick other --base-port / --rpc-port / --metrics-port`)
+    const eph = ephemeralPorts(ports)
+    if (eph.length > 0) log(`warning: ${eph.length} ports lie in Linux's ephemeral range (32768-60999), where an outgoing connection can take them first: ${eph.slice(0, 3).map((p) => p.port).join(', ')}${eph.length > 3 ? ', ...' : ''}`)
     createTestnet({
       ...DEFAULT_TESTNET,
       dir: a.dir,
@@ -142,20 +151,82 @@ const up: CommandModule<object, UpArgs> = {
       ...(teeEpoch !== undefined ? { teeEpochMs: Math.round(teeEpoch * 1000) } : {}),
     })
     log(`testnet in ${resolve(a.dir)}: ${a.nodes} nodes, ${a.signers} signers, degree ${degree}, seed "${a.seed}"${link !== undefined ? `, links ${JSON.stringify(link)}` : ''}`)
-    let d
-    try {
-      d = await launchTestnet(a.dir, { logLevel: a['log-level'], onProgress: log })
-    } catch (err) {
-      await stopTestnet(a.dir).catch(() => undefined)
-      throw new CliError(`testnet failed to start: ${(err as Error).message}`)
-    }
-    process.stdout.write(
-      `${renderTable(
-        ['node', 'propagation', 'signer', 'enclave', 'pid', 'rpc', 'enode'],
-        d.nodes.map((n) => [n.name, n.propagation, n.signerAddress !== undefined ? 'yes' : '', n.tee === true ? 'yes' : '', String(n.pid), n.rpcUrl, n.enode]),
-      )}\n`,
-    )
+    const d = await launchOrStop(a.dir, a['log-level'], log)
+    printNodes(d)
     log(`ready: every node has its peers and block >= 1. Description: ${testnetFile(a.dir)}`)
+  },
+}
+
+/** The ports `up` will give its nodes, before the testnet exists. */
+function plannedPorts(nodes: number, p2p: number, rpc: number, metrics: number): NamedPort[] {
+  return Array.from({ length: nodes }, (_, i) => [
+    { label: `n${i} devp2p (--base-port)`, port: p2p + i },
+    { label: `n${i} rpc (--rpc-port)`, port: rpc + i },
+    ...(metrics > 0 ? [{ label: `n${i} metrics (--metrics-port)`, port: metrics + i }] : []),
+  ]).flat()
+}
+
+/**
+ * Starts the testnet's nodes and waits until it is ready. On failure, or on Ctrl-C / SIGTERM meanwhile, it stops
+ * every node it started (the data stays) and says so.
+ */
+async function launchOrStop(dir: string, logLevel: string, log: (msg: string) => void): Promise<TestnetDescription> {
+  let interrupted: string | undefined
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted !== undefined) return
+    interrupted = signal
+    log(`${signal}: stopping the nodes started so far ...`)
+    void stopTestnet(dir)
+      .then((reports) => {
+        const stopped = reports.filter((r) => r.outcome === 'stopped' || r.outcome === 'killed').length
+        log(`stopped ${stopped} node processes; the data stays in ${resolve(dir)} ('teecast testnet start --dir ${dir}' restarts, 'down --wipe' removes it)`)
+      })
+      .catch((err: Error) => log(`could not stop every node: ${err.message}; see 'teecast testnet status --dir ${dir}'`))
+      .finally(() => process.exit(130))
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  try {
+    return await launchTestnet(dir, { logLevel, onProgress: log })
+  } catch (err) {
+    if (interrupted !== undefined) await new Promise<never>(() => {})
+    const reports = await stopTestnet(dir).catch(() => [])
+    const stopped = reports.filter((r) => r.outcome === 'stopped' || r.outcome === 'killed').length
+    throw new CliError(`testnet failed to start: ${(err as Error).message}${stopped > 0 ? `\n(stopped the ${stopped} node processes still running)` : ''}`)
+  } finally {
+    process.removeListener('SIGINT', onSignal)
+    process.removeListener('SIGTERM', onSignal)
+  }
+}
+
+function printNodes(d: TestnetDescription): void {
+  process.stdout.write(
+    `${renderTable(
+      ['node', 'propagation', 'signer', 'enclave', 'pid', 'rpc', 'enode'],
+      d.nodes.map((n) => [n.name, n.propagation, n.signerAddress !== undefined ? 'yes' : '', n.tee === true ? 'yes' : '', String(n.pid), n.rpcUrl, n.enode]),
+    )}\n`,
+  )
+}
+
+const start: CommandModule<object, { dir: string; 'log-level': string; quiet?: boolean }> = {
+  command: 'start',
+  describe: 'Restart a stopped testnet from its data on disk (after down without --wipe)',
+  builder: (y) =>
+    y
+      .option('dir', { type: 'string', default: DEFAULT_DIR, describe: 'Testnet directory' })
+      .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
+      .option('quiet', { type: 'boolean', describe: 'No progress output' }),
+  handler: async (a) => {
+    const old = readTestnetOrFail(a.dir)
+    const running = old.nodes.filter((n) => n.pid !== null && isOurNode(n.pid, a.dir, n.name))
+    if (running.length > 0) throw new CliError(`nodes of ${a.dir} are running (${running.map((n) => n.name).join(', ')}); 'teecast testnet down --dir ${a.dir}' first`)
+    const log = say(a.quiet)
+    const busy = await busyPorts(old.nodes[0]?.host ?? DEFAULT_TESTNET.host, portsOf(old))
+    if (busy.length > 0) throw new CliError(`ports in use: ${busy.map((p) => `${p.port} (${p.label}, ${p.error})`).join(', ')}`)
+    const t0 = Date.now()
+    const d = await launchOrStop(a.dir, a['log-level'], log)
+    printNodes(d)
+    log(`ready after ${((Date.now() - t0) / 1000).toFixed(1)} s, from the data in ${resolve(a.dir)}`)
   },
 }
 
@@ -254,13 +325,14 @@ function readTestnetOrFail(dir: string) {
 
 export const testnetCommand: CommandModule = {
   command: 'testnet <command>',
-  describe: 'Launch and drive local testnets (up, status, down, send)',
+  describe: 'Launch and drive local testnets (up, start, status, down, send)',
   builder: (y) =>
     y
       .command(up as CommandModule)
+      .command(start as CommandModule)
       .command(status as CommandModule)
       .command(down as CommandModule)
       .command(send as CommandModule)
-      .demandCommand(1, 'Name a testnet command: up, status, down or send.'),
+      .demandCommand(1, 'Name a testnet command: up, start, status, down or send.'),
   handler: () => {},
 }
