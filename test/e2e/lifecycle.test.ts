@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -71,6 +71,32 @@ test('up with a port in use fails before starting anything, names the port, and 
     assert.equal(existsSync(target), false)
   } finally {
     holder.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('Ctrl-C during up stops every node it started and exits 130', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tc-life-'))
+  const target = join(dir, 'net')
+  const base = await freePortRange(12)
+  try {
+    const child = spawn(process.execPath, ['bin/teecast.js', 'testnet', 'up', '--dir', target, '--nodes', '2', '--degree', '1', '--signers', '1', '--base-port', String(base), '--rpc-port', String(base + 4), '--metrics-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    let sent = false
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString()
+      if (!sent && /started 2 node processes/.test(stderr)) {
+        sent = true
+        child.kill('SIGINT')
+      }
+    })
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)))
+    assert.equal(code, 130, stderr)
+    assert.match(stderr, /SIGINT: stopping the nodes started so far/)
+    assert.match(stderr, /stopped 2 node processes; the data stays in/)
+    const d = readTestnet(target)
+    assert.ok(d.nodes.every((n) => n.pid === null), 'no pid left in testnet.json')
+  } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 })

@@ -184,8 +184,9 @@ async function launchOrStop(dir: string, logLevel: string, log: (msg: string) =>
       .catch((err: Error) => log(`could not stop every node: ${err.message}; see 'teecast testnet status --dir ${dir}'`))
       .finally(() => process.exit(130))
   }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  // `on`, not `once`: a second Ctrl-C while stopping must not kill us half-way (stopping is bounded: SIGKILL after 5 s).
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   try {
     return await launchTestnet(dir, { logLevel, onProgress: log })
   } catch (err) {
