@@ -27,6 +27,8 @@ export interface NodeOptions {
   crypto?: CryptoKind
   /** Emulated link to every peer this node dials (testnets/linkemu); unset = plain loopback. */
   link?: LinkSpec
+  /** The testnet's link-faults file (testnets/linkemu/faults.ts), watched by the link proxies; needs `link`. */
+  linkFaultsPath?: string
   /** Testnet attestation dir: this node runs a (simulated) enclave. Unset = a node without an enclave. */
   attestationDir?: string
   /** tee mode: the attestation dir whose policy.json judges peers' quotes and plans (every node of a tee testnet). */

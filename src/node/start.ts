@@ -66,7 +66,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   // Read by the catch-up patch: poll for a better peer twice per block period instead of every 8 s.
   ;(config as Config & { syncInterval?: number }).syncInterval = Math.max(250, Math.floor((cliquePeriod(genesis) * 1000) / 2))
   const staticPeers = o.staticPeers.map(parseEnode)
-  const links = o.link !== undefined ? new LinkProxies(o.link, o.p2pPort) : undefined
+  const links = o.link !== undefined ? new LinkProxies(o.link, o.p2pPort, o.linkFaultsPath) : undefined
   // The enclave first: tee/1 hellos quote from the first connection on.
   const enclave = o.attestationDir !== undefined ? await startNodeEnclave(o.attestationDir) : undefined
   const policyDir = o.teePolicyDir ?? o.attestationDir

@@ -22,10 +22,15 @@ export class LinkShaper {
   private state: number
 
   constructor(
-    private readonly spec: LinkSpec,
+    private spec: LinkSpec,
     seed = 1,
   ) {
     this.state = seed >>> 0 || 1
+  }
+
+  /** A link whose quality changes (a fault injected, then healed): later chunks are shaped by the new spec. */
+  setSpec(spec: LinkSpec): void {
+    this.spec = spec
   }
 
   /** xorshift32: a cheap deterministic stream for jitter and loss. */

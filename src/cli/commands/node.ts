@@ -9,6 +9,7 @@ import { badInput } from '../errors.ts'
 import { existsSync } from 'node:fs'
 import { portProblem } from '../../../testnets/ports.ts'
 import { parseLinkSpec } from '../../../testnets/linkemu/spec.ts'
+import { linkFaultsFile } from '../../../testnets/linkemu/faults.ts'
 
 interface NodeArgs {
   dir?: string
@@ -65,7 +66,7 @@ export function nodeOptionsFromArgs(a: NodeArgs): NodeOptions {
       maxPeers: Math.max(a['max-peers'], n.peers.length + 4),
       propagation: (mode as PropagationMode | undefined) ?? n.propagation,
       logLevel,
-      ...(t.link !== undefined ? { link: parseLinkSpec(t.link) } : {}),
+      ...(t.link !== undefined ? { link: parseLinkSpec(t.link), linkFaultsPath: linkFaultsFile(a.dir) } : {}),
       ...(n.tee === true && t.attestationDir !== undefined ? { attestationDir: t.attestationDir } : {}),
       ...(t.attestationDir !== undefined ? { teePolicyDir: t.attestationDir } : {}),
       ...(teeEpochMs(a) ?? t.teeEpochMs) !== undefined ? { teeEpochMs: teeEpochMs(a) ?? t.teeEpochMs } : {},
