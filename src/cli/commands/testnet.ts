@@ -1,7 +1,9 @@
 /** `teecast testnet up|status|down|send`: local testnets of node processes on 127.0.0.1. */
 import type { Argv, CommandModule } from 'yargs'
 import { resolve } from 'node:path'
-import { existsSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
+import { FAULT_KINDS, planChaos, unsupported, type FaultKind } from '../../../bench/chaos/plan.ts'
+import { runChaos } from '../../../bench/chaos/run.ts'
 import { createTestnet, DEFAULT_TESTNET } from '../../../testnets/create.ts'
 import { readTestnet, testnetFile } from '../../../testnets/description.ts'
 import { launchTestnet, isOurNode, stopTestnet } from '../../../testnets/launcher.ts'
@@ -316,6 +318,75 @@ const send: CommandModule<object, { dir: string; count: number; rate: number; ti
   },
 }
 
+interface ChaosArgs {
+  dir: string
+  count: number
+  rate: number
+  faults?: string[]
+  down: number
+  seed: string
+  timeout: number
+  json?: string
+}
+
+const chaos: CommandModule<object, ChaosArgs> = {
+  command: 'chaos',
+  describe: 'Send a workload while killing and restarting nodes, cutting the network in two, slowing a link and (tee) killing the coordinator; check nothing accepted is lost',
+  builder: (y) =>
+    y
+      .option('dir', { type: 'string', default: DEFAULT_DIR, describe: 'Testnet directory (a running testnet)' })
+      .option('count', { type: 'number', default: 300, describe: 'Transactions to send' })
+      .option('rate', { type: 'number', default: 5, describe: 'Offered transactions per second' })
+      .option('faults', { type: 'string', array: true, describe: `Faults, in order (${FAULT_KINDS.join(', ')}); default every one the testnet supports` })
+      .option('down', { type: 'number', default: 10, describe: 'Seconds each fault lasts (a killed node stays down this long)' })
+      .option('seed', { type: 'string', default: 'chaos', describe: 'Picks the nodes and links hit' })
+      .option('timeout', { type: 'number', default: 180, describe: 'Seconds to wait for inclusion after the last send' })
+      .option('json', { type: 'string', describe: 'Also write the result as JSON to this file' }) as unknown as Argv<ChaosArgs>,
+  handler: async (a) => {
+    if (!(Number.isInteger(a.count) && a.count >= 1)) throw badInput(`--count must be a whole number >= 1, got ${a.count}`)
+    if (!(a.rate > 0)) throw badInput(`--rate must be > 0, got ${a.rate}`)
+    if (!(a.down >= 1 && a.down <= 600)) throw badInput(`--down must be between 1 and 600 seconds, got ${a.down}`)
+    const d = readTestnetOrFail(a.dir)
+    const stopped = d.nodes.filter((n) => n.pid === null || !isOurNode(n.pid, a.dir, n.name))
+    if (stopped.length > 0) throw new CliError(`nodes not running: ${stopped.map((n) => n.name).join(', ')}; start with 'teecast testnet start --dir ${a.dir}'`)
+    const asked = a.faults?.flatMap((f) => f.split(',')).filter((f) => f !== '')
+    for (const f of asked ?? []) if (!(FAULT_KINDS as readonly string[]).includes(f)) throw badInput(`--faults: "${f}" is not one of ${FAULT_KINDS.join(', ')}`)
+    const log = say(false)
+    const kinds = (asked ?? FAULT_KINDS.filter((k) => unsupported(d, k) === undefined)) as FaultKind[]
+    for (const k of kinds) {
+      const why = unsupported(d, k)
+      if (why !== undefined) throw badInput(`--faults ${k}: ${why}`)
+    }
+    for (const k of FAULT_KINDS) if (!kinds.includes(k) && asked === undefined) log(`skipping ${k}: ${unsupported(d, k)}`)
+    const plan = planChaos(d, { kinds, workloadMs: (a.count / a.rate) * 1000, downMs: a.down * 1000, seed: a.seed })
+    log(`chaos on ${d.nodes.length} nodes: ${plan.map((f) => `${f.kind} at ${(f.atMs / 1000).toFixed(0)} s`).join(', ')}; ${a.count} txs at ${a.rate} tx/s`)
+    const r = await runChaos(d, plan, { dir: a.dir, count: a.count, rate: a.rate, inclusionTimeoutMs: a.timeout * 1000, onProgress: log })
+    const sec = (v: number | null | undefined): string => (v === null || v === undefined ? 'never' : v.toFixed(1))
+    process.stdout.write(
+      `${renderTable(
+        ['fault', 'target', 'from s', 'to s', 'one head after s', 'restart: head before / after', 'kept chain', 'caught up s (periods)', 'note'],
+        r.faults.map((f) => [
+          f.kind,
+          f.target,
+          f.startedAtSec.toFixed(1),
+          f.endedAtSec.toFixed(1),
+          sec(f.healedInSec),
+          f.restart !== undefined ? `${f.restart.headBefore} / ${f.restart.headAfterRestart}` : '',
+          f.restart !== undefined ? (f.restart.kept ? 'yes' : 'NO') : '',
+          f.restart !== undefined ? `${sec(f.restart.caughtUpInSec)}${f.restart.caughtUpInPeriods !== null ? ` (${f.restart.caughtUpInPeriods.toFixed(1)})` : ''}` : '',
+          f.note ?? '',
+        ]),
+      )}\n`,
+    )
+    process.stdout.write(
+      `accepted ${r.accepted}, committed ${r.committed}, lost ${r.lost}, rejected by RPC ${r.rejected}; ${r.headsEqual ? `every node on one head (block ${r.finalHead})` : 'nodes NOT on one head'}` +
+        `${r.tee !== undefined ? `; tee: ${r.tee.plans} new plans, ${r.tee.floodFallbacks} flood fallbacks, ${r.tee.repaired} repaired, ${r.tee.pulls} pulls, ${r.tee.planPushes} plan pushes` : ''}\n`,
+    )
+    if (a.json !== undefined) writeFileSync(a.json, `${JSON.stringify({ plan, result: r }, null, 2)}\n`)
+    if (r.lost > 0 || !r.headsEqual || r.faults.some((f) => f.restart !== undefined && !f.restart.kept)) throw new CliError('chaos run failed: see the table above')
+  },
+}
+
 function readTestnetOrFail(dir: string) {
   try {
     return readTestnet(dir)
@@ -326,7 +397,7 @@ function readTestnetOrFail(dir: string) {
 
 export const testnetCommand: CommandModule = {
   command: 'testnet <command>',
-  describe: 'Launch and drive local testnets (up, start, status, down, send)',
+  describe: 'Launch and drive local testnets (up, start, status, down, send, chaos)',
   builder: (y) =>
     y
       .command(up as CommandModule)
@@ -334,6 +405,7 @@ export const testnetCommand: CommandModule = {
       .command(status as CommandModule)
       .command(down as CommandModule)
       .command(send as CommandModule)
-      .demandCommand(1, 'Name a testnet command: up, start, status, down or send.'),
+      .command(chaos as CommandModule)
+      .demandCommand(1, 'Name a testnet command: up, start, status, down, send or chaos.'),
   handler: () => {},
 }
