@@ -1,6 +1,6 @@
 import type { PropagationMode } from '../propagation/interface.ts'
 import type { CryptoKind } from './crypto.ts'
-import type { LinkSpec } from '../../testnets/linkemu/spec.ts'
+import type { LinkSpec } from '../shared/linkemu/spec.ts'
 
 /** Everything one teecast node needs; `teecast node` builds this from flags or from a testnet dir. */
 export interface NodeOptions {

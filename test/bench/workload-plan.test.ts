@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { COUNTER_INITCODE, COUNTER_RUNTIME, kindChooser, openLoopPlan, rampSteps, seededCalldata, type TxKind } from '../../testnets/workload.ts'
+import { COUNTER_INITCODE, COUNTER_RUNTIME, kindChooser, openLoopPlan, rampSteps, seededCalldata, type TxKind } from '../../bench/workload/workload.ts'
 import { loadShape } from '../../bench/run.ts'
 import { parseScenario } from '../../bench/scenario.ts'
 

@@ -6,7 +6,7 @@ import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../.
 import type { NodeOptions } from '../../node/options.ts'
 import { runNodeProcess } from '../../node/process.ts'
 import { badInput } from '../errors.ts'
-import { parseLinkSpec } from '../../../testnets/linkemu/spec.ts'
+import { parseLinkSpec } from '../../shared/linkemu/spec.ts'
 
 interface NodeArgs {
   dir?: string

@@ -5,7 +5,7 @@
 import { rpcCall } from '../src/rpc/client.ts'
 import { TX_MESSAGE_KEYS, BLOCK_MESSAGE_KEYS } from '../src/p2p/message-names.ts'
 import type { P2pStats } from '../src/rpc/teecast.ts'
-import type { TestnetDescription } from './description.ts'
+import type { TestnetDescription } from '../testnets/description.ts'
 
 /** Every node's teecast_p2pStats; a call that fails is retried twice, 1 s apart (a node under full load can drop one). */
 export async function snapshotStats(d: TestnetDescription): Promise<Map<string, P2pStats>> {

@@ -14,9 +14,9 @@ import { createCommonFromGethGenesis, type Common } from '@ethereumjs/common'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { readFileSync } from 'node:fs'
 import { keccak256 } from 'ethereum-cryptography/keccak.js'
-import { rpcCall } from '../src/rpc/client.ts'
-import type { TestnetDescription, TestnetNode } from './description.ts'
-import { SeededRandom } from './rng.ts'
+import { rpcCall } from '../../src/rpc/client.ts'
+import type { TestnetDescription, TestnetNode } from '../../testnets/description.ts'
+import { SeededRandom } from '../../src/shared/rng.ts'
 
 export type TxKind = 'transfer' | 'contractCall' | 'largeCalldata'
 export const TX_KINDS: readonly TxKind[] = ['transfer', 'contractCall', 'largeCalldata']
