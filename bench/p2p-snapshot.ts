@@ -6,6 +6,7 @@ import { rpcCall } from '../src/rpc/client.ts'
 import { TX_MESSAGE_KEYS, BLOCK_MESSAGE_KEYS } from '../src/p2p/message-names.ts'
 import type { P2pStats } from '../src/rpc/teecast.ts'
 import type { TestnetDescription } from '../testnets/description.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 /** Every node's teecast_p2pStats; a call that fails is retried twice, 1 s apart (a node under full load can drop one). */
 export async function snapshotStats(d: TestnetDescription): Promise<Map<string, P2pStats>> {
@@ -15,7 +16,7 @@ export async function snapshotStats(d: TestnetDescription): Promise<Map<string, 
         return await rpcCall<P2pStats>(url, 'teecast_p2pStats')
       } catch (e) {
         if (attempt >= 3) throw e
-        await new Promise((r) => setTimeout(r, 1000))
+        await sleep(1000)
       }
     }
   }

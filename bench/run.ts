@@ -24,6 +24,7 @@ import { wireCost } from './stats/wire.ts'
 import { maxSustainedTps, stepResults } from './stats/ramp.ts'
 import { processUsage } from './process-usage.ts'
 import type { ModeResult, NodeResult } from './report/summary.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface RunCounts extends LiveCounts {
   mode: string
@@ -51,7 +52,6 @@ async function blockNumber(url: string): Promise<number> {
   }
   return Number.NaN
 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const FIRST_SEEN_BATCH = 5_000
 
 async function firstSeen(url: string, hashes: string[]): Promise<Record<string, number | null>> {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { resolve } from 'node:path'
 import { rpcCall, waitForRpc } from '../src/rpc/client.ts'
 import { readTestnet, writeTestnet, type TestnetDescription, type TestnetNode } from './description.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const TEECAST_BIN = fileURLToPath(new URL('../bin/teecast.js', import.meta.url))
 
@@ -59,7 +60,6 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 interface NodeReadiness {
   block: number

@@ -17,6 +17,7 @@ import { keccak256 } from 'ethereum-cryptography/keccak.js'
 import { rpcCall } from '../../src/rpc/client.ts'
 import type { TestnetDescription, TestnetNode } from '../../testnets/description.ts'
 import { SeededRandom } from '../../src/shared/rng.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 export type TxKind = 'transfer' | 'contractCall' | 'largeCalldata'
 export const TX_KINDS: readonly TxKind[] = ['transfer', 'contractCall', 'largeCalldata']
@@ -117,8 +118,6 @@ export const COUNTER_INITCODE = `0x600a600c600039600a6000f3${COUNTER_RUNTIME.sli
 const DEPLOY_GAS = 200_000n
 /** Headroom over eth_estimateGas (a counter's first increment costs more than later ones; estimates can be tight). */
 const GAS_HEADROOM = 1.25
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Attempts per tx: a rejected tx leaves a nonce gap that stalls every later tx of its sender. */
 export const SEND_ATTEMPTS = 4

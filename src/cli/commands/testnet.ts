@@ -13,6 +13,7 @@ import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../.
 import { badInput, CliError } from '../errors.ts'
 import { renderTable } from '../table.ts'
 import { parseLinkSpec } from '../../shared/linkemu/spec.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const DEFAULT_DIR = '.testnet'
 const say = (quiet: boolean | undefined) => (msg: string) => {
@@ -224,7 +225,7 @@ const send: CommandModule<object, { dir: string; count: number; rate: number; ti
     const before = await snapshotStats(d)
     const r = await runTransferWorkload(d, { count: a.count, rate: a.rate, inclusionTimeoutMs: a.timeout * 1000, onProgress: log })
     // Let the last block reach every node before reading the counters and heads.
-    await new Promise((res) => setTimeout(res, d.period * 1000))
+    await sleep(d.period * 1000)
     const after = await snapshotStats(d)
     const costs = txCostPerNode(before, after, r.committed)
     const heads = await Promise.all(d.nodes.map((n) => rpcCall<{ number: string; hash: string }>(n.rpcUrl, 'eth_getBlockByNumber', ['latest', false])))
