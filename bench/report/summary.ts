@@ -11,7 +11,7 @@
 import type { Percentiles } from '../../src/shared/percentile.ts'
 import type { Spread, StepResult } from '../stats/ramp.ts'
 import type { Scenario } from '../scenario.ts'
-import type { TxKind } from '../workload/workload.ts'
+import type { TxKind } from '../workload/tx-factory.ts'
 
 export interface ModeResult {
   mode: string
