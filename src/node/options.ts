@@ -25,7 +25,7 @@ export interface NodeOptions {
   logLevel: 'error' | 'warn' | 'info' | 'debug' | 'off'
   /** Sender recovery backend; default native libsecp256k1 (see crypto.ts). */
   crypto?: CryptoKind
-  /** Emulated link to every peer this node dials (testnets/linkemu); unset = plain loopback. */
+  /** Emulated link to every peer this node dials (src/shared/linkemu); unset = plain loopback. */
   link?: LinkSpec
   /** Testnet attestation dir: this node runs a (simulated) enclave. Unset = a node without an enclave. */
   attestationDir?: string
