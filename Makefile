@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODES ?= 4
 COUNT ?= 200
 
-.PHONY: install typecheck test demo bench-chain bench tee-faults sim clean
+.PHONY: install typecheck check-imports test demo bench-chain bench tee-faults sim clean
 SCENARIO ?= bench/scenarios/standard.yaml
 
 node_modules/.installed: package.json package-lock.json $(wildcard patches/*.patch)
@@ -15,7 +15,11 @@ install: node_modules/.installed
 typecheck: install
 	npx tsc --noEmit
 
-test: typecheck
+# The import arrows of DESIGN.md (.dependency-cruiser.cjs): a wrong-way import fails it.
+check-imports: install
+	npm run --silent check-imports
+
+test: typecheck check-imports
 	npm test
 
 # Main job: for each mode (stock, then tee), launch a local testnet on the same seed and topology, send the same

@@ -9,21 +9,24 @@ import { join } from 'node:path'
 import { createTestnet, DEFAULT_TESTNET } from '../testnets/create.ts'
 import { launchTestnet, stopTestnet } from '../testnets/launcher.ts'
 import { readTestnet, writeTestnet, type TestnetDescription } from '../testnets/description.ts'
-import { rampSteps, runWorkload, TX_KINDS, type LiveCounts, type LoadShape, type WorkloadResult } from '../testnets/workload.ts'
+import { runWorkload, type LiveCounts, type LoadShape, type WorkloadResult } from './workload/workload.ts'
+import { rampSteps } from './workload/open-loop.ts'
+import { TX_KINDS } from './workload/tx-factory.ts'
 import { resolveRegionLinks } from '../testnets/topology-file.ts'
-import { portPairKey, type LinkSpecFile, type LinkSpecInput } from '../testnets/linkemu/spec.ts'
-import { snapshotStats } from '../testnets/wire-report.ts'
+import { portPairKey, type LinkSpecFile, type LinkSpecInput } from '../src/shared/linkemu/spec.ts'
+import { snapshotStats } from './p2p-snapshot.ts'
 import { rpcCall } from '../src/rpc/client.ts'
 import type { P2pStats } from '../src/rpc/teecast.ts'
 import type { PropagationMode } from '../src/propagation/interface.ts'
 import { TX_MESSAGE_KEYS } from '../src/p2p/message-names.ts'
 import type { Scenario } from './scenario.ts'
-import { percentiles } from './stats/percentile.ts'
+import { percentiles } from '../src/shared/percentile.ts'
 import { coverage, type Coverage } from './stats/coverage.ts'
 import { wireCost } from './stats/wire.ts'
 import { maxSustainedTps, stepResults } from './stats/ramp.ts'
 import { processUsage } from './process-usage.ts'
 import type { ModeResult, NodeResult } from './report/summary.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface RunCounts extends LiveCounts {
   mode: string
@@ -51,7 +54,6 @@ async function blockNumber(url: string): Promise<number> {
   }
   return Number.NaN
 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const FIRST_SEEN_BATCH = 5_000
 
 async function firstSeen(url: string, hashes: string[]): Promise<Record<string, number | null>> {

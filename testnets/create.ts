@@ -8,10 +8,10 @@ import { join, resolve } from 'node:path'
 import { bytesToHex } from '@ethereumjs/util'
 import type { PropagationMode } from '../src/propagation/interface.ts'
 import { cliqueGenesis } from './genesis/clique.ts'
-import { addressOf, deriveKey, enodeOf, nodeIdOf } from './keys.ts'
-import { neighbours, randomRegularGraph } from './topology.ts'
+import { addressOf, deriveKey, enodeOf, nodeIdOf } from '../src/shared/keys.ts'
+import { neighbours, randomRegularGraph } from '../src/shared/topology.ts'
 import { writeTestnet, type TestnetDescription, type TestnetNode } from './description.ts'
-import { SeededRandom } from './rng.ts'
+import { SeededRandom } from '../src/shared/rng.ts'
 import { initAttestDir } from '../src/tee/attest-dir.ts'
 
 export interface CreateTestnetOptions {

@@ -45,7 +45,7 @@ export interface TestnetDescription {
   period: number
   nodes: TestnetNode[]
   accounts: TestnetAccount[]
-  /** Emulated links between all peers (testnets/linkemu), as given on the command line: "50ms", "20mbit", "0.5%". */
+  /** Emulated links between all peers (src/shared/linkemu), as given on the command line: "50ms", "20mbit", "0.5%". */
   link?: { delay?: string; jitter?: string; rate?: string; loss?: string }
   /** Attestation root, enclave signer and policy of the testnet (teecast attest init), when any node has an enclave. */
   attestationDir?: string

@@ -8,7 +8,7 @@ import { buildBlock, createVM, type VM } from '@ethereumjs/vm'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { Block } from '@ethereumjs/block'
 import { cliqueGenesis, type GethGenesis } from './genesis/clique.ts'
-import { addressOf, deriveKey } from './keys.ts'
+import { addressOf, deriveKey } from '../src/shared/keys.ts'
 
 export interface InprocChain {
   common: Common

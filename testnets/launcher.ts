@@ -10,6 +10,7 @@ import { resolve } from 'node:path'
 import { rpcCall } from '../src/rpc/client.ts'
 import { readTestnet, writeTestnet, type TestnetDescription, type TestnetNode } from './description.ts'
 import { busyPorts, portProblem, portsOf } from './ports.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const TEECAST_BIN = fileURLToPath(new URL('../bin/teecast.js', import.meta.url))
 
@@ -60,7 +61,6 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 interface NodeReadiness {
   block: number

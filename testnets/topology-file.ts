@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import { z } from 'zod'
-import { parseDuration, parseLinkSpec, type LinkSpecInput } from './linkemu/spec.ts'
+import { parseDuration, parseLinkSpec, type LinkSpecInput } from '../src/shared/linkemu/spec.ts'
 
 const nodeName = z.string().regex(/^n\d+$/, 'node names look like n0, n1, ...')
 const linkValues = z.object({ delay: z.string().optional(), jitter: z.string().optional(), rate: z.string().optional(), loss: z.string().optional() }).strict()

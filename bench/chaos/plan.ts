@@ -11,8 +11,8 @@
  * Every fault starts in the first two thirds of the workload, so the rest of it shows the recovery.
  */
 import type { TestnetDescription, TestnetNode } from '../../testnets/description.ts'
-import { SeededRandom } from '../../testnets/rng.ts'
-import { portPairKey } from '../../testnets/linkemu/spec.ts'
+import { SeededRandom } from '../../src/shared/rng.ts'
+import { portPairKey } from '../../src/shared/linkemu/spec.ts'
 
 export const FAULT_KINDS = ['kill', 'partition', 'slow', 'coordinator'] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]

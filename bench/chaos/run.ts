@@ -7,8 +7,8 @@
 import type { TestnetDescription, TestnetNode } from '../../testnets/description.ts'
 import { writeTestnet } from '../../testnets/description.ts'
 import { isAlive, startNodeProcess } from '../../testnets/launcher.ts'
-import { linkFaultsFile, writeLinkFaults, type LinkFault } from '../../testnets/linkemu/faults.ts'
-import { runTransferWorkload } from '../../testnets/workload.ts'
+import { linkFaultsFile, writeLinkFaults, type LinkFault } from '../../src/shared/linkemu/faults.ts'
+import { runTransferWorkload } from '../workload/workload.ts'
 import { rpcCall } from '../../src/rpc/client.ts'
 import type { TeeStatus } from '../../src/rpc/teecast.ts'
 import type { PlannedFault } from './plan.ts'
@@ -23,7 +23,16 @@ export interface FaultOutcome {
   /** From the end of the fault until every node was on one head again (seconds), or null if that never happened. */
   healedInSec: number | null
   /** A restarted node: its head right after the restart (from its own disk) and the head before the kill. */
-  restart?: { headBefore: number; headAfterRestart: number; kept: boolean; caughtUpInSec: number | null; caughtUpInPeriods: number | null }
+  restart?: {
+    headBefore: number
+    headAfterRestart: number
+    kept: boolean
+    /** From the restart until its RPC answered (process start, LevelDB open). */
+    answeredInSec: number | null
+    /** From the restart until its head reached the others' head at the time it answered. */
+    caughtUpInSec: number | null
+    caughtUpInPeriods: number | null
+  }
   note?: string
 }
 
@@ -109,6 +118,7 @@ export async function runChaos(d: TestnetDescription, plan: PlannedFault[], o: C
       if (first === undefined) await sleep(250)
     }
     const headAfterRestart = first ?? -1
+    const answeredInSec = first === undefined ? null : (Date.now() - restartedAt) / 1000
     // Caught up: its head has reached the highest head the others had when it came back.
     const others = d.nodes.filter((x) => x !== n && x.pid !== null && isAlive(x.pid))
     const target = Math.max(...(await Promise.all(others.map(headOf))).map((h) => h?.number ?? 0))
@@ -121,7 +131,7 @@ export async function runChaos(d: TestnetDescription, plan: PlannedFault[], o: C
       }
       await sleep(250)
     }
-    return { headBefore, headAfterRestart, kept: headAfterRestart >= Math.max(0, headBefore - 1), caughtUpInSec, caughtUpInPeriods: caughtUpInSec === null ? null : caughtUpInSec / d.period }
+    return { headBefore, headAfterRestart, kept: headAfterRestart >= Math.max(0, headBefore - 1), answeredInSec, caughtUpInSec, caughtUpInPeriods: caughtUpInSec === null ? null : caughtUpInSec / d.period }
   }
 
   const killAndRestart = async (n: TestnetNode, kind: 'kill' | 'coordinator', downMs: number, atSec: number, note?: string): Promise<void> => {

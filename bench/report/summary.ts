@@ -8,10 +8,10 @@
  * Warm-up txs (`workload.warmupSec`) are sent before the measured ones and are left out of every figure but the wire
  * cost's denominator (counters are read when the warm-up ends, so warm-up traffic still in flight is counted).
  */
-import type { Percentiles } from '../stats/percentile.ts'
+import type { Percentiles } from '../../src/shared/percentile.ts'
 import type { Spread, StepResult } from '../stats/ramp.ts'
 import type { Scenario } from '../scenario.ts'
-import type { TxKind } from '../../testnets/workload.ts'
+import type { TxKind } from '../workload/tx-factory.ts'
 
 export interface ModeResult {
   mode: string

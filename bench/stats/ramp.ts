@@ -2,7 +2,7 @@
  * Per-step results of a ramp and the max sustained throughput, from the txs sent (each with its step) and the steps'
  * planned windows.
  */
-import { percentiles, type Percentiles } from './percentile.ts'
+import { percentiles, type Percentiles } from '../../src/shared/percentile.ts'
 
 export interface StepInput {
   /** Offered tx/s. */

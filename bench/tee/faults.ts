@@ -12,10 +12,11 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createTestnet, DEFAULT_TESTNET } from '../../testnets/create.ts'
 import { launchTestnet, stopTestnet } from '../../testnets/launcher.ts'
-import { runTransferWorkload } from '../../testnets/workload.ts'
+import { runTransferWorkload } from '../workload/workload.ts'
 import type { TestnetNode } from '../../testnets/description.ts'
 import { rpcCall } from '../../src/rpc/client.ts'
 import type { TeeStatus } from '../../src/rpc/teecast.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const { values: a } = parseArgs({
   options: {
@@ -41,7 +42,6 @@ const num = (k: keyof typeof a): number => {
 const nodes = num('nodes')
 const base = num('base-port')
 const log = (m: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${m}\n`)
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const dir = mkdtempSync(join(tmpdir(), 'tee-faults-'))
 createTestnet({ ...DEFAULT_TESTNET, dir, nodes, degree: num('degree'), signers: 2, seed: a.seed!, propagation: 'tee', basePort: base, baseRpcPort: base + nodes, baseMetricsPort: 0, teeEpochMs: num('epoch') * 1000 })

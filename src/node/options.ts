@@ -1,6 +1,6 @@
 import type { PropagationMode } from '../propagation/interface.ts'
 import type { CryptoKind } from './crypto.ts'
-import type { LinkSpec } from '../../testnets/linkemu/spec.ts'
+import type { LinkSpec } from '../shared/linkemu/spec.ts'
 
 /** Everything one teecast node needs; `teecast node` builds this from flags or from a testnet dir. */
 export interface NodeOptions {
@@ -25,9 +25,9 @@ export interface NodeOptions {
   logLevel: 'error' | 'warn' | 'info' | 'debug' | 'off'
   /** Sender recovery backend; default native libsecp256k1 (see crypto.ts). */
   crypto?: CryptoKind
-  /** Emulated link to every peer this node dials (testnets/linkemu); unset = plain loopback. */
+  /** Emulated link to every peer this node dials (src/shared/linkemu); unset = plain loopback. */
   link?: LinkSpec
-  /** The testnet's link-faults file (testnets/linkemu/faults.ts), watched by the link proxies; needs `link`. */
+  /** The testnet's link-faults file (src/shared/linkemu/faults.ts), watched by the link proxies; needs `link`. */
   linkFaultsPath?: string
   /** Testnet attestation dir: this node runs a (simulated) enclave. Unset = a node without an enclave. */
   attestationDir?: string

@@ -19,11 +19,11 @@ import { TeeAdapter, type TeeNodeEnclave } from './tee-adapter.ts'
 import { TEE_CAPABILITY, Tee } from './tee-capability.ts'
 import type { Policy } from '../tee/policy.ts'
 import type { TeeParams } from '../propagation/tee/params.ts'
-import type { EnodeAddress } from './enode.ts'
+import type { EnodeAddress } from '../shared/enode.ts'
 import { messageKey, type NamedProtocol } from './message-names.ts'
 import { StaticDialer } from './static-peers.ts'
 import { WireStats } from './wire-stats.ts'
-import { nodeIdOf } from '../../testnets/keys.ts'
+import { nodeIdOf } from '../shared/keys.ts'
 
 /** What the patched client calls. Peers are the client's Peer objects; everything else is plain data. */
 export interface ClientSeam {

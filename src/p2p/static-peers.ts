@@ -5,7 +5,7 @@
  *
  * Pure: `due(now, connected)` says whom to dial; the adapter dials and reports the outcome.
  */
-import type { EnodeAddress } from './enode.ts'
+import type { EnodeAddress } from '../shared/enode.ts'
 
 export const REDIAL_MIN_MS = 250
 export const REDIAL_MAX_MS = 4_000

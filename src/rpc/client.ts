@@ -1,4 +1,5 @@
 /** A minimal JSON-RPC 2.0 client over HTTP (fetch), with the error code and the method in thrown errors. */
+import { setTimeout as sleep } from 'node:timers/promises'
 
 export class RpcCallError extends Error {
   constructor(
@@ -38,7 +39,7 @@ export async function rpcCall<T>(url: string, method: string, params: unknown[] 
 }
 
 /** Resolves once the endpoint answers eth_blockNumber, or rejects after `timeoutMs`. */
-export async function waitForRpc(url: string, timeoutMs: number, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<void> {
+export async function waitForRpc(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   while (Date.now() < deadline) {

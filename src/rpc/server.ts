@@ -7,7 +7,7 @@ import { createRPCServerListener } from '@ethereumjs/client/dist/esm/src/util/rp
 import type { Logger } from 'winston'
 import type { InstalledPropagation } from '../p2p/install.ts'
 import { teecastMethods } from './teecast.ts'
-import type { NodeEnclave } from '../node/enclave-host.ts'
+import type { NodeEnclave } from '../tee/node-enclave.ts'
 
 export interface RpcOptions {
   host: string

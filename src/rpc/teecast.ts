@@ -4,7 +4,7 @@
  */
 import type { InstalledPropagation } from '../p2p/install.ts'
 import type { MessageCounter } from '../p2p/wire-stats.ts'
-import type { NodeEnclave } from '../node/enclave-host.ts'
+import type { NodeEnclave } from '../tee/node-enclave.ts'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 
 export const INVALID_PARAMS = -32602

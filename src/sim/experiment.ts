@@ -4,9 +4,10 @@
  * rule (stock, geth, flood). Deterministic for a seed. Reach is judged against the live nodes still connected to an
  * item's origin at the end of the run.
  */
-import { createECDH, createHash } from 'node:crypto'
-import { randomRegularGraph } from '../../testnets/topology.ts'
-import { SeededRandom } from '../../testnets/rng.ts'
+import { createHash } from 'node:crypto'
+import { deriveKey, nodePublicKey } from '../shared/keys.ts'
+import { randomRegularGraph } from '../shared/topology.ts'
+import { SeededRandom } from '../shared/rng.ts'
 import { createPropagation } from '../propagation/registry.ts'
 import type { PropagationMode } from '../propagation/interface.ts'
 import type { TeeParams } from '../propagation/tee/params.ts'
@@ -19,7 +20,7 @@ import { COORDINATOR_PROGRAM } from '../tee/programs/index.ts'
 import { relayAuthority } from '../tee/plan-auth.ts'
 import type { Policy } from '../tee/policy.ts'
 import { generateP256 } from '../tee/crypto.ts'
-import { percentile } from '../../bench/stats/percentile.ts'
+import { percentile } from '../shared/percentile.ts'
 import { ItemTracker } from './items.ts'
 import { SimNetwork } from './network.ts'
 import { SimTeeNode } from './tee-node.ts'
@@ -145,13 +146,11 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     const signer = generateP256()
     const identity = { mrEnclave: bundle.measurement, mrSigner: mrSignerOf(signer.publicKey), isvProdId: COORDINATOR_PROGRAM.isvProdId, isvSvn: COORDINATOR_PROGRAM.isvSvn, debug: false }
     const policy: Policy = { rootPublicKeys: [root.publicKey], enclave: { kind: 'mrenclave', allowed: [bundle.measurement] }, allowDebug: false, maxQuoteAgeSec: 600, maxClockSkewSec: 60 }
-    // Node keys from the seed: ids decide the plan's node order, the trees and the coordinator ranking, so random
-    // keys would make a seeded run unrepeatable. (A SHA-256 output is a valid secp256k1 key with overwhelming odds.)
+    // Node keys from the seed, as a testnet derives them: ids decide the plan's node order, the trees and the
+    // coordinator ranking, so random keys would make a seeded run unrepeatable.
     const keys = Array.from({ length: s.nodes }, (_, i) => {
-      const priv = createHash('sha256').update(`${s.seed}/node-key/${i}`).digest()
-      const ecdh = createECDH('secp256k1')
-      ecdh.setPrivateKey(priv)
-      return { priv: new Uint8Array(priv), id: new Uint8Array(ecdh.getPublicKey().subarray(1)) }
+      const priv = deriveKey(s.seed, 'node', i)
+      return { priv, id: nodePublicKey(priv) }
     })
     const ids = keys.map((k) => Buffer.from(k.id).toString('hex'))
     const indexOf = new Map(ids.map((id, i) => [id, i]))

@@ -3,7 +3,7 @@
  * the virtual clock of an EventQueue. It carries opaque messages with their wire size and counts them per node and
  * type; the protocol logic lives in the node drivers (tee-node.ts, eth-node.ts).
  */
-import { SeededRandom } from '../../testnets/rng.ts'
+import { SeededRandom } from '../shared/rng.ts'
 import { EventQueue } from './event-queue.ts'
 
 /** RLPx framing of one message of `payload` bytes (code byte included): 32-byte header, body padded to 16, 16-byte MAC. */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { PassThrough } from 'node:stream'
 import { benchProgress, countsLine } from '../../bench/progress.ts'
 import type { RunCounts } from '../../bench/run.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const counts = (o: Partial<RunCounts>): RunCounts => ({ mode: 'stock', repetition: 1, repetitions: 1, phase: '50 tx/s', sent: 10, committed: 4, total: 500, ...o })
 
@@ -43,7 +44,7 @@ test('on a terminal: a bar with mode, repetition and counts, messages above it',
   const p = benchProgress({ stream: out })
   p.onProgress('stock: starting 3 nodes')
   p.onCounts(counts({ repetition: 2, repetitions: 3, sent: 100, committed: 90 }))
-  await new Promise((r) => setTimeout(r, 400))
+  await sleep(400)
   p.stop()
   assert.match(text, /stock: starting 3 nodes/)
   assert.match(text, /stock #2\/3 .*50 tx\/s: sent 100\/500, committed 90/)

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { percentile, percentiles } from '../../bench/stats/percentile.ts'
+import { percentile, percentiles } from '../../src/shared/percentile.ts'
 import { coverage } from '../../bench/stats/coverage.ts'
 import { wireCost } from '../../bench/stats/wire.ts'
 import type { P2pStats } from '../../src/rpc/teecast.ts'

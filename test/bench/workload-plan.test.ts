@@ -1,6 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { COUNTER_INITCODE, COUNTER_RUNTIME, kindChooser, openLoopPlan, rampSteps, seededCalldata, type TxKind } from '../../testnets/workload.ts'
+import { COUNTER_INITCODE, COUNTER_RUNTIME } from '../../bench/workload/counter-contract.ts'
+import { openLoopPlan, rampSteps } from '../../bench/workload/open-loop.ts'
+import { kindChooser, seededCalldata, type TxKind } from '../../bench/workload/tx-factory.ts'
 import { loadShape } from '../../bench/run.ts'
 import { parseScenario } from '../../bench/scenario.ts'
 

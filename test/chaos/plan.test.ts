@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createTestnet, DEFAULT_TESTNET } from '../../testnets/create.ts'
-import { portPairKey } from '../../testnets/linkemu/spec.ts'
+import { portPairKey } from '../../src/shared/linkemu/spec.ts'
 import { FAULT_KINDS, planChaos, unsupported } from '../../bench/chaos/plan.ts'
 
 const make = (link: boolean, propagation: 'stock' | 'tee' = 'stock') => {

@@ -11,7 +11,8 @@ import { isAlive, startNodeProcess, stopPid, waitUntilReady } from '../../testne
 import { readTestnet, writeTestnet, type TestnetDescription, type TestnetNode } from '../../testnets/description.ts'
 import { rpcCall, waitForRpc } from '../../src/rpc/client.ts'
 import type { P2pStats } from '../../src/rpc/teecast.ts'
-import { eventually, head, makeTestnet, sleep } from '../helpers/testnet.ts'
+import { eventually, head, makeTestnet } from '../helpers/testnet.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 let net: Awaited<ReturnType<typeof makeTestnet>>
 let d: TestnetDescription

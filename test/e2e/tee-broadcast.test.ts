@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { launchTestnet } from '../../testnets/launcher.ts'
-import { runTransferWorkload } from '../../testnets/workload.ts'
+import { runTransferWorkload } from '../../bench/workload/workload.ts'
 import type { TestnetDescription, TestnetNode } from '../../testnets/description.ts'
 import { rpcCall } from '../../src/rpc/client.ts'
 import type { P2pStats, TeeStatus } from '../../src/rpc/teecast.ts'

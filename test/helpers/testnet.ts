@@ -7,6 +7,7 @@ import type { TestnetDescription, TestnetNode } from '../../testnets/description
 import { stopTestnet } from '../../testnets/launcher.ts'
 import { rpcCall } from '../../src/rpc/client.ts'
 import { freePortRange } from './ports.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 export async function makeTestnet(o: Partial<CreateTestnetOptions> & { nodes: number }): Promise<{ dir: string; d: TestnetDescription; cleanup: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'tc-e2e-'))
@@ -29,7 +30,6 @@ export async function head(n: TestnetNode): Promise<Head> {
   return { number: Number(b.number), hash: b.hash }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Polls `check` until it returns a value, or fails with `what` after `timeoutMs`. */
 export async function eventually<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, everyMs = 200): Promise<T> {

@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes, createHash } from 'node:crypto'
-import { startLinkProxy } from '../../testnets/linkemu/proxy.ts'
-import { LinkProxies } from '../../testnets/linkemu/proxies.ts'
-import { FAULTS_POLL_MS, readLinkFaults, writeLinkFaults } from '../../testnets/linkemu/faults.ts'
-import { UNLIMITED } from '../../testnets/linkemu/spec.ts'
+import { startLinkProxy } from '../../src/shared/linkemu/proxy.ts'
+import { LinkProxies } from '../../src/shared/linkemu/proxies.ts'
+import { FAULTS_POLL_MS, readLinkFaults, writeLinkFaults } from '../../src/shared/linkemu/faults.ts'
+import { UNLIMITED } from '../../src/shared/linkemu/spec.ts'
 
 async function echoServer(): Promise<{ port: number; close: () => Promise<void> }> {
   const server = net.createServer((s) => s.pipe(s))

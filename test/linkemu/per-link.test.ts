@@ -2,8 +2,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import { LinkProxies } from '../../testnets/linkemu/proxies.ts'
-import { LinkSpecError, parseLinkSpec, portPairKey, specForLink, UNLIMITED } from '../../testnets/linkemu/spec.ts'
+import { LinkProxies } from '../../src/shared/linkemu/proxies.ts'
+import { LinkSpecError, parseLinkSpec, portPairKey, specForLink, UNLIMITED } from '../../src/shared/linkemu/spec.ts'
 
 test('perLink entries parse, and a link without one keeps the common spec', () => {
   const spec = parseLinkSpec({ delay: '50ms', perLink: { '30600-30603': { delay: '100ms', jitter: '2ms' } } })

@@ -3,8 +3,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import { randomBytes, createHash } from 'node:crypto'
-import { startLinkProxy } from '../../testnets/linkemu/proxy.ts'
-import { UNLIMITED } from '../../testnets/linkemu/spec.ts'
+import { startLinkProxy } from '../../src/shared/linkemu/proxy.ts'
+import { UNLIMITED } from '../../src/shared/linkemu/spec.ts'
 
 async function echoServer(): Promise<{ port: number; close: () => Promise<void> }> {
   const server = net.createServer((s) => s.pipe(s))

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { LinkShaper, MIN_RTO_MS } from '../../testnets/linkemu/shaper.ts'
-import { LinkSpecError, parseDuration, parseLinkSpec, parseLoss, parseRate, UNLIMITED } from '../../testnets/linkemu/spec.ts'
+import { LinkShaper, MIN_RTO_MS } from '../../src/shared/linkemu/shaper.ts'
+import { LinkSpecError, parseDuration, parseLinkSpec, parseLoss, parseRate, UNLIMITED } from '../../src/shared/linkemu/spec.ts'
 
 test('units parse, bad values are refused with the reason', () => {
   assert.deepEqual(parseLinkSpec({ delay: '50ms', jitter: '5ms', rate: '20mbit', loss: '0.5%' }), { delayMs: 50, jitterMs: 5, rateBps: 20e6, loss: 0.005 })

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { REDIAL_MAX_MS, REDIAL_MIN_MS, StaticDialer } from '../../src/p2p/static-peers.ts'
-import { parseEnode } from '../../src/p2p/enode.ts'
+import { parseEnode } from '../../src/shared/enode.ts'
 
 const id = (c: string): string => c.repeat(128)
 const peer = (c: string, port: number) => ({ id: id(c), host: '127.0.0.1', port })

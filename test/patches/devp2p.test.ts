@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import net from 'node:net'
 import { ETH, RLPx } from '@ethereumjs/devp2p'
 import { Common, Mainnet } from '@ethereumjs/common'
-import { deriveKey, nodeIdOf } from '../../testnets/keys.ts'
+import { deriveKey, nodeIdOf } from '../../src/shared/keys.ts'
 import { hexToBytes } from '@ethereumjs/util'
 
 /** eventemitter3 (devp2p's) is not a node EventEmitter: wait for one event by hand. */

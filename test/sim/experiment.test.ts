@@ -5,7 +5,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { runExperiment, type SimScenario } from '../../src/sim/experiment.ts'
-import { SeededRandom } from '../../testnets/rng.ts'
+import { SeededRandom } from '../../src/shared/rng.ts'
 
 const SMALL: Partial<SimScenario> = { nodes: 40, degree: 6, items: 60, rateTps: 30, drainMs: 6000 }
 const SEEDS = ['p1', 'p2', 'p3']

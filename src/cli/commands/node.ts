@@ -8,8 +8,8 @@ import { runNodeProcess } from '../../node/process.ts'
 import { badInput } from '../errors.ts'
 import { existsSync } from 'node:fs'
 import { portProblem } from '../../../testnets/ports.ts'
-import { parseLinkSpec } from '../../../testnets/linkemu/spec.ts'
-import { linkFaultsFile } from '../../../testnets/linkemu/faults.ts'
+import { parseLinkSpec } from '../../shared/linkemu/spec.ts'
+import { linkFaultsFile } from '../../shared/linkemu/faults.ts'
 
 interface NodeArgs {
   dir?: string

@@ -9,14 +9,16 @@ import { readTestnet, testnetFile } from '../../../testnets/description.ts'
 import { launchTestnet, isOurNode, stopTestnet } from '../../../testnets/launcher.ts'
 import { busyPorts, ephemeralPorts, portProblem, portsOf, type NamedPort } from '../../../testnets/ports.ts'
 import type { TestnetDescription } from '../../../testnets/description.ts'
-import { validateRegular } from '../../../testnets/topology.ts'
-import { runTransferWorkload } from '../../../testnets/workload.ts'
-import { snapshotStats, txCostPerNode } from '../../../testnets/wire-report.ts'
+import { validateRegular } from '../../shared/topology.ts'
+import { runTransferWorkload } from '../../../bench/workload/workload.ts'
+import { snapshotStats } from '../../../bench/p2p-snapshot.ts'
+import { txCostPerNode } from '../../../bench/stats/wire.ts'
 import { rpcCall } from '../../rpc/client.ts'
 import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../../propagation/interface.ts'
 import { badInput, CliError } from '../errors.ts'
 import { renderTable } from '../table.ts'
-import { parseLinkSpec } from '../../../testnets/linkemu/spec.ts'
+import { parseLinkSpec } from '../../shared/linkemu/spec.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const DEFAULT_DIR = '.testnet'
 const say = (quiet: boolean | undefined) => (msg: string) => {
@@ -190,7 +192,9 @@ async function launchOrStop(dir: string, logLevel: string, log: (msg: string) =>
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   try {
-    return await launchTestnet(dir, { logLevel, onProgress: log })
+    // A loaded 2-core machine needs seconds per node process to start it (tsx, LevelDB, devp2p): scale the wait.
+    const nodes = readTestnet(dir).nodes.length
+    return await launchTestnet(dir, { logLevel, onProgress: log, readyTimeoutMs: 60_000 + 10_000 * nodes })
   } catch (err) {
     if (interrupted !== undefined) await new Promise<never>(() => {})
     const reports = await stopTestnet(dir).catch(() => [])
@@ -298,7 +302,7 @@ const send: CommandModule<object, { dir: string; count: number; rate: number; ti
     const before = await snapshotStats(d)
     const r = await runTransferWorkload(d, { count: a.count, rate: a.rate, inclusionTimeoutMs: a.timeout * 1000, onProgress: log })
     // Let the last block reach every node before reading the counters and heads.
-    await new Promise((res) => setTimeout(res, d.period * 1000))
+    await sleep(d.period * 1000)
     const after = await snapshotStats(d)
     const costs = txCostPerNode(before, after, r.committed)
     const heads = await Promise.all(d.nodes.map((n) => rpcCall<{ number: string; hash: string }>(n.rpcUrl, 'eth_getBlockByNumber', ['latest', false])))
@@ -364,7 +368,7 @@ const chaos: CommandModule<object, ChaosArgs> = {
     const sec = (v: number | null | undefined): string => (v === null || v === undefined ? 'never' : v.toFixed(1))
     process.stdout.write(
       `${renderTable(
-        ['fault', 'target', 'from s', 'to s', 'one head after s', 'restart: head before / after', 'kept chain', 'caught up s (periods)', 'note'],
+        ['fault', 'target', 'from s', 'to s', 'one head after s', 'restart: head before / after', 'kept chain', 'RPC after s', 'caught up s (periods)', 'note'],
         r.faults.map((f) => [
           f.kind,
           f.target,
@@ -373,6 +377,7 @@ const chaos: CommandModule<object, ChaosArgs> = {
           sec(f.healedInSec),
           f.restart !== undefined ? `${f.restart.headBefore} / ${f.restart.headAfterRestart}` : '',
           f.restart !== undefined ? (f.restart.kept ? 'yes' : 'NO') : '',
+          f.restart !== undefined ? sec(f.restart.answeredInSec) : '',
           f.restart !== undefined ? `${sec(f.restart.caughtUpInSec)}${f.restart.caughtUpInPeriods !== null ? ` (${f.restart.caughtUpInPeriods.toFixed(1)})` : ''}` : '',
           f.note ?? '',
         ]),

@@ -1,6 +1,6 @@
 /**
- * Deterministic key material for local testnets: node keys, signer keys and prefunded workload accounts are derived
- * from the testnet seed, so the same seed gives the same enodes, genesis and topology. Never use these keys on a
+ * Deterministic key material for local testnets and the simulator: node keys, signer keys and prefunded workload
+ * accounts are derived from the seed, so the same seed gives the same enodes, genesis, topology and simulated plans. Never use these keys on a
  * public network: anyone with the seed has them.
  */
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js'
@@ -15,9 +15,14 @@ export function deriveKey(seed: string, label: string, index: number): Uint8Arra
   }
 }
 
-/** devp2p node id: the uncompressed public key without its 0x04 prefix, as 128 hex chars. */
+/** The 64-byte devp2p public key: the uncompressed secp256k1 point without its 0x04 prefix. */
+export function nodePublicKey(privateKey: Uint8Array): Uint8Array {
+  return secp256k1.getPublicKey(privateKey, false).slice(1)
+}
+
+/** devp2p node id: `nodePublicKey` as 128 hex chars. */
 export function nodeIdOf(privateKey: Uint8Array): string {
-  return bytesToHex(secp256k1.getPublicKey(privateKey, false).slice(1)).slice(2)
+  return bytesToHex(nodePublicKey(privateKey)).slice(2)
 }
 
 export function addressOf(privateKey: Uint8Array): string {

@@ -1,13 +1,14 @@
 /**
- * Accuracy and overhead of the link emulator on this machine: `node --import tsx testnets/linkemu/measure.ts`.
+ * Accuracy and overhead of the link emulator on this machine: `node --import tsx bench/linkemu/measure.ts`.
  * - delay: small ping-pongs through a proxy with one-way delay D; error = measured RTT / 2 - D (median of 50);
  * - rate: 2 MB one way through a proxy limited to R; error = achieved / R - 1;
  * - CPU: this process's CPU time per MB forwarded during the rate runs.
  */
 import net from 'node:net'
 import { randomBytes } from 'node:crypto'
-import { startLinkProxy } from './proxy.ts'
-import { UNLIMITED } from './spec.ts'
+import { startLinkProxy } from '../../src/shared/linkemu/proxy.ts'
+import { UNLIMITED } from '../../src/shared/linkemu/spec.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 async function sink(): Promise<{ port: number; close: () => Promise<void>; received: () => number; pong: boolean }> {
   let received = 0
@@ -51,7 +52,7 @@ for (const mbit of [5, 20, 50]) {
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   s.write(randomBytes(bytes))
-  while (target.received() - before < bytes) await new Promise((r) => setTimeout(r, 2))
+  while (target.received() - before < bytes) await sleep(2)
   const secs = (performance.now() - t0) / 1000
   const cpu = process.cpuUsage(cpu0)
   rate[`${mbit}mbit`] = +((bytes * 8) / secs / (mbit * 1e6) - 1).toFixed(4)

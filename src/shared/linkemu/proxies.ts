@@ -3,7 +3,7 @@
  * link runs a proxy, and the proxy shapes both directions, so every link is emulated exactly once. A link's spec is
  * its entry in spec.perLink (from a topology file) when there is one, else the common spec.
  */
-import type { EnodeAddress } from '../../src/p2p/enode.ts'
+import type { EnodeAddress } from '../enode.ts'
 import { startLinkProxy, type LinkProxy } from './proxy.ts'
 import { parseLinkSpec, portPairKey, specForLink, type LinkSpec } from './spec.ts'
 import { NO_FAULTS, watchLinkFaults, type LinkFaults } from './faults.ts'
