@@ -15,12 +15,13 @@ import type { Peer } from '@ethereumjs/client/dist/esm/src/net/peer/peer.js'
 import type { FullEthereumService } from '@ethereumjs/client/dist/esm/src/service/fullethereumservice.js'
 import { decodeTeeMessage, encodeTeeMessage, TEE_PROTOCOL_VERSION, type AnyTeeMessage } from '../propagation/tee/codec.ts'
 import { TeeRelay, type TeeAction } from '../propagation/tee/relay.ts'
+import { ethItemVerifier } from '../propagation/tee/item-verifier.ts'
 import type { TeeParams } from '../propagation/tee/params.ts'
 import type { WireItem } from '../propagation/tee/messages.ts'
 import { relayAuthority, computeSignedPlan, type PlanningEnclave } from '../tee/plan-auth.ts'
 import type { Policy } from '../tee/policy.ts'
 import { verifyQuote } from '../tee/verifier.ts'
-import { assembleBlock, decodeCompactBlock, encodeCompactBlock, type CompactBlock } from './compact-block.ts'
+import { assembleBlock, decodeCompactBlock, encodeCompactBlock, type CompactBlock } from '../propagation/tee/compact-block.ts'
 import type { Tee } from './tee-capability.ts'
 
 const DISCONNECT_SUBPROTOCOL_ERROR = 0x10
@@ -81,7 +82,7 @@ export class TeeAdapter {
     private readonly o: TeeAdapterOptions,
   ) {
     const authority = relayAuthority(o.policy, o.nodeKey, new Uint8Array(Buffer.from(o.selfId, 'hex')))
-    this.relay = new TeeRelay(o.selfId, o.enclave !== undefined && o.policy !== undefined, authority, o.params)
+    this.relay = new TeeRelay(o.selfId, o.enclave !== undefined && o.policy !== undefined, { authority, verifier: ethItemVerifier(config.chainCommon) }, o.params)
   }
 
   isTeePeer(id: string): boolean {

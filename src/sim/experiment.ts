@@ -23,6 +23,7 @@ import { percentile } from '../../bench/stats/percentile.ts'
 import { ItemTracker } from './items.ts'
 import { SimNetwork } from './network.ts'
 import { SimTeeNode } from './tee-node.ts'
+import { syntheticPayload } from './synthetic-items.ts'
 import { SimEthNode } from './eth-node.ts'
 
 export type SimMode = 'tee' | PropagationMode
@@ -189,7 +190,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
       const id = createHash('sha256').update(`${s.seed}/item/${k}`).digest()
       const key = id.toString('hex')
       tracker.publish(key, origin, net.now, 'tx')
-      if (s.mode === 'tee') teeNodes[origin]!.publish('tx', new Uint8Array(id), new Uint8Array(s.txBytes))
+      if (s.mode === 'tee') teeNodes[origin]!.publish('tx', new Uint8Array(id), syntheticPayload(id, s.txBytes))
       else ethNodes[origin]!.publish(key)
     })
   }

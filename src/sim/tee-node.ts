@@ -11,6 +11,7 @@ import type { TeeParams } from '../propagation/tee/params.ts'
 import { planEcall } from '../tee/programs/coordinator.ts'
 import { inProcessEnclaveContext, type EnclaveContext } from '../tee/sim/runtime.ts'
 import type { RelayAuthority } from '../propagation/tee/relay.ts'
+import { syntheticItemVerifier } from './synthetic-items.ts'
 import type { ItemTracker } from './items.ts'
 import { rlpxFrameBytes, type SimNetwork, type SimPeerNode } from './network.ts'
 
@@ -67,7 +68,7 @@ export class SimTeeNode implements SimPeerNode {
     private readonly planDelayMs: number,
     private readonly indexOf: Map<string, number>,
   ) {
-    this.relay = new TeeRelay(ids[index]!, attested, authority, params)
+    this.relay = new TeeRelay(ids[index]!, attested, { authority, verifier: syntheticItemVerifier }, params)
   }
 
   private rtt: (p: number) => number = () => 0

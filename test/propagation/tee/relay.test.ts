@@ -6,7 +6,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { TeeRelay, type TeeAction } from '../../../src/propagation/tee/relay.ts'
+import { TeeRelay, type ItemVerifier, type TeeAction } from '../../../src/propagation/tee/relay.ts'
 import type { SignedPlan, SignedReport, TeeMessage, WireItem } from '../../../src/propagation/tee/messages.ts'
 import { coordinatorRanking, decodePlanBody, planChallenge, planSigningBytes, PlanView, treeOf } from '../../../src/propagation/tee/plan.ts'
 import { encodeReportBody, reportSigningBytes } from '../../../src/propagation/tee/report.ts'
@@ -24,6 +24,7 @@ import type { Policy } from '../../../src/tee/policy.ts'
 import { generateP256 } from '../../../src/tee/crypto.ts'
 import { nodeKey } from '../../helpers/node-key.ts'
 import { PLAN_CATCH_UP_GRACE_MS } from '../../../src/propagation/tee/constants.ts'
+import { syntheticItemVerifier, syntheticPayload } from '../../../src/sim/synthetic-items.ts'
 
 // ---- shared attestation setup (one bundle measurement for the whole file) ----
 const clock = { now: 0 }
@@ -61,9 +62,9 @@ class World {
   /** Return true to lose a message on the wire. */
   drop: (s: Sent) => boolean = () => false
 
-  constructor(params: Partial<TeeParams> = PARAMS, attested: (i: number) => boolean = () => true) {
+  constructor(params: Partial<TeeParams> = PARAMS, attested: (i: number) => boolean = () => true, verifier: ItemVerifier = syntheticItemVerifier) {
     clock.now = 0
-    this.relays = KEYS.map((k, i) => new TeeRelay(k.hex, attested(i), relayAuthority(policy, k.priv, k.id), params))
+    this.relays = KEYS.map((k, i) => new TeeRelay(k.hex, attested(i), { authority: relayAuthority(policy, k.priv, k.id), verifier }, params))
   }
 
   get now(): number {
@@ -82,6 +83,8 @@ class World {
     this.links.add(this.key(a, b))
     this.run(a, this.relays[a]!.peerUp(this.ids[b]!, { attested: this.relays[b]!.attested, rttMs: rttOf(a, b) }, this.now))
     this.run(b, this.relays[b]!.peerUp(this.ids[a]!, { attested: this.relays[a]!.attested, rttMs: rttOf(a, b) }, this.now))
+    this.checkInvariants(a, `after link ${a}-${b} up`)
+    this.checkInvariants(b, `after link ${a}-${b} up`)
     this.flush()
   }
 
@@ -89,6 +92,8 @@ class World {
     this.links.delete(this.key(a, b))
     this.run(a, this.relays[a]!.peerDown(this.ids[b]!, this.now))
     this.run(b, this.relays[b]!.peerDown(this.ids[a]!, this.now))
+    this.checkInvariants(a, `after link ${a}-${b} down`)
+    this.checkInvariants(b, `after link ${a}-${b} down`)
     this.flush()
   }
 
@@ -167,12 +172,24 @@ class World {
       const s = this.queue.shift()!
       if (!this.links.has(this.key(s.from, s.to))) continue
       this.run(s.to, this.relays[s.to]!.receive(this.ids[s.from]!, s.msg, this.now))
+      this.checkInvariants(s.to, `after ${s.msg.t} from ${s.from}`)
     }
+  }
+
+  /** Every part's invariants hold at `node` (go-ethereum's tx_fetcher tests re-check them after every step). */
+  checkInvariants(node: number, step: string): void {
+    assert.deepEqual(this.relays[node]!.invariants(), [], `node ${node} ${step} at t=${this.now}`)
   }
 
   tickAll(): void {
     for (let i = 0; i < this.n; i++) {
-      this.run(i, this.relays[i]!.tick(this.now))
+      const r = this.relays[i]!
+      const actions = r.tick(this.now)
+      // A timeout clears what was due: the next deadline lies ahead (else a deadline-driven driver would spin).
+      const next = r.nextTimeout()
+      assert.ok(next === undefined || next > this.now, `node ${i}: next timeout ${next} not after the timeout at ${this.now}`)
+      this.checkInvariants(i, 'after a timeout')
+      this.run(i, actions)
       this.flush()
     }
   }
@@ -185,8 +202,9 @@ class World {
     }
   }
 
-  publish(node: number, id: Uint8Array): void {
-    this.run(node, this.relays[node]!.publish('tx', id, new Uint8Array(20).fill(7), this.now))
+  publish(node: number, id: Uint8Array, payload: Uint8Array = syntheticPayload(id, 52)): void {
+    this.run(node, this.relays[node]!.publish('tx', id, payload, this.now))
+    this.checkInvariants(node, 'after a publish')
     this.flush()
   }
 
