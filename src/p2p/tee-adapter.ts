@@ -16,6 +16,7 @@ import type { FullEthereumService } from '@ethereumjs/client/dist/esm/src/servic
 import { decodeTeeMessage, encodeTeeMessage, TEE_PROTOCOL_VERSION, type AnyTeeMessage } from '../propagation/tee/codec.ts'
 import { TeeRelay, type TeeAction } from '../propagation/tee/relay.ts'
 import { ethItemVerifier } from '../propagation/tee/item-verifier.ts'
+import { runActions } from '../propagation/core.ts'
 import type { TeeParams } from '../propagation/tee/params.ts'
 import type { WireItem } from '../propagation/tee/messages.ts'
 import { relayAuthority, computeSignedPlan, type PlanningEnclave } from '../tee/plan-auth.ts'
@@ -25,7 +26,8 @@ import { assembleBlock, decodeCompactBlock, encodeCompactBlock, type CompactBloc
 import type { Tee } from './tee-capability.ts'
 
 const DISCONNECT_SUBPROTOCOL_ERROR = 0x10
-const TICK_MS = 50
+/** While txs wait for the pool to start, the adapter looks again this often (ms): the client has no start event. */
+const PARKED_RECHECK_MS = 50
 /** A compact block whose missing txs do not arrive in this time is left to eth/68 sync. */
 const BLOCK_TXS_TIMEOUT_MS = 3_000
 /** Txs kept for a pool that has not started yet; the oldest go first beyond this. */
@@ -75,7 +77,9 @@ export class TeeAdapter {
    */
   private readonly parkedTxs: { tx: TypedTransaction; from: string }[] = []
   private service: FullEthereumService | undefined
+  /** The one wake-up timer, set to the earliest deadline (the relay's nextTimeout, parked txs, pending blocks). */
   private timer: NodeJS.Timeout | undefined
+  private timerAt = Infinity
 
   constructor(
     private readonly config: Config,
@@ -91,12 +95,37 @@ export class TeeAdapter {
 
   attach(service: FullEthereumService): void {
     this.service = service
-    this.timer = setInterval(() => this.tick(), TICK_MS)
+    this.reschedule()
   }
 
   detach(): void {
-    if (this.timer !== undefined) clearInterval(this.timer)
+    if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
+    this.timerAt = Infinity
+    this.service = undefined
+  }
+
+  /** The earliest time something here is due: the relay's deadline, a parked-tx recheck, a compact block's timeout. */
+  private nextDeadline(): number {
+    let at = this.relay.nextTimeout() ?? Infinity
+    if (this.parkedTxs.length > 0) at = Math.min(at, this.o.now() + PARKED_RECHECK_MS)
+    for (const p of this.pendingBlocks.values()) at = Math.min(at, p.since + BLOCK_TXS_TIMEOUT_MS + 1)
+    return at
+  }
+
+  /** Sets the wake-up timer to the earliest deadline, unless it is set to an earlier one already (that wake re-arms it). */
+  private reschedule(): void {
+    if (this.service === undefined) return
+    const at = this.nextDeadline()
+    if (at === Infinity || (this.timer !== undefined && this.timerAt <= at)) return
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timerAt = at
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.timerAt = Infinity
+      this.tick()
+      this.reschedule()
+    }, Math.max(0, at - this.o.now()))
   }
 
   private log(level: 'debug' | 'info' | 'warn', msg: string): void {
@@ -131,7 +160,7 @@ export class TeeAdapter {
 
   private tick(): void {
     const now = this.o.now()
-    this.run(this.relay.tick(now))
+    this.run(this.relay.onTimeout(now))
     if (this.parkedTxs.length > 0 && this.service?.txPool.running === true) this.unparkTxs(this.service)
     for (const [hash, p] of this.pendingBlocks) if (now - p.since > BLOCK_TXS_TIMEOUT_MS) {
       this.log('info', `gave up rebuilding block ${hash.slice(0, 10)}: eth/68 sync will fetch it`)
@@ -194,37 +223,28 @@ export class TeeAdapter {
   }
 
   private run(actions: TeeAction[]): void {
-    for (const a of actions) {
-      switch (a.t) {
-        case 'send': {
-          const s = this.sessions.get(a.to)
-          if (s?.up === true) this.send(s, a.msg)
-          break
-        }
-        case 'deliver':
-          if (a.item.kind === 'tx') this.deliverTx(a.item, a.from)
-          else this.deliverBlock(a.item, a.from)
-          break
-        case 'computePlan': {
-          const enclave = this.o.enclave
-          if (enclave === undefined) break
-          this.log('info', `coordinating epoch ${a.epoch} from ${a.reports.length} reports`)
-          computeSignedPlan(enclave.planner, a.epoch, this.o.selfId, a.reports, this.relay.params)
-            .then((plan) => this.run(this.relay.planComputed(plan, this.o.now())))
-            .catch((e: Error) => this.log('warn', `planning epoch ${a.epoch} failed: ${e.message}`))
-          break
-        }
-        case 'planAccepted':
-          this.log('info', `plan for epoch ${a.epoch} by ${a.coordinator.slice(0, 8)} accepted`)
-          break
-        case 'refused': {
-          this.log('warn', `refused ${a.what} from ${a.peer.slice(0, 8)}: ${a.reason}`)
-          const s = this.sessions.get(a.peer)
-          if (a.disconnect && s !== undefined) this.drop(s, a.reason)
-          break
-        }
-      }
-    }
+    runActions(actions, {
+      send: (a) => {
+        const s = this.sessions.get(a.to)
+        if (s?.up === true) this.send(s, a.msg)
+      },
+      deliver: (a) => (a.item.kind === 'tx' ? this.deliverTx(a.item, a.from) : this.deliverBlock(a.item, a.from)),
+      computePlan: (a) => {
+        const enclave = this.o.enclave
+        if (enclave === undefined) return
+        this.log('info', `coordinating epoch ${a.epoch} from ${a.reports.length} reports`)
+        computeSignedPlan(enclave.planner, a.epoch, this.o.selfId, a.reports, this.relay.params)
+          .then((plan) => this.run(this.relay.planComputed(plan, this.o.now())))
+          .catch((e: Error) => this.log('warn', `planning epoch ${a.epoch} failed: ${e.message}`))
+      },
+      planAccepted: (a) => this.log('info', `plan for epoch ${a.epoch} by ${a.coordinator.slice(0, 8)} accepted`),
+      refused: (a) => {
+        this.log('warn', `refused ${a.what} from ${a.peer.slice(0, 8)}: ${a.reason}`)
+        const s = this.sessions.get(a.peer)
+        if (a.disconnect && s !== undefined) this.drop(s, a.reason)
+      },
+    })
+    this.reschedule()
   }
 
   private clientPeer(id: string): Peer | undefined {
@@ -346,6 +366,7 @@ export class TeeAdapter {
       if (s?.up === true && !this.pendingBlocks.has(bytesToHex(id))) {
         this.pendingBlocks.set(bytesToHex(id), { cb, txs: cb.ids.map(() => undefined), from, since: this.o.now() })
         this.send(s, { t: 'getBlockTxs', block: id, indexes: cb.ids.map((_, i) => i) })
+        this.reschedule()
       }
       return
     }
