@@ -25,6 +25,10 @@ import { generateP256 } from '../../../src/tee/crypto.ts'
 import { nodeKey } from '../../helpers/node-key.ts'
 import { PLAN_CATCH_UP_GRACE_MS } from '../../../src/propagation/tee/constants.ts'
 import { syntheticItemVerifier, syntheticPayload } from '../../../src/sim/synthetic-items.ts'
+import { ethItemVerifier } from '../../../src/propagation/tee/item-verifier.ts'
+import { ORIGIN_UNKNOWN } from '../../../src/propagation/tee/messages.ts'
+import { Common, Mainnet } from '@ethereumjs/common'
+import { createLegacyTx } from '@ethereumjs/tx'
 
 // ---- shared attestation setup (one bundle measurement for the whole file) ----
 const clock = { now: 0 }
@@ -722,4 +726,68 @@ test('relay: a repair soon after a plan switch charges nobody (the item may have
     .flatMap((s) => (s.msg as Extract<TeeMessage, { t: 'report' }>).reports)
     .find((r) => r.report.node === leafId && r.report.epoch === 1)!
   assert.equal(rep.report.omissions.find((o) => o.peer === w.ids[parent])?.omitted ?? 0, 0)
+})
+
+// ---- check before forward (issue: a forged id once censored its real item) ----
+
+const txCommon = new Common({ chain: Mainnet })
+const signedTx = (nonce: number) => createLegacyTx({ nonce, gasPrice: 10, gasLimit: 21_000, to: `0x${'11'.repeat(20)}`, value: 1 }, { common: txCommon }).sign(new Uint8Array(32).fill(1))
+
+/** The forger is node 4's host: its relay is honest code, but it injects frames of its own to its peers (3 and 0). */
+const FORGER = 4
+function inject(w: World, item: WireItem): void {
+  for (const [a, b] of EDGES) if (a === FORGER || b === FORGER) {
+    const to = a === FORGER ? b : a
+    const s = { from: FORGER, to, msg: { t: 'items' as const, epoch: w.relays[to]!.currentPlan?.body.epoch ?? 0, items: [item] } }
+    w.sent.push(s)
+    w.queue.push(s)
+  }
+  w.flush()
+}
+
+/** The links on which a node refused the forger with a disconnect go down, as a node's driver does. */
+function dropRefused(w: World): void {
+  for (const r of w.refused) if (r.a.disconnect && w.links.has(w.key(r.node, w.index.get(r.a.peer)!))) w.linkDown(r.node, w.index.get(r.a.peer)!)
+}
+
+test('relay: an item whose id is T\'s hash but whose payload is another tx is refused, never forwarded, and T still reaches every honest node', () => {
+  for (const mode of ['flood', 'tree'] as const) {
+    const w = new World(PARAMS, () => true, ethItemVerifier(txCommon)).connect()
+    if (mode === 'tree') w.establishPlan()
+    const real = signedTx(mode === 'flood' ? 0 : 1)
+    const other = signedTx(7)
+    const id = real.hash()
+    inject(w, { kind: 'tx', id, mode, origin: ORIGIN_UNKNOWN, payload: other.serialize() })
+    // Undecodable bytes under another id: refused the same way.
+    inject(w, { kind: 'tx', id: itemOn(undefined, 2), mode, origin: ORIGIN_UNKNOWN, payload: new Uint8Array([0xc3, 0x80, 0x80, 0x80]) })
+    assert.ok(w.refused.length >= 2, `${mode}: the forger's peers refused it`)
+    for (const r of w.refused) {
+      assert.equal(r.a.peer, w.ids[FORGER], `${mode}: only the forger is refused (0 honest disconnects)`)
+      assert.equal(r.a.disconnect, true, `${mode}: with a disconnect`)
+    }
+    assert.deepEqual(w.reached(id), [], `${mode}: nobody delivered the forged payload`)
+    assert.ok(w.itemSends(id).every((s) => s.from === FORGER), `${mode}: no honest node forwarded the forged item`)
+    for (const i of [0, 3]) assert.equal(w.relays[i]!.counters.itemsRefused >= 1, true)
+    dropRefused(w)
+    const refusedBefore = w.refused.length
+    // The real T, published at node 2, reaches every honest node: the forged copy did not occupy its id.
+    w.publish(2, id, real.serialize())
+    w.advance(w.now + 3000)
+    assert.deepEqual(w.reached(id), [0, 1, 3], `${mode}: T reached every honest node`)
+    assert.equal(w.refused.length, refusedBefore, `${mode}: the real T is refused nowhere`)
+    for (const i of [0, 1, 3]) assert.equal(Buffer.compare(w.delivered.get(Buffer.from(id).toString('hex'))!.get(i)!.payload, real.serialize()), 0, `${mode}: node ${i} delivered T's own bytes`)
+  }
+})
+
+test('relay: a forged copy of an item already held is refused, not counted as a duplicate, and not forwarded', () => {
+  const w = new World(PARAMS, () => true, ethItemVerifier(txCommon)).connect()
+  const real = signedTx(3)
+  w.publish(2, real.hash(), real.serialize())
+  assert.deepEqual(w.reached(real.hash()), [0, 1, 3, 4])
+  const sendsBefore = w.itemSends(real.hash()).length
+  const dupBefore = w.relays[0]!.counters.duplicates
+  inject(w, { kind: 'tx', id: real.hash(), mode: 'flood', origin: ORIGIN_UNKNOWN, payload: signedTx(8).serialize() })
+  assert.deepEqual(new Set(w.refused.map((r) => r.a.peer)), new Set([w.ids[FORGER]]))
+  assert.equal(w.relays[0]!.counters.duplicates, dupBefore, 'not a duplicate')
+  assert.equal(w.itemSends(real.hash()).length, sendsBefore + 2, 'only the forger\'s two frames')
 })
