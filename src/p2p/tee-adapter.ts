@@ -148,14 +148,16 @@ export class TeeAdapter {
     if (s.up) this.run(this.relay.peerDown(peerId, this.o.now()))
   }
 
-  publishTxs(txs: readonly TypedTransaction[]): void {
+  /** Txs that start here (RPC) or come from an eth-only peer, admitted by the pool: they enter the broadcast. */
+  publishLocalTxs(txs: readonly TypedTransaction[]): void {
     const now = this.o.now()
-    for (const tx of txs) this.run(this.relay.publish('tx', tx.hash(), tx.serialize(), now))
+    for (const tx of txs) this.run(this.relay.onLocal({ kind: 'tx', id: tx.hash(), payload: tx.serialize() }, now))
   }
 
-  publishBlock(block: Block): void {
+  /** A block sealed here (or from an eth-only peer): it enters the broadcast as a compact block. */
+  publishLocalBlock(block: Block): void {
     if (this.relay.has(block.hash())) return
-    this.run(this.relay.publish('block', block.hash(), encodeCompactBlock(block), this.o.now()))
+    this.run(this.relay.onLocal({ kind: 'block', id: block.hash(), payload: encodeCompactBlock(block) }, this.o.now()))
   }
 
   private tick(): void {
