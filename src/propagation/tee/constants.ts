@@ -102,3 +102,8 @@ export const PLAN_CATCH_UP_GRACE_MS = 2 * DEFAULT_SETTLE_MS + DEFAULT_DIGEST_INT
  * old tick, so the batches are as large as before.
  */
 export const REPORT_BATCH_MS = 50
+/**
+ * A compact block whose missing txs do not arrive in this time (ms) is abandoned and left to eth/68 sync. A few
+ * round trips on a slow link; short against a 5 s+ block period.
+ */
+export const BLOCK_TXS_TIMEOUT_MS = 3_000

@@ -7,11 +7,13 @@
  * - `omission-ledger.ts` who should have sent what, and did not: the omission rows of the epoch report;
  * - `control-plane.ts`  epoch reports, coordinator election, plan adoption, and the running plan's trees;
  * - `forwarding.ts`     where an item goes next on the running plan (tree, entry, flood);
+ * - `compact-blocks.ts` rebuilding a block item from held txs, fetching the missing ones, serving them;
  * - `relay.ts`          the dispatcher `TeeRelay`: the PropagationCore that feeds each event to those parts.
  *
  * Every part is plain data plus functions of `now`; none reads a clock, schedules a timer or touches a socket.
  */
 import type { ItemKind, SignedPlan, SignedReport, TeeMessage, WireItem } from './messages.ts'
+import type { CompactBlock } from './compact-block.ts'
 import type { TeeParams } from './params.ts'
 
 export type PeerInfo = { attested: boolean; rttMs: number }
@@ -45,8 +47,17 @@ export interface TeeRelayDeps {
 
 export type TeeAction =
   | { t: 'send'; to: string; msg: TeeMessage }
-  /** A new item: hand it to the pool / chain. `from` is the peer it came from, or 'local'. */
+  /** A new tx item: hand it to the pool. `from` is the peer it came from. */
   | { t: 'deliver'; item: WireItem; from: string }
+  /**
+   * A compact block rebuilt from held txs (compact-blocks.ts): assemble it, check its tx root, import it, and report
+   * the tx root check with `onBlockRebuilt` (a mismatch is a short-id collision: the core refetches every tx).
+   */
+  | { t: 'importBlock'; id: Uint8Array; block: CompactBlock; txs: Uint8Array[]; from: string }
+  /** A peer asked for txs of a block the store cannot serve: answer from the chain if it has the block. */
+  | { t: 'serveBlockTxsFromChain'; peer: string; block: Uint8Array; indexes: number[] }
+  /** A block item could not be rebuilt (timeout, wrong txs): eth/68 sync is left to fetch it. */
+  | { t: 'blockAbandoned'; id: Uint8Array; reason: string }
   /** This node coordinates `epoch`: run the enclave's planner over `reports` and pass the result to `planComputed`. */
   | { t: 'computePlan'; epoch: number; reports: SignedReport[] }
   | { t: 'planAccepted'; epoch: number; coordinator: string }

@@ -17,7 +17,7 @@
  *
  * This class only dispatches. An item from a peer goes: check (the injected verifier: a forged item is refused,
  * its sender disconnected, and it never occupies its id) -> store (item-store.ts) -> leave repair's pending set
- * (repair.ts) -> deliver -> omission accounting (omission-ledger.ts) -> forward (forwarding.ts). Reports and plans
+ * (repair.ts) -> deliver (a tx) or rebuild (a block, compact-blocks.ts) -> omission accounting (omission-ledger.ts) -> forward (forwarding.ts). Reports and plans
  * go to the control plane (control-plane.ts), which also owns the running plan (running-plan.ts).
  *
  * Invariants: those of each part (`invariants()` collects them), and: the clock never goes backwards; every
@@ -36,6 +36,7 @@ import { OmissionLedger } from './omission-ledger.ts'
 import { Repair } from './repair.ts'
 import { ControlPlane } from './control-plane.ts'
 import { coalesce, Forwarding } from './forwarding.ts'
+import { CompactBlocks } from './compact-blocks.ts'
 import type { InvariantViolations, PeerInfo, RelayContext, RelayCounters, TeeAction, TeeRelayDeps } from './interface.ts'
 
 export type { ItemCheck, ItemVerifier, PeerInfo, PlanCheck, RelayAuthority, RelayCounters, TeeAction, TeeRelayDeps } from './interface.ts'
@@ -59,6 +60,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
   private readonly repair: Repair
   private readonly control: ControlPlane
   private readonly forwarding: Forwarding
+  private readonly blocks: CompactBlocks
 
   constructor(
     readonly self: string,
@@ -74,6 +76,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     this.repair = new Repair(ctx, this.store, this.running, this.ledger)
     this.control = new ControlPlane(ctx, this.running, this.ledger, deps.authority)
     this.forwarding = new Forwarding(ctx, this.running, this.store)
+    this.blocks = new CompactBlocks(ctx, this.store)
   }
 
   // ---- queries ----
@@ -107,7 +110,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
 
   /** Every part's invariants that do not hold (empty: all hold). Tests call it after every step. */
   invariants(): InvariantViolations {
-    return [...this.store.invariants(), ...this.running.invariants(), ...this.ledger.invariants(), ...this.repair.invariants(), ...this.control.invariants()]
+    return [...this.store.invariants(), ...this.running.invariants(), ...this.ledger.invariants(), ...this.repair.invariants(), ...this.control.invariants(), ...this.blocks.invariants()]
   }
 
   // ---- PropagationCore ----
@@ -164,8 +167,11 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
       case 'plan':
         this.control.onPlan(out, from, msg.plan, now)
         break
-      default:
-        // Compact block repair (getBlockTxs / blockTxs) is the adapter's business.
+      case 'getBlockTxs':
+        this.blocks.onGetBlockTxs(out, from, msg.block, msg.indexes)
+        break
+      case 'blockTxs':
+        this.blocks.onBlockTxs(out, from, msg.block, msg.txs, now)
         break
     }
     return coalesce(out)
@@ -185,13 +191,21 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     const out: TeeAction[] = []
     this.control.onTimeout(out, now)
     this.repair.onTimeout(out, now)
+    this.blocks.onTimeout(out, now)
     return coalesce(out)
   }
 
   nextTimeout(): number | undefined {
-    const a = this.control.nextTimeout()
-    const b = this.repair.nextTimeout()
-    return a === undefined ? b : b === undefined ? a : Math.min(a, b)
+    const t = Math.min(this.control.nextTimeout() ?? Infinity, this.repair.nextTimeout() ?? Infinity, this.blocks.nextTimeout() ?? Infinity)
+    return t === Infinity ? undefined : t
+  }
+
+  /** The driver's tx root check of a block it got with `importBlock`: false (a collision) refetches every tx. */
+  onBlockRebuilt(id: Uint8Array, rootOk: boolean, now: number): TeeAction[] {
+    this.clock(now)
+    const out: TeeAction[] = []
+    this.blocks.onBlockRebuilt(out, id, rootOk, now)
+    return out
   }
 
   /** The enclave's answer to `computePlan`. The plan is checked like any received plan before it is used. */
@@ -251,7 +265,8 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     e.known.add(from)
     this.repair.held(e.short)
     this.counters.received++
-    out.push({ t: 'deliver', item: { ...item }, from })
+    if (item.kind === 'tx') out.push({ t: 'deliver', item: { ...item }, from })
+    else this.blocks.onBlockItem(out, e.id, e.payload, from, now)
     this.ledger.account(e, from, item.mode)
     if (item.mode === 'repair') this.counters.repaired++
     this.forwarding.route(out, e, item.mode === 'entry' && selfIndex >= 0 ? undefined : from, item.mode === 'entry' ? 'tree' : item.mode)
