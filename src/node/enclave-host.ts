@@ -10,16 +10,9 @@ import { bundleProgram } from '../tee/sim/bundle.ts'
 import { signEnclave } from '../tee/sim/sigstruct.ts'
 import { SimulatedEnclave } from '../tee/sim/simulated-enclave.ts'
 import { CURRENT_PROGRAM } from '../tee/programs/index.ts'
-import type { PlanningEnclave } from '../tee/plan-auth.ts'
+import type { NodeEnclave } from '../tee/node-enclave.ts'
 
-export interface NodeEnclave {
-  /** Quote binding this node's 64-byte devp2p id and a verifier's 32-byte challenge. */
-  quote(nodeId: Uint8Array, challenge: Uint8Array): Uint8Array
-  /** The coordinator side: the `plan` ecall and quotes over the enclave's own key. */
-  readonly planner: PlanningEnclave
-  readonly mrEnclave: Uint8Array
-  close(): Promise<void>
-}
+export type { NodeEnclave } from '../tee/node-enclave.ts'
 
 export async function startNodeEnclave(attestationDir: string, now: () => number = Date.now): Promise<NodeEnclave> {
   const d = loadAttestDir(attestationDir)

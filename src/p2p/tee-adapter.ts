@@ -22,8 +22,9 @@ import { ethItemVerifier } from '../propagation/tee/item-verifier.ts'
 import { runActions } from '../propagation/core.ts'
 import type { TeeParams } from '../propagation/tee/params.ts'
 import type { WireItem } from '../propagation/tee/messages.ts'
-import { relayAuthority, computeSignedPlan, type PlanningEnclave } from '../tee/plan-auth.ts'
+import { relayAuthority, computeSignedPlan } from '../tee/plan-auth.ts'
 import type { Policy } from '../tee/policy.ts'
+import type { TeeNodeEnclave } from '../tee/node-enclave.ts'
 import { verifyQuote } from '../tee/verifier.ts'
 import { assembleBlock, encodeCompactBlock, type CompactBlock } from '../propagation/tee/compact-block.ts'
 import type { Tee } from './tee-capability.ts'
@@ -34,11 +35,7 @@ const PARKED_RECHECK_MS = 50
 /** Txs kept for a pool that has not started yet; the oldest go first beyond this. */
 const PARKED_TXS_LIMIT = 4_096
 
-export interface TeeNodeEnclave {
-  /** Quote binding this node's 64-byte id and a peer's 32-byte challenge. */
-  quote(nodeId: Uint8Array, challenge: Uint8Array): Uint8Array
-  readonly planner: PlanningEnclave
-}
+export type { TeeNodeEnclave } from '../tee/node-enclave.ts'
 
 export interface TeeAdapterOptions {
   selfId: string

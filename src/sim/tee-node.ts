@@ -8,10 +8,9 @@ import { TeeRelay, type TeeAction } from '../propagation/tee/relay.ts'
 import { runActions } from '../propagation/core.ts'
 import { encodeTeeMessage } from '../propagation/tee/codec.ts'
 import type { SignedPlan, SignedReport, TeeMessage } from '../propagation/tee/messages.ts'
-import { decodePlanBody, planChallenge } from '../propagation/tee/plan.ts'
 import type { TeeParams } from '../propagation/tee/params.ts'
-import { planEcall } from '../tee/programs/coordinator.ts'
-import { inProcessEnclaveContext, type EnclaveContext } from '../tee/sim/runtime.ts'
+import { computeSignedPlanNow, type PlanningEnclave } from '../tee/plan-auth.ts'
+import { inProcessPlanningEnclave } from '../tee/sim/in-process-planner.ts'
 import type { RelayAuthority } from '../propagation/tee/relay.ts'
 import { syntheticItemVerifier } from './synthetic-items.ts'
 import type { ItemTracker } from './items.ts'
@@ -51,7 +50,7 @@ export function teeWireBytes(msg: TeeMessage): number {
 
 export class SimTeeNode implements SimPeerNode {
   readonly relay: TeeRelay
-  private enclave: EnclaveContext | undefined
+  private enclave: PlanningEnclave | undefined
   /** Drops every item it should forward (a host omitting), still receiving: the omission fault. */
   omitting = false
   refused: { peer: string; reason: string }[] = []
@@ -142,16 +141,8 @@ export class SimTeeNode implements SimPeerNode {
   }
 
   private computePlan(epoch: number, reports: SignedReport[]): void {
-    this.enclave ??= inProcessEnclaveContext()
-    const ctx = this.enclave
-    const p = this.relay.params
-    const r = planEcall(ctx, epoch, this.relay.self, reports.map((x) => ({ body: x.bodyBytes, signature: x.signature })), {
-      trees: p.trees,
-      maxTreeDegree: p.maxTreeDegree,
-      omissionMinSamples: p.omissionMinSamples,
-      omissionRatio: p.omissionRatio,
-    }) as { body: Uint8Array; signature: Uint8Array }
-    const plan: SignedPlan = { body: decodePlanBody(r.body), bodyBytes: r.body, enclaveKey: ctx.publicKey, signature: r.signature, quote: this.host.quote(ctx.publicKey.subarray(1), planChallenge(r.body)) }
+    this.enclave ??= inProcessPlanningEnclave((key64, challenge) => this.host.quote(key64, challenge))
+    const plan = computeSignedPlanNow(this.enclave, epoch, this.relay.self, reports, this.relay.params)
     this.net.q.after(this.planDelayMs, () => {
       if (this.net.alive[this.index]) this.run(this.relay.planComputed(plan, this.net.now))
     })

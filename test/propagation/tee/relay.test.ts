@@ -7,19 +7,20 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { TeeRelay, type ItemVerifier, type TeeAction } from '../../../src/propagation/tee/relay.ts'
+import { runActions } from '../../../src/propagation/core.ts'
 import type { SignedPlan, SignedReport, TeeMessage, WireItem } from '../../../src/propagation/tee/messages.ts'
 import { coordinatorRanking, decodePlanBody, planChallenge, planSigningBytes, PlanView, treeOf } from '../../../src/propagation/tee/plan.ts'
 import { encodeReportBody, reportSigningBytes } from '../../../src/propagation/tee/report.ts'
 import { nodeSigner } from '../../../src/propagation/tee/node-signature.ts'
 import type { TeeParams } from '../../../src/propagation/tee/params.ts'
-import { planEcall } from '../../../src/tee/programs/coordinator.ts'
-import { inProcessEnclaveContext, type EnclaveContext } from '../../../src/tee/sim/runtime.ts'
+import { inProcessEnclaveContext } from '../../../src/tee/sim/runtime.ts'
 import { SimulatedQuotingEnclave, produceQuote, type EnclaveIdentity } from '../../../src/tee/qe.ts'
 import { createAttestationRoot } from '../../../src/tee/root.ts'
 import { bundleProgram } from '../../../src/tee/sim/bundle.ts'
 import { mrSignerOf } from '../../../src/tee/sim/sigstruct.ts'
 import { COORDINATOR_PROGRAM } from '../../../src/tee/programs/index.ts'
-import { relayAuthority } from '../../../src/tee/plan-auth.ts'
+import { computeSignedPlanNow, relayAuthority, type PlanningEnclave } from '../../../src/tee/plan-auth.ts'
+import { inProcessPlanningEnclave } from '../../../src/tee/sim/in-process-planner.ts'
 import type { Policy } from '../../../src/tee/policy.ts'
 import { generateP256 } from '../../../src/tee/crypto.ts'
 import { nodeKey } from '../../helpers/node-key.ts'
@@ -62,7 +63,7 @@ class World {
   readonly delivered = new Map<string, Map<number, WireItem>>()
   readonly refused: { node: number; a: Extract<TeeAction, { t: 'refused' }> }[] = []
   readonly accepted: { node: number; epoch: number; coordinator: string }[] = []
-  readonly enclaves = new Map<number, EnclaveContext>()
+  readonly enclaves = new Map<number, PlanningEnclave>()
   /** Return true to lose a message on the wire. */
   drop: (s: Sent) => boolean = () => false
 
@@ -107,53 +108,39 @@ class World {
   }
 
   run(node: number, actions: TeeAction[]): void {
-    for (const a of actions) {
-      switch (a.t) {
-        case 'send': {
-          const to = this.index.get(a.to)
-          assert.ok(to !== undefined, `send to an unknown peer ${a.to.slice(0, 8)}`)
-          assert.ok(this.links.has(this.key(node, to)), `node ${node} sends to ${to} over a link that is down`)
-          const s = { from: node, to, msg: a.msg }
-          this.sent.push(s)
-          if (!this.drop(s)) this.queue.push(s)
-          break
-        }
-        case 'deliver': {
-          const k = Buffer.from(a.item.id).toString('hex')
-          const m = this.delivered.get(k) ?? new Map<number, WireItem>()
-          assert.ok(!m.has(node), `node ${node} delivered ${k.slice(0, 8)} twice`)
-          m.set(node, a.item)
-          this.delivered.set(k, m)
-          break
-        }
-        case 'computePlan':
-          this.run(node, this.relays[node]!.planComputed(this.plan(node, a.epoch, a.reports), this.now))
-          break
-        case 'planAccepted':
-          this.accepted.push({ node, epoch: a.epoch, coordinator: a.coordinator })
-          break
-        case 'refused':
-          this.refused.push({ node, a })
-          break
-      }
-    }
+    runActions(actions, {
+      send: (a) => {
+        const to = this.index.get(a.to)
+        assert.ok(to !== undefined, `send to an unknown peer ${a.to.slice(0, 8)}`)
+        assert.ok(this.links.has(this.key(node, to)), `node ${node} sends to ${to} over a link that is down`)
+        const s = { from: node, to, msg: a.msg }
+        this.sent.push(s)
+        if (!this.drop(s)) this.queue.push(s)
+      },
+      deliver: (a) => {
+        const k = Buffer.from(a.item.id).toString('hex')
+        const m = this.delivered.get(k) ?? new Map<number, WireItem>()
+        assert.ok(!m.has(node), `node ${node} delivered ${k.slice(0, 8)} twice`)
+        m.set(node, a.item)
+        this.delivered.set(k, m)
+      },
+      importBlock: () => assert.fail('these tests publish no blocks (compact-blocks.test.ts does)'),
+      serveBlockTxsFromChain: () => undefined,
+      blockAbandoned: () => undefined,
+      computePlan: (a) => this.run(node, this.relays[node]!.planComputed(this.plan(node, a.epoch, a.reports), this.now)),
+      planAccepted: (a) => void this.accepted.push({ node, epoch: a.epoch, coordinator: a.coordinator }),
+      refused: (a) => void this.refused.push({ node, a }),
+    })
   }
 
-  /** Runs the coordinator program of `node` over `reports`, as a node's host does. */
+  /** Runs the coordinator program of `node` over `reports`, through the plan builder a node's host uses. */
   plan(node: number, epoch: number, reports: SignedReport[]): SignedPlan {
-    let ctx = this.enclaves.get(node)
-    if (ctx === undefined) {
-      ctx = inProcessEnclaveContext()
-      this.enclaves.set(node, ctx)
+    let enclave = this.enclaves.get(node)
+    if (enclave === undefined) {
+      enclave = inProcessPlanningEnclave((key64, challenge) => produceQuote(qe, identity, key64, challenge))
+      this.enclaves.set(node, enclave)
     }
-    const p = this.relays[node]!.params
-    const r = planEcall(ctx, epoch, this.ids[node]!, reports.map((x) => ({ body: x.bodyBytes, signature: x.signature })), {
-      trees: p.trees,
-      maxTreeDegree: p.maxTreeDegree,
-      omissionMinSamples: p.omissionMinSamples,
-      omissionRatio: p.omissionRatio,
-    }) as { body: Uint8Array; signature: Uint8Array }
-    return { body: decodePlanBody(r.body), bodyBytes: r.body, enclaveKey: ctx.publicKey, signature: r.signature, quote: produceQuote(qe, identity, ctx.publicKey.subarray(1), planChallenge(r.body)) }
+    return computeSignedPlanNow(enclave, epoch, this.ids[node]!, reports, this.relays[node]!.params)
   }
 
   /** A plan for `epoch` by `coordinator`, from reports signed here (every node attested, links as wired). */
