@@ -67,7 +67,7 @@ export class TeeAdapter {
    */
   private readonly parkedTxs: { tx: TypedTransaction; from: string }[] = []
   private service: FullEthereumService | undefined
-  /** The one wake-up timer, set to the earliest deadline (the relay's nextTimeout, parked txs, pending blocks). */
+  /** The one wake-up timer, set to the earliest deadline (the relay's nextTimeout, or a parked-tx recheck). */
   private timer: NodeJS.Timeout | undefined
   private timerAt = Infinity
 
