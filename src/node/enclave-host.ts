@@ -12,6 +12,8 @@ import { SimulatedEnclave } from '../tee/sim/simulated-enclave.ts'
 import { CURRENT_PROGRAM } from '../tee/programs/index.ts'
 import type { NodeEnclave } from '../tee/node-enclave.ts'
 
+export type { NodeEnclave } from '../tee/node-enclave.ts'
+
 export async function startNodeEnclave(attestationDir: string, now: () => number = Date.now): Promise<NodeEnclave> {
   const d = loadAttestDir(attestationDir)
   const bundle = bundleProgram(CURRENT_PROGRAM.entry)

@@ -103,8 +103,8 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
       const txPool = service.txPool
       const byHash = new Map(txs.map((tx) => [bytesToHex(tx.hash()), tx]))
       if (via === 'rpc') for (const tx of txs) stats.sawItem('tx', bytesToHex(tx.hash()), now(), false)
-      // tee: accepted txs enter the broadcast here (from RPC, or from an eth-only peer); ones it has are no-ops.
-      tee?.publishTxs(txs.filter((tx) => accepted.has(unprefixed(tx.hash()))))
+      // tee: a tx enters the broadcast at its origin: RPC, or an eth-only peer. One that came over tee/1 is in it.
+      if (tee !== undefined && (from === undefined || !tee.isTeePeer(from.id))) tee.publishLocalTxs(txs.filter((tx) => accepted.has(unprefixed(tx.hash()))))
       const peers = service.pool.peers
       const byId = new Map(peers.map((p) => [p.id, p]))
       const actions = propagation.routeTxs(
@@ -143,7 +143,8 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
       stats.sawItem('block', bytesToHex(block.hash()), now(), from !== undefined)
     },
     routeBlock(block, from) {
-      tee?.publishBlock(block)
+      // tee: a block enters the broadcast where it was sealed, or from an eth-only peer; not one that came over tee/1.
+      if (tee !== undefined && (from === undefined || !tee.isTeePeer(from.id))) tee.publishLocalBlock(block)
       const peers = service?.pool.peers ?? []
       const byId = new Map(peers.map((p) => [p.id, p]))
       const out = { push: [] as Peer[], announce: [] as Peer[] }

@@ -1,9 +1,12 @@
 /**
- * The devp2p driver of the tee/1 relay. Per connection: the hello (status with a fresh challenge, then the quote
- * binding our node id and the peer's challenge), verified against the network's policy; then the relay's messages.
- * Actions become tee/1 frames; delivered txs enter the pool through the client's own Transactions handler (known-
- * by-peer filter, duplicate counters, eth relay to eth-only peers); compact blocks are rebuilt and handed to the
- * client's NewBlock handler. A malformed frame or a bad quote disconnects that peer with the reason logged.
+ * The devp2p driver of the tee/1 relay: it translates, the core (relay.ts) decides. It holds a session per connection
+ * (the hello: status with a fresh challenge, then the quote binding our node id and the peer's challenge, verified
+ * against the network's policy), the codec binding (frames <-> relay messages; a malformed frame or a bad quote
+ * disconnects that peer with the reason logged), one timer at the relay's next deadline, and the bridge into the
+ * client: delivered txs enter the pool through the client's own Transactions handler (known-by-peer filter,
+ * duplicate counters, eth relay to eth-only peers; parked until the pool runs), and blocks the core rebuilt are
+ * assembled, checked against their tx root (the verdict goes back to the core) and handed to the client's NewBlock
+ * handler, one at a time.
  */
 import { randomBytes } from 'node:crypto'
 import { bytesToHex, equalsBytes } from '@ethereumjs/util'
@@ -15,26 +18,24 @@ import type { Peer } from '@ethereumjs/client/dist/esm/src/net/peer/peer.js'
 import type { FullEthereumService } from '@ethereumjs/client/dist/esm/src/service/fullethereumservice.js'
 import { decodeTeeMessage, encodeTeeMessage, TEE_PROTOCOL_VERSION, type AnyTeeMessage } from '../propagation/tee/codec.ts'
 import { TeeRelay, type TeeAction } from '../propagation/tee/relay.ts'
+import { ethItemVerifier } from '../propagation/tee/item-verifier.ts'
+import { runActions } from '../propagation/core.ts'
 import type { TeeParams } from '../propagation/tee/params.ts'
 import type { WireItem } from '../propagation/tee/messages.ts'
-import { relayAuthority, computeSignedPlan, type PlanningEnclave } from '../tee/plan-auth.ts'
+import { relayAuthority, computeSignedPlan } from '../tee/plan-auth.ts'
 import type { Policy } from '../tee/policy.ts'
+import type { TeeNodeEnclave } from '../tee/node-enclave.ts'
 import { verifyQuote } from '../tee/verifier.ts'
-import { assembleBlock, decodeCompactBlock, encodeCompactBlock, type CompactBlock } from './compact-block.ts'
+import { assembleBlock, encodeCompactBlock, type CompactBlock } from '../propagation/tee/compact-block.ts'
 import type { Tee } from './tee-capability.ts'
 
 const DISCONNECT_SUBPROTOCOL_ERROR = 0x10
-const TICK_MS = 50
-/** A compact block whose missing txs do not arrive in this time is left to eth/68 sync. */
-const BLOCK_TXS_TIMEOUT_MS = 3_000
+/** While txs wait for the pool to start, the adapter looks again this often (ms): the client has no start event. */
+const PARKED_RECHECK_MS = 50
 /** Txs kept for a pool that has not started yet; the oldest go first beyond this. */
 const PARKED_TXS_LIMIT = 4_096
 
-export interface TeeNodeEnclave {
-  /** Quote binding this node's 64-byte id and a peer's 32-byte challenge. */
-  quote(nodeId: Uint8Array, challenge: Uint8Array): Uint8Array
-  readonly planner: PlanningEnclave
-}
+export type { TeeNodeEnclave } from '../tee/node-enclave.ts'
 
 export interface TeeAdapterOptions {
   selfId: string
@@ -57,31 +58,25 @@ interface Session {
   up: boolean
 }
 
-interface PendingBlock {
-  cb: CompactBlock
-  txs: (Uint8Array | undefined)[]
-  from: string
-  since: number
-}
-
 export class TeeAdapter {
   readonly relay: TeeRelay
   private readonly sessions = new Map<string, Session>()
-  private readonly pendingBlocks = new Map<string, PendingBlock>()
   /**
    * Txs delivered while the client's pool was not running (it starts once the node is in sync). The client drops
    * what reaches a stopped pool, and the relay, which holds them, never fetches them again: they wait here instead.
    */
   private readonly parkedTxs: { tx: TypedTransaction; from: string }[] = []
   private service: FullEthereumService | undefined
+  /** The one wake-up timer, set to the earliest deadline (the relay's nextTimeout, or a parked-tx recheck). */
   private timer: NodeJS.Timeout | undefined
+  private timerAt = Infinity
 
   constructor(
     private readonly config: Config,
     private readonly o: TeeAdapterOptions,
   ) {
     const authority = relayAuthority(o.policy, o.nodeKey, new Uint8Array(Buffer.from(o.selfId, 'hex')))
-    this.relay = new TeeRelay(o.selfId, o.enclave !== undefined && o.policy !== undefined, authority, o.params)
+    this.relay = new TeeRelay(o.selfId, o.enclave !== undefined && o.policy !== undefined, { authority, verifier: ethItemVerifier(config.chainCommon) }, o.params)
   }
 
   isTeePeer(id: string): boolean {
@@ -90,12 +85,36 @@ export class TeeAdapter {
 
   attach(service: FullEthereumService): void {
     this.service = service
-    this.timer = setInterval(() => this.tick(), TICK_MS)
+    this.reschedule()
   }
 
   detach(): void {
-    if (this.timer !== undefined) clearInterval(this.timer)
+    if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
+    this.timerAt = Infinity
+    this.service = undefined
+  }
+
+  /** The earliest time something here is due: the relay's deadline, or a parked-tx recheck. */
+  private nextDeadline(): number {
+    let at = this.relay.nextTimeout() ?? Infinity
+    if (this.parkedTxs.length > 0) at = Math.min(at, this.o.now() + PARKED_RECHECK_MS)
+    return at
+  }
+
+  /** Sets the wake-up timer to the earliest deadline, unless it is set to an earlier one already (that wake re-arms it). */
+  private reschedule(): void {
+    if (this.service === undefined) return
+    const at = this.nextDeadline()
+    if (at === Infinity || (this.timer !== undefined && this.timerAt <= at)) return
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timerAt = at
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.timerAt = Infinity
+      this.tick()
+      this.reschedule()
+    }, Math.max(0, at - this.o.now()))
   }
 
   private log(level: 'debug' | 'info' | 'warn', msg: string): void {
@@ -118,24 +137,21 @@ export class TeeAdapter {
     if (s.up) this.run(this.relay.peerDown(peerId, this.o.now()))
   }
 
-  publishTxs(txs: readonly TypedTransaction[]): void {
+  /** Txs that start here (RPC) or come from an eth-only peer, admitted by the pool: they enter the broadcast. */
+  publishLocalTxs(txs: readonly TypedTransaction[]): void {
     const now = this.o.now()
-    for (const tx of txs) this.run(this.relay.publish('tx', tx.hash(), tx.serialize(), now))
+    for (const tx of txs) this.run(this.relay.onLocal({ kind: 'tx', id: tx.hash(), payload: tx.serialize() }, now))
   }
 
-  publishBlock(block: Block): void {
+  /** A block sealed here (or from an eth-only peer): it enters the broadcast as a compact block. */
+  publishLocalBlock(block: Block): void {
     if (this.relay.has(block.hash())) return
-    this.run(this.relay.publish('block', block.hash(), encodeCompactBlock(block), this.o.now()))
+    this.run(this.relay.onLocal({ kind: 'block', id: block.hash(), payload: encodeCompactBlock(block) }, this.o.now()))
   }
 
   private tick(): void {
-    const now = this.o.now()
-    this.run(this.relay.tick(now))
+    this.run(this.relay.onTimeout(this.o.now()))
     if (this.parkedTxs.length > 0 && this.service?.txPool.running === true) this.unparkTxs(this.service)
-    for (const [hash, p] of this.pendingBlocks) if (now - p.since > BLOCK_TXS_TIMEOUT_MS) {
-      this.log('info', `gave up rebuilding block ${hash.slice(0, 10)}: eth/68 sync will fetch it`)
-      this.pendingBlocks.delete(hash)
-    }
   }
 
   private send(s: Session, m: AnyTeeMessage): void {
@@ -179,12 +195,6 @@ export class TeeAdapter {
         this.run(this.relay.peerUp(s.id, { attested, rttMs: now - s.statusSentAt }, now))
         return
       }
-      case 'getBlockTxs':
-        if (s.up) void this.serveBlockTxs(s, m.block, m.indexes)
-        return
-      case 'blockTxs':
-        if (s.up) this.onBlockTxs(s, m.block, m.txs)
-        return
       default:
         if (!s.up) return this.drop(s, `${m.t} before the hello completed`)
         if (m.t === 'items' && this.o.onDuplicate !== undefined) for (const i of m.items) if (this.relay.has(i.id)) this.o.onDuplicate(i.kind, bytesToHex(i.id))
@@ -193,37 +203,31 @@ export class TeeAdapter {
   }
 
   private run(actions: TeeAction[]): void {
-    for (const a of actions) {
-      switch (a.t) {
-        case 'send': {
-          const s = this.sessions.get(a.to)
-          if (s?.up === true) this.send(s, a.msg)
-          break
-        }
-        case 'deliver':
-          if (a.item.kind === 'tx') this.deliverTx(a.item, a.from)
-          else this.deliverBlock(a.item, a.from)
-          break
-        case 'computePlan': {
-          const enclave = this.o.enclave
-          if (enclave === undefined) break
-          this.log('info', `coordinating epoch ${a.epoch} from ${a.reports.length} reports`)
-          computeSignedPlan(enclave.planner, a.epoch, this.o.selfId, a.reports, this.relay.params)
-            .then((plan) => this.run(this.relay.planComputed(plan, this.o.now())))
-            .catch((e: Error) => this.log('warn', `planning epoch ${a.epoch} failed: ${e.message}`))
-          break
-        }
-        case 'planAccepted':
-          this.log('info', `plan for epoch ${a.epoch} by ${a.coordinator.slice(0, 8)} accepted`)
-          break
-        case 'refused': {
-          this.log('warn', `refused ${a.what} from ${a.peer.slice(0, 8)}: ${a.reason}`)
-          const s = this.sessions.get(a.peer)
-          if (a.disconnect && s !== undefined) this.drop(s, a.reason)
-          break
-        }
-      }
-    }
+    runActions(actions, {
+      send: (a) => {
+        const s = this.sessions.get(a.to)
+        if (s?.up === true) this.send(s, a.msg)
+      },
+      deliver: (a) => this.deliverTx(a.item, a.from),
+      importBlock: (a) => void this.importBlock(a.block, a.txs, a.id, a.from),
+      serveBlockTxsFromChain: (a) => void this.serveBlockTxsFromChain(a.peer, a.block, a.indexes),
+      blockAbandoned: (a) => this.log('info', `gave up rebuilding block ${bytesToHex(a.id).slice(0, 10)}: ${a.reason}`),
+      computePlan: (a) => {
+        const enclave = this.o.enclave
+        if (enclave === undefined) return
+        this.log('info', `coordinating epoch ${a.epoch} from ${a.reports.length} reports`)
+        computeSignedPlan(enclave.planner, a.epoch, this.o.selfId, a.reports, this.relay.params)
+          .then((plan) => this.run(this.relay.planComputed(plan, this.o.now())))
+          .catch((e: Error) => this.log('warn', `planning epoch ${a.epoch} failed: ${e.message}`))
+      },
+      planAccepted: (a) => this.log('info', `plan for epoch ${a.epoch} by ${a.coordinator.slice(0, 8)} accepted`),
+      refused: (a) => {
+        this.log('warn', `refused ${a.what} from ${a.peer.slice(0, 8)}: ${a.reason}`)
+        const s = this.sessions.get(a.peer)
+        if (a.disconnect && s !== undefined) this.drop(s, a.reason)
+      },
+    })
+    this.reschedule()
   }
 
   private clientPeer(id: string): Peer | undefined {
@@ -234,18 +238,12 @@ export class TeeAdapter {
     const service = this.service
     const peer = this.clientPeer(from)
     if (service === undefined || peer === undefined) return
+    // The relay checked the item (payload decodes, hashes to its id) before delivering it.
     let tx: TypedTransaction
     try {
       tx = createTxFromRLP(item.payload, { common: this.config.chainCommon }) as TypedTransaction
     } catch (e) {
-      const s = this.sessions.get(from)
-      if (s !== undefined) this.drop(s, `undecodable tx ${bytesToHex(item.id).slice(0, 10)}: ${(e as Error).message}`)
-      return
-    }
-    if (!equalsBytes(tx.hash(), item.id)) {
-      const s = this.sessions.get(from)
-      if (s !== undefined) this.drop(s, `tx id ${bytesToHex(item.id).slice(0, 10)} does not match its payload`)
-      return
+      return this.log('warn', `tx ${bytesToHex(item.id).slice(0, 10)} passed the relay's check but does not decode: ${(e as Error).message}`)
     }
     if (!service.txPool.running) {
       if (this.parkedTxs.length >= PARKED_TXS_LIMIT) this.parkedTxs.shift()
@@ -268,51 +266,17 @@ export class TeeAdapter {
     }
   }
 
-  private deliverBlock(item: WireItem, from: string): void {
-    let cb: CompactBlock
+  /** Txs of a block the relay no longer holds: from the chain, if this node imported it. */
+  private async serveBlockTxsFromChain(peer: string, blockHash: Uint8Array, indexes: number[]): Promise<void> {
+    let txs: (Uint8Array | undefined)[]
     try {
-      cb = decodeCompactBlock(item.payload)
-    } catch (e) {
-      const s = this.sessions.get(from)
-      if (s !== undefined) this.drop(s, (e as Error).message)
-      return
+      const block = await this.service?.chain.getBlock(blockHash)
+      txs = indexes.map((i) => block?.transactions[i]?.serialize())
+    } catch {
+      return // unknown block: the requester falls back to eth sync
     }
-    const txs = cb.ids.map((id) => this.relay.txByShortId(id))
-    const missing = txs.flatMap((t, i) => (t === undefined ? [i] : []))
-    const hash = bytesToHex(item.id)
-    if (missing.length === 0) return void this.importBlock(cb, txs as Uint8Array[], item.id, from)
-    this.pendingBlocks.set(hash, { cb, txs, from, since: this.o.now() })
-    const s = this.sessions.get(from)
-    if (s?.up === true) this.send(s, { t: 'getBlockTxs', block: item.id, indexes: missing })
-  }
-
-  private onBlockTxs(s: Session, block: Uint8Array, txs: Uint8Array[]): void {
-    const hash = bytesToHex(block)
-    const p = this.pendingBlocks.get(hash)
-    if (p === undefined || p.from !== s.id) return
-    const missing = p.txs.flatMap((t, i) => (t === undefined ? [i] : []))
-    if (txs.length !== missing.length) return this.drop(s, `blockTxs for ${hash.slice(0, 10)}: ${txs.length} txs for ${missing.length} requested`)
-    missing.forEach((idx, k) => (p.txs[idx] = txs[k]))
-    this.pendingBlocks.delete(hash)
-    void this.importBlock(p.cb, p.txs as Uint8Array[], block, s.id)
-  }
-
-  private async serveBlockTxs(s: Session, blockHash: Uint8Array, indexes: number[]): Promise<void> {
-    const compact = this.relay.payloadOf(blockHash)
-    let txs: (Uint8Array | undefined)[] = []
-    if (compact !== undefined) {
-      const cb = decodeCompactBlock(compact)
-      txs = indexes.map((i) => (cb.ids[i] === undefined ? undefined : this.relay.txByShortId(cb.ids[i]!)))
-    }
-    if (txs.length === 0 || txs.some((t) => t === undefined)) {
-      try {
-        const block = await this.service?.chain.getBlock(blockHash)
-        txs = indexes.map((i) => block?.transactions[i]?.serialize())
-      } catch {
-        return // unknown block: the requester falls back to eth sync
-      }
-    }
-    if (txs.every((t): t is Uint8Array => t !== undefined)) this.send(s, { t: 'blockTxs', block: blockHash, txs })
+    const s = this.sessions.get(peer)
+    if (s?.up === true && txs.length > 0 && txs.every((t): t is Uint8Array => t !== undefined)) this.send(s, { t: 'blockTxs', block: blockHash, txs })
   }
 
   /** Imports run one at a time: block N+1 arriving while N is still importing would look "too far ahead" and drop. */
@@ -332,22 +296,18 @@ export class TeeAdapter {
       block = assembleBlock(cb, txs, this.config.chainCommon)
     } catch (e) {
       this.log('warn', `compact block ${bytesToHex(id).slice(0, 10)} did not assemble: ${(e as Error).message}`)
-      return
+      // As a wrong tx root: a colliding short id may have picked a tx that does not fit; the relay refetches.
+      return void this.run(this.relay.onBlockRebuilt(id, false, this.o.now()))
     }
     if (!equalsBytes(block.hash(), id)) {
       const s = this.sessions.get(from)
       if (s !== undefined) this.drop(s, `compact block id ${bytesToHex(id).slice(0, 10)} does not match its header`)
       return
     }
-    if (!(await block.transactionsTrieIsValid())) {
-      // A short-id collision picked a wrong tx: fetch them all from the sender once.
-      const s = this.sessions.get(from)
-      if (s?.up === true && !this.pendingBlocks.has(bytesToHex(id))) {
-        this.pendingBlocks.set(bytesToHex(id), { cb, txs: cb.ids.map(() => undefined), from, since: this.o.now() })
-        this.send(s, { t: 'getBlockTxs', block: id, indexes: cb.ids.map((_, i) => i) })
-      }
-      return
-    }
+    const rootOk = await block.transactionsTrieIsValid()
+    // A wrong root: a short-id collision picked a wrong tx; the relay fetches them all from the sender once.
+    this.run(this.relay.onBlockRebuilt(id, rootOk, this.o.now()))
+    if (!rootOk) return
     noteBestHeaderOf(service, peer, block)
     const height = service.chain.headers.height
     if (block.header.number <= height) {

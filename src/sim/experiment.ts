@@ -24,6 +24,7 @@ import { percentile } from '../shared/percentile.ts'
 import { ItemTracker } from './items.ts'
 import { SimNetwork } from './network.ts'
 import { SimTeeNode } from './tee-node.ts'
+import { syntheticPayload } from './synthetic-items.ts'
 import { SimEthNode } from './eth-node.ts'
 
 export type SimMode = 'tee' | PropagationMode
@@ -57,6 +58,7 @@ export interface SimScenario {
   startMs: number
   /** Time after the last item for delivery and repair. */
   drainMs: number
+  /** eth modes: the tick of the eth/68 node drivers (ms). tee nodes wake at their relay's deadlines instead. */
   tickMs: number
   tee: Partial<TeeParams>
 }
@@ -165,11 +167,12 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     ethNodes.forEach((n, i) => n.start(net.adj[i]!))
   }
 
+  // tee nodes wake themselves at their relay's deadlines; eth nodes are ticked.
   const tickAll = (): void => {
-    for (let i = 0; i < s.nodes; i++) if (net.alive[i]) (s.mode === 'tee' ? teeNodes[i]! : ethNodes[i]!).tick()
+    for (let i = 0; i < s.nodes; i++) if (net.alive[i]) ethNodes[i]!.tick()
   }
   const endMs = s.startMs + (s.items / s.rateTps) * 1000 + s.drainMs
-  for (let t = 0; t <= endMs; t += s.tickMs) net.q.at(t, tickAll)
+  if (s.mode !== 'tee') for (let t = 0; t <= endMs; t += s.tickMs) net.q.at(t, tickAll)
   if (s.crashFraction > 0) net.q.at(s.crashAtMs, () => crashing.forEach((i) => net.crash(i)))
   // Churn draws from its own stream, so that adding it leaves the rest of a seeded scenario unchanged.
   const churnRng = new SeededRandom(`${s.seed}/churn`)
@@ -188,7 +191,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
       const id = createHash('sha256').update(`${s.seed}/item/${k}`).digest()
       const key = id.toString('hex')
       tracker.publish(key, origin, net.now, 'tx')
-      if (s.mode === 'tee') teeNodes[origin]!.publish('tx', new Uint8Array(id), new Uint8Array(s.txBytes))
+      if (s.mode === 'tee') teeNodes[origin]!.publish('tx', new Uint8Array(id), syntheticPayload(id, s.txBytes))
       else ethNodes[origin]!.publish(key)
     })
   }

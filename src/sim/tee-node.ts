@@ -1,16 +1,18 @@
 /**
  * Drives a TeeRelay inside the simulator: actions become simulated sends; `computePlan` runs the coordinator
  * program's `plan` ecall in-process (no isolation; the key and quote are the simulated backend's, as in a node) and
- * hands the plan back after `planDelayMs`.
+ * hands the plan back after `planDelayMs`. The relay is woken at its own deadlines (`nextTimeout()`), put on the
+ * network's event queue: no ticks.
  */
 import { TeeRelay, type TeeAction } from '../propagation/tee/relay.ts'
+import { runActions } from '../propagation/core.ts'
 import { encodeTeeMessage } from '../propagation/tee/codec.ts'
 import type { SignedPlan, SignedReport, TeeMessage } from '../propagation/tee/messages.ts'
-import { decodePlanBody, planChallenge } from '../propagation/tee/plan.ts'
 import type { TeeParams } from '../propagation/tee/params.ts'
-import { planEcall } from '../tee/programs/coordinator.ts'
-import { inProcessEnclaveContext, type EnclaveContext } from '../tee/sim/runtime.ts'
+import { computeSignedPlanNow, type PlanningEnclave } from '../tee/plan-auth.ts'
+import { inProcessPlanningEnclave } from '../tee/sim/in-process-planner.ts'
 import type { RelayAuthority } from '../propagation/tee/relay.ts'
+import { syntheticItemVerifier } from './synthetic-items.ts'
 import type { ItemTracker } from './items.ts'
 import { rlpxFrameBytes, type SimNetwork, type SimPeerNode } from './network.ts'
 
@@ -48,7 +50,7 @@ export function teeWireBytes(msg: TeeMessage): number {
 
 export class SimTeeNode implements SimPeerNode {
   readonly relay: TeeRelay
-  private enclave: EnclaveContext | undefined
+  private enclave: PlanningEnclave | undefined
   /** Drops every item it should forward (a host omitting), still receiving: the omission fault. */
   omitting = false
   refused: { peer: string; reason: string }[] = []
@@ -67,7 +69,7 @@ export class SimTeeNode implements SimPeerNode {
     private readonly planDelayMs: number,
     private readonly indexOf: Map<string, number>,
   ) {
-    this.relay = new TeeRelay(ids[index]!, attested, authority, params)
+    this.relay = new TeeRelay(ids[index]!, attested, { authority, verifier: syntheticItemVerifier }, params)
   }
 
   private rtt: (p: number) => number = () => 0
@@ -77,66 +79,70 @@ export class SimTeeNode implements SimPeerNode {
     this.rtt = rtt
     this.peerAttested = attested
     for (const p of peers) this.peerUp(p)
+    this.schedule()
   }
 
   peerUp(peer: number): void {
-    this.run(this.relay.peerUp(this.ids[peer]!, { attested: this.peerAttested(peer), rttMs: this.rtt(peer) }, this.net.now))
+    this.run(this.relay.onPeerUp(this.ids[peer]!, { attested: this.peerAttested(peer), rttMs: this.rtt(peer) }, this.net.now))
   }
 
   publish(kind: 'tx' | 'block', id: Uint8Array, payload: Uint8Array): void {
-    this.run(this.relay.publish(kind, id, payload, this.net.now))
-  }
-
-  tick(): void {
-    this.run(this.relay.tick(this.net.now))
+    this.run(this.relay.onLocal({ kind, id, payload }, this.net.now))
   }
 
   peerDown(peer: number): void {
-    this.run(this.relay.peerDown(this.ids[peer]!, this.net.now))
+    this.run(this.relay.onPeerDown(this.ids[peer]!, this.net.now))
   }
 
   receive(from: number, msg: unknown): void {
     const m = msg as TeeMessage
     if (m.t === 'items') this.tracker.receipt(this.index, m.items.length)
-    this.run(this.relay.receive(this.ids[from]!, m, this.net.now))
+    this.run(this.relay.onMessage(this.ids[from]!, m, this.net.now))
+  }
+
+  /** When the wake-up event on the queue is due (Infinity: none). Earlier deadlines supersede later events. */
+  private wakeAt = Infinity
+
+  /** Puts a wake-up on the event queue at the relay's next deadline, unless an earlier one is there already. */
+  private schedule(): void {
+    const t = this.relay.nextTimeout()
+    if (t === undefined || t >= this.wakeAt) return
+    const at = Math.max(t, this.net.now)
+    this.wakeAt = at
+    this.net.q.at(at, () => {
+      if (this.wakeAt !== at) return
+      this.wakeAt = Infinity
+      if (this.net.alive[this.index]) this.run(this.relay.onTimeout(this.net.now))
+    })
   }
 
   private run(actions: TeeAction[]): void {
-    for (const a of actions) {
-      switch (a.t) {
-        case 'send': {
-          if (this.omitting && a.msg.t === 'items' && a.msg.items.every((i) => i.mode !== 'repair')) continue
-          const to = this.indexOf.get(a.to)!
-          this.net.send(this.index, to, `tee/${a.msg.t}`, teeWireBytes(a.msg), a.msg)
-          break
-        }
-        case 'deliver':
-          this.tracker.seen(Buffer.from(a.item.id).toString('hex'), this.index, this.net.now)
-          break
-        case 'computePlan':
-          this.computePlan(a.epoch, a.reports)
-          break
-        case 'refused':
-          this.refused.push({ peer: a.peer, reason: a.reason })
-          break
-        case 'planAccepted':
-          if (this.relay.currentPlan !== undefined) this.adopted.push(this.relay.currentPlan)
-          break
-      }
-    }
+    runActions(actions, {
+      send: (a) => {
+        if (this.omitting && a.msg.t === 'items' && a.msg.items.every((i) => i.mode !== 'repair')) return
+        const to = this.indexOf.get(a.to)!
+        this.net.send(this.index, to, `tee/${a.msg.t}`, teeWireBytes(a.msg), a.msg)
+      },
+      deliver: (a) => this.tracker.seen(Buffer.from(a.item.id).toString('hex'), this.index, this.net.now),
+      importBlock: (a) => {
+        this.tracker.seen(Buffer.from(a.id).toString('hex'), this.index, this.net.now)
+        // Simulated blocks carry no real txs: the tx root check passes.
+        this.run(this.relay.onBlockRebuilt(a.id, true, this.net.now))
+      },
+      serveBlockTxsFromChain: () => undefined,
+      blockAbandoned: () => undefined,
+      computePlan: (a) => this.computePlan(a.epoch, a.reports),
+      refused: (a) => void this.refused.push({ peer: a.peer, reason: a.reason }),
+      planAccepted: () => {
+        if (this.relay.currentPlan !== undefined) this.adopted.push(this.relay.currentPlan)
+      },
+    })
+    if (this.net.alive[this.index]) this.schedule()
   }
 
   private computePlan(epoch: number, reports: SignedReport[]): void {
-    this.enclave ??= inProcessEnclaveContext()
-    const ctx = this.enclave
-    const p = this.relay.params
-    const r = planEcall(ctx, epoch, this.relay.self, reports.map((x) => ({ body: x.bodyBytes, signature: x.signature })), {
-      trees: p.trees,
-      maxTreeDegree: p.maxTreeDegree,
-      omissionMinSamples: p.omissionMinSamples,
-      omissionRatio: p.omissionRatio,
-    }) as { body: Uint8Array; signature: Uint8Array }
-    const plan: SignedPlan = { body: decodePlanBody(r.body), bodyBytes: r.body, enclaveKey: ctx.publicKey, signature: r.signature, quote: this.host.quote(ctx.publicKey.subarray(1), planChallenge(r.body)) }
+    this.enclave ??= inProcessPlanningEnclave((key64, challenge) => this.host.quote(key64, challenge))
+    const plan = computeSignedPlanNow(this.enclave, epoch, this.relay.self, reports, this.relay.params)
     this.net.q.after(this.planDelayMs, () => {
       if (this.net.alive[this.index]) this.run(this.relay.planComputed(plan, this.net.now))
     })

@@ -1,6 +1,7 @@
 /**
- * What a tee node's enclave offers the layers around it (tee/1 hello, the coordinator, teecast_attest). The node
- * starts one (`src/node/enclave-host.ts`); rpc and p2p take it as this type, so they need not import the node.
+ * A tee node's enclave, as the rest of the node sees it: the one interface (the simulated backend's host is
+ * src/node/enclave-host.ts). tee/1's hello sends its quote (and teecast_attest serves it); a coordinator asks it for
+ * the epoch's plan (`planner`).
  */
 import type { PlanningEnclave } from './plan-auth.ts'
 
@@ -12,3 +13,6 @@ export interface NodeEnclave {
   readonly mrEnclave: Uint8Array
   close(): Promise<void>
 }
+
+/** What tee/1 uses of it: the hello's quote and the planner. */
+export type TeeNodeEnclave = Pick<NodeEnclave, 'quote' | 'planner'>

@@ -63,14 +63,31 @@ export interface PlanningEnclave {
   quote(enclaveKey64: Uint8Array, challenge: Uint8Array): Uint8Array
 }
 
-export async function computeSignedPlan(enclave: PlanningEnclave, epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams): Promise<SignedPlan> {
-  const r = (await enclave.ecall(
-    'plan',
+/** The `plan` ecall's arguments: the one place they are spelled out. */
+function planArgs(epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams): EcallValue[] {
+  return [
     epoch,
     coordinator,
     reports.map((x) => ({ body: x.bodyBytes, signature: x.signature })),
     { trees: params.trees, maxTreeDegree: params.maxTreeDegree, omissionMinSamples: params.omissionMinSamples, omissionRatio: params.omissionRatio },
-  )) as { body: Uint8Array; signature: Uint8Array }
+  ]
+}
+
+/** The ecall's answer (the signed body) as a SignedPlan, quoted over the enclave key and the plan challenge. */
+function signedPlanOf(enclave: PlanningEnclave, result: EcallValue): SignedPlan {
+  const r = result as { body: Uint8Array; signature: Uint8Array }
   const quote = enclave.quote(enclave.publicKey.subarray(1), planChallenge(r.body))
   return { body: decodePlanBody(r.body), bodyBytes: r.body, enclaveKey: enclave.publicKey, signature: r.signature, quote }
+}
+
+/** The coordinator's plan for `epoch`, from an enclave in a worker (the node). */
+export async function computeSignedPlan(enclave: PlanningEnclave, epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams): Promise<SignedPlan> {
+  return signedPlanOf(enclave, await enclave.ecall('plan', ...planArgs(epoch, coordinator, reports, params)))
+}
+
+/** The same, from an in-process enclave whose ecall answers at once (the simulator and the tests run on a virtual clock). */
+export function computeSignedPlanNow(enclave: PlanningEnclave, epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams): SignedPlan {
+  const r = enclave.ecall('plan', ...planArgs(epoch, coordinator, reports, params))
+  if (r instanceof Promise) throw new Error('computeSignedPlanNow: the enclave answered asynchronously; use computeSignedPlan')
+  return signedPlanOf(enclave, r)
 }

@@ -90,7 +90,20 @@ export const DEFAULT_RESEND_WINDOW_MS = 2_000
  */
 export const DEFAULT_REPORT_CANDIDATES = 0
 /**
- * Items tagged with the previous plan's epoch keep arriving for a moment after a plan switch (sent before the sender
- * had the new plan). Only after this long does an old tag mean the peer missed the plan.
+ * The plan-switch grace at the default params (running-plan.ts `planSwitchGraceMs`: 2 * settleMs +
+ * digestIntervalMs): after a switch, items tagged with the previous plan's epoch (sent before the sender had the new
+ * plan) and repairs of items routed on its trees are expected, not blamed. Only after this long does an old tag mean
+ * that the peer missed the plan.
  */
-export const PLAN_CATCH_UP_GRACE_MS = 1_000
+export const PLAN_CATCH_UP_GRACE_MS = 2 * DEFAULT_SETTLE_MS + DEFAULT_DIGEST_INTERVAL_MS
+/**
+ * Reports to pass on are batched per peer for this long (ms) after the first is queued: at network start every node
+ * re-reports within a second, and one message per report would cost N^2 * degree messages. 50 ms was the relay's
+ * old tick, so the batches are as large as before.
+ */
+export const REPORT_BATCH_MS = 50
+/**
+ * A compact block whose missing txs do not arrive in this time (ms) is abandoned and left to eth/68 sync. A few
+ * round trips on a slow link; short against a 5 s+ block period.
+ */
+export const BLOCK_TXS_TIMEOUT_MS = 3_000

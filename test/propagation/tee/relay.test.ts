@@ -6,24 +6,30 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { TeeRelay, type TeeAction } from '../../../src/propagation/tee/relay.ts'
+import { TeeRelay, type ItemVerifier, type TeeAction } from '../../../src/propagation/tee/relay.ts'
+import { runActions } from '../../../src/propagation/core.ts'
 import type { SignedPlan, SignedReport, TeeMessage, WireItem } from '../../../src/propagation/tee/messages.ts'
 import { coordinatorRanking, decodePlanBody, planChallenge, planSigningBytes, PlanView, treeOf } from '../../../src/propagation/tee/plan.ts'
 import { encodeReportBody, reportSigningBytes } from '../../../src/propagation/tee/report.ts'
 import { nodeSigner } from '../../../src/propagation/tee/node-signature.ts'
 import type { TeeParams } from '../../../src/propagation/tee/params.ts'
-import { planEcall } from '../../../src/tee/programs/coordinator.ts'
-import { inProcessEnclaveContext, type EnclaveContext } from '../../../src/tee/sim/runtime.ts'
+import { inProcessEnclaveContext } from '../../../src/tee/sim/runtime.ts'
 import { SimulatedQuotingEnclave, produceQuote, type EnclaveIdentity } from '../../../src/tee/qe.ts'
 import { createAttestationRoot } from '../../../src/tee/root.ts'
 import { bundleProgram } from '../../../src/tee/sim/bundle.ts'
 import { mrSignerOf } from '../../../src/tee/sim/sigstruct.ts'
 import { COORDINATOR_PROGRAM } from '../../../src/tee/programs/index.ts'
-import { relayAuthority } from '../../../src/tee/plan-auth.ts'
+import { computeSignedPlanNow, relayAuthority, type PlanningEnclave } from '../../../src/tee/plan-auth.ts'
+import { inProcessPlanningEnclave } from '../../../src/tee/sim/in-process-planner.ts'
 import type { Policy } from '../../../src/tee/policy.ts'
 import { generateP256 } from '../../../src/tee/crypto.ts'
 import { nodeKey } from '../../helpers/node-key.ts'
 import { PLAN_CATCH_UP_GRACE_MS } from '../../../src/propagation/tee/constants.ts'
+import { syntheticItemVerifier, syntheticPayload } from '../../../src/sim/synthetic-items.ts'
+import { ethItemVerifier } from '../../../src/propagation/tee/item-verifier.ts'
+import { ORIGIN_UNKNOWN } from '../../../src/propagation/tee/messages.ts'
+import { Common, Mainnet } from '@ethereumjs/common'
+import { createLegacyTx } from '@ethereumjs/tx'
 
 // ---- shared attestation setup (one bundle measurement for the whole file) ----
 const clock = { now: 0 }
@@ -57,13 +63,13 @@ class World {
   readonly delivered = new Map<string, Map<number, WireItem>>()
   readonly refused: { node: number; a: Extract<TeeAction, { t: 'refused' }> }[] = []
   readonly accepted: { node: number; epoch: number; coordinator: string }[] = []
-  readonly enclaves = new Map<number, EnclaveContext>()
+  readonly enclaves = new Map<number, PlanningEnclave>()
   /** Return true to lose a message on the wire. */
   drop: (s: Sent) => boolean = () => false
 
-  constructor(params: Partial<TeeParams> = PARAMS, attested: (i: number) => boolean = () => true) {
+  constructor(params: Partial<TeeParams> = PARAMS, attested: (i: number) => boolean = () => true, verifier: ItemVerifier = syntheticItemVerifier) {
     clock.now = 0
-    this.relays = KEYS.map((k, i) => new TeeRelay(k.hex, attested(i), relayAuthority(policy, k.priv, k.id), params))
+    this.relays = KEYS.map((k, i) => new TeeRelay(k.hex, attested(i), { authority: relayAuthority(policy, k.priv, k.id), verifier }, params))
   }
 
   get now(): number {
@@ -82,6 +88,8 @@ class World {
     this.links.add(this.key(a, b))
     this.run(a, this.relays[a]!.peerUp(this.ids[b]!, { attested: this.relays[b]!.attested, rttMs: rttOf(a, b) }, this.now))
     this.run(b, this.relays[b]!.peerUp(this.ids[a]!, { attested: this.relays[a]!.attested, rttMs: rttOf(a, b) }, this.now))
+    this.checkInvariants(a, `after link ${a}-${b} up`)
+    this.checkInvariants(b, `after link ${a}-${b} up`)
     this.flush()
   }
 
@@ -89,6 +97,8 @@ class World {
     this.links.delete(this.key(a, b))
     this.run(a, this.relays[a]!.peerDown(this.ids[b]!, this.now))
     this.run(b, this.relays[b]!.peerDown(this.ids[a]!, this.now))
+    this.checkInvariants(a, `after link ${a}-${b} down`)
+    this.checkInvariants(b, `after link ${a}-${b} down`)
     this.flush()
   }
 
@@ -98,53 +108,39 @@ class World {
   }
 
   run(node: number, actions: TeeAction[]): void {
-    for (const a of actions) {
-      switch (a.t) {
-        case 'send': {
-          const to = this.index.get(a.to)
-          assert.ok(to !== undefined, `send to an unknown peer ${a.to.slice(0, 8)}`)
-          assert.ok(this.links.has(this.key(node, to)), `node ${node} sends to ${to} over a link that is down`)
-          const s = { from: node, to, msg: a.msg }
-          this.sent.push(s)
-          if (!this.drop(s)) this.queue.push(s)
-          break
-        }
-        case 'deliver': {
-          const k = Buffer.from(a.item.id).toString('hex')
-          const m = this.delivered.get(k) ?? new Map<number, WireItem>()
-          assert.ok(!m.has(node), `node ${node} delivered ${k.slice(0, 8)} twice`)
-          m.set(node, a.item)
-          this.delivered.set(k, m)
-          break
-        }
-        case 'computePlan':
-          this.run(node, this.relays[node]!.planComputed(this.plan(node, a.epoch, a.reports), this.now))
-          break
-        case 'planAccepted':
-          this.accepted.push({ node, epoch: a.epoch, coordinator: a.coordinator })
-          break
-        case 'refused':
-          this.refused.push({ node, a })
-          break
-      }
-    }
+    runActions(actions, {
+      send: (a) => {
+        const to = this.index.get(a.to)
+        assert.ok(to !== undefined, `send to an unknown peer ${a.to.slice(0, 8)}`)
+        assert.ok(this.links.has(this.key(node, to)), `node ${node} sends to ${to} over a link that is down`)
+        const s = { from: node, to, msg: a.msg }
+        this.sent.push(s)
+        if (!this.drop(s)) this.queue.push(s)
+      },
+      deliver: (a) => {
+        const k = Buffer.from(a.item.id).toString('hex')
+        const m = this.delivered.get(k) ?? new Map<number, WireItem>()
+        assert.ok(!m.has(node), `node ${node} delivered ${k.slice(0, 8)} twice`)
+        m.set(node, a.item)
+        this.delivered.set(k, m)
+      },
+      importBlock: () => assert.fail('these tests publish no blocks (compact-blocks.test.ts does)'),
+      serveBlockTxsFromChain: () => undefined,
+      blockAbandoned: () => undefined,
+      computePlan: (a) => this.run(node, this.relays[node]!.planComputed(this.plan(node, a.epoch, a.reports), this.now)),
+      planAccepted: (a) => void this.accepted.push({ node, epoch: a.epoch, coordinator: a.coordinator }),
+      refused: (a) => void this.refused.push({ node, a }),
+    })
   }
 
-  /** Runs the coordinator program of `node` over `reports`, as a node's host does. */
+  /** Runs the coordinator program of `node` over `reports`, through the plan builder a node's host uses. */
   plan(node: number, epoch: number, reports: SignedReport[]): SignedPlan {
-    let ctx = this.enclaves.get(node)
-    if (ctx === undefined) {
-      ctx = inProcessEnclaveContext()
-      this.enclaves.set(node, ctx)
+    let enclave = this.enclaves.get(node)
+    if (enclave === undefined) {
+      enclave = inProcessPlanningEnclave((key64, challenge) => produceQuote(qe, identity, key64, challenge))
+      this.enclaves.set(node, enclave)
     }
-    const p = this.relays[node]!.params
-    const r = planEcall(ctx, epoch, this.ids[node]!, reports.map((x) => ({ body: x.bodyBytes, signature: x.signature })), {
-      trees: p.trees,
-      maxTreeDegree: p.maxTreeDegree,
-      omissionMinSamples: p.omissionMinSamples,
-      omissionRatio: p.omissionRatio,
-    }) as { body: Uint8Array; signature: Uint8Array }
-    return { body: decodePlanBody(r.body), bodyBytes: r.body, enclaveKey: ctx.publicKey, signature: r.signature, quote: produceQuote(qe, identity, ctx.publicKey.subarray(1), planChallenge(r.body)) }
+    return computeSignedPlanNow(enclave, epoch, this.ids[node]!, reports, this.relays[node]!.params)
   }
 
   /** A plan for `epoch` by `coordinator`, from reports signed here (every node attested, links as wired). */
@@ -167,12 +163,24 @@ class World {
       const s = this.queue.shift()!
       if (!this.links.has(this.key(s.from, s.to))) continue
       this.run(s.to, this.relays[s.to]!.receive(this.ids[s.from]!, s.msg, this.now))
+      this.checkInvariants(s.to, `after ${s.msg.t} from ${s.from}`)
     }
+  }
+
+  /** Every part's invariants hold at `node` (go-ethereum's tx_fetcher tests re-check them after every step). */
+  checkInvariants(node: number, step: string): void {
+    assert.deepEqual(this.relays[node]!.invariants(), [], `node ${node} ${step} at t=${this.now}`)
   }
 
   tickAll(): void {
     for (let i = 0; i < this.n; i++) {
-      this.run(i, this.relays[i]!.tick(this.now))
+      const r = this.relays[i]!
+      const actions = r.tick(this.now)
+      // A timeout clears what was due: the next deadline lies ahead (else a deadline-driven driver would spin).
+      const next = r.nextTimeout()
+      assert.ok(next === undefined || next > this.now, `node ${i}: next timeout ${next} not after the timeout at ${this.now}`)
+      this.checkInvariants(i, 'after a timeout')
+      this.run(i, actions)
       this.flush()
     }
   }
@@ -185,8 +193,9 @@ class World {
     }
   }
 
-  publish(node: number, id: Uint8Array): void {
-    this.run(node, this.relays[node]!.publish('tx', id, new Uint8Array(20).fill(7), this.now))
+  publish(node: number, id: Uint8Array, payload: Uint8Array = syntheticPayload(id, 52)): void {
+    this.run(node, this.relays[node]!.publish('tx', id, payload, this.now))
+    this.checkInvariants(node, 'after a publish')
     this.flush()
   }
 
@@ -704,4 +713,68 @@ test('relay: a repair soon after a plan switch charges nobody (the item may have
     .flatMap((s) => (s.msg as Extract<TeeMessage, { t: 'report' }>).reports)
     .find((r) => r.report.node === leafId && r.report.epoch === 1)!
   assert.equal(rep.report.omissions.find((o) => o.peer === w.ids[parent])?.omitted ?? 0, 0)
+})
+
+// ---- check before forward (issue: a forged id once censored its real item) ----
+
+const txCommon = new Common({ chain: Mainnet })
+const signedTx = (nonce: number) => createLegacyTx({ nonce, gasPrice: 10, gasLimit: 21_000, to: `0x${'11'.repeat(20)}`, value: 1 }, { common: txCommon }).sign(new Uint8Array(32).fill(1))
+
+/** The forger is node 4's host: its relay is honest code, but it injects frames of its own to its peers (3 and 0). */
+const FORGER = 4
+function inject(w: World, item: WireItem): void {
+  for (const [a, b] of EDGES) if (a === FORGER || b === FORGER) {
+    const to = a === FORGER ? b : a
+    const s = { from: FORGER, to, msg: { t: 'items' as const, epoch: w.relays[to]!.currentPlan?.body.epoch ?? 0, items: [item] } }
+    w.sent.push(s)
+    w.queue.push(s)
+  }
+  w.flush()
+}
+
+/** The links on which a node refused the forger with a disconnect go down, as a node's driver does. */
+function dropRefused(w: World): void {
+  for (const r of w.refused) if (r.a.disconnect && w.links.has(w.key(r.node, w.index.get(r.a.peer)!))) w.linkDown(r.node, w.index.get(r.a.peer)!)
+}
+
+test('relay: an item whose id is T\'s hash but whose payload is another tx is refused, never forwarded, and T still reaches every honest node', () => {
+  for (const mode of ['flood', 'tree'] as const) {
+    const w = new World(PARAMS, () => true, ethItemVerifier(txCommon)).connect()
+    if (mode === 'tree') w.establishPlan()
+    const real = signedTx(mode === 'flood' ? 0 : 1)
+    const other = signedTx(7)
+    const id = real.hash()
+    inject(w, { kind: 'tx', id, mode, origin: ORIGIN_UNKNOWN, payload: other.serialize() })
+    // Undecodable bytes under another id: refused the same way.
+    inject(w, { kind: 'tx', id: itemOn(undefined, 2), mode, origin: ORIGIN_UNKNOWN, payload: new Uint8Array([0xc3, 0x80, 0x80, 0x80]) })
+    assert.ok(w.refused.length >= 2, `${mode}: the forger's peers refused it`)
+    for (const r of w.refused) {
+      assert.equal(r.a.peer, w.ids[FORGER], `${mode}: only the forger is refused (0 honest disconnects)`)
+      assert.equal(r.a.disconnect, true, `${mode}: with a disconnect`)
+    }
+    assert.deepEqual(w.reached(id), [], `${mode}: nobody delivered the forged payload`)
+    assert.ok(w.itemSends(id).every((s) => s.from === FORGER), `${mode}: no honest node forwarded the forged item`)
+    for (const i of [0, 3]) assert.equal(w.relays[i]!.counters.itemsRefused >= 1, true)
+    dropRefused(w)
+    const refusedBefore = w.refused.length
+    // The real T, published at node 2, reaches every honest node: the forged copy did not occupy its id.
+    w.publish(2, id, real.serialize())
+    w.advance(w.now + 3000)
+    assert.deepEqual(w.reached(id), [0, 1, 3], `${mode}: T reached every honest node`)
+    assert.equal(w.refused.length, refusedBefore, `${mode}: the real T is refused nowhere`)
+    for (const i of [0, 1, 3]) assert.equal(Buffer.compare(w.delivered.get(Buffer.from(id).toString('hex'))!.get(i)!.payload, real.serialize()), 0, `${mode}: node ${i} delivered T's own bytes`)
+  }
+})
+
+test('relay: a forged copy of an item already held is refused, not counted as a duplicate, and not forwarded', () => {
+  const w = new World(PARAMS, () => true, ethItemVerifier(txCommon)).connect()
+  const real = signedTx(3)
+  w.publish(2, real.hash(), real.serialize())
+  assert.deepEqual(w.reached(real.hash()), [0, 1, 3, 4])
+  const sendsBefore = w.itemSends(real.hash()).length
+  const dupBefore = w.relays[0]!.counters.duplicates
+  inject(w, { kind: 'tx', id: real.hash(), mode: 'flood', origin: ORIGIN_UNKNOWN, payload: signedTx(8).serialize() })
+  assert.deepEqual(new Set(w.refused.map((r) => r.a.peer)), new Set([w.ids[FORGER]]))
+  assert.equal(w.relays[0]!.counters.duplicates, dupBefore, 'not a duplicate')
+  assert.equal(w.itemSends(real.hash()).length, sendsBefore + 2, 'only the forger\'s two frames')
 })

@@ -7,9 +7,9 @@ import { RLP } from '@ethereumjs/rlp'
 import type { Block, BlockHeaderBytes } from '@ethereumjs/block'
 import { createBlockFromBytesArray } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
-import { SHORT_ID_BYTES, MAX_IDS_PER_MESSAGE, MAX_HEADER_BYTES } from '../propagation/tee/constants.ts'
-import { TeeError } from '../propagation/tee/errors.ts'
-import { shortId } from '../propagation/tee/short-id.ts'
+import { SHORT_ID_BYTES, MAX_IDS_PER_MESSAGE, MAX_HEADER_BYTES } from './constants.ts'
+import { TeeError } from './errors.ts'
+import { shortId } from './short-id.ts'
 
 export interface CompactBlock {
   header: BlockHeaderBytes

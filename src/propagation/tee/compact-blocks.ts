@@ -1,0 +1,150 @@
+/**
+ * Compact block rebuilding, at a receiver of a block item (payload: header + short tx ids, compact-block.ts), and
+ * serving the txs of held blocks to peers that lack some.
+ *
+ * Stages of a block id at a receiver (after the relay checked its header against the id and stored it):
+ * 1. rebuild: each short id is looked up among the txs the store holds.
+ * 2. waiting (`pending`, phase 'missing'): the missing indexes were asked from the block's sender (GetBlockTxs);
+ *    abandoned at since + BLOCK_TXS_TIMEOUT_MS (eth/68 sync fetches it then).
+ * 3. rebuilt: every tx is known: action `importBlock`. The driver assembles the block, checks the tx root and
+ *    imports it, and reports a tx root mismatch back with `onBlockRebuilt(id, false)`.
+ * 4. refetch (`pending`, phase 'all'): a tx root mismatch means a short-id collision picked a wrong tx: every tx is
+ *    asked from the sender once. A second mismatch abandons the block (the sender sent wrong txs).
+ * 5. done or abandoned: `pending` no longer holds it (`blockAbandoned` says why).
+ *
+ * Invariants:
+ * - Every pending block has at least one missing index while waiting, and its sender is a live peer or the wait
+ *   ends at its deadline.
+ * - `pending` holds at most MAX_PENDING_BLOCKS blocks (the oldest is abandoned beyond that).
+ */
+import { BLOCK_TXS_TIMEOUT_MS } from './constants.ts'
+import { decodeCompactBlock, type CompactBlock } from './compact-block.ts'
+import type { ItemStore } from './item-store.ts'
+import { shortKey } from './short-id.ts'
+import type { InvariantViolations, RelayContext, TeeAction } from './interface.ts'
+
+/** Blocks rebuilt at once; a block period brings one block, so more means a flood: the oldest goes. */
+const MAX_PENDING_BLOCKS = 64
+
+interface PendingBlock {
+  id: Uint8Array
+  cb: CompactBlock
+  txs: (Uint8Array | undefined)[]
+  from: string
+  since: number
+  phase: 'missing' | 'all'
+  /** A rebuild was handed to the driver and its tx root came back wrong once. */
+  collided: boolean
+}
+
+const hex = (id: Uint8Array): string => Buffer.from(id).toString('hex')
+
+export class CompactBlocks {
+  // Stages 2 and 4, by block hash (hex).
+  private readonly pending = new Map<string, PendingBlock>()
+  /** Blocks handed to the driver for import (stage 3), kept until it reports the tx root, for a refetch. */
+  private readonly importing = new Map<string, PendingBlock>()
+
+  constructor(
+    private readonly ctx: RelayContext,
+    private readonly store: ItemStore,
+  ) {}
+
+  /** A block item was stored (checked). `from`: its sender. */
+  onBlockItem(out: TeeAction[], id: Uint8Array, payload: Uint8Array, from: string, now: number): void {
+    let cb: CompactBlock
+    try {
+      cb = decodeCompactBlock(payload)
+    } catch (e) {
+      // The verifier decodes blocks first; one that lets a bad payload through is the driver's bug, not the peer's.
+      return void out.push({ t: 'blockAbandoned', id, reason: `not a compact block: ${(e as Error).message}` })
+    }
+    const txs = cb.ids.map((s) => this.txByShortId(s))
+    const p: PendingBlock = { id, cb, txs, from, since: now, phase: 'missing', collided: false }
+    this.advance(out, p, now)
+  }
+
+  /** The driver's tx root check of a rebuilt block: false means a short-id collision (or wrong txs). */
+  onBlockRebuilt(out: TeeAction[], id: Uint8Array, rootOk: boolean, now: number): void {
+    const key = hex(id)
+    const p = this.importing.get(key)
+    this.importing.delete(key)
+    if (p === undefined || rootOk) return
+    if (p.collided) return void out.push({ t: 'blockAbandoned', id, reason: 'tx root still wrong after fetching every tx from the sender' })
+    p.collided = true
+    p.phase = 'all'
+    p.txs = p.cb.ids.map(() => undefined)
+    p.since = now
+    this.advance(out, p, now)
+  }
+
+  onGetBlockTxs(out: TeeAction[], from: string, block: Uint8Array, indexes: number[]): void {
+    if (new Set(indexes).size !== indexes.length) return void out.push({ t: 'refused', peer: from, what: `getBlockTxs for ${hex(block).slice(0, 10)}`, reason: 'repeated tx indexes', disconnect: true })
+    const compact = this.store.byId(block)
+    if (compact !== undefined && compact.kind === 'block') {
+      const cb = decodeCompactBlock(compact.payload)
+      const txs = indexes.map((i) => (cb.ids[i] === undefined ? undefined : this.txByShortId(cb.ids[i]!)))
+      if (txs.length > 0 && txs.every((t): t is Uint8Array => t !== undefined)) return void out.push({ t: 'send', to: from, msg: { t: 'blockTxs', block, txs } })
+    }
+    // Not all here (evicted, or the block came by sync): the chain may have it.
+    out.push({ t: 'serveBlockTxsFromChain', peer: from, block, indexes })
+  }
+
+  onBlockTxs(out: TeeAction[], from: string, block: Uint8Array, txs: Uint8Array[], now: number): void {
+    const key = hex(block)
+    const p = this.pending.get(key)
+    // Unsolicited, or from another peer than asked: ignored (a late answer after a timeout is not hostile).
+    if (p === undefined || p.from !== from) return
+    const missing = missingIndexes(p)
+    if (txs.length !== missing.length) return void out.push({ t: 'refused', peer: from, what: `blockTxs for ${key.slice(0, 10)}`, reason: `${txs.length} txs for ${missing.length} requested`, disconnect: true })
+    missing.forEach((idx, k) => (p.txs[idx] = txs[k]))
+    this.pending.delete(key)
+    this.advance(out, p, now)
+  }
+
+  nextTimeout(): number | undefined {
+    let t = Infinity
+    for (const p of this.pending.values()) t = Math.min(t, p.since + BLOCK_TXS_TIMEOUT_MS)
+    return t === Infinity ? undefined : t
+  }
+
+  onTimeout(out: TeeAction[], now: number): void {
+    for (const [key, p] of this.pending) if (now >= p.since + BLOCK_TXS_TIMEOUT_MS) {
+      this.pending.delete(key)
+      out.push({ t: 'blockAbandoned', id: p.id, reason: `missing txs did not come within ${BLOCK_TXS_TIMEOUT_MS} ms: left to eth/68 sync` })
+    }
+  }
+
+  /** Rebuilt: hand it to the driver. Txs missing: ask the sender and wait. */
+  private advance(out: TeeAction[], p: PendingBlock, now: number): void {
+    const key = hex(p.id)
+    const missing = missingIndexes(p)
+    if (missing.length === 0) {
+      this.importing.set(key, p)
+      if (this.importing.size > MAX_PENDING_BLOCKS) this.importing.delete(this.importing.keys().next().value!)
+      return void out.push({ t: 'importBlock', id: p.id, block: p.cb, txs: p.txs as Uint8Array[], from: p.from })
+    }
+    p.since = now
+    this.pending.set(key, p)
+    if (this.pending.size > MAX_PENDING_BLOCKS) {
+      const [oldKey, old] = this.pending.entries().next().value!
+      this.pending.delete(oldKey)
+      out.push({ t: 'blockAbandoned', id: old.id, reason: `more than ${MAX_PENDING_BLOCKS} blocks rebuilding` })
+    }
+    if (this.ctx.peers.has(p.from)) out.push({ t: 'send', to: p.from, msg: { t: 'getBlockTxs', block: p.id, indexes: missing } })
+  }
+
+  private txByShortId(short: Uint8Array): Uint8Array | undefined {
+    const e = this.store.get(shortKey(short))
+    return e?.kind === 'tx' ? e.payload : undefined
+  }
+
+  invariants(): InvariantViolations {
+    const bad: InvariantViolations = []
+    if (this.pending.size > MAX_PENDING_BLOCKS) bad.push(`blocks: ${this.pending.size} pending, above ${MAX_PENDING_BLOCKS}`)
+    for (const [key, p] of this.pending) if (missingIndexes(p).length === 0) bad.push(`blocks: ${key.slice(0, 10)} waits with no tx missing`)
+    return bad
+  }
+}
+
+const missingIndexes = (p: PendingBlock): number[] => p.txs.flatMap((t, i) => (t === undefined ? [i] : []))

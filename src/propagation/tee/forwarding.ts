@@ -1,0 +1,118 @@
+/**
+ * Forwarding: where a held item goes next, on the running plan. Stateless beyond the entries' `sentAt` / `known`
+ * marks (which say whom it was already sent to) and the running plan's broken trees.
+ *
+ * Modes, by how the item arrived (or 'tree' when published here):
+ * - tree: to the item's tree neighbours but the sender (tree `hash mod K`); N-1 sends reach the tree's N nodes.
+ * - entry: this node is not in the item's tree: hand it to the closest tree member among the peers, which
+ *   publishes it on the tree as its own.
+ * - repair: as tree, except back toward the origin (that neighbour is the one that failed to send it).
+ * - flood: to every peer not known to hold it; used with no plan, on a broken tree, and for flooded items.
+ *
+ * Invariant: an item is never sent twice to one peer (`told` filters the targets), except the re-flood of items
+ * sent to a peer that went down right after (they may have died with it; duplicates are dropped).
+ */
+import { treeOf } from './plan.ts'
+import { ORIGIN_UNKNOWN, type ItemMode, type WireItem } from './messages.ts'
+import { told, type Entry, type ItemStore } from './item-store.ts'
+import type { RunningPlan } from './running-plan.ts'
+import type { RelayContext, TeeAction } from './interface.ts'
+
+export class Forwarding {
+  constructor(
+    private readonly ctx: RelayContext,
+    private readonly running: RunningPlan,
+    private readonly store: ItemStore,
+  ) {}
+
+  /** Forwards an item that arrived in `mode` from `from` (undefined: published here). */
+  route(out: TeeAction[], e: Entry, from: string | undefined, mode: ItemMode): void {
+    const view = this.running.view
+    const self = this.running.selfIndex
+    const t = view === undefined ? -1 : treeOf(e.id, view.trees)
+    if (mode === 'flood' || view === undefined) return this.send(out, e, 'flood', this.floodTargets(e, from))
+    if (self < 0 || !view.inTree(t, self)) {
+      if (mode !== 'tree' && mode !== 'entry') return
+      // Not in the tree: hand it to the closest tree member among our peers, which treats it as its own.
+      const entry = this.entryPeer(t, from)
+      if (entry === undefined) return this.send(out, e, 'flood', this.floodTargets(e, from))
+      return this.send(out, e, 'entry', [entry])
+    }
+    if (this.running.broken.has(t)) return this.send(out, e, 'flood', this.floodTargets(e, from))
+    let targets = view.neighbours(t, self).filter((p) => p !== from)
+    if (mode === 'repair') {
+      // The neighbour toward the origin is the one that failed to send it; it is not waiting for it from us.
+      const originIndex = this.running.originIndex(e.origin) ?? -1
+      const back = originIndex < 0 ? undefined : view.towards(t, self, originIndex)
+      targets = targets.filter((p) => p !== back)
+    }
+    const missing = targets.filter((p) => !this.ctx.peers.has(p))
+    if (missing.length > 0) {
+      this.running.breakTree(t)
+      return this.send(out, e, 'flood', this.floodTargets(e, from))
+    }
+    this.send(out, e, 'tree', targets.filter((p) => !told(e, p)))
+  }
+
+  /** A peer went down: items sent to it just before may not have gone on; flood them from here. */
+  resendAfterPeerDown(out: TeeAction[], peer: string, now: number): void {
+    const { resendWindowMs, settleMs } = this.ctx.params
+    for (const e of this.store.newestFirst()) {
+      if (now - e.firstSeen > resendWindowMs + settleMs) break
+      const at = e.sentAt.get(peer)
+      if (at !== undefined && now - at <= resendWindowMs) this.send(out, e, 'flood', this.floodTargets(e, undefined))
+    }
+  }
+
+  private floodTargets(e: Entry, from: string | undefined): string[] {
+    return [...this.ctx.peers.keys()].filter((p) => p !== from && !told(e, p))
+  }
+
+  private entryPeer(t: number, from: string | undefined): string | undefined {
+    const view = this.running.view!
+    let best: string | undefined
+    let bestRtt = Infinity
+    for (const [p, info] of this.ctx.peers) {
+      if (p === from) continue
+      const i = view.index.get(p)
+      if (i === undefined || !view.inTree(t, i)) continue
+      if (info.rttMs < bestRtt || (info.rttMs === bestRtt && best !== undefined && p < best)) {
+        best = p
+        bestRtt = info.rttMs
+      }
+    }
+    return best
+  }
+
+  private send(out: TeeAction[], e: Entry, mode: ItemMode, to: string[]): void {
+    if (to.length === 0) return
+    const item: WireItem = { kind: e.kind, id: e.id, mode, origin: this.running.originIndex(e.origin) ?? ORIGIN_UNKNOWN, payload: e.payload }
+    const epoch = this.running.epoch
+    const now = this.ctx.now()
+    for (const p of to) {
+      e.sentAt.set(p, now)
+      out.push({ t: 'send', to: p, msg: { t: 'items', epoch, items: [item] } })
+    }
+  }
+}
+
+/** Merges the item sends to one peer into one `items` message (one RLPx frame instead of many), keeping order. */
+export function coalesce(actions: TeeAction[]): TeeAction[] {
+  const merged = new Map<string, { t: 'items'; epoch: number; items: WireItem[] }>()
+  const out: TeeAction[] = []
+  for (const a of actions) {
+    if (a.t !== 'send' || a.msg.t !== 'items') {
+      out.push(a)
+      continue
+    }
+    const key = `${a.to}/${a.msg.epoch}/${a.msg.items[0]?.kind}`
+    const m = merged.get(key)
+    if (m !== undefined) m.items.push(...a.msg.items)
+    else {
+      const msg = { t: 'items' as const, epoch: a.msg.epoch, items: [...a.msg.items] }
+      merged.set(key, msg)
+      out.push({ t: 'send', to: a.to, msg })
+    }
+  }
+  return out
+}

@@ -1,0 +1,93 @@
+/**
+ * The tee/1 core's types: what goes in (peer info, the injected authority and item verifier), what comes out
+ * (actions), and the context its parts share. The parts are:
+ *
+ * - `item-store.ts`     the items this node holds, in first-seen order (the seen set);
+ * - `repair.ts`         digests, pulls and their retries: how a node finds and fetches what it lacks;
+ * - `omission-ledger.ts` who should have sent what, and did not: the omission rows of the epoch report;
+ * - `control-plane.ts`  epoch reports, coordinator election, plan adoption, and the running plan's trees;
+ * - `forwarding.ts`     where an item goes next on the running plan (tree, entry, flood);
+ * - `compact-blocks.ts` rebuilding a block item from held txs, fetching the missing ones, serving them;
+ * - `relay.ts`          the dispatcher `TeeRelay`: the PropagationCore that feeds each event to those parts.
+ *
+ * Every part is plain data plus functions of `now`; none reads a clock, schedules a timer or touches a socket.
+ */
+import type { ItemKind, SignedPlan, SignedReport, TeeMessage, WireItem } from './messages.ts'
+import type { CompactBlock } from './compact-block.ts'
+import type { TeeParams } from './params.ts'
+
+export type PeerInfo = { attested: boolean; rttMs: number }
+
+export type PlanCheck = { ok: true } | { ok: false; reason: string }
+
+/** What the relay needs from outside that is not pure logic: signatures and quote checks. */
+export interface RelayAuthority {
+  /** Checks the enclave's signature over the body and the quote binding that key; not the epoch (the relay does). */
+  verifyPlan(plan: SignedPlan, now: number): PlanCheck
+  /** Signs this node's report body with its devp2p key. */
+  signReport(bodyBytes: Uint8Array): Uint8Array
+}
+
+export type ItemCheck = { ok: true } | { ok: false; reason: string }
+
+/**
+ * Checks that an item is what its id says, before the relay stores or forwards it: a tx's payload hashes to its
+ * id; a block's header hashes to its id and passes cheap header checks. MUST be pure and synchronous (no pool, no
+ * chain, no clock): the node and the simulator inject the same kind of function, and the relay calls it inline.
+ */
+export interface ItemVerifier {
+  check(kind: ItemKind, id: Uint8Array, payload: Uint8Array): ItemCheck
+}
+
+/** The relay's injected dependencies, as one object. */
+export interface TeeRelayDeps {
+  authority: RelayAuthority
+  verifier: ItemVerifier
+}
+
+export type TeeAction =
+  | { t: 'send'; to: string; msg: TeeMessage }
+  /** A new tx item: hand it to the pool. `from` is the peer it came from. */
+  | { t: 'deliver'; item: WireItem; from: string }
+  /**
+   * A compact block rebuilt from held txs (compact-blocks.ts): assemble it, check its tx root, import it, and report
+   * the tx root check with `onBlockRebuilt` (a mismatch is a short-id collision: the core refetches every tx).
+   */
+  | { t: 'importBlock'; id: Uint8Array; block: CompactBlock; txs: Uint8Array[]; from: string }
+  /** A peer asked for txs of a block the store cannot serve: answer from the chain if it has the block. */
+  | { t: 'serveBlockTxsFromChain'; peer: string; block: Uint8Array; indexes: number[] }
+  /** A block item could not be rebuilt (timeout, wrong txs): eth/68 sync is left to fetch it. */
+  | { t: 'blockAbandoned'; id: Uint8Array; reason: string }
+  /** This node coordinates `epoch`: run the enclave's planner over `reports` and pass the result to `planComputed`. */
+  | { t: 'computePlan'; epoch: number; reports: SignedReport[] }
+  | { t: 'planAccepted'; epoch: number; coordinator: string }
+  /** A message was refused. `disconnect`: the peer broke the protocol (a forged plan is never relayed by honest nodes). */
+  | { t: 'refused'; peer: string; what: string; reason: string; disconnect: boolean }
+
+export interface RelayCounters {
+  published: number
+  received: number
+  duplicates: number
+  pulls: number
+  repaired: number
+  floodFallbacks: number
+  plansRefused: number
+  /** Plans sent to a peer whose items showed it had missed them. */
+  planPushes: number
+  /** Items refused because they are not what their id says (a forger: the peer is disconnected). */
+  itemsRefused: number
+}
+
+/** What every part of one relay shares: who it is, its tunables, its live peers, its counters and its clock. */
+export interface RelayContext {
+  readonly self: string
+  readonly attested: boolean
+  readonly params: TeeParams
+  readonly peers: ReadonlyMap<string, PeerInfo>
+  readonly counters: RelayCounters
+  /** The `now` of the event being handled (never decreasing). */
+  now(): number
+}
+
+/** An invariant that does not hold: the part and what is wrong. Empty list: all hold. */
+export type InvariantViolations = string[]

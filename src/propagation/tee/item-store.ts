@@ -1,0 +1,123 @@
+/**
+ * The item store: every item this node holds (published here, received, or repaired), keyed by short id, in
+ * first-seen order for digests and eviction.
+ *
+ * Stages of an item id in the store:
+ * 1. absent: never seen, or evicted (the store forgets the oldest beyond `seenCapacity`).
+ * 2. held: in `entries` under its short id, and in the live part of `log` (`log[logStart..]`).
+ *
+ * An item enters only after it was checked (the relay's verifier, or published here): a forged payload never
+ * occupies its id, so the genuine item with that id is still taken when it comes.
+ *
+ * Invariants:
+ * - `entries` and the live log hold the same entries: `entries.size === log.length - logStart`, and each live log
+ *   entry is `entries.get(e.short)`.
+ * - The live log is in first-seen order (non-decreasing `firstSeen`).
+ * - `entries.size <= seenCapacity`.
+ */
+import type { ItemKind } from './messages.ts'
+import { shortId, shortKey } from './short-id.ts'
+import type { InvariantViolations } from './interface.ts'
+
+export interface Entry {
+  kind: ItemKind
+  id: Uint8Array
+  payload: Uint8Array
+  short: string
+  shortBytes: Uint8Array
+  firstSeen: number
+  /** Node id of the publisher, when known. */
+  origin: string | undefined
+  /**
+   * Peers known to hold it: they sent it to us, digested it to us, or pulled it from us. A send of ours is not proof
+   * (the wire or an omitting host may lose it): those peers are in `sentAt`, are not sent it again, but still get it
+   * in digests, so that a lost send is repaired from the sender too.
+   */
+  known: Set<string>
+  /** When we last sent it to each peer, for re-flooding when that peer dies. */
+  sentAt: Map<string, number>
+  /** The tree neighbour charged an omission when this item came by repair (refunded if its copy arrives late). */
+  chargedTo?: string
+}
+
+/** The peer holds the item, or we sent it to them. */
+export const told = (e: Entry, p: string): boolean => e.known.has(p) || e.sentAt.has(p)
+
+export class ItemStore {
+  // Stage 2: held.
+  private readonly entries = new Map<string, Entry>()
+  /** Entries in first-seen order (oldest first), for digests and eviction; `log[logStart..]` is live. */
+  private log: Entry[] = []
+  private logStart = 0
+
+  constructor(private readonly capacity: number) {}
+
+  get size(): number {
+    return this.entries.size
+  }
+
+  get(short: string): Entry | undefined {
+    return this.entries.get(short)
+  }
+
+  has(id: Uint8Array): boolean {
+    return this.entries.has(shortKey(shortId(id)))
+  }
+
+  byId(id: Uint8Array): Entry | undefined {
+    return this.entries.get(shortKey(shortId(id)))
+  }
+
+  /** Stores a checked item (absent -> held), evicting the oldest beyond capacity. The caller checked it is absent. */
+  add(kind: ItemKind, id: Uint8Array, payload: Uint8Array, origin: string | undefined, now: number, shortBytes = shortId(id)): Entry {
+    const short = shortKey(shortBytes)
+    const e: Entry = { kind, id, payload, short, shortBytes, firstSeen: now, origin, known: new Set(), sentAt: new Map() }
+    this.entries.set(short, e)
+    this.log.push(e)
+    while (this.entries.size > this.capacity) {
+      const old = this.log[this.logStart++]!
+      this.entries.delete(old.short)
+    }
+    if (this.logStart > 4096 && this.logStart > this.log.length / 2) {
+      this.log = this.log.slice(this.logStart)
+      this.logStart = 0
+    }
+    return e
+  }
+
+  /** Live entries first seen after `t`, oldest first. */
+  *since(t: number): Generator<Entry> {
+    for (let i = this.firstAfter(t); i < this.log.length; i++) yield this.log[i]!
+  }
+
+  /** Live entries, newest first. */
+  *newestFirst(): Generator<Entry> {
+    for (let i = this.log.length - 1; i >= this.logStart; i--) yield this.log[i]!
+  }
+
+  /** Index of the first log entry first seen after `t` (binary search; the log is in time order). */
+  private firstAfter(t: number): number {
+    let lo = this.logStart
+    let hi = this.log.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.log[mid]!.firstSeen <= t) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  invariants(): InvariantViolations {
+    const bad: InvariantViolations = []
+    if (this.entries.size !== this.log.length - this.logStart) bad.push(`store: ${this.entries.size} entries but ${this.log.length - this.logStart} live log entries`)
+    if (this.entries.size > this.capacity) bad.push(`store: ${this.entries.size} entries above capacity ${this.capacity}`)
+    let last = -Infinity
+    for (let i = this.logStart; i < this.log.length; i++) {
+      const e = this.log[i]!
+      if (this.entries.get(e.short) !== e) bad.push(`store: live log entry ${e.short} is not the entry under its short id`)
+      if (e.firstSeen < last) bad.push(`store: log out of first-seen order at ${e.short}`)
+      last = e.firstSeen
+    }
+    return bad
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Repair: how a node learns what it lacks and fetches it (Plumtree's lazy push). Each digest round, a few peers in
+ * rotation get the short ids of items that settled here since their cursor and that they are not known to hold; a
+ * peer pulls the ids it lacks; a pull not answered in time goes to the next holder.
+ *
+ * Stages of an item id, from this node's side:
+ * 1. unknown: neither held nor pending.
+ * 2. pending (`pending`): a peer digested it, we pulled it; waits for the item, rotating over its holders each
+ *    pullTimeoutMs, given up after maxPullTries or when no holder is left.
+ * 3. held (the item store): the item arrived (by any path); it leaves `pending` at once.
+ *
+ * Per peer: `digestCursor` is the first-seen time up to which that peer has been digested; a peer that goes down
+ * keeps its cursor in `downCursor`, so that on reconnecting it is digested what it missed.
+ *
+ * Invariants:
+ * - An id is in the store or in `pending`, never both.
+ * - Every holder of a pending pull is a live peer; tries are 1..maxPullTries.
+ * - `digestCursor` has live peers only; `downCursor` none.
+ * - `nextPullAt` is at or before the earliest pending retry (since + pullTimeoutMs).
+ */
+import { MAX_IDS_PER_MESSAGE, NEW_PEER_BACKLOG_MS } from './constants.ts'
+import type { ItemStore } from './item-store.ts'
+import type { OmissionLedger } from './omission-ledger.ts'
+import { ORIGIN_UNKNOWN, type WireItem } from './messages.ts'
+import type { RunningPlan } from './running-plan.ts'
+import { shortKey } from './short-id.ts'
+import type { InvariantViolations, RelayContext, TeeAction } from './interface.ts'
+
+interface PendingPull {
+  since: number
+  holders: string[]
+  tries: number
+}
+
+/** Down peers whose cursors are remembered; beyond this the memory is cleared (bounded state per departed peer). */
+const MAX_DOWN_CURSORS = 4096
+
+export class Repair {
+  // Stage 2: pending pulls, by short id (hex).
+  private readonly pending = new Map<string, PendingPull>()
+  /** At or before the earliest time a pending pull is due for a retry. */
+  private nextPullAt = Infinity
+  // Digest rounds.
+  private readonly digestCursor = new Map<string, number>()
+  /** Digest cursors of peers that went down: a reconnecting peer's digests resume there (it missed the outage). */
+  private readonly downCursor = new Map<string, number>()
+  private digestRotation = 0
+  private nextDigestAt = 0
+
+  constructor(
+    private readonly ctx: RelayContext,
+    private readonly store: ItemStore,
+    private readonly running: RunningPlan,
+    private readonly ledger: OmissionLedger,
+  ) {}
+
+  peerUp(peer: string, now: number): void {
+    // A peer seen before resumes where its digests stopped: items that settled while the link was down never reached
+    // it (its own digests only tell us what we lack). A new peer also gets the last NEW_PEER_BACKLOG_MS: an item
+    // sent while this link was still coming up reached nobody over it. What the peer holds, it does not pull.
+    this.digestCursor.set(peer, this.downCursor.get(peer) ?? now - this.ctx.params.settleMs - NEW_PEER_BACKLOG_MS)
+    this.downCursor.delete(peer)
+  }
+
+  peerDown(peer: string): void {
+    const cursor = this.digestCursor.get(peer)
+    this.digestCursor.delete(peer)
+    if (cursor !== undefined) {
+      if (this.downCursor.size >= MAX_DOWN_CURSORS) this.downCursor.clear()
+      this.downCursor.set(peer, cursor)
+    }
+    for (const p of this.pending.values()) p.holders = p.holders.filter((h) => h !== peer)
+  }
+
+  /** The item with this short id is now held (stage 3): it is no longer pending. */
+  held(short: string): void {
+    this.pending.delete(short)
+  }
+
+  onDigest(out: TeeAction[], from: string, ids: Uint8Array[], now: number): void {
+    const want: Uint8Array[] = []
+    for (const id of ids) {
+      const key = shortKey(id)
+      const e = this.store.get(key)
+      if (e !== undefined) {
+        e.known.add(from)
+        continue
+      }
+      const p = this.pending.get(key)
+      if (p !== undefined) {
+        if (!p.holders.includes(from)) p.holders.push(from)
+        continue
+      }
+      this.pending.set(key, { since: now, holders: [from], tries: 1 })
+      this.nextPullAt = Math.min(this.nextPullAt, now + this.ctx.params.pullTimeoutMs)
+      want.push(id)
+    }
+    if (want.length > 0) {
+      this.ctx.counters.pulls += want.length
+      out.push({ t: 'send', to: from, msg: { t: 'pull', ids: want } })
+    }
+  }
+
+  onPull(out: TeeAction[], from: string, ids: Uint8Array[]): void {
+    const items: WireItem[] = []
+    for (const id of ids) {
+      const e = this.store.get(shortKey(id))
+      if (e === undefined) continue
+      e.known.add(from)
+      // The neighbour we charged for it asks us for it: it never had it, so it did not omit it.
+      if (e.chargedTo === from) this.ledger.refund(e, from)
+      items.push({ kind: e.kind, id: e.id, mode: 'repair', origin: this.running.originIndex(e.origin) ?? ORIGIN_UNKNOWN, payload: e.payload })
+    }
+    // One send per item: coalesce() merges them into one message per kind.
+    for (const item of items) out.push({ t: 'send', to: from, msg: { t: 'items', epoch: this.running.epoch, items: [item] } })
+  }
+
+  /** The earliest time a digest round or a pull retry is due; undefined when neither is. */
+  nextTimeout(): number | undefined {
+    let t = this.pending.size > 0 ? this.nextPullAt : Infinity
+    if (this.ctx.peers.size > 0) t = Math.min(t, this.nextDigestAt)
+    return t === Infinity ? undefined : t
+  }
+
+  onTimeout(out: TeeAction[], now: number): void {
+    if (now >= this.nextDigestAt) {
+      this.nextDigestAt = now + this.ctx.params.digestIntervalMs
+      this.digestRound(out, now)
+    }
+    if (now >= this.nextPullAt) this.retryPulls(out, now)
+  }
+
+  private digestRound(out: TeeAction[], now: number): void {
+    const peers = [...this.ctx.peers.keys()].sort()
+    if (peers.length === 0) return
+    const cutoff = now - this.ctx.params.settleMs
+    const n = Math.min(this.ctx.params.digestPartners, peers.length)
+    for (let k = 0; k < n; k++) {
+      const p = peers[(this.digestRotation + k) % peers.length]!
+      const since = this.digestCursor.get(p) ?? cutoff
+      const ids: Uint8Array[] = []
+      let upTo = cutoff
+      let prevSeen = cutoff
+      for (const e of this.store.since(since)) {
+        if (e.firstSeen > cutoff) break
+        if (!e.known.has(p)) {
+          // The decoder's cap: the rest goes in the next round.
+          if (ids.length === MAX_IDS_PER_MESSAGE) {
+            upTo = prevSeen
+            break
+          }
+          ids.push(e.shortBytes)
+        }
+        prevSeen = e.firstSeen
+      }
+      this.digestCursor.set(p, upTo)
+      if (ids.length > 0) out.push({ t: 'send', to: p, msg: { t: 'digest', ids } })
+    }
+    this.digestRotation = (this.digestRotation + n) % peers.length
+  }
+
+  private retryPulls(out: TeeAction[], now: number): void {
+    const byPeer = new Map<string, Uint8Array[]>()
+    const timeout = this.ctx.params.pullTimeoutMs
+    let next = Infinity
+    for (const [key, p] of this.pending) {
+      if (now - p.since < timeout) {
+        next = Math.min(next, p.since + timeout)
+        continue
+      }
+      // Rotate to the next holder; give up after maxPullTries or when nobody is left.
+      p.holders.push(p.holders.shift()!)
+      const holder = p.holders.find((h) => this.ctx.peers.has(h))
+      if (p.tries >= this.ctx.params.maxPullTries || holder === undefined) {
+        this.pending.delete(key)
+        continue
+      }
+      p.tries++
+      p.since = now
+      next = Math.min(next, now + timeout)
+      const list = byPeer.get(holder) ?? []
+      list.push(new Uint8Array(Buffer.from(key, 'hex')))
+      byPeer.set(holder, list)
+    }
+    this.nextPullAt = next
+    for (const [to, ids] of byPeer) {
+      this.ctx.counters.pulls += ids.length
+      out.push({ t: 'send', to, msg: { t: 'pull', ids } })
+    }
+  }
+
+  invariants(): InvariantViolations {
+    const bad: InvariantViolations = []
+    let earliest = Infinity
+    for (const [key, p] of this.pending) {
+      if (this.store.get(key) !== undefined) bad.push(`repair: ${key} is both held and pending`)
+      for (const h of p.holders) if (!this.ctx.peers.has(h)) bad.push(`repair: pending ${key} names holder ${h.slice(0, 8)}, not a live peer`)
+      if (p.tries < 1 || p.tries > this.ctx.params.maxPullTries) bad.push(`repair: pending ${key} at try ${p.tries}`)
+      earliest = Math.min(earliest, p.since + this.ctx.params.pullTimeoutMs)
+    }
+    if (this.pending.size > 0 && this.nextPullAt > earliest) bad.push(`repair: next pull retry at ${this.nextPullAt}, after the earliest due (${earliest})`)
+    for (const p of this.digestCursor.keys()) if (!this.ctx.peers.has(p)) bad.push(`repair: digest cursor for ${p.slice(0, 8)}, not a live peer`)
+    for (const p of this.downCursor.keys()) if (this.ctx.peers.has(p)) bad.push(`repair: down cursor for live peer ${p.slice(0, 8)}`)
+    return bad
+  }
+}
