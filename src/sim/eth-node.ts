@@ -5,7 +5,7 @@
  * first time it arrives), and wakes the core at its `nextTimeout()` deadline on the virtual clock.
  * The simulator carries txs only; block actions never arise.
  */
-import { runActions } from '../propagation/core.ts'
+import { runActions, type ActionHandlers } from '../propagation/core.ts'
 import type { EthCore } from '../propagation/eth/core.ts'
 import type { EthAction, EthMsg, EthTx } from '../propagation/eth/messages.ts'
 import type { Hex } from '../propagation/interface.ts'
@@ -77,30 +77,33 @@ export class SimEthNode implements SimPeerNode {
     this.run(this.core.onMessage(String(from), m, this.net.now))
   }
 
-  private run(actions: EthAction[]): void {
-    runActions(actions, {
-      'send-Transactions': (a) => this.send(a.to, { t: 'Transactions', txs: a.txs }),
-      'send-NewPooledTransactionHashes': (a) => this.send(a.to, { t: 'NewPooledTransactionHashes', txs: a.txs }),
-      'send-GetPooledTransactions': (a) => this.send(a.to, { t: 'GetPooledTransactions', reqId: a.reqId, hashes: a.hashes }),
-      'serve-PooledTransactions': (a) => {
-        const txs = a.hashes.map((h) => this.pool.get(h)).filter((t): t is EthTx => t !== undefined)
-        this.send(a.to, { t: 'PooledTransactions', reqId: a.reqId, txs })
-      },
-      'deliver-txs': (a) => {
-        for (const tx of a.txs) {
-          const accepted = !this.pool.has(tx.hash)
-          if (accepted) {
-            this.pool.set(tx.hash, tx)
-            this.tracker.seen(tx.hash.slice(2), this.index, this.net.now)
-          }
-          this.run(this.core.onPoolResult(tx.hash, accepted, a.from, this.net.now))
+  /** One handler per action tag, built once (a fresh set of closures per event cost more than the rules). */
+  private readonly handlers: ActionHandlers<EthAction> = {
+    'send-Transactions': (a) => this.send(a.to, { t: 'Transactions', txs: a.txs }),
+    'send-NewPooledTransactionHashes': (a) => this.send(a.to, { t: 'NewPooledTransactionHashes', txs: a.txs }),
+    'send-GetPooledTransactions': (a) => this.send(a.to, { t: 'GetPooledTransactions', reqId: a.reqId, hashes: a.hashes }),
+    'serve-PooledTransactions': (a) => {
+      const txs = a.hashes.map((h) => this.pool.get(h)).filter((t): t is EthTx => t !== undefined)
+      this.send(a.to, { t: 'PooledTransactions', reqId: a.reqId, txs })
+    },
+    'deliver-txs': (a) => {
+      for (const tx of a.txs) {
+        const accepted = !this.pool.has(tx.hash)
+        if (accepted) {
+          this.pool.set(tx.hash, tx)
+          this.tracker.seen(tx.hash.slice(2), this.index, this.net.now)
         }
-      },
-      'send-NewBlock': () => this.noBlocks(),
-      'send-NewBlockHashes': () => this.noBlocks(),
-      'deliver-block': () => this.noBlocks(),
-      'fetch-block': () => this.noBlocks(),
-    })
+        this.run(this.core.onPoolResult(tx.hash, accepted, a.from, this.net.now))
+      }
+    },
+    'send-NewBlock': () => this.noBlocks(),
+    'send-NewBlockHashes': () => this.noBlocks(),
+    'deliver-block': () => this.noBlocks(),
+    'fetch-block': () => this.noBlocks(),
+  }
+
+  private run(actions: EthAction[]): void {
+    if (actions.length > 0) runActions(actions, this.handlers)
     this.arm()
   }
 
