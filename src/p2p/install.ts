@@ -15,7 +15,7 @@ import type { FullEthereumService } from '@ethereumjs/client/dist/esm/src/servic
 import { Event } from '@ethereumjs/client/dist/esm/src/types.js'
 import type { Hex, Propagation, PropagationMode, TxArrival } from '../propagation/interface.ts'
 import { createPropagation } from '../propagation/registry.ts'
-import { runActions } from '../propagation/core.ts'
+import { runActions, type ActionHandlers } from '../propagation/core.ts'
 import { EthCore } from '../propagation/eth/core.ts'
 import type { EthAction, EthTx } from '../propagation/eth/messages.ts'
 import { TeePropagation } from '../propagation/tee/propagation.ts'
@@ -123,46 +123,59 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
     push: Peer[]
     announce: Peer[]
   }
-  /** Executes the core's actions with the client's own senders (which apply the client's known filters again). */
+  /** The client-side context of one run of actions: what it collects for the seam call, and how to find things. */
+  interface RunContext {
+    out: Outcome
+    byId: ReadonlyMap<string, Peer>
+    byHash: ReadonlyMap<string, TypedTransaction>
+  }
+  let ctx: RunContext = { out: { fetch: [], push: [], announce: [] }, byId: new Map(), byHash: new Map() }
+  const txsOf = (list: readonly EthTx[]): TypedTransaction[] => list.map((t) => ctx.byHash.get(t.hash)).filter((t): t is TypedTransaction => t !== undefined)
+  // Built once: one handler per action tag, executing with the client's own senders (which apply its known filters again).
+  const handlers: ActionHandlers<EthAction> = {
+    'send-Transactions': (a) => {
+      const peer = ctx.byId.get(a.to)
+      const list = txsOf(a.txs)
+      if (peer !== undefined && list.length > 0) service?.txPool.sendTransactions(list, [peer])
+    },
+    'send-NewPooledTransactionHashes': (a) => {
+      const peer = ctx.byId.get(a.to)
+      if (peer !== undefined) service?.txPool.sendNewTxHashes([a.txs.map((t) => t.type), a.txs.map((t) => t.size), a.txs.map((t) => hexToBytes(t.hash))], [peer])
+    },
+    // The client sends the request itself when the seam returns: hand it every hash the request keeps pending
+    // (it asks for the first TX_RETRIEVAL_LIMIT, as the core does).
+    'send-GetPooledTransactions': (a) => {
+      const r = core.openRequests().find((x) => x.reqId === a.reqId)
+      for (const h of r?.hashes ?? a.hashes) ctx.out.fetch.push(hexToBytes(h))
+    },
+    // The client answers GetPooledTransactions itself; the node never feeds the core one.
+    'serve-PooledTransactions': () => {},
+    'send-NewBlock': (a) => {
+      const peer = ctx.byId.get(a.to)
+      if (peer !== undefined) ctx.out.push.push(peer)
+    },
+    'send-NewBlockHashes': (a) => {
+      const peer = ctx.byId.get(a.to)
+      if (peer !== undefined) ctx.out.announce.push(peer)
+    },
+    // The client's handler has already added these txs; their verdicts follow in the same seam call.
+    'deliver-txs': () => {},
+    // The client imports the block right after routing it.
+    'deliver-block': () => {},
+    // The client fetches announced blocks itself (patch client 012); the node never feeds the core NewBlockHashes.
+    'fetch-block': () => {},
+  }
+  /** Executes the core's actions; returns what they produced for the client call that caused them. */
   const run = (actions: EthAction[], byHash: ReadonlyMap<string, TypedTransaction>): Outcome => {
-    const out: Outcome = { fetch: [], push: [], announce: [] }
-    const byId = peersById()
-    const txsOf = (list: readonly EthTx[]): TypedTransaction[] => list.map((t) => byHash.get(t.hash)).filter((t): t is TypedTransaction => t !== undefined)
-    runActions(actions, {
-      'send-Transactions': (a) => {
-        const peer = byId.get(a.to)
-        const list = txsOf(a.txs)
-        if (peer !== undefined && list.length > 0) service?.txPool.sendTransactions(list, [peer])
-      },
-      'send-NewPooledTransactionHashes': (a) => {
-        const peer = byId.get(a.to)
-        if (peer !== undefined) service?.txPool.sendNewTxHashes([a.txs.map((t) => t.type), a.txs.map((t) => t.size), a.txs.map((t) => hexToBytes(t.hash))], [peer])
-      },
-      // The client sends the request itself when the seam returns: hand it every hash the request keeps pending
-      // (it asks for the first TX_RETRIEVAL_LIMIT, as the core does).
-      'send-GetPooledTransactions': (a) => {
-        const r = core.openRequests().find((x) => x.reqId === a.reqId)
-        for (const h of r?.hashes ?? a.hashes) out.fetch.push(hexToBytes(h))
-      },
-      // The client answers GetPooledTransactions itself; the node never feeds the core one.
-      'serve-PooledTransactions': () => {},
-      'send-NewBlock': (a) => {
-        const peer = byId.get(a.to)
-        if (peer !== undefined) out.push.push(peer)
-      },
-      'send-NewBlockHashes': (a) => {
-        const peer = byId.get(a.to)
-        if (peer !== undefined) out.announce.push(peer)
-      },
-      // The client's handler has already added these txs; their verdicts follow in the same seam call.
-      'deliver-txs': () => {},
-      // The client imports the block right after routing it.
-      'deliver-block': () => {},
-      // The client fetches announced blocks itself (patch client 012); the node never feeds the core NewBlockHashes.
-      'fetch-block': () => {},
-    })
-    arm()
-    return out
+    const outer = ctx
+    ctx = { out: { fetch: [], push: [], announce: [] }, byId: actions.length > 0 ? peersById() : new Map(), byHash }
+    try {
+      runActions(actions, handlers)
+      return ctx.out
+    } finally {
+      ctx = outer
+      arm()
+    }
   }
 
   /** Keeps the core's peers equal to the client's pool: removals, and any peer whose POOL_PEER_ADDED it missed. */
