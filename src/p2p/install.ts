@@ -180,11 +180,19 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
 
   /** Keeps the core's peers equal to the client's pool: removals, and any peer whose POOL_PEER_ADDED it missed. */
   const syncPeers = (): void => {
+    if (service === undefined) return
     const pool = peersById()
     const t = coreNow()
     for (const id of core.connected()) if (!pool.has(id)) core.onPeerDown(id, t)
     for (const id of pool.keys()) if (!core.connected().includes(id)) run(core.onPeerUp(id, { pool: [] }, t), new Map())
   }
+
+  // The core's peers follow the client's pool as it changes, so that its order (which the split rules use) stays
+  // the pool's: a peer that drops and comes back goes to the end of both.
+  const onPoolPeerRemoved = (peer: Peer): void => {
+    run(core.onPeerDown(peer.id, coreNow()), new Map())
+  }
+  config.events.on(Event.POOL_PEER_REMOVED, onPoolPeerRemoved)
 
   const seam: ClientSeam = {
     sawTx(tx, from) {
@@ -315,6 +323,7 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
       dialTimer = undefined
       config.events.off(Event.PEER_DISCONNECTED, onDisconnect)
       config.events.off(Event.PROTOCOL_ERROR, onProtocolError)
+      config.events.off(Event.POOL_PEER_REMOVED, onPoolPeerRemoved)
       if (wake !== undefined) clearTimeout(wake.timer)
       wake = undefined
     },
