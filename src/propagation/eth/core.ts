@@ -38,9 +38,12 @@
  *
  * What the node's client still keeps itself: the pool (and the verdicts this core is told), request ids and
  * response matching, and its own copies of the known sets and `pending`, which see the same events and filter the
- * same sends again. Two gaps, both wire-neutral because the client's own filter runs after this core's: the seam
- * of patch client 016 passes only the announced hashes the client found neither pending nor pooled, so `knownTxs`
- * misses the others; and the aging below runs on this core's clock, not on the client's 20-minute interval.
+ * same sends again. Where the two views can differ, the client's filter runs first or after, so the wire stays the
+ * client's: the seam of patch client 016 passes only the announced hashes the client found neither pending nor
+ * pooled (so `knownTxs` misses the others); the node's driver sees an answer without its request id (the oldest
+ * open request to that peer ends) and a failed request only as a protocol error (which ends one early: harmless,
+ * since the client drops hashes it still has pending before this core sees them); and the aging below runs on this
+ * core's clock, not on the client's 20-minute interval.
  */
 import type { PropagationCore } from '../core.ts'
 import type { Hex, Origin, PeerId, Propagation, TxArrival } from '../interface.ts'
