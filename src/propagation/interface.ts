@@ -2,8 +2,8 @@
  * The propagation seam. Every tx and block the client relays goes through one `Propagation`.
  *
  * The interface sees only peer ids, item metadata and the actions to take: no client objects, no sockets, no timers.
- * The devp2p adapter (src/p2p/) turns actions into eth/68 messages; the simulator (src/sim/) turns them into
- * simulated deliveries. Implementations MUST be deterministic for a given sequence of calls.
+ * A `Propagation` is the policy of the eth/68 core (eth/core.ts), which the devp2p adapter (src/p2p/) and the
+ * simulator (src/sim/) both drive. Implementations MUST be deterministic for a given sequence of calls.
  */
 
 /** A peer, named by its devp2p node id (128 hex chars, no 0x). */
@@ -30,8 +30,8 @@ export interface BlockMeta {
 }
 
 /**
- * Sends, in the order given. The adapter still applies the client's per-peer "known" filter, so an action never
- * sends an item back to a peer that already has it.
+ * Sends, in the order given. The eth/68 core applies the per-peer "known" filter (and in the node the client's
+ * senders apply theirs again), so an action never sends an item back to a peer that already has it.
  */
 export type TxAction =
   /** eth `Transactions`: the full txs. */

@@ -1,142 +1,131 @@
 /**
- * An eth/68 node in the simulator, relaying txs with a `Propagation` (stock, geth, flood) exactly as the devp2p
- * adapter does: Transactions pushes, NewPooledTransactionHashes announcements, GetPooledTransactions fetches, and
- * the per-peer known filter. A fetch that gets no answer within `fetchTimeoutMs` is retried from another announcer
- * (go-ethereum's fetcher does this; it favours stock in a crash experiment). Message sizes follow eth/68's RLP.
+ * An eth/68 node in the simulator: a driver of the node's own core (src/propagation/eth/core.ts), so the simulated
+ * stock, geth and flood nodes run the real rules, not a copy. The driver only translates: it carries the core's
+ * messages over the simulated network with eth/68 wire sizes, keeps the node's tx pool (a set: a tx is accepted the
+ * first time it arrives), and wakes the core at its `nextTimeout()` deadline on the virtual clock.
+ * The simulator carries txs only; block actions never arise.
  */
-import type { Hex, Propagation, TxArrival, TxMeta } from '../propagation/interface.ts'
+import { runActions, type ActionHandlers } from '../propagation/core.ts'
+import type { EthCore } from '../propagation/eth/core.ts'
+import type { EthAction, EthMsg, EthTx } from '../propagation/eth/messages.ts'
+import type { Hex } from '../propagation/interface.ts'
 import type { ItemTracker } from './items.ts'
 import { rlpxFrameBytes, type SimNetwork, type SimPeerNode } from './network.ts'
 
-type EthMsg =
-  | { t: 'Transactions'; txs: string[] }
-  | { t: 'NewPooledTransactionHashes'; txs: string[] }
-  | { t: 'GetPooledTransactions'; txs: string[] }
-  | { t: 'PooledTransactions'; txs: string[] }
-
-/** eth/68 sizes: a tx is `txBytes`; an announcement entry is type (1) + size (~3) + hash (33); a request entry 33. */
-function ethWireBytes(m: EthMsg, txBytes: number): number {
-  const n = m.txs.length
-  const body = m.t === 'Transactions' || m.t === 'PooledTransactions' ? n * txBytes : m.t === 'NewPooledTransactionHashes' ? n * 37 + 6 : n * 33
-  const reqId = m.t === 'GetPooledTransactions' || m.t === 'PooledTransactions' ? 9 : 0
+/** eth/68 sizes: full txs at their size; an announcement entry is type (1) + size (~3) + hash (33); a request entry 33. */
+function ethWireBytes(m: EthMsg): number {
+  let body: number
+  let reqId = 0
+  switch (m.t) {
+    case 'Transactions':
+      body = m.txs.reduce((a, t) => a + t.size, 0)
+      break
+    case 'PooledTransactions':
+      body = m.txs.reduce((a, t) => a + t.size, 0)
+      reqId = 9
+      break
+    case 'NewPooledTransactionHashes':
+      body = m.txs.length * 37 + 6
+      break
+    case 'GetPooledTransactions':
+      body = m.hashes.length * 33
+      reqId = 9
+      break
+    case 'NewBlock':
+    case 'NewBlockHashes':
+      throw new Error(`the simulator carries no blocks (${m.t})`)
+  }
   return rlpxFrameBytes(body + reqId + 3)
 }
 
 export class SimEthNode implements SimPeerNode {
-  private readonly have = new Set<string>()
-  private readonly known = new Map<number, Set<string>>()
-  private readonly inFlight = new Map<string, { since: number; from: number; alternates: number[] }>()
+  /** The node's tx pool. */
+  private readonly pool = new Map<Hex, EthTx>()
+  /** The virtual time of the earliest wake-up queued for the core. */
+  private wakeAt: number | undefined
 
   constructor(
     readonly index: number,
-    private readonly propagation: Propagation,
+    readonly core: EthCore,
     private readonly net: SimNetwork,
     private readonly tracker: ItemTracker,
     private readonly txBytes: number,
-    private readonly fetchTimeoutMs = 1_000,
   ) {}
 
-  private peers(): number[] {
-    return [...this.net.adj[this.index]!].filter((p) => this.known.has(p))
-  }
-
   start(peers: Iterable<number>): void {
-    for (const p of peers) this.known.set(p, new Set())
+    for (const p of peers) this.run(this.core.onPeerUp(String(p), { pool: [...this.pool.values()] }, this.net.now))
   }
 
   peerDown(peer: number): void {
-    this.known.delete(peer)
+    this.run(this.core.onPeerDown(String(peer), this.net.now))
   }
 
   peerUp(peer: number): void {
-    if (!this.known.has(peer)) this.known.set(peer, new Set())
+    this.run(this.core.onPeerUp(String(peer), { pool: [...this.pool.values()] }, this.net.now))
   }
 
+  /** A tx submitted here (RPC): pooled, then published at its origin. */
   publish(hash: string): void {
-    this.have.add(hash)
-    this.relay([hash], 'rpc', undefined)
-  }
-
-  tick(): void {
-    const now = this.net.now
-    const retry = new Map<number, string[]>()
-    for (const [h, f] of this.inFlight) {
-      if (now - f.since < this.fetchTimeoutMs) continue
-      const next = f.alternates.find((p) => this.known.has(p))
-      if (next === undefined) {
-        this.inFlight.delete(h)
-        continue
-      }
-      f.alternates = f.alternates.filter((p) => p !== next)
-      f.from = next
-      f.since = now
-      retry.set(next, [...(retry.get(next) ?? []), h])
-    }
-    for (const [p, hs] of retry) this.send(p, { t: 'GetPooledTransactions', txs: hs })
+    const tx: EthTx = { hash: `0x${hash}`, type: 2, size: this.txBytes }
+    this.pool.set(tx.hash, tx)
+    this.run(this.core.onLocal({ kind: 'tx', tx }, this.net.now))
   }
 
   receive(from: number, msg: unknown): void {
     const m = msg as EthMsg
-    const known = this.known.get(from)
-    if (known === undefined) return
-    switch (m.t) {
-      case 'Transactions':
-      case 'PooledTransactions': {
-        this.tracker.receipt(this.index, m.txs.length)
-        for (const h of m.txs) known.add(h)
-        const fresh = m.txs.filter((h) => !this.have.has(h))
-        for (const h of fresh) {
-          this.have.add(h)
-          this.inFlight.delete(h)
-          this.tracker.seen(h, this.index, this.net.now)
-        }
-        // The client relays every received tx of a push (accepted or not), only accepted ones after a fetch.
-        if (m.t === 'Transactions') this.relay(m.txs, 'push', from, new Set(fresh))
-        else if (fresh.length > 0) this.relay(fresh, 'fetch', from)
-        break
-      }
-      case 'NewPooledTransactionHashes': {
-        for (const h of m.txs) known.add(h)
-        const unknown: string[] = []
-        for (const h of m.txs) {
-          if (this.have.has(h)) continue
-          const f = this.inFlight.get(h)
-          if (f !== undefined) {
-            if (f.from !== from && !f.alternates.includes(from)) f.alternates.push(from)
-            continue
-          }
-          unknown.push(h)
-        }
-        const want = this.propagation.selectFetch(unknown.map((h) => `0x${h}` as Hex), String(from)).map((h) => h.slice(2))
-        for (const h of want) this.inFlight.set(h, { since: this.net.now, from, alternates: [] })
-        if (want.length > 0) this.send(from, { t: 'GetPooledTransactions', txs: want })
-        break
-      }
-      case 'GetPooledTransactions': {
-        const txs = m.txs.filter((h) => this.have.has(h))
-        for (const h of txs) known.add(h)
-        if (txs.length > 0) this.send(from, { t: 'PooledTransactions', txs })
-        break
-      }
-    }
+    if (m.t === 'Transactions' || m.t === 'PooledTransactions') this.tracker.receipt(this.index, m.txs.length)
+    this.run(this.core.onMessage(String(from), m, this.net.now))
   }
 
-  private relay(hashes: string[], via: TxArrival, from: number | undefined, accepted?: Set<string>): void {
-    const peers = this.peers()
-    const metas: TxMeta[] = hashes.map((h) => ({ hash: `0x${h}` as Hex, type: 2, size: this.txBytes, accepted: accepted === undefined || accepted.has(h) }))
-    const actions = this.propagation.routeTxs(metas, { peers: peers.map(String), origin: from === undefined ? 'local' : String(from), via })
-    for (const a of actions) for (const to of a.to) {
-      const p = Number(to)
-      const known = this.known.get(p)
-      if (known === undefined) continue
-      const txs = a.txs.map((t) => t.hash.slice(2)).filter((h) => !known.has(h))
-      if (txs.length === 0) continue
-      for (const h of txs) known.add(h)
-      this.send(p, { t: a.kind === 'push' ? 'Transactions' : 'NewPooledTransactionHashes', txs })
-    }
+  /** One handler per action tag, built once (a fresh set of closures per event cost more than the rules). */
+  private readonly handlers: ActionHandlers<EthAction> = {
+    'send-Transactions': (a) => this.send(a.to, { t: 'Transactions', txs: a.txs }),
+    'send-NewPooledTransactionHashes': (a) => this.send(a.to, { t: 'NewPooledTransactionHashes', txs: a.txs }),
+    'send-GetPooledTransactions': (a) => this.send(a.to, { t: 'GetPooledTransactions', reqId: a.reqId, hashes: a.hashes }),
+    'serve-PooledTransactions': (a) => {
+      const txs = a.hashes.map((h) => this.pool.get(h)).filter((t): t is EthTx => t !== undefined)
+      this.send(a.to, { t: 'PooledTransactions', reqId: a.reqId, txs })
+    },
+    'deliver-txs': (a) => {
+      for (const tx of a.txs) {
+        const accepted = !this.pool.has(tx.hash)
+        if (accepted) {
+          this.pool.set(tx.hash, tx)
+          this.tracker.seen(tx.hash.slice(2), this.index, this.net.now)
+        }
+        this.run(this.core.onPoolResult(tx.hash, accepted, a.from, this.net.now))
+      }
+    },
+    'send-NewBlock': () => this.noBlocks(),
+    'send-NewBlockHashes': () => this.noBlocks(),
+    'deliver-block': () => this.noBlocks(),
+    'fetch-block': () => this.noBlocks(),
   }
 
-  private send(to: number, m: EthMsg): void {
-    this.net.send(this.index, to, `eth/${m.t}`, ethWireBytes(m, this.txBytes), m)
+  private run(actions: EthAction[]): void {
+    if (actions.length > 0) runActions(actions, this.handlers)
+    this.arm()
+  }
+
+  /** Queues a wake-up at the core's next deadline, unless an earlier one is queued already. */
+  private arm(): void {
+    const at = this.core.nextTimeout()
+    if (at === undefined || (this.wakeAt !== undefined && this.wakeAt <= at)) return
+    this.wakeAt = at
+    this.net.q.at(Math.max(at, this.net.now), () => {
+      if (this.wakeAt === at) this.wakeAt = undefined
+      if (!this.net.alive[this.index]) return
+      const next = this.core.nextTimeout()
+      if (next !== undefined && next <= this.net.now) this.run(this.core.onTimeout(this.net.now))
+      else this.arm()
+    })
+  }
+
+  private noBlocks(): never {
+    throw new Error('the simulator carries no blocks')
+  }
+
+  private send(to: string, m: EthMsg): void {
+    this.net.send(this.index, Number(to), `eth/${m.t}`, ethWireBytes(m), m)
   }
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { deriveKey, nodePublicKey } from '../shared/keys.ts'
 import { randomRegularGraph } from '../shared/topology.ts'
 import { SeededRandom } from '../shared/rng.ts'
-import { createPropagation } from '../propagation/registry.ts'
+import { createEthCore } from '../propagation/registry.ts'
 import type { PropagationMode } from '../propagation/interface.ts'
 import type { TeeParams } from '../propagation/tee/params.ts'
 import type { SignedPlan } from '../propagation/tee/messages.ts'
@@ -162,17 +162,13 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     net.nodes = teeNodes
     teeNodes.forEach((n, i) => n.start(net.adj[i]!, (p) => 2 * (latency.get(linkKey(i, p)) ?? 0), (p) => attested.has(p)))
   } else {
-    for (let i = 0; i < s.nodes; i++) ethNodes.push(new SimEthNode(i, createPropagation(s.mode), net, tracker, s.txBytes))
+    for (let i = 0; i < s.nodes; i++) ethNodes.push(new SimEthNode(i, createEthCore(s.mode), net, tracker, s.txBytes))
     net.nodes = ethNodes
     ethNodes.forEach((n, i) => n.start(net.adj[i]!))
   }
 
-  // tee nodes wake themselves at their relay's deadlines; eth nodes are ticked.
-  const tickAll = (): void => {
-    for (let i = 0; i < s.nodes; i++) if (net.alive[i]) ethNodes[i]!.tick()
-  }
+  // Every node wakes at its core's deadlines (tee-node.ts, eth-node.ts): nothing is ticked.
   const endMs = s.startMs + (s.items / s.rateTps) * 1000 + s.drainMs
-  if (s.mode !== 'tee') for (let t = 0; t <= endMs; t += s.tickMs) net.q.at(t, tickAll)
   if (s.crashFraction > 0) net.q.at(s.crashAtMs, () => crashing.forEach((i) => net.crash(i)))
   // Churn draws from its own stream, so that adding it leaves the rest of a seeded scenario unchanged.
   const churnRng = new SeededRandom(`${s.seed}/churn`)
