@@ -59,7 +59,6 @@ export interface SimScenario {
   /** Time after the last item for delivery and repair. */
   drainMs: number
   /** eth modes: the tick of the eth/68 node drivers (ms). tee nodes wake at their relay's deadlines instead. */
-  tickMs: number
   tee: Partial<TeeParams>
 }
 
@@ -83,7 +82,6 @@ export const DEFAULT_SCENARIO: SimScenario = {
   omittingFraction: 0,
   startMs: 3_000,
   drainMs: 10_000,
-  tickMs: 50,
   tee: {},
 }
 
