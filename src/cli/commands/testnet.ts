@@ -13,6 +13,7 @@ import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../.
 import { badInput, CliError } from '../errors.ts'
 import { renderTable } from '../table.ts'
 import { parseLinkSpec } from '../../../testnets/linkemu/spec.ts'
+import { writeObservability } from '../../../testnets/observability/write.ts'
 
 const DEFAULT_DIR = '.testnet'
 const say = (quiet: boolean | undefined) => (msg: string) => {
@@ -123,7 +124,7 @@ const up: CommandModule<object, UpArgs> = {
       throw new CliError(`${a.dir} already holds a testnet; remove it with 'teecast testnet down --dir ${a.dir} --wipe' or pick another --dir`)
     }
     const log = say(a.quiet)
-    createTestnet({
+    const created = createTestnet({
       ...DEFAULT_TESTNET,
       dir: a.dir,
       nodes: a.nodes,
@@ -141,6 +142,7 @@ const up: CommandModule<object, UpArgs> = {
       ...(teeFraction !== undefined ? { teeFraction } : {}),
       ...(teeEpoch !== undefined ? { teeEpochMs: Math.round(teeEpoch * 1000) } : {}),
     })
+    const kit = writeObservability(a.dir, created)
     log(`testnet in ${resolve(a.dir)}: ${a.nodes} nodes, ${a.signers} signers, degree ${degree}, seed "${a.seed}"${link !== undefined ? `, links ${JSON.stringify(link)}` : ''}`)
     let d
     try {
@@ -155,7 +157,7 @@ const up: CommandModule<object, UpArgs> = {
         d.nodes.map((n) => [n.name, n.propagation, n.signerAddress !== undefined ? 'yes' : '', n.tee === true ? 'yes' : '', String(n.pid), n.rpcUrl, n.enode]),
       )}\n`,
     )
-    log(`ready: every node has its peers and block >= 1. Description: ${testnetFile(a.dir)}`)
+    log(`ready: every node has its peers and block >= 1. Description: ${testnetFile(a.dir)}${kit.length > 0 ? `; Prometheus and Grafana: ${kit.join(', ')}` : ''}`)
   },
 }
 

@@ -35,11 +35,18 @@ export function createPropagationMetrics(register: promClient.Registry, p: Insta
     labelNames: ['kind', 'via'],
     registers: [register],
   })
+  const committed = new promClient.Counter({
+    name: 'teecast_chain_transactions_total',
+    help: 'Txs in the blocks this node came to hold (each block once): committed tx/s is its rate',
+    registers: [register],
+  })
   p.stats.onFirstSeen((e) => {
     firstSeen.inc({ kind: e.kind, via: e.received ? 'wire' : 'local' })
     if (e.block === undefined) return
+    const txs = e.block.txHashes()
+    committed.inc(txs.length)
     if (e.received) block.observe(Math.max(0, e.at / 1000 - e.block.timestampSec))
-    for (const h of e.block.txHashes()) {
+    for (const h of txs) {
       const t = p.stats.firstSeenAt('tx', h)
       if (t !== undefined && t <= e.at) inclusion.observe((e.at - t) / 1000)
     }
