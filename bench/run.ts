@@ -23,6 +23,7 @@ import { coverage, type Coverage } from './stats/coverage.ts'
 import { wireCost } from './stats/wire.ts'
 import { maxSustainedTps, stepResults } from './stats/ramp.ts'
 import { processUsage } from './process-usage.ts'
+import { timeSeries, type ByteSample } from './stats/timeseries.ts'
 import type { ModeResult, NodeResult } from './report/summary.ts'
 
 export interface RunCounts extends LiveCounts {
@@ -133,6 +134,20 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
     let cpu0 = new Map(d.nodes.map((x) => [x.name, processUsage(x.pid!)?.cpuSeconds ?? 0]))
     let before: Map<string, P2pStats> = await snapshotStats(d)
     let head0 = await blockNumber(d.nodes[0]!.rpcUrl)
+    // Cumulative bytes received by all nodes, every 2 s while the workload runs: the bytes/s time series.
+    const samples: ByteSample[] = []
+    let sampling = false
+    const sampler = setInterval(() => {
+      if (sampling) return
+      sampling = true
+      snapshotStats(d)
+        .then((m) => samples.push({ at: Date.now(), bytesIn: [...m.values()].reduce((t, x) => t + Object.values(x.messages).reduce((u, c) => u + c.bytesIn, 0), 0) }))
+        // A node too busy to answer leaves a gap in the series (a null bin), not a failed run.
+        .catch((err: Error) => o.onProgress?.(`${tag}: bytes sample skipped: ${err.message}`))
+        .finally(() => {
+          sampling = false
+        })
+    }, 2000)
     const shape = loadShape(w)
     o.onProgress?.(`${tag}: ${w.kind} workload${w.warmupSec > 0 ? ` after ${w.warmupSec} s of warm-up` : ''}`)
     const r: WorkloadResult = await runWorkload(d, {
@@ -152,6 +167,7 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
           : undefined,
       onCounts: o.onCounts !== undefined ? (c) => o.onCounts!({ ...c, mode, repetition, repetitions: s.repetitions }) : undefined,
     })
+    clearInterval(sampler)
     await sleep(d.period * 1000)
     const after = await snapshotStats(d)
     const blocks = (await blockNumber(d.nodes[0]!.rpcUrl)) - head0
@@ -175,7 +191,9 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
           return coverage(sighted.length > 0 ? Math.min(...sighted) : 0, seen)
         })
       : []
-    const inclusion = percentiles(measured.filter((t) => t.includedSeenAt !== undefined).map((t) => t.includedSeenAt! - t.acceptedAt))
+    const inclusionMs = measured.filter((t) => t.includedSeenAt !== undefined).map((t) => t.includedSeenAt! - t.acceptedAt)
+    const inclusion = percentiles(inclusionMs)
+    const t0 = measured.length > 0 ? Math.min(...measured.map((t) => t.sentAt)) : Date.now()
     const nodes: NodeResult[] = d.nodes.map((x) => {
       const u = processUsage(x.pid!)
       const a = after.get(x.name)!
@@ -222,6 +240,9 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
       cpuSecondsPerNode: nodes.reduce((t, x) => t + x.cpuSeconds, 0) / nodes.length,
       peakRssMBMax: Math.max(...nodes.map((x) => x.peakRssMB)),
       latencyCdfMs: cov.map((c) => c.p100).filter((v): v is number => v !== null).sort((a, b) => a - b),
+      blockCdfMs: blockCov.map((c) => c.p100).filter((v): v is number => v !== null).sort((a, b) => a - b),
+      inclusionCdfMs: [...inclusionMs].sort((a, b) => a - b),
+      timeSeries: timeSeries(t0, measured.filter((t) => t.includedSeenAt !== undefined).map((t) => t.includedSeenAt!), samples),
       ...(steps !== undefined && w.kind === 'ramp' ? { steps, maxSustainedTps: maxSustainedTps(steps, w.maxLatencySec * 1000) } : {}),
     }
     return { result, nodes }
