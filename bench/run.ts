@@ -52,6 +52,7 @@ async function blockNumber(url: string): Promise<number> {
   }
   return Number.NaN
 }
+const bytesSample = (m: Map<string, P2pStats>): ByteSample => ({ at: Date.now(), bytesIn: [...m.values()].reduce((t, x) => t + Object.values(x.messages).reduce((u, c) => u + c.bytesIn, 0), 0) })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const FIRST_SEEN_BATCH = 5_000
 
@@ -133,15 +134,15 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
     const d = await launchTestnet(dir, { readyTimeoutMs: 60_000 + 10_000 * n.nodes })
     let cpu0 = new Map(d.nodes.map((x) => [x.name, processUsage(x.pid!)?.cpuSeconds ?? 0]))
     let before: Map<string, P2pStats> = await snapshotStats(d)
+    // Cumulative bytes received by all nodes: at the snapshots, and every 2 s while the workload runs (bytes/s series).
+    const samples: ByteSample[] = [bytesSample(before)]
     let head0 = await blockNumber(d.nodes[0]!.rpcUrl)
-    // Cumulative bytes received by all nodes, every 2 s while the workload runs: the bytes/s time series.
-    const samples: ByteSample[] = []
     let sampling = false
     const sampler = setInterval(() => {
       if (sampling) return
       sampling = true
       snapshotStats(d)
-        .then((m) => samples.push({ at: Date.now(), bytesIn: [...m.values()].reduce((t, x) => t + Object.values(x.messages).reduce((u, c) => u + c.bytesIn, 0), 0) }))
+        .then((m) => samples.push(bytesSample(m)))
         // A node too busy to answer leaves a gap in the series (a null bin), not a failed run.
         .catch((err: Error) => o.onProgress?.(`${tag}: bytes sample skipped: ${err.message}`))
         .finally(() => {
@@ -162,6 +163,7 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
           ? async () => {
               cpu0 = new Map(d.nodes.map((x) => [x.name, processUsage(x.pid!)?.cpuSeconds ?? 0]))
               before = await snapshotStats(d)
+              samples.push(bytesSample(before))
               head0 = await blockNumber(d.nodes[0]!.rpcUrl)
             }
           : undefined,
@@ -170,6 +172,7 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
     clearInterval(sampler)
     await sleep(d.period * 1000)
     const after = await snapshotStats(d)
+    samples.push(bytesSample(after))
     const blocks = (await blockNumber(d.nodes[0]!.rpcUrl)) - head0
     const wire = wireCost(before, after, r.committed)
     const measured = r.sent.filter((t) => t.warmup !== true)

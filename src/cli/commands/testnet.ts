@@ -14,6 +14,7 @@ import { badInput, CliError } from '../errors.ts'
 import { renderTable } from '../table.ts'
 import { parseLinkSpec } from '../../../testnets/linkemu/spec.ts'
 import { writeObservability } from '../../../testnets/observability/write.ts'
+import { PROMETHEUS_BINARY, prometheusAvailable, startPrometheus, stopPrometheus } from '../../../testnets/observability/prometheus-process.ts'
 
 const DEFAULT_DIR = '.testnet'
 const say = (quiet: boolean | undefined) => (msg: string) => {
@@ -22,6 +23,8 @@ const say = (quiet: boolean | undefined) => (msg: string) => {
 
 interface UpArgs {
   dir: string
+  prometheus?: boolean
+  'prometheus-port': number
   nodes: number
   signers: number
   degree?: number
@@ -95,7 +98,9 @@ const up: CommandModule<object, UpArgs> = {
       .option('loss', { type: 'string', describe: 'Emulated segment loss on every link, e.g. 0.5% (costs a TCP retransmission)' })
       .option('tee-fraction', { type: 'number', describe: 'Share of nodes (chosen from the seed) that run a simulated enclave (default 1 with --propagation tee, else 0)' })
       .option('tee-epoch', { type: 'number', describe: 'tee propagation: epoch length in seconds (default 60)' })
-      .option('quiet', { type: 'boolean', describe: 'No progress output' }) as unknown as Argv<UpArgs>,
+      .option('quiet', { type: 'boolean', describe: 'No progress output' })
+      .option('prometheus', { type: 'boolean', describe: 'Also start Prometheus (if installed) on DIR/prometheus.yml; testnet down stops it' })
+      .option('prometheus-port', { type: 'number', default: 9090, describe: 'Port of --prometheus, on 127.0.0.1' }) as unknown as Argv<UpArgs>,
   handler: async (a) => {
     const degree = a.degree ?? defaultDegree(a.nodes)
     const bad = validateRegular(a.nodes, degree)
@@ -107,6 +112,8 @@ const up: CommandModule<object, UpArgs> = {
     if (teeFraction !== undefined && !(teeFraction >= 0 && teeFraction <= 1)) throw badInput(`--tee-fraction must be between 0 and 1, got ${teeFraction}`)
     const teeEpoch = a['tee-epoch']
     if (teeEpoch !== undefined && !(teeEpoch >= 2 && teeEpoch <= 86_400)) throw badInput(`--tee-epoch must be between 2 and 86400 seconds, got ${teeEpoch}`)
+    if (a.prometheus === true && a['metrics-port'] === 0) throw badInput('--prometheus needs /metrics: drop --metrics-port 0')
+    if (a.prometheus === true && !prometheusAvailable()) throw badInput(`--prometheus: no '${PROMETHEUS_BINARY}' binary on PATH (Debian: apt-get install prometheus)`)
     const { base, overrides } = parsePropagationFlags(a.propagation, a.nodes)
     const linkFlags = { delay: a.delay, jitter: a.jitter, rate: a.rate, loss: a.loss }
     const link = Object.values(linkFlags).some((v) => v !== undefined) ? Object.fromEntries(Object.entries(linkFlags).filter(([, v]) => v !== undefined)) : undefined
@@ -157,6 +164,10 @@ const up: CommandModule<object, UpArgs> = {
         d.nodes.map((n) => [n.name, n.propagation, n.signerAddress !== undefined ? 'yes' : '', n.tee === true ? 'yes' : '', String(n.pid), n.rpcUrl, n.enode]),
       )}\n`,
     )
+    if (a.prometheus === true) {
+      const p = startPrometheus(a.dir, a['prometheus-port'])
+      log(`Prometheus on ${p.url} (pid ${p.pid}), scraping ${kit[0]}`)
+    }
     log(`ready: every node has its peers and block >= 1. Description: ${testnetFile(a.dir)}${kit.length > 0 ? `; Prometheus and Grafana: ${kit.join(', ')}` : ''}`)
   },
 }
@@ -201,6 +212,8 @@ const down: CommandModule<object, { dir: string; wipe?: boolean; quiet?: boolean
       if (a.quiet === true) return
       throw new CliError(`no testnet in ${a.dir}`)
     }
+    const prom = await stopPrometheus(a.dir)
+    if (prom !== 'none') say(a.quiet)(`prometheus: ${prom}`)
     const reports = await stopTestnet(a.dir, { wipe: a.wipe })
     for (const r of reports) if (r.outcome !== 'gone' || a.quiet !== true) say(false)(`${r.name}: ${r.outcome}${r.pid !== null ? ` (pid ${r.pid})` : ''}`)
     if (a.wipe === true) say(a.quiet)(`removed ${resolve(a.dir)}`)
