@@ -39,6 +39,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 const FAMILIES = [
   'teecast_build_info',
   'teecast_chain_head_block',
+  'teecast_chain_transactions_total',
   'teecast_chain_block_import_seconds',
   'teecast_chain_block_execution_seconds',
   'teecast_chain_block_seal_seconds',
@@ -90,6 +91,7 @@ test('every family is exposed, values move, and promtool accepts the exposition'
   assert.ok(sample(second, 'teecast_rpc_requests_total', { method: 'teecast_firstSeen', outcome: 'error' })! >= 1)
   assert.ok(sample(second, 'teecast_block_propagation_seconds_count')! >= 1, 'n1 received blocks')
   assert.ok(sample(second, 'teecast_chain_block_import_seconds_count')! >= 1)
+  assert.ok(sample(second, 'teecast_chain_transactions_total')! >= 1, 'the transfer was counted as committed')
   assert.ok(sample(second, 'teecast_chain_block_execution_seconds_count')! >= 1)
   assert.ok(sample(second, 'teecast_first_seen_total', { kind: 'tx', via: 'wire' })! >= 1)
   assert.ok(sample(second, 'teecast_p2p_peer_bytes_total', { peer: n0.nodeId.slice(0, 8), direction: 'in' })! > 0)

@@ -2,16 +2,16 @@
  * The Prometheus and Grafana kit that `teecast testnet up` writes: prometheus.yml passes `promtool check config` and
  * scrapes every node's /metrics; the dashboard validates against the fields Grafana needs
  * (testnets/observability/grafana-dashboard.schema.json, checked with ajv), repeats every panel per propagation
- * mode, and queries only metrics that a node exposes.
+ * mode, and its queries parse as PromQL (promtool check rules) and name only metrics that a node exposes.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Ajv } from 'ajv'
-import { parse } from 'yaml'
+import { parse, stringify } from 'yaml'
 import { createTestnet, DEFAULT_TESTNET } from '../../testnets/create.ts'
 import { writeObservability } from '../../testnets/observability/write.ts'
 
@@ -36,6 +36,12 @@ test('testnet kit: prometheus.yml passes promtool, the dashboard passes its sche
     assert.equal(new Set(panels.map((p) => p.id)).size, panels.length, 'panel ids are unique')
     assert.ok(panels.every((p) => p.repeat === 'propagation'), 'one column per propagation mode')
     assert.ok(dashboard.templating.list.some((v: { name: string }) => v.name === 'propagation'))
+
+    // Every query parses as PromQL: promtool checks them as recording rules, Grafana's variables filled in.
+    const exprs = panels.flatMap((p) => p.targets.map((t) => t.expr.replaceAll('$__rate_interval', '1m').replaceAll('$propagation', 'stock').replaceAll('$testnet', '.*')))
+    const rules = { groups: [{ name: 'dashboard', rules: exprs.map((expr, i) => ({ record: `teecast:dashboard_query_${i}`, expr })) }] }
+    writeFileSync(join(dir, 'rules.yml'), stringify(rules))
+    execFileSync('promtool', ['check', 'rules', join(dir, 'rules.yml')], { stdio: 'pipe' })
 
     // Every metric a panel queries is one a node defines (prom-client names in src/rpc/metrics/) or a process metric.
     const sources = readdirSync('src/rpc/metrics').map((f) => readFileSync(join('src/rpc/metrics', f), 'utf8')).join('\n')
