@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODES ?= 4
 COUNT ?= 200
 
-.PHONY: install typecheck check-imports test demo bench-chain bench tee-faults sim clean
+.PHONY: install test-tools typecheck check-imports test demo bench-chain bench tee-faults sim clean
 SCENARIO ?= bench/scenarios/standard.yaml
 
 node_modules/.installed: package.json package-lock.json $(wildcard patches/*.patch)
@@ -12,6 +12,12 @@ node_modules/.installed: package.json package-lock.json $(wildcard patches/*.pat
 
 install: node_modules/.installed
 
+# Tools the tests drive: promtool (Debian's prometheus) checks /metrics and prometheus.yml, chromium renders the
+# bench report. Installed only when missing.
+test-tools:
+	@command -v promtool >/dev/null && command -v chromium >/dev/null || { \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus chromium; }
+
 typecheck: install
 	npx tsc --noEmit
 
@@ -19,7 +25,7 @@ typecheck: install
 check-imports: install
 	npm run --silent check-imports
 
-test: typecheck check-imports
+test: typecheck check-imports test-tools
 	npm test
 
 # Main job: for each mode (stock, then tee), launch a local testnet on the same seed and topology, send the same

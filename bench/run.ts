@@ -25,6 +25,7 @@ import { coverage, type Coverage } from './stats/coverage.ts'
 import { wireCost } from './stats/wire.ts'
 import { maxSustainedTps, stepResults } from './stats/ramp.ts'
 import { processUsage } from './process-usage.ts'
+import { timeSeries, type ByteSample } from './stats/timeseries.ts'
 import type { ModeResult, NodeResult } from './report/summary.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -54,6 +55,7 @@ async function blockNumber(url: string): Promise<number> {
   }
   return Number.NaN
 }
+const bytesSample = (m: Map<string, P2pStats>): ByteSample => ({ at: Date.now(), bytesIn: [...m.values()].reduce((t, x) => t + Object.values(x.messages).reduce((u, c) => u + c.bytesIn, 0), 0) })
 const FIRST_SEEN_BATCH = 5_000
 
 async function firstSeen(url: string, hashes: string[]): Promise<Record<string, number | null>> {
@@ -134,7 +136,21 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
     const d = await launchTestnet(dir, { readyTimeoutMs: 60_000 + 10_000 * n.nodes })
     let cpu0 = new Map(d.nodes.map((x) => [x.name, processUsage(x.pid!)?.cpuSeconds ?? 0]))
     let before: Map<string, P2pStats> = await snapshotStats(d)
+    // Cumulative bytes received by all nodes: at the snapshots, and every 2 s while the workload runs (bytes/s series).
+    const samples: ByteSample[] = [bytesSample(before)]
     let head0 = await blockNumber(d.nodes[0]!.rpcUrl)
+    let sampling = false
+    const sampler = setInterval(() => {
+      if (sampling) return
+      sampling = true
+      snapshotStats(d)
+        .then((m) => samples.push(bytesSample(m)))
+        // A node too busy to answer leaves a gap in the series (a null bin), not a failed run.
+        .catch((err: Error) => o.onProgress?.(`${tag}: bytes sample skipped: ${err.message}`))
+        .finally(() => {
+          sampling = false
+        })
+    }, 2000)
     const shape = loadShape(w)
     o.onProgress?.(`${tag}: ${w.kind} workload${w.warmupSec > 0 ? ` after ${w.warmupSec} s of warm-up` : ''}`)
     const r: WorkloadResult = await runWorkload(d, {
@@ -149,13 +165,16 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
           ? async () => {
               cpu0 = new Map(d.nodes.map((x) => [x.name, processUsage(x.pid!)?.cpuSeconds ?? 0]))
               before = await snapshotStats(d)
+              samples.push(bytesSample(before))
               head0 = await blockNumber(d.nodes[0]!.rpcUrl)
             }
           : undefined,
       onCounts: o.onCounts !== undefined ? (c) => o.onCounts!({ ...c, mode, repetition, repetitions: s.repetitions }) : undefined,
     })
+    clearInterval(sampler)
     await sleep(d.period * 1000)
     const after = await snapshotStats(d)
+    samples.push(bytesSample(after))
     const blocks = (await blockNumber(d.nodes[0]!.rpcUrl)) - head0
     const wire = wireCost(before, after, r.committed)
     const measured = r.sent.filter((t) => t.warmup !== true)
@@ -177,7 +196,9 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
           return coverage(sighted.length > 0 ? Math.min(...sighted) : 0, seen)
         })
       : []
-    const inclusion = percentiles(measured.filter((t) => t.includedSeenAt !== undefined).map((t) => t.includedSeenAt! - t.acceptedAt))
+    const inclusionMs = measured.filter((t) => t.includedSeenAt !== undefined).map((t) => t.includedSeenAt! - t.acceptedAt)
+    const inclusion = percentiles(inclusionMs)
+    const t0 = measured.length > 0 ? Math.min(...measured.map((t) => t.sentAt)) : Date.now()
     const nodes: NodeResult[] = d.nodes.map((x) => {
       const u = processUsage(x.pid!)
       const a = after.get(x.name)!
@@ -224,6 +245,9 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
       cpuSecondsPerNode: nodes.reduce((t, x) => t + x.cpuSeconds, 0) / nodes.length,
       peakRssMBMax: Math.max(...nodes.map((x) => x.peakRssMB)),
       latencyCdfMs: cov.map((c) => c.p100).filter((v): v is number => v !== null).sort((a, b) => a - b),
+      blockCdfMs: blockCov.map((c) => c.p100).filter((v): v is number => v !== null).sort((a, b) => a - b),
+      inclusionCdfMs: [...inclusionMs].sort((a, b) => a - b),
+      timeSeries: timeSeries(t0, measured.filter((t) => t.includedSeenAt !== undefined).map((t) => t.includedSeenAt!), samples),
       ...(steps !== undefined && w.kind === 'ramp' ? { steps, maxSustainedTps: maxSustainedTps(steps, w.maxLatencySec * 1000) } : {}),
     }
     return { result, nodes }

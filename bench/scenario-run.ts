@@ -5,11 +5,33 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
+import os from 'node:os'
 import type { Scenario } from './scenario.ts'
 import { runMode, type RunOptions } from './run.ts'
-import { markdownTable, nodesCsv, type Headline, type ModeResult, type NodeResult, type Summary } from './report/summary.ts'
+import { markdownTable, nodesCsv, type Environment, type Headline, type ModeResult, type NodeResult, type Summary } from './report/summary.ts'
 import { renderHtml } from './report/html.ts'
 import { spread } from './stats/ramp.ts'
+
+function gitDirty(): boolean | null {
+  try {
+    return execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim().length > 0
+  } catch {
+    return null
+  }
+}
+
+function environment(loadAverageStart: number[], dirty: boolean | null): Environment {
+  const cpus = os.cpus()
+  return {
+    nodeVersion: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    cpus: cpus.length,
+    loadAverageStart,
+    loadAverageEnd: os.loadavg().map((x) => +x.toFixed(2)),
+    gitDirty: dirty,
+  }
+}
 
 function gitCommit(): string {
   try {
@@ -38,12 +60,14 @@ export function headline(reps: readonly ModeResult[]): Headline {
 /** One entry per mode: its first repetition, plus all repetitions and the headline spread when there are several. */
 export function combineRepetitions(reps: readonly ModeResult[]): ModeResult {
   if (reps.length === 1) return reps[0]!
-  return { ...reps[0]!, repetitions: reps.map(({ latencyCdfMs: _cdf, ...r }) => ({ ...r, latencyCdfMs: [] })), headline: headline(reps) }
+  return { ...reps[0]!, repetitions: [...reps], headline: headline(reps) }
 }
 
 export async function runScenario(s: Scenario, o: RunOptions): Promise<Summary> {
   mkdirSync(o.outDir, { recursive: true })
   const startedAt = new Date().toISOString()
+  const load0 = os.loadavg().map((x) => +x.toFixed(2))
+  const dirty0 = gitDirty()
   const modes: Summary['modes'] = []
   const nodes: NodeResult[] = []
   const failed: NonNullable<Summary['failed']> = []
@@ -64,10 +88,10 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<Summary> 
     }
     if (reps.length > 0) modes.push(combineRepetitions(reps))
   }
-  const summary: Summary = { scenario: s, gitCommit: gitCommit(), startedAt, finishedAt: new Date().toISOString(), modes, ...(failed.length > 0 ? { failed } : {}) }
+  const summary: Summary = { scenario: s, gitCommit: gitCommit(), environment: environment(load0, dirty0), startedAt, finishedAt: new Date().toISOString(), modes, ...(failed.length > 0 ? { failed } : {}) }
   writeFileSync(join(o.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
   writeFileSync(join(o.outDir, 'nodes.csv'), nodesCsv(nodes))
   writeFileSync(join(o.outDir, 'report.md'), markdownTable(summary))
-  writeFileSync(join(o.outDir, 'report.html'), await renderHtml(summary))
+  writeFileSync(join(o.outDir, 'report.html'), await renderHtml(summary, nodes))
   return summary
 }

@@ -11,6 +11,7 @@
 import type { Percentiles } from '../../src/shared/percentile.ts'
 import type { Spread, StepResult } from '../stats/ramp.ts'
 import type { Scenario } from '../scenario.ts'
+import type { TimePoint } from '../stats/timeseries.ts'
 import type { TxKind } from '../workload/tx-factory.ts'
 
 export interface ModeResult {
@@ -62,6 +63,12 @@ export interface ModeResult {
   peakRssMBMax: number
   /** Sorted time-to-all-nodes of every tx, ms: the latency CDF. */
   latencyCdfMs: number[]
+  /** Sorted time-to-all-nodes of every measured block, ms (absent in runs before it was recorded). */
+  blockCdfMs?: number[]
+  /** Sorted inclusion latencies of the committed txs, ms. */
+  inclusionCdfMs?: number[]
+  /** Committed tx/s and bytes/s received over all nodes, in 2 s bins from the first measured send. */
+  timeSeries?: TimePoint[]
   /**
    * ramp only: per step, offered tx/s, txs, committed and committedShare (of that step's txs), committedTxPerS
    * (measured txs seen in a block during the step's window / window length) and inclusion latency percentiles.
@@ -72,7 +79,7 @@ export interface ModeResult {
    * workload.maxLatencySec; null when no step qualifies.
    */
   maxSustainedTps?: number | null
-  /** repetitions > 1 only: every repetition's result (the first is this one), without their latencyCdfMs. */
+  /** repetitions > 1 only: every repetition's result (the first is this one), CDFs and time series included. */
   repetitions?: Omit<ModeResult, 'repetitions' | 'headline'>[]
   /** repetitions > 1 only: mean / min / max over the repetitions. */
   headline?: Headline
@@ -103,9 +110,24 @@ export interface NodeResult {
   duplicateTxs: number
 }
 
+/** Where and how the run ran: what a reader needs to judge the figures. */
+export interface Environment {
+  nodeVersion: string
+  platform: string
+  cpuModel: string
+  cpus: number
+  /** 1, 5 and 15 min load averages when the run started and when it ended. */
+  loadAverageStart: number[]
+  loadAverageEnd: number[]
+  /** Uncommitted changes to tracked files when the run started (null: not a git checkout). */
+  gitDirty: boolean | null
+}
+
 export interface Summary {
   scenario: Scenario
   gitCommit: string
+  /** Absent in runs recorded before it existed. */
+  environment?: Environment
   startedAt: string
   finishedAt: string
   modes: ModeResult[]
@@ -116,6 +138,16 @@ export interface Summary {
 export function nodesCsv(rows: NodeResult[]): string {
   const cols: (keyof NodeResult)[] = ['mode', 'repetition', 'node', 'peers', 'cpuSeconds', 'peakRssMB', 'txMsgsIn', 'txBytesIn', 'duplicateTxs']
   return [cols.join(','), ...rows.map((r) => cols.map((c) => (typeof r[c] === 'number' ? +(r[c] as number).toFixed(3) : r[c])).join(','))].join('\n') + '\n'
+}
+
+/** nodes.csv back into rows (the file nodesCsv writes: no quoting, since no field holds a comma). */
+export function parseNodesCsv(text: string): NodeResult[] {
+  const [head, ...lines] = text.trim().split('\n')
+  const cols = head!.split(',') as (keyof NodeResult)[]
+  return lines.map((line) => {
+    const cells = line.split(',')
+    return Object.fromEntries(cols.map((c, i) => [c, c === 'mode' || c === 'node' ? cells[i] : Number(cells[i])])) as unknown as NodeResult
+  })
 }
 
 const f = (v: number | null | undefined, d = 1): string => (v === null || v === undefined ? '-' : v.toFixed(d))

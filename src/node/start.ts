@@ -18,7 +18,7 @@ import { cryptoFunctions } from './crypto.ts'
 import { parseEnode } from '../shared/enode.ts'
 import { installPropagation, type InstalledPropagation } from '../p2p/install.ts'
 import { startRpc } from '../rpc/server.ts'
-import { startMetricsServer } from '../rpc/metrics.ts'
+import { createNodeMetrics } from '../rpc/metrics/index.ts'
 import { LinkProxies } from '../shared/linkemu/proxies.ts'
 import { startNodeEnclave } from './enclave-host.ts'
 import { loadPolicy } from '../tee/attest-dir.ts'
@@ -107,8 +107,9 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   await client.start()
   propagation.attach(service)
 
-  const rpc: HttpServer = startRpc(client, propagation, { host: o.host, port: o.rpcPort, logger, enclave })
-  const metrics = o.metricsPort > 0 ? startMetricsServer(propagation, { host: o.host, port: o.metricsPort }) : undefined
+  const nodeMetrics = o.metricsPort > 0 ? createNodeMetrics(propagation, client, service) : undefined
+  const rpc: HttpServer = startRpc(client, propagation, { host: o.host, port: o.rpcPort, logger, enclave, observe: nodeMetrics?.rpc })
+  const metrics = nodeMetrics?.listen({ host: o.host, port: o.metricsPort })
   const enode = `enode://${propagation.selfId}@${o.host}:${o.p2pPort}`
 
   let stopping: Promise<void> | undefined

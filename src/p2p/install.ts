@@ -69,6 +69,7 @@ interface RlpxPeerLike {
 }
 
 const unprefixed = (h: Uint8Array): string => bytesToHex(h).slice(2)
+const blockDetail = (b: Block) => ({ timestampSec: Number(b.header.timestamp), txHashes: () => b.transactions.map((t) => bytesToHex(t.hash())) })
 
 export interface InstallOptions {
   name: string
@@ -226,7 +227,7 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
       return run(core.onMessage(from.id, { t: 'NewPooledTransactionHashes', txs: hashes.map((h) => ({ hash: bytesToHex(h) as Hex })) }, coreNow()), new Map()).fetch
     },
     sawBlock(block, from) {
-      stats.sawItem('block', bytesToHex(block.hash()), now(), from !== undefined)
+      stats.sawItem('block', bytesToHex(block.hash()), now(), from !== undefined, blockDetail(block))
     },
     routeBlock(block, from) {
       // tee: a block enters the broadcast where it was sealed, or from an eth-only peer; not one that came over tee/1.
@@ -249,6 +250,7 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
   ;(config as Config & { teecast?: ClientSeam }).teecast = seam
 
   const tapWire = (rlpxPeer: RlpxPeerLike): void => {
+    const peer = unprefixed(rlpxPeer.getId()).slice(0, 8)
     const count = (direction: 'in' | 'out') => (code: number, bytes: number) => {
       let key: string
       if (code < 16) key = messageKey('p2p', code)
@@ -257,6 +259,7 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
         key = p === undefined ? `unknown/code${code}` : messageKey(p.protocol.constructor.name.toLowerCase(), code - p.offset, p.protocol)
       }
       stats.count(key, direction, bytes)
+      stats.countPeer(peer, direction, bytes)
     }
     rlpxPeer.events.on('wire:in', count('in'))
     rlpxPeer.events.on('wire:out', count('out'))
@@ -265,7 +268,7 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
   // Blocks a sync fetcher stored never pass handleNewBlock: record them here too, so first-seen covers every block
   // that came over the wire, whichever path brought it.
   config.events.on(Event.SYNC_FETCHED_BLOCKS, (blocks: Block[]) => {
-    for (const b of blocks) stats.sawItem('block', bytesToHex(b.hash()), now(), true)
+    for (const b of blocks) stats.sawItem('block', bytesToHex(b.hash()), now(), true, blockDetail(b))
   })
 
   // The RLPx instance exists once the server listens, before it can accept a connection: tap every peer from there.

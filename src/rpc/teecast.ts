@@ -43,6 +43,24 @@ export interface TeeStatus {
   counters: Record<string, number>
 }
 
+/** The tee/1 relay's view of its plan and its place in it; read by teecast_teeStatus and /metrics. */
+export function teeStatus(tee: NonNullable<InstalledPropagation['tee']>, selfId: string): TeeStatus {
+  const relay = tee.relay
+  const plan = relay.currentPlan?.body
+  const self = plan?.nodes.indexOf(selfId) ?? -1
+  return {
+    attested: relay.attested,
+    epoch: plan?.epoch ?? null,
+    coordinator: plan?.coordinator ?? null,
+    planNodes: plan?.nodes.length ?? 0,
+    interior: plan?.nodes.filter((_, i) => plan.interior[i]) ?? [],
+    inPlan: self >= 0,
+    relays: self >= 0 && plan !== undefined ? plan.parents.filter((tree) => tree.some((par) => par === self)).length : 0,
+    teePeers: relay.peerIds(),
+    counters: { ...relay.counters },
+  }
+}
+
 /** JSON-RPC server error: the call is valid but this node cannot serve it. */
 export const NOT_AVAILABLE = -32000
 
@@ -63,20 +81,7 @@ export function teecastMethods(p: InstalledPropagation, now: () => number = Date
       if (params.length > 0) throw { code: INVALID_PARAMS, message: 'teecast_teeStatus takes no parameters' } satisfies RpcError
       const tee = p.tee
       if (tee === undefined) throw { code: NOT_AVAILABLE, message: `node ${p.name} does not run tee propagation (--propagation tee)` } satisfies RpcError
-      const relay = tee.relay
-      const plan = relay.currentPlan?.body
-      const self = plan?.nodes.indexOf(p.selfId) ?? -1
-      return {
-        attested: relay.attested,
-        epoch: plan?.epoch ?? null,
-        coordinator: plan?.coordinator ?? null,
-        planNodes: plan?.nodes.length ?? 0,
-        interior: plan?.nodes.filter((_, i) => plan.interior[i]) ?? [],
-        inPlan: self >= 0,
-        relays: self >= 0 && plan !== undefined ? plan.parents.filter((tree) => tree.some((par) => par === self)).length : 0,
-        teePeers: relay.peerIds(),
-        counters: { ...relay.counters },
-      }
+      return teeStatus(tee, p.selfId)
     },
     teecast_p2pStats: async (params: unknown[] = []): Promise<P2pStats> => {
       if (params.length > 0) throw { code: INVALID_PARAMS, message: 'teecast_p2pStats takes no parameters' } satisfies RpcError

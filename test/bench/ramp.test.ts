@@ -80,7 +80,7 @@ test('spread and the repetition headline', () => {
   const three = combineRepetitions([rep(1, 40, 1000), rep(2, 50, 3000), rep(3, 45, 2000)])
   assert.equal(three.committedTxPerS, 40, 'top level = first repetition')
   assert.equal(three.repetitions!.length, 3)
-  assert.deepEqual(three.repetitions![2]!.latencyCdfMs, [], 'per-repetition CDFs are dropped')
+  assert.deepEqual(three.repetitions![2]!.latencyCdfMs, [1, 2, 3], 'each repetition keeps its CDF: the report draws one line per repetition')
   assert.equal(three.headline!.maxSustainedTps, undefined, 'fixed-rate runs have no max sustained figure')
 })
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { WireStats } from '../../src/p2p/wire-stats.ts'
+import { PEER_LABEL_LIMIT, PEER_OTHER, WireStats } from '../../src/p2p/wire-stats.ts'
 import { messageKey } from '../../src/p2p/message-names.ts'
 
 test('counts messages and bytes per key and direction', () => {
@@ -43,4 +43,24 @@ test('message keys use eth/68 and p2p names, and fall back to a code', () => {
   assert.equal(messageKey('p2p', 2), 'p2p/Ping')
   assert.equal(messageKey('tee', 1, { messageName: (c) => (c === 1 ? 'Push' : undefined) }), 'tee/Push')
   assert.equal(messageKey('tee', 9), 'tee/code9')
+})
+
+test('per-peer bytes: the first PEER_LABEL_LIMIT peers get a label of their own, the rest are summed as "other"', () => {
+  const s = new WireStats()
+  for (let i = 0; i < PEER_LABEL_LIMIT + 10; i++) s.countPeer(`p${i}`, 'in', 100)
+  s.countPeer('p0', 'out', 7)
+  assert.equal(s.peerBytes.size, PEER_LABEL_LIMIT + 1)
+  assert.deepEqual(s.peerBytes.get('p0'), { in: 100, out: 7 })
+  assert.deepEqual(s.peerBytes.get(PEER_OTHER), { in: 1000, out: 0 })
+})
+
+test('first-seen listeners hear each new item once, with the block detail, and never a duplicate', () => {
+  const s = new WireStats()
+  const heard: string[] = []
+  s.onFirstSeen((e) => heard.push(`${e.kind}:${e.hash}:${e.at}:${e.received}:${e.block?.timestampSec ?? '-'}`))
+  s.sawItem('tx', '0xAB', 1, false)
+  s.sawItem('tx', '0xab', 2, true)
+  s.sawItem('block', '0xcd', 3, true, { timestampSec: 9, txHashes: () => ['0xab'] })
+  assert.deepEqual(heard, ['tx:0xab:1:false:-', 'block:0xcd:3:true:9'])
+  assert.equal(s.duplicates.tx, 1)
 })

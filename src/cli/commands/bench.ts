@@ -7,6 +7,7 @@ import { runScenario } from '../../../bench/scenario-run.ts'
 import { markdownTable, type Summary } from '../../../bench/report/summary.ts'
 import { badInput, CliError } from '../errors.ts'
 import { benchProgress } from '../../../bench/progress.ts'
+import { comparability, compareTable } from '../../../bench/report/compare.ts'
 
 const stamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')
 
@@ -49,22 +50,20 @@ function readSummary(dir: string): Summary {
   return JSON.parse(readFileSync(f, 'utf8')) as Summary
 }
 
-const compare: CommandModule<object, { a: string; b: string }> = {
+const compare: CommandModule<object, { a: string; b: string; force?: boolean }> = {
   command: 'compare <a> <b>',
-  describe: 'Per mode, B relative to A: tx messages, bytes, propagation time and throughput',
-  builder: (y) => y.positional('a', { type: 'string', demandOption: true }).positional('b', { type: 'string', demandOption: true }),
+  describe: "Per mode, B's means relative to A's: tx messages and bytes, propagation and inclusion times, throughput, CPU",
+  builder: (y) =>
+    y
+      .positional('a', { type: 'string', demandOption: true })
+      .positional('b', { type: 'string', demandOption: true })
+      .option('force', { type: 'boolean', describe: 'Compare runs of different scenarios or node counts anyway (with a warning)' }),
   handler: (args) => {
     const [A, B] = [readSummary(args.a), readSummary(args.b)]
-    const ratio = (x: number | null, y: number | null): string => (x === null || y === null || x === 0 ? '-' : `x${(y / x).toFixed(2)}`)
-    const lines = [`| mode | tx msgs in/tx/node | tx bytes in/tx/node | to all nodes p50 | committed tx/s |`, '|---|---|---|---|---|']
-    for (const b of B.modes) {
-      const a = A.modes.find((m) => m.mode === b.mode)
-      if (a === undefined) continue
-      lines.push(
-        `| ${b.mode} | ${ratio(a.perTxPerNode.txMsgsIn, b.perTxPerNode.txMsgsIn)} | ${ratio(a.perTxPerNode.txBytesIn, b.perTxPerNode.txBytesIn)} | ${ratio(a.propagationMs.to100.p50, b.propagationMs.to100.p50)} | ${ratio(a.committedTxPerS, b.committedTxPerS)} |`,
-      )
-    }
-    process.stdout.write(`${basename(args.b)} relative to ${basename(args.a)}\n${lines.join('\n')}\n`)
+    const c = comparability(A, B)
+    if (c.refusals.length > 0 && args.force !== true) throw badInput(`refusing to compare ${args.a} and ${args.b}: ${c.refusals.join('; ')} (--force compares anyway)`)
+    for (const w of [...c.refusals, ...c.warnings]) process.stderr.write(`WARNING: ${w}\n`)
+    process.stdout.write(`${basename(args.b)} relative to ${basename(args.a)} (means over repetitions)\n${compareTable(A, B)}\n`)
   },
 }
 

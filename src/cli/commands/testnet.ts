@@ -19,6 +19,8 @@ import { badInput, CliError } from '../errors.ts'
 import { renderTable } from '../table.ts'
 import { parseLinkSpec } from '../../shared/linkemu/spec.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { writeObservability } from '../../../testnets/observability/write.ts'
+import { PROMETHEUS_BINARY, prometheusAvailable, startPrometheus, stopPrometheus } from '../../../testnets/observability/prometheus-process.ts'
 
 const DEFAULT_DIR = '.testnet'
 const say = (quiet: boolean | undefined) => (msg: string) => {
@@ -27,6 +29,8 @@ const say = (quiet: boolean | undefined) => (msg: string) => {
 
 interface UpArgs {
   dir: string
+  prometheus?: boolean
+  'prometheus-port': number
   nodes: number
   signers: number
   degree?: number
@@ -100,7 +104,9 @@ const up: CommandModule<object, UpArgs> = {
       .option('loss', { type: 'string', describe: 'Emulated segment loss on every link, e.g. 0.5% (costs a TCP retransmission)' })
       .option('tee-fraction', { type: 'number', describe: 'Share of nodes (chosen from the seed) that run a simulated enclave (default 1 with --propagation tee, else 0)' })
       .option('tee-epoch', { type: 'number', describe: 'tee propagation: epoch length in seconds (default 60)' })
-      .option('quiet', { type: 'boolean', describe: 'No progress output' }) as unknown as Argv<UpArgs>,
+      .option('quiet', { type: 'boolean', describe: 'No progress output' })
+      .option('prometheus', { type: 'boolean', describe: 'Also start Prometheus (if installed) on DIR/prometheus.yml; testnet down stops it' })
+      .option('prometheus-port', { type: 'number', default: 9090, describe: 'Port of --prometheus, on 127.0.0.1' }) as unknown as Argv<UpArgs>,
   handler: async (a) => {
     const degree = a.degree ?? defaultDegree(a.nodes)
     const bad = validateRegular(a.nodes, degree)
@@ -112,6 +118,8 @@ const up: CommandModule<object, UpArgs> = {
     if (teeFraction !== undefined && !(teeFraction >= 0 && teeFraction <= 1)) throw badInput(`--tee-fraction must be between 0 and 1, got ${teeFraction}`)
     const teeEpoch = a['tee-epoch']
     if (teeEpoch !== undefined && !(teeEpoch >= 2 && teeEpoch <= 86_400)) throw badInput(`--tee-epoch must be between 2 and 86400 seconds, got ${teeEpoch}`)
+    if (a.prometheus === true && a['metrics-port'] === 0) throw badInput('--prometheus needs /metrics: drop --metrics-port 0')
+    if (a.prometheus === true && !prometheusAvailable()) throw badInput(`--prometheus: no '${PROMETHEUS_BINARY}' binary on PATH (Debian: apt-get install prometheus)`)
     const { base, overrides } = parsePropagationFlags(a.propagation, a.nodes)
     const linkFlags = { delay: a.delay, jitter: a.jitter, rate: a.rate, loss: a.loss }
     const link = Object.values(linkFlags).some((v) => v !== undefined) ? Object.fromEntries(Object.entries(linkFlags).filter(([, v]) => v !== undefined)) : undefined
@@ -136,7 +144,7 @@ const up: CommandModule<object, UpArgs> = {
     if (busy.length > 0) throw new CliError(`ports in use on ${DEFAULT_TESTNET.host}: ${busy.map((p) => `${p.port} (${p.label}, ${p.error})`).join(', ')}; pick other --base-port / --rpc-port / --metrics-port`)
     const eph = ephemeralPorts(ports)
     if (eph.length > 0) log(`warning: ${eph.length} ports lie in Linux's ephemeral range (32768-60999), where an outgoing connection can take them first: ${eph.slice(0, 3).map((p) => p.port).join(', ')}${eph.length > 3 ? ', ...' : ''}`)
-    createTestnet({
+    const created = createTestnet({
       ...DEFAULT_TESTNET,
       dir: a.dir,
       nodes: a.nodes,
@@ -154,10 +162,15 @@ const up: CommandModule<object, UpArgs> = {
       ...(teeFraction !== undefined ? { teeFraction } : {}),
       ...(teeEpoch !== undefined ? { teeEpochMs: Math.round(teeEpoch * 1000) } : {}),
     })
+    const kit = writeObservability(a.dir, created)
     log(`testnet in ${resolve(a.dir)}: ${a.nodes} nodes, ${a.signers} signers, degree ${degree}, seed "${a.seed}"${link !== undefined ? `, links ${JSON.stringify(link)}` : ''}`)
     const d = await launchOrStop(a.dir, a['log-level'], log)
     printNodes(d)
-    log(`ready: every node has its peers and block >= 1. Description: ${testnetFile(a.dir)}`)
+    if (a.prometheus === true) {
+      const p = startPrometheus(a.dir, a['prometheus-port'])
+      log(`Prometheus on ${p.url} (pid ${p.pid}), scraping ${kit[0]}`)
+    }
+    log(`ready: every node has its peers and block >= 1. Description: ${testnetFile(a.dir)}${kit.length > 0 ? `; Prometheus and Grafana: ${kit.join(', ')}` : ''}`)
   },
 }
 
@@ -277,6 +290,8 @@ const down: CommandModule<object, { dir: string; wipe?: boolean; quiet?: boolean
       if (a.quiet === true) return
       throw new CliError(`no testnet in ${a.dir}`)
     }
+    const prom = await stopPrometheus(a.dir)
+    if (prom !== 'none') say(a.quiet)(`prometheus: ${prom}`)
     const reports = await stopTestnet(a.dir, { wipe: a.wipe })
     for (const r of reports) if (r.outcome !== 'gone' || a.quiet !== true) say(false)(`${r.name}: ${r.outcome}${r.pid !== null ? ` (pid ${r.pid})` : ''}`)
     if (a.wipe === true) say(a.quiet)(`removed ${resolve(a.dir)}`)
