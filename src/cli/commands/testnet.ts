@@ -13,6 +13,7 @@ import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../.
 import { badInput, CliError } from '../errors.ts'
 import { renderTable } from '../table.ts'
 import { parseLinkSpec } from '../../../testnets/linkemu/spec.ts'
+import { parseRpcApis } from '../../rpc/apis.ts'
 
 const DEFAULT_DIR = '.testnet'
 const say = (quiet: boolean | undefined) => (msg: string) => {
@@ -39,6 +40,7 @@ interface UpArgs {
   loss?: string
   'tee-fraction'?: number
   'tee-epoch'?: number
+  'rpc-api'?: string
 }
 
 /** `--propagation stock` for all, or `--propagation stock --propagation n3=flood` for per-node overrides. */
@@ -94,6 +96,7 @@ const up: CommandModule<object, UpArgs> = {
       .option('loss', { type: 'string', describe: 'Emulated segment loss on every link, e.g. 0.5% (costs a TCP retransmission)' })
       .option('tee-fraction', { type: 'number', describe: 'Share of nodes (chosen from the seed) that run a simulated enclave (default 1 with --propagation tee, else 0)' })
       .option('tee-epoch', { type: 'number', describe: 'tee propagation: epoch length in seconds (default 60)' })
+      .option('rpc-api', { type: 'string', describe: 'JSON-RPC namespaces of every node, comma-separated (default eth,net,web3,txpool,teecast; add debug,admin to serve those)' })
       .option('quiet', { type: 'boolean', describe: 'No progress output' }) as unknown as Argv<UpArgs>,
   handler: async (a) => {
     const degree = a.degree ?? defaultDegree(a.nodes)
@@ -106,6 +109,8 @@ const up: CommandModule<object, UpArgs> = {
     if (teeFraction !== undefined && !(teeFraction >= 0 && teeFraction <= 1)) throw badInput(`--tee-fraction must be between 0 and 1, got ${teeFraction}`)
     const teeEpoch = a['tee-epoch']
     if (teeEpoch !== undefined && !(teeEpoch >= 2 && teeEpoch <= 86_400)) throw badInput(`--tee-epoch must be between 2 and 86400 seconds, got ${teeEpoch}`)
+    const rpcApis = a['rpc-api'] !== undefined ? parseRpcApis(a['rpc-api']) : undefined
+    if (typeof rpcApis === 'string') throw badInput(`--rpc-api: ${rpcApis}`)
     const { base, overrides } = parsePropagationFlags(a.propagation, a.nodes)
     const linkFlags = { delay: a.delay, jitter: a.jitter, rate: a.rate, loss: a.loss }
     const link = Object.values(linkFlags).some((v) => v !== undefined) ? Object.fromEntries(Object.entries(linkFlags).filter(([, v]) => v !== undefined)) : undefined
@@ -140,6 +145,7 @@ const up: CommandModule<object, UpArgs> = {
       link,
       ...(teeFraction !== undefined ? { teeFraction } : {}),
       ...(teeEpoch !== undefined ? { teeEpochMs: Math.round(teeEpoch * 1000) } : {}),
+      ...(rpcApis !== undefined ? { rpcApis } : {}),
     })
     log(`testnet in ${resolve(a.dir)}: ${a.nodes} nodes, ${a.signers} signers, degree ${degree}, seed "${a.seed}"${link !== undefined ? `, links ${JSON.stringify(link)}` : ''}`)
     let d
