@@ -34,6 +34,9 @@ export function validateRpcLimits(l: RpcLimits): string | undefined {
   return undefined
 }
 
+/** A refused body is still read up to this many times the limit (then the connection is cut). */
+const DRAIN_FACTOR = 4
+
 export const INVALID_REQUEST = -32600
 export const PARSE_ERROR = -32700
 /** geth's errcodeResponseTooLarge. */
@@ -114,7 +117,7 @@ export function limitBatches(server: jayson.Server, limits: RpcLimits): void {
 
 /**
  * Reads every POST body of `http` up to `limit` bytes before the server's own listener sees it. A larger body gets
- * HTTP 413 with a JSON-RPC error and the connection is closed; a body that is not JSON gets HTTP 400 with a parse
+ * HTTP 413 with a JSON-RPC error (the rest of it is dropped, up to DRAIN_FACTOR times the limit); a body that is not JSON gets HTTP 400 with a parse
  * error. A parsed body is handed on as `req.body` (body-parser then skips it: `req._body`).
  */
 export function limitRequestBodies(http: HttpServer, limit: number): void {
@@ -128,20 +131,27 @@ export function limitRequestBodies(http: HttpServer, limit: number): void {
     const refuse = (status: number, body: JsonRpcResponse): void => {
       if (res.headersSent) return
       const text = JSON.stringify(body)
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), connection: 'close' })
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) })
       res.end(text)
+    }
+    // The rest of a refused body is read and dropped, so that the client sees the answer instead of a reset, but
+    // only up to DRAIN_FACTOR times the limit: past that the connection is cut.
+    let dropped = 0
+    const drop = (c: Buffer): void => {
+      dropped += c.length
+      if (dropped > DRAIN_FACTOR * limit) req.socket.destroy()
     }
     const declared = Number(req.headers['content-length'] ?? NaN)
     if (declared > limit) {
       refuse(413, errorResponse(INVALID_REQUEST, `request body too large: ${declared} bytes, at most ${limit} (--rpc-body-limit)`))
-      req.resume()
+      req.on('data', drop)
       return
     }
     const chunks: Buffer[] = []
     let size = 0
     let over = false
     req.on('data', (c: Buffer) => {
-      if (over) return
+      if (over) return drop(c)
       size += c.length
       if (size > limit) {
         over = true

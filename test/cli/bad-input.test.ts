@@ -27,6 +27,10 @@ test('bad input gets a message and exit 2, and creates nothing', () => {
       [['testnet', 'send', '--dir', target, '--count', '0'], /--count must be a whole number >= 1/],
       [['node', '--node-key', 'zz'], /give either --dir and --name/],
       [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', 'zz'], /--node-key must be 32 bytes of hex/],
+      [['testnet', 'up', '--dir', target, '--nodes', '4', '--rpc-api', 'eth,rootshell'], /--rpc-api: unknown RPC namespace "rootshell"/],
+      [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', '11'.repeat(32), '--rpc-gascap', '-1'], /--rpc-gascap must be a whole number >= 0/],
+      [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', '11'.repeat(32), '--rpc-evmtimeout', '99999'], /--rpc-evmtimeout must be between 0 and 3600/],
+      [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', '11'.repeat(32), '--rpc-batch-limit', '0'], /--rpc-batch-limit must be a whole number >= 1/],
       [['nonsense'], /Unknown argument|Did you mean/],
     ]
     for (const [args, re] of cases) {
