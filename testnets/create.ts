@@ -38,6 +38,8 @@ export interface CreateTestnetOptions {
   teeFraction?: number
   /** tee propagation: epoch length, ms (default: the protocol's, 60 s). */
   teeEpochMs?: number
+  /** JSON-RPC namespaces of every node (default: the node's, without debug and admin). */
+  rpcApis?: string[]
 }
 
 export const DEFAULT_TESTNET = {
@@ -112,7 +114,7 @@ export function createTestnet(o: CreateTestnetOptions): TestnetDescription {
       ...(teeNodes.has(i) ? { tee: true } : {}),
     }
   })
-  const d: TestnetDescription = { version: 1, chainId: o.chainId, seed: o.seed, genesisPath, period: o.period, nodes, accounts, ...(o.link !== undefined ? { link: o.link } : {}), ...(attestationDir !== undefined ? { attestationDir } : {}), ...(o.teeEpochMs !== undefined ? { teeEpochMs: o.teeEpochMs } : {}) }
+  const d: TestnetDescription = { version: 1, chainId: o.chainId, seed: o.seed, genesisPath, period: o.period, nodes, accounts, ...(o.link !== undefined ? { link: o.link } : {}), ...(attestationDir !== undefined ? { attestationDir } : {}), ...(o.teeEpochMs !== undefined ? { teeEpochMs: o.teeEpochMs } : {}), ...(o.rpcApis !== undefined ? { rpcApis: o.rpcApis } : {}) }
   writeTestnet(dir, d)
   return d
 }

@@ -51,6 +51,8 @@ export interface TestnetDescription {
   attestationDir?: string
   /** tee propagation: epoch length, ms. */
   teeEpochMs?: number
+  /** JSON-RPC namespaces every node serves (testnet up --rpc-api); unset = the node's default (no debug, admin). */
+  rpcApis?: string[]
 }
 
 export const testnetFile = (dir: string): string => join(dir, 'testnet.json')

@@ -1,6 +1,7 @@
 import type { PropagationMode } from '../propagation/interface.ts'
 import type { CryptoKind } from './crypto.ts'
 import type { LinkSpec } from '../shared/linkemu/spec.ts'
+import type { RpcSettings } from '../rpc/settings.ts'
 
 /** Everything one teecast node needs; `teecast node` builds this from flags or from a testnet dir. */
 export interface NodeOptions {
@@ -35,4 +36,8 @@ export interface NodeOptions {
   teePolicyDir?: string
   /** tee mode: epoch length, ms (a new plan per epoch). */
   teeEpochMs?: number
+  /** JSON-RPC namespaces, limits, gas cap, EVM timeout (src/rpc/settings.ts); unset fields take geth's defaults. */
+  rpc?: Partial<RpcSettings>
+  /** Address devp2p TCP and discovery UDP bind to; default `host`. */
+  p2pListenAddr?: string
 }

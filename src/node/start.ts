@@ -18,6 +18,7 @@ import { cryptoFunctions } from './crypto.ts'
 import { parseEnode } from '../shared/enode.ts'
 import { installPropagation, type InstalledPropagation } from '../p2p/install.ts'
 import { startRpc } from '../rpc/server.ts'
+import { applyClientRpcSettings, rpcSettings } from '../rpc/settings.ts'
 import { createNodeMetrics } from '../rpc/metrics/index.ts'
 import { LinkProxies } from '../shared/linkemu/proxies.ts'
 import { startNodeEnclave } from './enclave-host.ts'
@@ -65,6 +66,10 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   })
   // Read by the catch-up patch: poll for a better peer twice per block period instead of every 8 s.
   ;(config as Config & { syncInterval?: number }).syncInterval = Math.max(250, Math.floor((cliquePeriod(genesis) * 1000) / 2))
+  const rpcConf = rpcSettings(o.rpc)
+  applyClientRpcSettings(config, rpcConf)
+  // Read by patch client 044: devp2p binds here instead of 0.0.0.0.
+  ;(config as Config & { p2pListenAddr?: string }).p2pListenAddr = o.p2pListenAddr ?? o.host
   const staticPeers = o.staticPeers.map(parseEnode)
   const links = o.link !== undefined ? new LinkProxies(o.link, o.p2pPort, o.linkFaultsPath) : undefined
   // The enclave first: tee/1 hellos quote from the first connection on.
@@ -108,7 +113,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   propagation.attach(service)
 
   const nodeMetrics = o.metricsPort > 0 ? createNodeMetrics(propagation, client, service) : undefined
-  const rpc: HttpServer = startRpc(client, propagation, { host: o.host, port: o.rpcPort, logger, enclave, observe: nodeMetrics?.rpc })
+  const rpc: HttpServer = startRpc(client, propagation, { host: o.host, port: o.rpcPort, logger, enclave, observe: nodeMetrics?.rpc, apis: rpcConf.apis, limits: rpcConf.limits })
   const metrics = nodeMetrics?.listen({ host: o.host, port: o.metricsPort })
   const enode = `enode://${propagation.selfId}@${o.host}:${o.p2pPort}`
 

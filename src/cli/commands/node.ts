@@ -10,8 +10,9 @@ import { existsSync } from 'node:fs'
 import { portProblem } from '../../../testnets/ports.ts'
 import { parseLinkSpec } from '../../shared/linkemu/spec.ts'
 import { linkFaultsFile } from '../../shared/linkemu/faults.ts'
+import { rpcSettingsFromArgs, withRpcFlags, type RpcArgs } from './rpc-flags.ts'
 
-interface NodeArgs {
+interface NodeArgs extends RpcArgs {
   dir?: string
   name?: string
   genesis?: string
@@ -70,6 +71,8 @@ export function nodeOptionsFromArgs(a: NodeArgs): NodeOptions {
       ...(n.tee === true && t.attestationDir !== undefined ? { attestationDir: t.attestationDir } : {}),
       ...(t.attestationDir !== undefined ? { teePolicyDir: t.attestationDir } : {}),
       ...(teeEpochMs(a) ?? t.teeEpochMs) !== undefined ? { teeEpochMs: teeEpochMs(a) ?? t.teeEpochMs } : {},
+      rpc: rpcSettingsFromArgs(a, t.rpcApis),
+      ...(a['p2p-listen-addr'] !== undefined ? { p2pListenAddr: a['p2p-listen-addr'] } : {}),
     }
   }
   if (a.genesis === undefined || a.datadir === undefined || a['node-key'] === undefined) {
@@ -100,6 +103,8 @@ export function nodeOptionsFromArgs(a: NodeArgs): NodeOptions {
     ...(a['attestation-dir'] !== undefined ? { attestationDir: a['attestation-dir'] } : {}),
     ...(a['tee-policy'] !== undefined ? { teePolicyDir: a['tee-policy'] } : {}),
     ...(teeEpochMs(a) !== undefined ? { teeEpochMs: teeEpochMs(a) } : {}),
+    rpc: rpcSettingsFromArgs(a),
+    ...(a['p2p-listen-addr'] !== undefined ? { p2pListenAddr: a['p2p-listen-addr'] } : {}),
   }
 }
 
@@ -114,7 +119,7 @@ export const nodeCommand: CommandModule<object, NodeArgs> = {
   command: 'node',
   describe: 'Run one patched EthereumJS node (foreground; SIGTERM stops it cleanly)',
   builder: (y) =>
-    y
+    withRpcFlags(y)
       .option('dir', { type: 'string', describe: 'Testnet dir (reads testnet.json); use with --name' })
       .option('name', { type: 'string', describe: 'Node name within the testnet (n0, n1, ...)' })
       .option('genesis', { type: 'string', describe: 'Geth-style genesis JSON (without --dir)' })

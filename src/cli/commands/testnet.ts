@@ -21,6 +21,7 @@ import { parseLinkSpec } from '../../shared/linkemu/spec.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { writeObservability } from '../../../testnets/observability/write.ts'
 import { PROMETHEUS_BINARY, prometheusAvailable, startPrometheus, stopPrometheus } from '../../../testnets/observability/prometheus-process.ts'
+import { parseRpcApis } from '../../rpc/apis.ts'
 
 const DEFAULT_DIR = '.testnet'
 const say = (quiet: boolean | undefined) => (msg: string) => {
@@ -49,6 +50,7 @@ interface UpArgs {
   loss?: string
   'tee-fraction'?: number
   'tee-epoch'?: number
+  'rpc-api'?: string
 }
 
 /** `--propagation stock` for all, or `--propagation stock --propagation n3=flood` for per-node overrides. */
@@ -104,6 +106,7 @@ const up: CommandModule<object, UpArgs> = {
       .option('loss', { type: 'string', describe: 'Emulated segment loss on every link, e.g. 0.5% (costs a TCP retransmission)' })
       .option('tee-fraction', { type: 'number', describe: 'Share of nodes (chosen from the seed) that run a simulated enclave (default 1 with --propagation tee, else 0)' })
       .option('tee-epoch', { type: 'number', describe: 'tee propagation: epoch length in seconds (default 60)' })
+      .option('rpc-api', { type: 'string', describe: 'JSON-RPC namespaces of every node, comma-separated (default eth,net,web3,txpool,teecast; add debug,admin to serve those)' })
       .option('quiet', { type: 'boolean', describe: 'No progress output' })
       .option('prometheus', { type: 'boolean', describe: 'Also start Prometheus (if installed) on DIR/prometheus.yml; testnet down stops it' })
       .option('prometheus-port', { type: 'number', default: 9090, describe: 'Port of --prometheus, on 127.0.0.1' }) as unknown as Argv<UpArgs>,
@@ -120,6 +123,8 @@ const up: CommandModule<object, UpArgs> = {
     if (teeEpoch !== undefined && !(teeEpoch >= 2 && teeEpoch <= 86_400)) throw badInput(`--tee-epoch must be between 2 and 86400 seconds, got ${teeEpoch}`)
     if (a.prometheus === true && a['metrics-port'] === 0) throw badInput('--prometheus needs /metrics: drop --metrics-port 0')
     if (a.prometheus === true && !prometheusAvailable()) throw badInput(`--prometheus: no '${PROMETHEUS_BINARY}' binary on PATH (Debian: apt-get install prometheus)`)
+    const rpcApis = a['rpc-api'] !== undefined ? parseRpcApis(a['rpc-api']) : undefined
+    if (typeof rpcApis === 'string') throw badInput(`--rpc-api: ${rpcApis}`)
     const { base, overrides } = parsePropagationFlags(a.propagation, a.nodes)
     const linkFlags = { delay: a.delay, jitter: a.jitter, rate: a.rate, loss: a.loss }
     const link = Object.values(linkFlags).some((v) => v !== undefined) ? Object.fromEntries(Object.entries(linkFlags).filter(([, v]) => v !== undefined)) : undefined
@@ -161,6 +166,7 @@ const up: CommandModule<object, UpArgs> = {
       link,
       ...(teeFraction !== undefined ? { teeFraction } : {}),
       ...(teeEpoch !== undefined ? { teeEpochMs: Math.round(teeEpoch * 1000) } : {}),
+      ...(rpcApis !== undefined ? { rpcApis } : {}),
     })
     const kit = writeObservability(a.dir, created)
     log(`testnet in ${resolve(a.dir)}: ${a.nodes} nodes, ${a.signers} signers, degree ${degree}, seed "${a.seed}"${link !== undefined ? `, links ${JSON.stringify(link)}` : ''}`)
