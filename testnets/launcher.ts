@@ -24,7 +24,10 @@ export function startNodeProcess(dir: string, node: TestnetNode, logLevel = 'inf
   try {
     // TEECAST_NODE_FLAGS passes node.js flags to every node process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const nodeFlags = (process.env.TEECAST_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
-    const child = spawn(process.execPath, [...nodeFlags, TEECAST_BIN, 'node', '--dir', resolve(dir), '--name', node.name, '--log-level', logLevel], {
+    const argv = [...nodeFlags, TEECAST_BIN, 'node', '--dir', resolve(dir), '--name', node.name, '--log-level', logLevel]
+    // In its own network namespace (testnet up --netns): `ip netns exec` execs node, so the pid is the node's.
+    const [cmd, args] = node.netns !== undefined ? ['ip', ['netns', 'exec', node.netns, process.execPath, ...argv]] : [process.execPath, argv]
+    const child = spawn(cmd, args, {
       detached: true,
       stdio: ['ignore', log, log],
       env: { ...process.env, FORCE_COLOR: '0' },

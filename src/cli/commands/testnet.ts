@@ -13,6 +13,9 @@ import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../.
 import { badInput, CliError } from '../errors.ts'
 import { renderTable } from '../table.ts'
 import { parseLinkSpec } from '../../../testnets/linkemu/spec.ts'
+import { k8sCommands } from './testnet-k8s.ts'
+import { chooseNetnsPlan, netnsUnavailable, setupNetnsTestnet, teardownNetns } from '../../../testnets/netns/setup.ts'
+import type { NetnsRecord } from '../../../testnets/netns/plan.ts'
 
 const DEFAULT_DIR = '.testnet'
 const say = (quiet: boolean | undefined) => (msg: string) => {
@@ -39,6 +42,7 @@ interface UpArgs {
   loss?: string
   'tee-fraction'?: number
   'tee-epoch'?: number
+  netns?: boolean
 }
 
 /** `--propagation stock` for all, or `--propagation stock --propagation n3=flood` for per-node overrides. */
@@ -94,6 +98,7 @@ const up: CommandModule<object, UpArgs> = {
       .option('loss', { type: 'string', describe: 'Emulated segment loss on every link, e.g. 0.5% (costs a TCP retransmission)' })
       .option('tee-fraction', { type: 'number', describe: 'Share of nodes (chosen from the seed) that run a simulated enclave (default 1 with --propagation tee, else 0)' })
       .option('tee-epoch', { type: 'number', describe: 'tee propagation: epoch length in seconds (default 60)' })
+      .option('netns', { type: 'boolean', describe: 'Each node in its own network namespace on a bridge (root); rate and loss by the kernel' })
       .option('quiet', { type: 'boolean', describe: 'No progress output' }) as unknown as Argv<UpArgs>,
   handler: async (a) => {
     const degree = a.degree ?? defaultDegree(a.nodes)
@@ -123,6 +128,7 @@ const up: CommandModule<object, UpArgs> = {
       throw new CliError(`${a.dir} already holds a testnet; remove it with 'teecast testnet down --dir ${a.dir} --wipe' or pick another --dir`)
     }
     const log = say(a.quiet)
+    const netns = a.netns === true ? planNetnsOrFail(a.dir, a.nodes) : undefined
     createTestnet({
       ...DEFAULT_TESTNET,
       dir: a.dir,
@@ -138,15 +144,18 @@ const up: CommandModule<object, UpArgs> = {
       baseRpcPort: a['rpc-port'],
       baseMetricsPort: a['metrics-port'],
       link,
+      ...(netns !== undefined ? { hosts: netns.nodes.map((n) => n.ip) } : {}),
       ...(teeFraction !== undefined ? { teeFraction } : {}),
       ...(teeEpoch !== undefined ? { teeEpochMs: Math.round(teeEpoch * 1000) } : {}),
     })
     log(`testnet in ${resolve(a.dir)}: ${a.nodes} nodes, ${a.signers} signers, degree ${degree}, seed "${a.seed}"${link !== undefined ? `, links ${JSON.stringify(link)}` : ''}`)
     let d
     try {
+      if (netns !== undefined) log(`namespaces ${netns.prefix}-*, bridge ${setupNetnsTestnet(a.dir, netns).bridge} (${netns.subnet})`)
       d = await launchTestnet(a.dir, { logLevel: a['log-level'], onProgress: log })
     } catch (err) {
       await stopTestnet(a.dir).catch(() => undefined)
+      if (netns !== undefined) teardownNetns(netns)
       throw new CliError(`testnet failed to start: ${(err as Error).message}`)
     }
     process.stdout.write(
@@ -199,8 +208,10 @@ const down: CommandModule<object, { dir: string; wipe?: boolean; quiet?: boolean
       if (a.quiet === true) return
       throw new CliError(`no testnet in ${a.dir}`)
     }
+    const { netns } = readTestnet(a.dir)
     const reports = await stopTestnet(a.dir, { wipe: a.wipe })
     for (const r of reports) if (r.outcome !== 'gone' || a.quiet !== true) say(false)(`${r.name}: ${r.outcome}${r.pid !== null ? ` (pid ${r.pid})` : ''}`)
+    if (netns !== undefined) say(a.quiet)(`removed ${teardownNetns(netns).join(', ') || 'no namespaces (already gone)'}`)
     if (a.wipe === true) say(a.quiet)(`removed ${resolve(a.dir)}`)
   },
 }
@@ -244,6 +255,16 @@ const send: CommandModule<object, { dir: string; count: number; rate: number; ti
   },
 }
 
+function planNetnsOrFail(dir: string, nodes: number): NetnsRecord {
+  const why = netnsUnavailable()
+  if (why !== undefined) throw new CliError(`--netns: ${why}`)
+  try {
+    return chooseNetnsPlan(dir, Array.from({ length: nodes }, (_, i) => `n${i}`))
+  } catch (err) {
+    throw badInput(`--netns: ${(err as Error).message}`)
+  }
+}
+
 function readTestnetOrFail(dir: string) {
   try {
     return readTestnet(dir)
@@ -261,6 +282,7 @@ export const testnetCommand: CommandModule = {
       .command(status as CommandModule)
       .command(down as CommandModule)
       .command(send as CommandModule)
+      .command(k8sCommands)
       .demandCommand(1, 'Name a testnet command: up, status, down or send.'),
   handler: () => {},
 }
