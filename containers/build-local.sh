@@ -44,6 +44,7 @@ fi
 CA=${TEECAST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 secret=()
 [ -f "$CA" ] && secret=(--secret "id=ca-bundle,src=$CA")
+# --format docker: the OCI image format has no HEALTHCHECK.
 # shellcheck disable=SC2086
-podman build $PODMAN_FLAGS $PODMAN_RUN_FLAGS --network host "${secret[@]}" --build-arg "BASE=$BASE" -t "$IMAGE" -f Containerfile .
+podman build $PODMAN_FLAGS $PODMAN_RUN_FLAGS --format docker --network host "${secret[@]}" --build-arg "BASE=$BASE" -t "$IMAGE" -f Containerfile .
 echo "$IMAGE"

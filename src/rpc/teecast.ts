@@ -76,6 +76,11 @@ export function teecastMethods(p: InstalledPropagation, now: () => number = Date
         counters: { ...relay.counters },
       }
     },
+    /** This node's wall clock, ms since the epoch: the clock its first-seen times use (the bench measures offsets). */
+    teecast_time: async (params: unknown[] = []): Promise<number> => {
+      if (params.length > 0) throw { code: INVALID_PARAMS, message: 'teecast_time takes no parameters' } satisfies RpcError
+      return now()
+    },
     teecast_p2pStats: async (params: unknown[] = []): Promise<P2pStats> => {
       if (params.length > 0) throw { code: INVALID_PARAMS, message: 'teecast_p2pStats takes no parameters' } satisfies RpcError
       return {

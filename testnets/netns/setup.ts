@@ -132,26 +132,30 @@ export function setupNetnsTestnet(dir: string, r: NetnsRecord): NetnsRecord {
   return record
 }
 
-/** Removes the namespaces (their veth pairs and nft tables go with them) and the bridge; returns what was removed. */
+/**
+ * Removes the namespaces (their veth pairs and nft tables go with them) and the bridge; returns what was removed.
+ * Goes on past a failed step, so one stuck namespace does not keep the rest, then throws naming what failed.
+ */
 export function teardownNetns(r: NetnsRecord): string[] {
   const removed: string[] = []
+  const failed: string[] = []
+  const attempt = (what: string, args: string[]) => {
+    try {
+      run('ip', args)
+      removed.push(what)
+    } catch (err) {
+      failed.push((err as Error).message)
+    }
+  }
   const existing = new Set(run('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0]!).filter((x) => x !== ''))
   for (const n of r.nodes) {
     if (!n.ns.startsWith(r.prefix)) continue
-    if (existing.has(n.ns)) {
-      run('ip', ['netns', 'del', n.ns])
-      removed.push(n.ns)
-    }
-    // Normally gone with its peer in the namespace; left over only when setup failed between the two steps.
-    if (has('ip', ['link', 'show', n.hostIf])) {
-      run('ip', ['link', 'del', n.hostIf])
-      removed.push(n.hostIf)
-    }
+    if (existing.has(n.ns)) attempt(n.ns, ['netns', 'del', n.ns])
+    // The kernel removes the host end with the namespace, asynchronously: gone by now or soon, either is fine.
+    if (has('ip', ['link', 'show', n.hostIf]) && has('ip', ['link', 'del', n.hostIf])) removed.push(n.hostIf)
   }
-  if (r.bridge.startsWith(r.prefix) && has('ip', ['link', 'show', r.bridge])) {
-    run('ip', ['link', 'del', r.bridge])
-    removed.push(r.bridge)
-  }
+  if (r.bridge.startsWith(r.prefix) && has('ip', ['link', 'show', r.bridge])) attempt(r.bridge, ['link', 'del', r.bridge])
+  if (failed.length > 0) throw new Error(`removing testnet namespaces ${r.prefix}-*: ${failed.join('; ')} (removed: ${removed.join(', ') || 'nothing'})`)
   return removed
 }
 

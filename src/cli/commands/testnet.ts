@@ -176,7 +176,8 @@ const status: CommandModule<object, { dir: string }> = {
     const d = readTestnetOrFail(a.dir)
     const rows = await Promise.all(
       d.nodes.map(async (n) => {
-        const running = n.pid !== null && isOurNode(n.pid, a.dir, n.name)
+        // No pid: a node on another host or in Kubernetes, asked over RPC.
+        const running = n.pid === null ? isRemote(d) : isOurNode(n.pid, a.dir, n.name)
         if (!running) return [n.name, n.propagation, 'stopped', '', '', '', '']
         try {
           const [head, stats, pool] = await Promise.all([
@@ -229,7 +230,7 @@ const send: CommandModule<object, { dir: string; count: number; rate: number; ti
     if (!(Number.isInteger(a.count) && a.count >= 1)) throw badInput(`--count must be a whole number >= 1, got ${a.count}`)
     if (!(a.rate > 0)) throw badInput(`--rate must be > 0, got ${a.rate}`)
     const d = readTestnetOrFail(a.dir)
-    const stopped = d.nodes.filter((n) => n.pid === null || !isOurNode(n.pid, a.dir, n.name))
+    const stopped = isRemote(d) ? [] : d.nodes.filter((n) => n.pid === null || !isOurNode(n.pid, a.dir, n.name))
     if (stopped.length > 0) throw new CliError(`nodes not running: ${stopped.map((n) => n.name).join(', ')}; start with 'teecast testnet up'`)
     const log = say(false)
     const before = await snapshotStats(d)
@@ -254,6 +255,9 @@ const send: CommandModule<object, { dir: string; count: number; rate: number; ti
     if (r.committed < a.count) throw new CliError(`only ${r.committed} of ${a.count} txs committed within ${a.timeout} s`)
   },
 }
+
+/** A description of nodes that run elsewhere (bench run --testnet, Kubernetes): no local pids, nor data dirs here. */
+const isRemote = (d: ReturnType<typeof readTestnet>): boolean => d.nodes.every((n) => n.pid === null) && !d.nodes.some((n) => existsSync(n.dataDir))
 
 function planNetnsOrFail(dir: string, nodes: number): NetnsRecord {
   const why = netnsUnavailable()
