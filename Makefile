@@ -3,14 +3,24 @@ SHELL := /bin/bash
 NODES ?= 4
 COUNT ?= 200
 
-.PHONY: install typecheck test demo bench-chain bench tee-faults sim clean
+.PHONY: install system-packages typecheck test demo bench-chain bench tee-faults sim clean
 SCENARIO ?= bench/scenarios/standard.yaml
 
 node_modules/.installed: package.json package-lock.json $(wildcard patches/*.patch)
 	npm ci --no-audit --no-fund
 	@touch $@
 
-install: node_modules/.installed
+# System packages: iproute2 and nftables for `testnet up --netns`; podman, runc and debootstrap to build and run the
+# container image here (test/containers). Installed when missing and root; otherwise the tests that need them skip.
+APT_PACKAGES ?= iproute2 nftables podman runc debootstrap
+system-packages:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	  else echo "apt packages missing: $$missing (the netns and container tests will skip)"; fi; \
+	fi
+
+install: system-packages node_modules/.installed
 
 typecheck: install
 	npx tsc --noEmit
