@@ -159,7 +159,8 @@ export async function runOnTestnet(d: TestnetDescription, s: Scenario, o: RunOpt
   const modes = [...new Set(d.nodes.map((x) => x.propagation))]
   const mode = modes.length === 1 ? modes[0]! : 'mixed'
   o.onProgress?.(`${mode}: waiting for ${d.nodes.length} nodes (peers, block 1, synced)`)
-  await waitUntilReady(d, d.nodes, { readyTimeoutMs: 120_000 + 2_000 * d.nodes.length, onProgress: o.onProgress })
+  // Pods may still be pulling the image and starting: minutes on a large cluster.
+  await waitUntilReady(d, d.nodes, { readyTimeoutMs: 600_000 + 5_000 * d.nodes.length, onProgress: o.onProgress })
   const offsets = new Map<string, ClockOffset>()
   for (const x of d.nodes) offsets.set(x.name, await measureClockOffset(x.rpcUrl))
   const worst = Math.max(...[...offsets.values()].map((c) => Math.abs(c.offsetMs)))

@@ -91,9 +91,10 @@ test('the image builds here and runs a 4-node testnet in containers', { skip: wh
   await run('bash', ['containers/build-local.sh', IMAGE], { maxBuffer: 64 * 1024 * 1024 })
   const flags = (await run('bash', ['-c', '. containers/podman-flags.sh; echo "$PODMAN_FLAGS"; echo "$PODMAN_RUN_FLAGS"'], { encoding: 'utf8' })).stdout.split('\n')
   const [global, runFlags] = [flags[0]!.split(' ').filter(Boolean), flags[1]!.split(' ').filter(Boolean)]
-  const inspect = JSON.parse((await run('podman', ['image', 'inspect', IMAGE], { encoding: 'utf8' })).stdout)[0] as { Config: { User: string; Healthcheck?: { Test: string[] } } }
+  // podman's inspect JSON keeps the healthcheck beside Config, not in it.
+  const inspect = JSON.parse((await run('podman', ['image', 'inspect', IMAGE], { encoding: 'utf8' })).stdout)[0] as { Config: { User: string }; Healthcheck?: { Test: string[] } }
   assert.equal(inspect.Config.User, 'teecast')
-  assert.deepEqual(inspect.Config.Healthcheck?.Test, ['CMD', 'node', '/app/bin/healthcheck.js'])
+  assert.deepEqual(inspect.Healthcheck?.Test, ['CMD', 'node', '/app/bin/healthcheck.js'])
 
   const net = await makeTestnet({ nodes: 4, signers: 1, degree: 2, seed: 'containers', period: 2, accounts: 16 })
   try {

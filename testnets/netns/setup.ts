@@ -79,7 +79,7 @@ export function splitLink(link: LinkSpecFile | undefined): { userspace?: LinkSpe
   return { ...(userspace !== undefined ? { userspace } : {}), ...(kernel !== undefined ? { kernel } : {}) }
 }
 
-function create(r: NetnsRecord): void {
+export function createNetns(r: NetnsRecord): void {
   run('ip', ['link', 'add', r.bridge, 'type', 'bridge'])
   run('ip', ['addr', 'add', `${r.gateway}/24`, 'dev', r.bridge])
   run('ip', ['link', 'set', r.bridge, 'up'])
@@ -120,7 +120,7 @@ export function setupNetnsTestnet(dir: string, r: NetnsRecord): NetnsRecord {
   const { userspace, kernel } = splitLink(d.link)
   const record: NetnsRecord = { ...r, ...(kernel !== undefined ? { kernelLink: kernel } : {}) }
   try {
-    create(record)
+    createNetns(record)
     if (kernel !== undefined) shape(record, peerLinks(d, record, kernel))
   } catch (err) {
     teardownNetns(record)

@@ -155,7 +155,13 @@ const up: CommandModule<object, UpArgs> = {
       d = await launchTestnet(a.dir, { logLevel: a['log-level'], onProgress: log })
     } catch (err) {
       await stopTestnet(a.dir).catch(() => undefined)
-      if (netns !== undefined) teardownNetns(netns)
+      if (netns !== undefined) {
+        try {
+          teardownNetns(netns)
+        } catch (e) {
+          log(`also: ${(e as Error).message}`)
+        }
+      }
       throw new CliError(`testnet failed to start: ${(err as Error).message}`)
     }
     process.stdout.write(
