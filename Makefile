@@ -12,11 +12,18 @@ node_modules/.installed: package.json package-lock.json $(wildcard patches/*.pat
 
 install: node_modules/.installed
 
-# Tools the tests drive: promtool (Debian's prometheus) checks /metrics and prometheus.yml, chromium renders the
-# bench report. Installed only when missing.
+# Debian packages the tests drive (make demo needs none of them): promtool (prometheus) checks /metrics and
+# prometheus.yml; chromium renders the bench report; iproute2 and nftables for `testnet up --netns`; podman, runc
+# and debootstrap build and run the container image. Installed when missing (as root); otherwise the tests that
+# need them say what is missing and skip.
+TEST_APT_PACKAGES ?= prometheus chromium iproute2 nftables podman runc debootstrap
 test-tools:
-	@command -v promtool >/dev/null && command -v chromium >/dev/null || { \
-	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus chromium; }
+	@missing=$$(for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	  else echo "apt packages missing: $$missing (the tests that need them will skip)"; fi; \
+	fi
 
 typecheck: install
 	npx tsc --noEmit

@@ -24,8 +24,10 @@ import { percentiles } from '../src/shared/percentile.ts'
 import { coverage, type Coverage } from './stats/coverage.ts'
 import { wireCost } from './stats/wire.ts'
 import { maxSustainedTps, stepResults } from './stats/ramp.ts'
-import { processUsage } from './process-usage.ts'
 import { timeSeries, type ByteSample } from './stats/timeseries.ts'
+import { nodeUsage } from './node-usage.ts'
+import { measureClockOffset, type ClockOffset } from './clock-offset.ts'
+import { waitUntilReady } from '../testnets/launcher.ts'
 import type { ModeResult, NodeResult } from './report/summary.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -68,14 +70,24 @@ async function firstSeen(url: string, hashes: string[]): Promise<Record<string, 
  * Per block from..to on `ref`'s chain: every node's first-seen time for it. A block's origin is its earliest
  * sighting, which is its sealer's (the sealer records it when sealed).
  */
-async function blockSightings(d: TestnetDescription, ref: TestnetDescription['nodes'][number], from: number, to: number): Promise<(number | null)[][]> {
+async function blockSightings(d: TestnetDescription, ref: TestnetDescription['nodes'][number], from: number, to: number, offsets: Map<string, ClockOffset>): Promise<(number | null)[][]> {
   const hashes: string[] = []
   for (let n = from; n <= to; n++) {
     const b = await rpcCall<{ hash: string } | null>(ref.rpcUrl, 'eth_getBlockByNumber', [`0x${n.toString(16)}`, false], 20_000)
     if (b !== null) hashes.push(b.hash)
   }
-  const seenByNode = await Promise.all(d.nodes.map((x) => firstSeen(x.rpcUrl, hashes)))
+  const seenByNode = await Promise.all(d.nodes.map(async (x) => onLocalClock(await firstSeen(x.rpcUrl, hashes), offsets.get(x.name))))
   return hashes.map((h) => seenByNode.map((m) => m[h] ?? null))
+}
+
+/** A node's first-seen times moved onto this process's clock (no offset = same clock). */
+function onLocalClock(seen: Record<string, number | null>, offset: ClockOffset | undefined): Record<string, number | null> {
+  if (offset === undefined) return seen
+  return Object.fromEntries(Object.entries(seen).map(([h, t]) => [h, t === null ? null : t - offset.offsetMs]))
+}
+
+async function cpuAndRss(d: TestnetDescription): Promise<Map<string, { cpuSeconds: number; peakRssMB: number } | null>> {
+  return new Map(await Promise.all(d.nodes.map(async (x) => [x.name, (await nodeUsage(x)).usage] as const)))
 }
 
 /** The load shape of a scenario's workload. */
@@ -134,7 +146,46 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
     o.onProgress?.(`${tag}: starting ${n.nodes} nodes`)
     // Start-up is CPU-bound (every process loads the client): on 2 cores, 16 nodes need about a minute before RPC.
     const d = await launchTestnet(dir, { readyTimeoutMs: 60_000 + 10_000 * n.nodes })
-    let cpu0 = new Map(d.nodes.map((x) => [x.name, processUsage(x.pid!)?.cpuSeconds ?? 0]))
+    return await measureTestnet(d, s, mode, o, repetition)
+  } finally {
+    await stopTestnet(dir)
+    // Keep logs and testnet.json, drop the chain data.
+    for (let i = 0; i < n.nodes; i++) rmSync(join(dir, `n${i}`), { recursive: true, force: true })
+  }
+}
+
+/**
+ * Runs the scenario's workload on a testnet that runs elsewhere (other hosts, Kubernetes): its testnet.json gives
+ * RPC URLs and no local pids. CPU and RSS come from each node's /metrics, and first-seen times are moved onto this
+ * process's clock by each node's measured offset (reported in the result).
+ */
+export async function runOnTestnet(d: TestnetDescription, s: Scenario, o: RunOptions, repetition = 1): Promise<{ result: ModeResult; nodes: NodeResult[] }> {
+  const modes = [...new Set(d.nodes.map((x) => x.propagation))]
+  const mode = modes.length === 1 ? modes[0]! : 'mixed'
+  o.onProgress?.(`${mode}: waiting for ${d.nodes.length} nodes (peers, block 1, synced)`)
+  // Pods may still be pulling the image and starting: minutes on a large cluster.
+  await waitUntilReady(d, d.nodes, { readyTimeoutMs: 600_000 + 5_000 * d.nodes.length, onProgress: o.onProgress })
+  const offsets = new Map<string, ClockOffset>()
+  for (const x of d.nodes) offsets.set(x.name, await measureClockOffset(x.rpcUrl))
+  const worst = Math.max(...[...offsets.values()].map((c) => Math.abs(c.offsetMs)))
+  o.onProgress?.(`${mode}: clock offsets measured, largest ${worst.toFixed(1)} ms`)
+  return measureTestnet(d, s, mode, o, repetition, offsets)
+}
+
+/** The workload and the measures, on a running testnet. */
+export async function measureTestnet(
+  d: TestnetDescription,
+  s: Scenario,
+  mode: string,
+  o: RunOptions,
+  repetition: number,
+  offsets: Map<string, ClockOffset> = new Map(),
+): Promise<{ result: ModeResult; nodes: NodeResult[] }> {
+  const n = s.network
+  const w = s.workload
+  const tag = s.repetitions > 1 ? `${mode} #${repetition}` : mode
+  {
+    let usage0 = await cpuAndRss(d)
     let before: Map<string, P2pStats> = await snapshotStats(d)
     // Cumulative bytes received by all nodes: at the snapshots, and every 2 s while the workload runs (bytes/s series).
     const samples: ByteSample[] = [bytesSample(before)]
@@ -163,7 +214,7 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
       onWarmupEnd:
         w.warmupSec > 0
           ? async () => {
-              cpu0 = new Map(d.nodes.map((x) => [x.name, processUsage(x.pid!)?.cpuSeconds ?? 0]))
+              usage0 = await cpuAndRss(d)
               before = await snapshotStats(d)
               samples.push(bytesSample(before))
               head0 = await blockNumber(d.nodes[0]!.rpcUrl)
@@ -181,7 +232,7 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
     const measuredRejected = r.rejected.filter((t) => t.warmup !== true)
     // Propagation: from acceptance at the node that took the tx over RPC to first sight at every node.
     const hashes = measured.map((t) => t.hash)
-    const seenByNode = await Promise.all(d.nodes.map((x) => firstSeen(x.rpcUrl, hashes)))
+    const seenByNode = await Promise.all(d.nodes.map(async (x) => onLocalClock(await firstSeen(x.rpcUrl, hashes), offsets.get(x.name))))
     const byName = new Map(d.nodes.map((x, i) => [x.name, i]))
     const cov = measured.map((t) => {
       const origin = seenByNode[byName.get(t.node)!]![t.hash] ?? t.acceptedAt
@@ -191,7 +242,7 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
     const pick = (f: 'p50' | 'p90' | 'p100') => pickFrom(cov, f)
     // The newest block is left out: it may still be on its way when this runs.
     const blockCov = Number.isFinite(blocks) && blocks > 1
-      ? (await blockSightings(d, d.nodes[0]!, head0 + 1, head0 + blocks - 1)).map((seen) => {
+      ? (await blockSightings(d, d.nodes[0]!, head0 + 1, head0 + blocks - 1, offsets)).map((seen) => {
           const sighted = seen.filter((t): t is number => t !== null)
           return coverage(sighted.length > 0 ? Math.min(...sighted) : 0, seen)
         })
@@ -199,8 +250,9 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
     const inclusionMs = measured.filter((t) => t.includedSeenAt !== undefined).map((t) => t.includedSeenAt! - t.acceptedAt)
     const inclusion = percentiles(inclusionMs)
     const t0 = measured.length > 0 ? Math.min(...measured.map((t) => t.sentAt)) : Date.now()
+    const usage1 = await cpuAndRss(d)
     const nodes: NodeResult[] = d.nodes.map((x) => {
-      const u = processUsage(x.pid!)
+      const u = usage1.get(x.name)
       const a = after.get(x.name)!
       const b = before.get(x.name)!
       const delta = (k: string, f: 'in' | 'bytesIn') => (a.messages[k]?.[f] ?? 0) - (b.messages[k]?.[f] ?? 0)
@@ -209,8 +261,9 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
         repetition,
         node: x.name,
         peers: a.peers,
-        cpuSeconds: (u?.cpuSeconds ?? 0) - (cpu0.get(x.name) ?? 0),
-        peakRssMB: u?.peakRssMB ?? 0,
+        cpuSeconds: (u?.cpuSeconds ?? 0) - (usage0.get(x.name)?.cpuSeconds ?? 0),
+        // /proc gives the peak (VmHWM); /metrics the current RSS, so the larger of the two samples.
+        peakRssMB: Math.max(u?.peakRssMB ?? 0, usage0.get(x.name)?.peakRssMB ?? 0),
         txMsgsIn: TX_MESSAGE_KEYS.reduce((t, k) => t + delta(k, 'in'), 0),
         txBytesIn: TX_MESSAGE_KEYS.reduce((t, k) => t + delta(k, 'bytesIn'), 0),
         duplicateTxs: a.duplicates.tx - b.duplicates.tx,
@@ -249,11 +302,8 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
       inclusionCdfMs: [...inclusionMs].sort((a, b) => a - b),
       timeSeries: timeSeries(t0, measured.filter((t) => t.includedSeenAt !== undefined).map((t) => t.includedSeenAt!), samples),
       ...(steps !== undefined && w.kind === 'ramp' ? { steps, maxSustainedTps: maxSustainedTps(steps, w.maxLatencySec * 1000) } : {}),
+      ...(offsets.size > 0 ? { clockOffsetsMs: Object.fromEntries([...offsets].map(([k, c]) => [k, { offsetMs: +c.offsetMs.toFixed(2), rttMs: +c.rttMs.toFixed(2) }])) } : {}),
     }
     return { result, nodes }
-  } finally {
-    await stopTestnet(dir)
-    // Keep logs and testnet.json, drop the chain data.
-    for (let i = 0; i < n.nodes; i++) rmSync(join(dir, `n${i}`), { recursive: true, force: true })
   }
 }

@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import os from 'node:os'
 import type { Scenario } from './scenario.ts'
-import { runMode, type RunOptions } from './run.ts'
+import { runMode, runOnTestnet, type RunOptions } from './run.ts'
+import type { TestnetDescription } from '../testnets/description.ts'
 import { markdownTable, nodesCsv, type Environment, type Headline, type ModeResult, type NodeResult, type Summary } from './report/summary.ts'
 import { renderHtml } from './report/html.ts'
 import { spread } from './stats/ramp.ts'
@@ -63,7 +64,7 @@ export function combineRepetitions(reps: readonly ModeResult[]): ModeResult {
   return { ...reps[0]!, repetitions: [...reps], headline: headline(reps) }
 }
 
-export async function runScenario(s: Scenario, o: RunOptions): Promise<Summary> {
+export async function runScenario(s: Scenario, o: RunOptions & { testnet?: TestnetDescription }): Promise<Summary> {
   mkdirSync(o.outDir, { recursive: true })
   const startedAt = new Date().toISOString()
   const load0 = os.loadavg().map((x) => +x.toFixed(2))
@@ -71,14 +72,16 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<Summary> 
   const modes: Summary['modes'] = []
   const nodes: NodeResult[] = []
   const failed: NonNullable<Summary['failed']> = []
-  for (const [i, mode] of s.modes.entries()) {
+  // A testnet that runs elsewhere: its own mode(s), each repetition on the same nodes.
+  const modeList: readonly string[] = o.testnet !== undefined ? ['testnet'] : s.modes
+  for (const [i, mode] of modeList.entries()) {
     const reps: ModeResult[] = []
     for (let rep = 1; rep <= s.repetitions; rep++) {
-      o.onProgress?.(`[${i + 1}/${s.modes.length}] ${mode}${s.repetitions > 1 ? `, repetition ${rep}/${s.repetitions}` : ''}`)
+      o.onProgress?.(`[${i + 1}/${modeList.length}] ${mode}${s.repetitions > 1 ? `, repetition ${rep}/${s.repetitions}` : ''}`)
       // A run that fails (a testnet that never got ready, say) is recorded and the others go on: minutes of results
       // are not thrown away for one bad run.
       try {
-        const r = await runMode(s, mode, o, rep)
+        const r = o.testnet !== undefined ? await runOnTestnet(o.testnet, s, o, rep) : await runMode(s, mode as Scenario['modes'][number], o, rep)
         reps.push(r.result)
         nodes.push(...r.nodes)
       } catch (err) {

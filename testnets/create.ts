@@ -27,6 +27,10 @@ export interface CreateTestnetOptions {
   accounts: number
   chainId: number
   host: string
+  /** Per-node host by index (an address or a DNS name); nodes without an entry use `host`. */
+  hosts?: readonly string[]
+  /** Every node on basePort/baseRpcPort/baseMetricsPort (one host per node, as in Kubernetes); default: port + index. */
+  samePorts?: boolean
   basePort: number
   baseRpcPort: number
   /** 0 = no /metrics servers. */
@@ -92,20 +96,22 @@ export function createTestnet(o: CreateTestnetOptions): TestnetDescription {
   const attestationDir = teeCount > 0 ? join(dir, 'attestation') : undefined
   if (attestationDir !== undefined) initAttestDir(attestationDir)
   const nodes: TestnetNode[] = nodeKeys.map((k, i) => {
-    const p2pPort = o.basePort + i
-    const rpcPort = o.baseRpcPort + i
+    const step = o.samePorts === true ? 0 : i
+    const p2pPort = o.basePort + step
+    const rpcPort = o.baseRpcPort + step
+    const host = o.hosts?.[i] ?? o.host
     const signerKey = signerKeys[i]
     return {
       name: names[i]!,
-      enode: enodeOf(k, o.host, p2pPort),
+      enode: enodeOf(k, host, p2pPort),
       nodeId: nodeIdOf(k),
       nodeKey: bytesToHex(k),
       ...(signerKey !== undefined ? { signerKey: bytesToHex(signerKey), signerAddress: addressOf(signerKey) } : {}),
-      host: o.host,
+      host,
       p2pPort,
       rpcPort,
-      metricsPort: o.baseMetricsPort > 0 ? o.baseMetricsPort + i : 0,
-      rpcUrl: `http://${o.host}:${rpcPort}`,
+      metricsPort: o.baseMetricsPort > 0 ? o.baseMetricsPort + step : 0,
+      rpcUrl: `http://${host}:${rpcPort}`,
       pid: null,
       propagation: o.propagationOverrides?.[i] ?? o.propagation,
       dataDir: join(dir, names[i]!),

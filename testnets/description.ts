@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import type { PropagationMode } from '../src/propagation/interface.ts'
+import type { NetnsRecord } from './netns/plan.ts'
 
 export interface TestnetNode {
   name: string
@@ -29,6 +30,8 @@ export interface TestnetNode {
   peers: string[]
   /** Runs a (simulated) enclave, attested under the testnet's attestation dir. */
   tee?: boolean
+  /** Network namespace the node runs in (`testnet up --netns`); absent = the caller's. */
+  netns?: string
 }
 
 export interface TestnetAccount {
@@ -53,6 +56,8 @@ export interface TestnetDescription {
   teeEpochMs?: number
   /** JSON-RPC namespaces every node serves (testnet up --rpc-api); unset = the node's default (no debug, admin). */
   rpcApis?: string[]
+  /** What `testnet up --netns` created (testnets/netns/): removed by `down`. */
+  netns?: NetnsRecord
 }
 
 export const testnetFile = (dir: string): string => join(dir, 'testnet.json')

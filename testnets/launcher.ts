@@ -26,7 +26,10 @@ export function startNodeProcess(dir: string, node: TestnetNode, logLevel = 'inf
   try {
     // TEECAST_NODE_FLAGS passes node.js flags to every node process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const nodeFlags = (process.env.TEECAST_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
-    const child = spawn(process.execPath, [...nodeFlags, TEECAST_BIN, 'node', '--dir', resolve(dir), '--name', node.name, '--log-level', logLevel], {
+    const argv = [...nodeFlags, TEECAST_BIN, 'node', '--dir', resolve(dir), '--name', node.name, '--log-level', logLevel]
+    // In its own network namespace (testnet up --netns): `ip netns exec` execs node, so the pid is the node's.
+    const [cmd, args] = node.netns !== undefined ? ['ip', ['netns', 'exec', node.netns, process.execPath, ...argv]] : [process.execPath, argv]
+    const child = spawn(cmd, args, {
       detached: true,
       stdio: ['ignore', log, log],
       env: { ...process.env, FORCE_COLOR: '0' },
@@ -141,7 +144,8 @@ export async function launchTestnet(dir: string, o: LaunchOptions = {}): Promise
   const ports = portsOf(d)
   const bad = portProblem(ports)
   if (bad !== undefined) throw new Error(bad)
-  const busy = await busyPorts(d.nodes[0]?.host ?? '127.0.0.1', ports)
+  // Nodes in their own namespaces (--netns) bind addresses this namespace does not have: nothing to probe here.
+  const busy = d.netns !== undefined ? [] : await busyPorts(d.nodes[0]?.host ?? '127.0.0.1', ports)
   if (busy.length > 0) throw new Error(`ports not free: ${busy.map((p) => `${p.label} ${p.port} (${p.error})`).join(', ')}`)
   for (const n of d.nodes) n.pid = startNodeProcess(dir, n, o.logLevel)
   writeTestnet(dir, d)

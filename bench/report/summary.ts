@@ -57,6 +57,11 @@ export interface ModeResult {
   blockBytesInPerBlockPerNode: number
   /** Per tx kind of the mix: measured txs sent and committed, and the gas limit the workload gave them. */
   kinds: Partial<Record<TxKind, { sent: number; committed: number; gasLimit: number }>>
+  /**
+   * Remote testnets (bench run --testnet): per node, its clock minus the bench's, ms, and the probe's round trip
+   * (the offset is exact to +- half of it). First-seen times were corrected by these offsets.
+   */
+  clockOffsetsMs?: Record<string, { offsetMs: number; rttMs: number }>
   /** The counter contract the contractCall txs call (mix with contractCall only). */
   contract?: string
   cpuSecondsPerNode: number

@@ -83,6 +83,11 @@ export function teecastMethods(p: InstalledPropagation, now: () => number = Date
       if (tee === undefined) throw { code: NOT_AVAILABLE, message: `node ${p.name} does not run tee propagation (--propagation tee)` } satisfies RpcError
       return teeStatus(tee, p.selfId)
     },
+    /** This node's wall clock, ms since the epoch: the clock its first-seen times use (the bench measures offsets). */
+    teecast_time: async (params: unknown[] = []): Promise<number> => {
+      if (params.length > 0) throw { code: INVALID_PARAMS, message: 'teecast_time takes no parameters' } satisfies RpcError
+      return now()
+    },
     teecast_p2pStats: async (params: unknown[] = []): Promise<P2pStats> => {
       if (params.length > 0) throw { code: INVALID_PARAMS, message: 'teecast_p2pStats takes no parameters' } satisfies RpcError
       return {

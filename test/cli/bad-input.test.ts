@@ -25,6 +25,8 @@ test('bad input gets a message and exit 2, and creates nothing', () => {
       [['testnet', 'up', '--dir', target, '--nodes', '4', '--propagation', 'gossip'], /"gossip" is not one of stock, geth, flood/],
       [['testnet', 'up', '--dir', target, '--nodes', '4', '--degree', '2', '--propagation', 'n9=flood'], /only 4 nodes/],
       [['testnet', 'send', '--dir', target, '--count', '0'], /--count must be a whole number >= 1/],
+      [['testnet', 'k8s', '--out', target, '--namespace', 'Bad_NS'], /--namespace must be a DNS label/],
+      [['testnet', 'k8s', '--out', target, '--nodes', '5', '--degree', '3'], /must be even/],
       [['node', '--node-key', 'zz'], /give either --dir and --name/],
       [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', 'zz'], /--node-key must be 32 bytes of hex/],
       [['testnet', 'up', '--dir', target, '--nodes', '4', '--rpc-api', 'eth,rootshell'], /--rpc-api: unknown RPC namespace "rootshell"/],

@@ -8,17 +8,19 @@ import { markdownTable, type Summary } from '../../../bench/report/summary.ts'
 import { badInput, CliError } from '../errors.ts'
 import { benchProgress } from '../../../bench/progress.ts'
 import { comparability, compareTable } from '../../../bench/report/compare.ts'
+import { readTestnet } from '../../../testnets/description.ts'
 
 const stamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')
 
-const run: CommandModule<object, { scenario: string; out?: string; 'base-port': number }> = {
+const run: CommandModule<object, { scenario: string; out?: string; 'base-port': number; testnet?: string }> = {
   command: 'run',
   describe: 'Run a scenario: a fresh testnet per mode, the workload, the measures; writes results/<time>-<name>/',
   builder: (y) =>
     y
       .option('scenario', { type: 'string', demandOption: true, describe: 'Scenario YAML (see bench/scenarios/)' })
       .option('out', { type: 'string', describe: 'Result dir (default results/<timestamp>-<scenario name>)' })
-      .option('base-port', { type: 'number', default: 30600, describe: 'devp2p port of node 0 in each run' }),
+      .option('base-port', { type: 'number', default: 30600, describe: 'devp2p port of node 0 in each run' })
+      .option('testnet', { type: 'string', describe: "Run the scenario's workload on this running testnet (DIR with testnet.json: other hosts, Kubernetes) instead of fresh local ones" }),
   handler: async (a) => {
     let s
     try {
@@ -27,12 +29,20 @@ const run: CommandModule<object, { scenario: string; out?: string; 'base-port': 
       if (err instanceof ScenarioError) throw badInput(err.message)
       throw err
     }
+    let testnet
+    if (a.testnet !== undefined) {
+      try {
+        testnet = readTestnet(a.testnet)
+      } catch (err) {
+        throw badInput(`--testnet: ${(err as Error).message}`)
+      }
+    }
     const out = a.out ?? join('results', `${stamp()}-${s.name}`)
     // A progress bar on a terminal, time-stamped lines otherwise.
     const progress = benchProgress()
     let summary
     try {
-      summary = await runScenario(s, { outDir: out, basePort: a['base-port'], onProgress: progress.onProgress, onCounts: progress.onCounts })
+      summary = await runScenario(s, { outDir: out, basePort: a['base-port'], onProgress: progress.onProgress, onCounts: progress.onCounts, ...(testnet !== undefined ? { testnet } : {}) })
     } finally {
       progress.stop()
     }

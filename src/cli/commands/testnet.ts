@@ -16,12 +16,16 @@ import { txCostPerNode } from '../../../bench/stats/wire.ts'
 import { rpcCall } from '../../rpc/client.ts'
 import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../../propagation/interface.ts'
 import { badInput, CliError } from '../errors.ts'
+import { defaultDegree, parsePropagationFlags } from './testnet-flags.ts'
 import { renderTable } from '../table.ts'
 import { parseLinkSpec } from '../../shared/linkemu/spec.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { writeObservability } from '../../../testnets/observability/write.ts'
 import { PROMETHEUS_BINARY, prometheusAvailable, startPrometheus, stopPrometheus } from '../../../testnets/observability/prometheus-process.ts'
 import { parseRpcApis } from '../../rpc/apis.ts'
+import { k8sCommands } from './testnet-k8s.ts'
+import { chooseNetnsPlan, netnsUnavailable, setupNetnsTestnet, teardownNetns } from '../../../testnets/netns/setup.ts'
+import type { NetnsRecord } from '../../../testnets/netns/plan.ts'
 
 const DEFAULT_DIR = '.testnet'
 const say = (quiet: boolean | undefined) => (msg: string) => {
@@ -51,31 +55,7 @@ interface UpArgs {
   'tee-fraction'?: number
   'tee-epoch'?: number
   'rpc-api'?: string
-}
-
-/** `--propagation stock` for all, or `--propagation stock --propagation n3=flood` for per-node overrides. */
-export function parsePropagationFlags(values: string[], nodes: number): { base: PropagationMode; overrides: Record<number, PropagationMode> } {
-  let base: PropagationMode = DEFAULT_TESTNET.propagation
-  const overrides: Record<number, PropagationMode> = {}
-  for (const v of values) {
-    const m = /^n?(\d+)=(.+)$/.exec(v)
-    const mode = m === null ? v : m[2]!
-    if (!isPropagationMode(mode)) throw badInput(`--propagation: "${mode}" is not one of ${PROPAGATION_MODES.join(', ')}`)
-    if (m === null) base = mode
-    else {
-      const i = Number(m[1])
-      if (i >= nodes) throw badInput(`--propagation ${v}: there are only ${nodes} nodes (n0..n${nodes - 1})`)
-      overrides[i] = mode
-    }
-  }
-  return { base, overrides }
-}
-
-/** The largest degree <= 4 that a connected regular graph on `nodes` nodes can have. */
-export function defaultDegree(nodes: number): number {
-  let d = Math.min(DEFAULT_TESTNET.degree, Math.max(1, nodes - 1))
-  if ((nodes * d) % 2 !== 0) d -= 1
-  return Math.max(1, d)
+  netns?: boolean
 }
 
 const up: CommandModule<object, UpArgs> = {
@@ -107,6 +87,7 @@ const up: CommandModule<object, UpArgs> = {
       .option('tee-fraction', { type: 'number', describe: 'Share of nodes (chosen from the seed) that run a simulated enclave (default 1 with --propagation tee, else 0)' })
       .option('tee-epoch', { type: 'number', describe: 'tee propagation: epoch length in seconds (default 60)' })
       .option('rpc-api', { type: 'string', describe: 'JSON-RPC namespaces of every node, comma-separated (default eth,net,web3,txpool,teecast; add debug,admin to serve those)' })
+      .option('netns', { type: 'boolean', describe: 'Each node in its own network namespace on a bridge (root); rate and loss by the kernel' })
       .option('quiet', { type: 'boolean', describe: 'No progress output' })
       .option('prometheus', { type: 'boolean', describe: 'Also start Prometheus (if installed) on DIR/prometheus.yml; testnet down stops it' })
       .option('prometheus-port', { type: 'number', default: 9090, describe: 'Port of --prometheus, on 127.0.0.1' }) as unknown as Argv<UpArgs>,
@@ -149,6 +130,7 @@ const up: CommandModule<object, UpArgs> = {
     if (busy.length > 0) throw new CliError(`ports in use on ${DEFAULT_TESTNET.host}: ${busy.map((p) => `${p.port} (${p.label}, ${p.error})`).join(', ')}; pick other --base-port / --rpc-port / --metrics-port`)
     const eph = ephemeralPorts(ports)
     if (eph.length > 0) log(`warning: ${eph.length} ports lie in Linux's ephemeral range (32768-60999), where an outgoing connection can take them first: ${eph.slice(0, 3).map((p) => p.port).join(', ')}${eph.length > 3 ? ', ...' : ''}`)
+    const netns = a.netns === true ? planNetnsOrFail(a.dir, a.nodes) : undefined
     const created = createTestnet({
       ...DEFAULT_TESTNET,
       dir: a.dir,
@@ -164,13 +146,15 @@ const up: CommandModule<object, UpArgs> = {
       baseRpcPort: a['rpc-port'],
       baseMetricsPort: a['metrics-port'],
       link,
+      ...(netns !== undefined ? { hosts: netns.nodes.map((n) => n.ip) } : {}),
       ...(teeFraction !== undefined ? { teeFraction } : {}),
       ...(teeEpoch !== undefined ? { teeEpochMs: Math.round(teeEpoch * 1000) } : {}),
       ...(rpcApis !== undefined ? { rpcApis } : {}),
     })
     const kit = writeObservability(a.dir, created)
     log(`testnet in ${resolve(a.dir)}: ${a.nodes} nodes, ${a.signers} signers, degree ${degree}, seed "${a.seed}"${link !== undefined ? `, links ${JSON.stringify(link)}` : ''}`)
-    const d = await launchOrStop(a.dir, a['log-level'], log)
+    if (netns !== undefined) log(`namespaces ${netns.prefix}-*, bridge ${setupNetnsTestnet(a.dir, netns).bridge} (${netns.subnet})`)
+    const d = await launchOrStop(a.dir, a['log-level'], log, netns !== undefined ? () => teardownNetns(netns) : undefined)
     printNodes(d)
     if (a.prometheus === true) {
       const p = startPrometheus(a.dir, a['prometheus-port'])
@@ -193,7 +177,14 @@ function plannedPorts(nodes: number, p2p: number, rpc: number, metrics: number):
  * Starts the testnet's nodes and waits until it is ready. On failure, or on Ctrl-C / SIGTERM meanwhile, it stops
  * every node it started (the data stays) and says so.
  */
-async function launchOrStop(dir: string, logLevel: string, log: (msg: string) => void): Promise<TestnetDescription> {
+async function launchOrStop(dir: string, logLevel: string, log: (msg: string) => void, cleanup?: () => unknown): Promise<TestnetDescription> {
+  const tidy = (): void => {
+    try {
+      cleanup?.()
+    } catch (err) {
+      log(`also: ${(err as Error).message}`)
+    }
+  }
   let interrupted: string | undefined
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted !== undefined) return
@@ -205,7 +196,10 @@ async function launchOrStop(dir: string, logLevel: string, log: (msg: string) =>
         log(`stopped ${stopped} node processes; the data stays in ${resolve(dir)} ('teecast testnet start --dir ${dir}' restarts, 'down --wipe' removes it)`)
       })
       .catch((err: Error) => log(`could not stop every node: ${err.message}; see 'teecast testnet status --dir ${dir}'`))
-      .finally(() => process.exit(130))
+      .finally(() => {
+        tidy()
+        process.exit(130)
+      })
   }
   // `on`, not `once`: a second Ctrl-C while stopping must not kill us half-way (stopping is bounded: SIGKILL after 5 s).
   process.on('SIGINT', onSignal)
@@ -217,6 +211,7 @@ async function launchOrStop(dir: string, logLevel: string, log: (msg: string) =>
   } catch (err) {
     if (interrupted !== undefined) await new Promise<never>(() => {})
     const reports = await stopTestnet(dir).catch(() => [])
+    tidy()
     const stopped = reports.filter((r) => r.outcome === 'stopped' || r.outcome === 'killed').length
     throw new CliError(`testnet failed to start: ${(err as Error).message}${stopped > 0 ? `\n(stopped the ${stopped} node processes still running)` : ''}`)
   } finally {
@@ -247,7 +242,7 @@ const start: CommandModule<object, { dir: string; 'log-level': string; quiet?: b
     const running = old.nodes.filter((n) => n.pid !== null && isOurNode(n.pid, a.dir, n.name))
     if (running.length > 0) throw new CliError(`nodes of ${a.dir} are running (${running.map((n) => n.name).join(', ')}); 'teecast testnet down --dir ${a.dir}' first`)
     const log = say(a.quiet)
-    const busy = await busyPorts(old.nodes[0]?.host ?? DEFAULT_TESTNET.host, portsOf(old))
+    const busy = old.netns !== undefined ? [] : await busyPorts(old.nodes[0]?.host ?? DEFAULT_TESTNET.host, portsOf(old))
     if (busy.length > 0) throw new CliError(`ports in use: ${busy.map((p) => `${p.port} (${p.label}, ${p.error})`).join(', ')}`)
     const t0 = Date.now()
     const d = await launchOrStop(a.dir, a['log-level'], log)
@@ -264,7 +259,8 @@ const status: CommandModule<object, { dir: string }> = {
     const d = readTestnetOrFail(a.dir)
     const rows = await Promise.all(
       d.nodes.map(async (n) => {
-        const running = n.pid !== null && isOurNode(n.pid, a.dir, n.name)
+        // No pid: a node on another host or in Kubernetes, asked over RPC.
+        const running = n.pid === null ? isRemote(d) : isOurNode(n.pid, a.dir, n.name)
         if (!running) return [n.name, n.propagation, 'stopped', '', '', '', '']
         try {
           const [head, stats, pool] = await Promise.all([
@@ -296,10 +292,12 @@ const down: CommandModule<object, { dir: string; wipe?: boolean; quiet?: boolean
       if (a.quiet === true) return
       throw new CliError(`no testnet in ${a.dir}`)
     }
+    const { netns } = readTestnet(a.dir)
     const prom = await stopPrometheus(a.dir)
     if (prom !== 'none') say(a.quiet)(`prometheus: ${prom}`)
     const reports = await stopTestnet(a.dir, { wipe: a.wipe })
     for (const r of reports) if (r.outcome !== 'gone' || a.quiet !== true) say(false)(`${r.name}: ${r.outcome}${r.pid !== null ? ` (pid ${r.pid})` : ''}`)
+    if (netns !== undefined) say(a.quiet)(`removed ${teardownNetns(netns).join(', ') || 'no namespaces (already gone)'}`)
     if (a.wipe === true) say(a.quiet)(`removed ${resolve(a.dir)}`)
   },
 }
@@ -317,7 +315,7 @@ const send: CommandModule<object, { dir: string; count: number; rate: number; ti
     if (!(Number.isInteger(a.count) && a.count >= 1)) throw badInput(`--count must be a whole number >= 1, got ${a.count}`)
     if (!(a.rate > 0)) throw badInput(`--rate must be > 0, got ${a.rate}`)
     const d = readTestnetOrFail(a.dir)
-    const stopped = d.nodes.filter((n) => n.pid === null || !isOurNode(n.pid, a.dir, n.name))
+    const stopped = isRemote(d) ? [] : d.nodes.filter((n) => n.pid === null || !isOurNode(n.pid, a.dir, n.name))
     if (stopped.length > 0) throw new CliError(`nodes not running: ${stopped.map((n) => n.name).join(', ')}; start with 'teecast testnet up'`)
     const log = say(false)
     const before = await snapshotStats(d)
@@ -413,6 +411,19 @@ const chaos: CommandModule<object, ChaosArgs> = {
   },
 }
 
+/** A description of nodes that run elsewhere (bench run --testnet, Kubernetes): no local pids, nor data dirs here. */
+const isRemote = (d: ReturnType<typeof readTestnet>): boolean => d.nodes.every((n) => n.pid === null) && !d.nodes.some((n) => existsSync(n.dataDir))
+
+function planNetnsOrFail(dir: string, nodes: number): NetnsRecord {
+  const why = netnsUnavailable()
+  if (why !== undefined) throw new CliError(`--netns: ${why}`)
+  try {
+    return chooseNetnsPlan(dir, Array.from({ length: nodes }, (_, i) => `n${i}`))
+  } catch (err) {
+    throw badInput(`--netns: ${(err as Error).message}`)
+  }
+}
+
 function readTestnetOrFail(dir: string) {
   try {
     return readTestnet(dir)
@@ -432,6 +443,7 @@ export const testnetCommand: CommandModule = {
       .command(down as CommandModule)
       .command(send as CommandModule)
       .command(chaos as CommandModule)
-      .demandCommand(1, 'Name a testnet command: up, start, status, down, send or chaos.'),
+      .command(k8sCommands)
+      .demandCommand(1, 'Name a testnet command: up, start, status, down, send, chaos or k8s.'),
   handler: () => {},
 }
