@@ -67,7 +67,7 @@ for (const [what, o, kept] of [
   })
 }
 
-test('a 16 MiB frame trickled in 1 KiB pieces is buffered without re-copying the receive buffer', { timeout: 120_000 }, async () => {
+test('a 4 MiB frame trickled in 1 KiB pieces is buffered without re-copying the receive buffer', { timeout: 120_000 }, async () => {
   // Count bytes copied by the node's joins: each join copies the buffered bytes once. Quadratic copying of a 4 MiB
   // frame in 1 KiB reads would copy ~8 GiB; joined once per packet it copies ~4 MiB.
   const peerModule = await import('@ethereumjs/devp2p')
