@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODES ?= 4
 COUNT ?= 200
 
-.PHONY: install test-tools typecheck check-imports test demo bench-chain bench tee-faults sim clean
+.PHONY: install test-tools typecheck check-imports test demo bench-chain bench tee-faults sim clean fuzz-eth68 adversary-campaign
 SCENARIO ?= bench/scenarios/standard.yaml
 
 node_modules/.installed: package.json package-lock.json $(wildcard patches/*.patch)
@@ -46,6 +46,14 @@ demo: install
 	  npx teecast testnet send --dir .testnet --count $(COUNT) --rate 50 || { npx teecast testnet down --dir .testnet; exit 1; }; \
 	  npx teecast testnet down --dir .testnet --wipe --quiet; \
 	done
+
+# 1M seeded fast-check inputs per eth/68 message code through the client's decoders (RUNS=, SEED= to change).
+fuzz-eth68: install
+	node --import tsx bench/fuzz/eth68.ts $(or $(RUNS),1000000) $(or $(SEED),68)
+
+# Devp2p attacks against one real node, before/after figures per attack (ATTACKS= names, default all).
+adversary-campaign: install
+	node --import tsx bench/adversary/campaign.ts $(ATTACKS)
 
 # Chain-side throughput in one process, pinned to one core when taskset exists. ARGS=--baseline adds the ratios.
 bench-chain: install

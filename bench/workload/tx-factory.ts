@@ -107,3 +107,10 @@ export async function estimateGas(url: string, from: string, to: string, data: U
     return fallback
   }
 }
+
+/** `count` signed transfers from the testnet's accounts at their pending nonces (for tools that send a few by hand). */
+export async function buildTransfers(d: TestnetDescription, count: number, rpcUrl: string): Promise<FeeMarket1559Tx[]> {
+  const accounts = accountsOf(d)
+  const f = new TxFactory(d, commonOf(d), accounts, await pendingNonces(rpcUrl, accounts), () => 'transfer', { transfer: TRANSFER_GAS, contractCall: 0n, largeCalldata: 0n }, new Uint8Array(), undefined)
+  return Array.from({ length: count }, () => f.next().tx)
+}
