@@ -3,7 +3,6 @@
  * sealing when it has a signer key, and JSON-RPC over HTTP with the teecast_ namespace added.
  */
 import { readFileSync } from 'node:fs'
-import type { Server as HttpServer } from 'node:http'
 import { CliqueConsensus, createBlockchain } from '@ethereumjs/blockchain'
 import { ConsensusAlgorithm, createCommonFromGethGenesis, parseGethGenesisState } from '@ethereumjs/common'
 import { EthereumClient } from '@ethereumjs/client/dist/esm/src/client.js'
@@ -18,6 +17,7 @@ import { cryptoFunctions } from './crypto.ts'
 import { parseEnode } from '../p2p/enode.ts'
 import { installPropagation, type InstalledPropagation } from '../p2p/install.ts'
 import { startRpc } from '../rpc/server.ts'
+import { DEFAULT_RPC_CORS, DEFAULT_RPC_VHOSTS } from '../rpc/access.ts'
 import { startMetricsServer } from '../rpc/metrics.ts'
 import { LinkProxies } from '../../testnets/linkemu/proxies.ts'
 import { startNodeEnclave } from './enclave-host.ts'
@@ -30,6 +30,9 @@ export interface RunningNode {
   service: FullEthereumService
   propagation: InstalledPropagation
   enode: string
+  /** Where its JSON-RPC listens (the real port when rpcPort was 0); wsUrl when it has a WebSocket port. */
+  rpcUrl: string
+  wsUrl: string | undefined
   /** Stops networking, the client and the RPC server, then closes LevelDB. Idempotent. */
   stop(): Promise<void>
 }
@@ -107,15 +110,21 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   await client.start()
   propagation.attach(service)
 
-  const rpc: HttpServer = startRpc(client, propagation, { host: o.host, port: o.rpcPort, logger, enclave })
+  const rpc = await startRpc(client, propagation, {
+    host: o.host,
+    port: o.rpcPort,
+    ...(o.wsPort !== undefined ? { wsPort: o.wsPort } : {}),
+    access: { cors: o.rpcCors ?? DEFAULT_RPC_CORS, vhosts: o.rpcVhosts ?? DEFAULT_RPC_VHOSTS },
+    logger,
+    enclave,
+  })
   const metrics = o.metricsPort > 0 ? startMetricsServer(propagation, { host: o.host, port: o.metricsPort }) : undefined
   const enode = `enode://${propagation.selfId}@${o.host}:${o.p2pPort}`
 
   let stopping: Promise<void> | undefined
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      rpc.closeAllConnections()
-      rpc.close()
+      await rpc.close()
       metrics?.closeAllConnections()
       metrics?.close()
       propagation.detach()
@@ -127,5 +136,5 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     })()
     return stopping
   }
-  return { options: o, client, service, propagation, enode, stop }
+  return { options: o, client, service, propagation, enode, rpcUrl: rpc.url, wsUrl: rpc.wsUrl, stop }
 }

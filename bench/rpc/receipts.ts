@@ -1,0 +1,45 @@
+/**
+ * Benchmark: eth_getTransactionReceipt and eth_getTransactionByHash over HTTP JSON-RPC on a long chain.
+ * A node (in this process) imports a Clique chain of --blocks blocks of --txs txs each (half transfers, half calls
+ * that log), then the txs of --sample random blocks are fetched one call at a time; prints per-call p50/p99/max.
+ *   node --import tsx bench/rpc/receipts.ts [--blocks 1000] [--txs 20] [--calls 500]
+ */
+import { parseArgs } from 'node:util'
+import { rpcCall } from '../../src/rpc/client.ts'
+import { startRpcFixture } from '../../testnets/rpc-fixture.ts'
+import { SeededRandom } from '../../testnets/rng.ts'
+
+const { values } = parseArgs({ options: { blocks: { type: 'string', default: '1000' }, txs: { type: 'string', default: '20' }, calls: { type: 'string', default: '500' } } })
+const blocks = Number(values.blocks)
+const txs = Number(values.txs)
+const calls = Number(values.calls)
+if (!(blocks >= 2 && txs >= 1 && calls >= 1)) {
+  process.stderr.write('--blocks >= 2, --txs >= 1, --calls >= 1\n')
+  process.exit(2)
+}
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))]!
+}
+
+const fx = await startRpcFixture({ blocks, txsPerBlock: txs, accounts: 64, seed: 'bench-receipts', onProgress: (m) => process.stderr.write(`${m}\n`) })
+try {
+  const rng = new SeededRandom('bench-receipts')
+  const all = fx.built.txHashes.flat()
+  const sample = Array.from({ length: calls }, () => all[rng.int(all.length)]!)
+  for (const method of ['eth_getTransactionReceipt', 'eth_getTransactionByHash']) {
+    // Warm-up: the first calls pay for JIT and caches.
+    for (const h of sample.slice(0, 20)) await rpcCall(fx.node.rpcUrl, method, [h])
+    const ms: number[] = []
+    for (const h of sample) {
+      const t = process.hrtime.bigint()
+      const r = await rpcCall<unknown>(fx.node.rpcUrl, method, [h])
+      ms.push(Number(process.hrtime.bigint() - t) / 1e6)
+      if (r === null) throw new Error(`${method} ${h}: null`)
+    }
+    process.stdout.write(`${method}: ${calls} calls on a ${blocks}-block chain (${txs} txs/block): p50 ${pct(ms, 50).toFixed(2)} ms, p99 ${pct(ms, 99).toFixed(2)} ms, max ${Math.max(...ms).toFixed(2)} ms\n`)
+  }
+} finally {
+  await fx.close()
+}
