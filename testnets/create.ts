@@ -31,6 +31,8 @@ export interface CreateTestnetOptions {
   baseRpcPort: number
   /** 0 = no /metrics servers. */
   baseMetricsPort: number
+  /** WebSocket JSON-RPC port of n0 (n1 = +1, ...); 0 = none. */
+  baseWsPort?: number
   gasLimit: bigint
   link?: TestnetDescription['link']
   /** Share of nodes, chosen from the seed, that run an enclave (0 = none). */
@@ -52,6 +54,7 @@ export const DEFAULT_TESTNET = {
   basePort: 30400,
   baseRpcPort: 8600,
   baseMetricsPort: 9600,
+  baseWsPort: 8700,
   // Fits 2,000+ simple transfers (21,000 gas each) per block.
   gasLimit: 60_000_000n,
 }
@@ -104,6 +107,7 @@ export function createTestnet(o: CreateTestnetOptions): TestnetDescription {
       rpcPort,
       metricsPort: o.baseMetricsPort > 0 ? o.baseMetricsPort + i : 0,
       rpcUrl: `http://${o.host}:${rpcPort}`,
+      ...((o.baseWsPort ?? 0) > 0 ? { wsPort: o.baseWsPort! + i, wsUrl: `ws://${o.host}:${o.baseWsPort! + i}` } : {}),
       pid: null,
       propagation: o.propagationOverrides?.[i] ?? o.propagation,
       dataDir: join(dir, names[i]!),

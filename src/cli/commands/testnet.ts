@@ -31,6 +31,7 @@ interface UpArgs {
   'base-port': number
   'rpc-port': number
   'metrics-port': number
+  'ws-port': number
   'log-level': string
   quiet?: boolean
   delay?: string
@@ -87,6 +88,7 @@ const up: CommandModule<object, UpArgs> = {
       .option('base-port', { type: 'number', default: DEFAULT_TESTNET.basePort, describe: 'devp2p port of n0 (n1 = +1, ...)' })
       .option('rpc-port', { type: 'number', default: DEFAULT_TESTNET.baseRpcPort, describe: 'JSON-RPC port of n0' })
       .option('metrics-port', { type: 'number', default: DEFAULT_TESTNET.baseMetricsPort, describe: 'Prometheus port of n0 (0 = off)' })
+      .option('ws-port', { type: 'number', default: DEFAULT_TESTNET.baseWsPort, describe: 'WebSocket JSON-RPC (eth_subscribe) port of n0 (0 = off)' })
       .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
       .option('delay', { type: 'string', describe: 'Emulated one-way delay on every link, e.g. 50ms' })
       .option('jitter', { type: 'string', describe: 'Emulated jitter on every link, e.g. 5ms (order kept)' })
@@ -137,6 +139,7 @@ const up: CommandModule<object, UpArgs> = {
       basePort: a['base-port'],
       baseRpcPort: a['rpc-port'],
       baseMetricsPort: a['metrics-port'],
+      baseWsPort: a['ws-port'],
       link,
       ...(teeFraction !== undefined ? { teeFraction } : {}),
       ...(teeEpoch !== undefined ? { teeEpochMs: Math.round(teeEpoch * 1000) } : {}),
@@ -151,8 +154,8 @@ const up: CommandModule<object, UpArgs> = {
     }
     process.stdout.write(
       `${renderTable(
-        ['node', 'propagation', 'signer', 'enclave', 'pid', 'rpc', 'enode'],
-        d.nodes.map((n) => [n.name, n.propagation, n.signerAddress !== undefined ? 'yes' : '', n.tee === true ? 'yes' : '', String(n.pid), n.rpcUrl, n.enode]),
+        ['node', 'propagation', 'signer', 'enclave', 'pid', 'rpc', 'ws', 'enode'],
+        d.nodes.map((n) => [n.name, n.propagation, n.signerAddress !== undefined ? 'yes' : '', n.tee === true ? 'yes' : '', String(n.pid), n.rpcUrl, n.wsUrl ?? '', n.enode]),
       )}\n`,
     )
     log(`ready: every node has its peers and block >= 1. Description: ${testnetFile(a.dir)}`)
