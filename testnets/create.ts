@@ -42,6 +42,9 @@ export interface CreateTestnetOptions {
   teeEpochMs?: number
 }
 
+/** WebSocket JSON-RPC port of n0 with `testnet up` (not in DEFAULT_TESTNET: callers that pick ports ask for it). */
+export const DEFAULT_WS_PORT = 8700
+
 export const DEFAULT_TESTNET = {
   signers: 2,
   degree: 4,
@@ -54,7 +57,6 @@ export const DEFAULT_TESTNET = {
   basePort: 30400,
   baseRpcPort: 8600,
   baseMetricsPort: 9600,
-  baseWsPort: 8700,
   // Fits 2,000+ simple transfers (21,000 gas each) per block.
   gasLimit: 60_000_000n,
 }

@@ -27,6 +27,8 @@ test('bad input gets a message and exit 2, and creates nothing', () => {
       [['testnet', 'send', '--dir', target, '--count', '0'], /--count must be a whole number >= 1/],
       [['node', '--node-key', 'zz'], /give either --dir and --name/],
       [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', 'zz'], /--node-key must be 32 bytes of hex/],
+      [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', '11'.repeat(32), '--rpc-cors', 'localhost:3000'], /--rpc-cors: "localhost:3000" is not an origin/],
+      [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', '11'.repeat(32), '--ws-port', '70000'], /--ws-port must be a TCP port/],
       [['nonsense'], /Unknown argument|Did you mean/],
     ]
     for (const [args, re] of cases) {

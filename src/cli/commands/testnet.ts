@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs'
 import { resolve } from 'node:path'
 import { existsSync } from 'node:fs'
-import { createTestnet, DEFAULT_TESTNET } from '../../../testnets/create.ts'
+import { createTestnet, DEFAULT_TESTNET, DEFAULT_WS_PORT } from '../../../testnets/create.ts'
 import { readTestnet, testnetFile } from '../../../testnets/description.ts'
 import { launchTestnet, isOurNode, stopTestnet } from '../../../testnets/launcher.ts'
 import { validateRegular } from '../../../testnets/topology.ts'
@@ -88,7 +88,7 @@ const up: CommandModule<object, UpArgs> = {
       .option('base-port', { type: 'number', default: DEFAULT_TESTNET.basePort, describe: 'devp2p port of n0 (n1 = +1, ...)' })
       .option('rpc-port', { type: 'number', default: DEFAULT_TESTNET.baseRpcPort, describe: 'JSON-RPC port of n0' })
       .option('metrics-port', { type: 'number', default: DEFAULT_TESTNET.baseMetricsPort, describe: 'Prometheus port of n0 (0 = off)' })
-      .option('ws-port', { type: 'number', default: DEFAULT_TESTNET.baseWsPort, describe: 'WebSocket JSON-RPC (eth_subscribe) port of n0 (0 = off)' })
+      .option('ws-port', { type: 'number', default: DEFAULT_WS_PORT, describe: 'WebSocket JSON-RPC (eth_subscribe) port of n0 (0 = off)' })
       .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
       .option('delay', { type: 'string', describe: 'Emulated one-way delay on every link, e.g. 50ms' })
       .option('jitter', { type: 'string', describe: 'Emulated jitter on every link, e.g. 5ms (order kept)' })
