@@ -35,6 +35,8 @@ export interface CreateTestnetOptions {
   baseRpcPort: number
   /** 0 = no /metrics servers. */
   baseMetricsPort: number
+  /** WebSocket JSON-RPC port of n0 (n1 = +1, ...); 0 = none. */
+  baseWsPort?: number
   gasLimit: bigint
   link?: TestnetDescription['link']
   /** Share of nodes, chosen from the seed, that run an enclave (0 = none). */
@@ -45,6 +47,9 @@ export interface CreateTestnetOptions {
   /** JSON-RPC namespaces of every node (default: the node's, without debug and admin). */
   rpcApis?: string[]
 }
+
+/** WebSocket JSON-RPC port of n0 with `testnet up` (not in DEFAULT_TESTNET: callers that pick ports ask for it). */
+export const DEFAULT_WS_PORT = 8700
 
 export const DEFAULT_TESTNET = {
   signers: 2,
@@ -112,6 +117,7 @@ export function createTestnet(o: CreateTestnetOptions): TestnetDescription {
       rpcPort,
       metricsPort: o.baseMetricsPort > 0 ? o.baseMetricsPort + step : 0,
       rpcUrl: `http://${host}:${rpcPort}`,
+      ...((o.baseWsPort ?? 0) > 0 ? { wsPort: o.baseWsPort! + step, wsUrl: `ws://${host}:${o.baseWsPort! + step}` } : {}),
       pid: null,
       propagation: o.propagationOverrides?.[i] ?? o.propagation,
       dataDir: join(dir, names[i]!),

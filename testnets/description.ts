@@ -21,6 +21,9 @@ export interface TestnetNode {
   rpcPort: number
   metricsPort: number
   rpcUrl: string
+  /** JSON-RPC over WebSocket (eth_subscribe); absent in testnets made before it existed, or with --ws-port 0. */
+  wsPort?: number
+  wsUrl?: string
   /** Process id while running; null when stopped. */
   pid: number | null
   propagation: PropagationMode

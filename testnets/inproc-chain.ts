@@ -6,7 +6,7 @@ import { CliqueConsensus, createBlockchain, type Blockchain } from '@ethereumjs/
 import { ConsensusAlgorithm, createCommonFromGethGenesis, parseGethGenesisState, type Common } from '@ethereumjs/common'
 import { buildBlock, createVM, type VM } from '@ethereumjs/vm'
 import type { TypedTransaction } from '@ethereumjs/tx'
-import type { Block } from '@ethereumjs/block'
+import { cliqueSigner, type Block } from '@ethereumjs/block'
 import { cliqueGenesis, type GethGenesis } from './genesis/clique.ts'
 import { addressOf, deriveKey } from '../src/shared/keys.ts'
 
@@ -48,7 +48,8 @@ export async function inprocChain(genesis: GethGenesis, customCrypto?: Common['c
     validateConsensus: true,
     consensusDict: { [ConsensusAlgorithm.Clique]: new CliqueConsensus() },
   })
-  const vm = await createVM({ common, blockchain })
+  // cliqueSigner: the EVM runs no contract code on Clique without it (as client patch 019 gives the node's VM).
+  const vm = await createVM({ common, blockchain, evmOpts: { cliqueSigner: (h) => cliqueSigner(h as Parameters<typeof cliqueSigner>[0]) } })
   await vm.stateManager.generateCanonicalGenesis!(genesisState)
   return { common, blockchain, vm, genesis: blockchain.genesisBlock }
 }

@@ -17,6 +17,12 @@ export interface NodeOptions {
   host: string
   p2pPort: number
   rpcPort: number
+  /** JSON-RPC over WebSocket (eth_subscribe); unset = none, 0 = any free port. */
+  wsPort?: number
+  /** Browser origins allowed to call the RPC (CORS); default src/rpc/access.ts DEFAULT_RPC_CORS. */
+  rpcCors?: string[]
+  /** Host header names accepted by the RPC; default DEFAULT_RPC_VHOSTS. */
+  rpcVhosts?: string[]
   /** Prometheus /metrics port; 0 = off. */
   metricsPort: number
   /** enode URLs dialled directly (discovery is off) and redialled when they drop. */

@@ -7,7 +7,7 @@ export const STOP_DEADLINE_MS = 2_500
 
 export async function runNodeProcess(o: NodeOptions): Promise<void> {
   const node = await startNode(o)
-  process.stdout.write(`teecast node ${o.name} up: enode=${node.enode} rpc=http://${o.host}:${o.rpcPort} propagation=${o.propagation}\n`)
+  process.stdout.write(`teecast node ${o.name} up: enode=${node.enode} rpc=${node.rpcUrl}${node.wsUrl !== undefined ? ` ws=${node.wsUrl}` : ''} propagation=${o.propagation}\n`)
   let stopping = false
   const shutdown = (signal: string): void => {
     if (stopping) return

@@ -3,7 +3,6 @@
  * sealing when it has a signer key, and JSON-RPC over HTTP with the teecast_ namespace added.
  */
 import { readFileSync } from 'node:fs'
-import type { Server as HttpServer } from 'node:http'
 import { CliqueConsensus, createBlockchain } from '@ethereumjs/blockchain'
 import { ConsensusAlgorithm, createCommonFromGethGenesis, parseGethGenesisState } from '@ethereumjs/common'
 import { EthereumClient } from '@ethereumjs/client/dist/esm/src/client.js'
@@ -21,6 +20,7 @@ import { startRpc } from '../rpc/server.ts'
 import { applyClientRpcSettings, rpcSettings } from '../rpc/settings.ts'
 import { createNodeMetrics } from '../rpc/metrics/index.ts'
 import { LinkProxies } from '../shared/linkemu/proxies.ts'
+import { DEFAULT_RPC_CORS, DEFAULT_RPC_VHOSTS } from '../rpc/access.ts'
 import { startNodeEnclave } from './enclave-host.ts'
 import { loadPolicy } from '../tee/attest-dir.ts'
 import { paramsForEpoch } from '../propagation/tee/params.ts'
@@ -31,6 +31,9 @@ export interface RunningNode {
   service: FullEthereumService
   propagation: InstalledPropagation
   enode: string
+  /** Where its JSON-RPC listens (the real port when rpcPort was 0); wsUrl when it has a WebSocket port. */
+  rpcUrl: string
+  wsUrl: string | undefined
   /** Stops networking, the client and the RPC server, then closes LevelDB. Idempotent. */
   stop(): Promise<void>
 }
@@ -113,15 +116,24 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   propagation.attach(service)
 
   const nodeMetrics = o.metricsPort > 0 ? createNodeMetrics(propagation, client, service) : undefined
-  const rpc: HttpServer = startRpc(client, propagation, { host: o.host, port: o.rpcPort, logger, enclave, observe: nodeMetrics?.rpc, apis: rpcConf.apis, limits: rpcConf.limits })
+  const rpc = await startRpc(client, propagation, {
+    host: o.host,
+    port: o.rpcPort,
+    ...(o.wsPort !== undefined ? { wsPort: o.wsPort } : {}),
+    access: { cors: o.rpcCors ?? DEFAULT_RPC_CORS, vhosts: o.rpcVhosts ?? DEFAULT_RPC_VHOSTS },
+    logger,
+    enclave,
+    observe: nodeMetrics?.rpc,
+    apis: rpcConf.apis,
+    limits: rpcConf.limits,
+  })
   const metrics = nodeMetrics?.listen({ host: o.host, port: o.metricsPort })
   const enode = `enode://${propagation.selfId}@${o.host}:${o.p2pPort}`
 
   let stopping: Promise<void> | undefined
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      rpc.closeAllConnections()
-      rpc.close()
+      await rpc.close()
       metrics?.closeAllConnections()
       metrics?.close()
       propagation.detach()
@@ -133,5 +145,5 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     })()
     return stopping
   }
-  return { options: o, client, service, propagation, enode, stop }
+  return { options: o, client, service, propagation, enode, rpcUrl: rpc.url, wsUrl: rpc.wsUrl, stop }
 }

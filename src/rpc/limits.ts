@@ -8,7 +8,7 @@
  * Batch elements run one after the other, with a macrotask yield between them, so one batch cannot starve block
  * import or other clients. Everything else (methods, CORS, Host checks, WebSocket) is untouched.
  */
-import type { IncomingMessage, RequestListener, Server as HttpServer, ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type jayson from 'jayson/promise/index.js'
 
 export interface RpcLimits {
@@ -116,26 +116,20 @@ export function limitBatches(server: jayson.Server, limits: RpcLimits): void {
 }
 
 /**
- * Reads every POST body of `http` up to `limit` bytes before the server's own listener sees it. A larger body gets
- * HTTP 413 with a JSON-RPC error (the rest of it is dropped, up to DRAIN_FACTOR times the limit); a body that is not JSON gets HTTP 400 with a parse
- * error. A parsed body is handed on as `req.body` (body-parser then skips it: `req._body`).
+ * Reads a POST body of at most `limit` bytes. A larger one gets HTTP 413 with a JSON-RPC error (the rest of it is
+ * read and dropped, up to DRAIN_FACTOR times the limit, so that the client sees the answer rather than a reset;
+ * past that the connection is cut); a body that is not JSON gets HTTP 400 with a parse error. Resolves with the
+ * text, or undefined when it has answered the request itself.
  */
-export function limitRequestBodies(http: HttpServer, limit: number): void {
-  const inner = http.listeners('request') as RequestListener[]
-  http.removeAllListeners('request')
-  const pass = (req: IncomingMessage, res: ServerResponse): void => {
-    for (const l of inner) l.call(http, req, res)
-  }
-  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'POST') return pass(req, res)
+export function readLimitedBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
     const refuse = (status: number, body: JsonRpcResponse): void => {
+      resolve(undefined)
       if (res.headersSent) return
       const text = JSON.stringify(body)
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) })
       res.end(text)
     }
-    // The rest of a refused body is read and dropped, so that the client sees the answer instead of a reset, but
-    // only up to DRAIN_FACTOR times the limit: past that the connection is cut.
     let dropped = 0
     const drop = (c: Buffer): void => {
       dropped += c.length
@@ -161,25 +155,20 @@ export function limitRequestBodies(http: HttpServer, limit: number): void {
       }
       chunks.push(c)
     })
-    req.on('error', () => res.destroy())
+    req.on('error', () => {
+      res.destroy()
+      resolve(undefined)
+    })
     req.on('end', () => {
       if (over) return
       const text = Buffer.concat(chunks).toString('utf8')
-      let body: unknown
       try {
-        body = JSON.parse(text)
+        JSON.parse(text)
       } catch (err) {
         refuse(400, errorResponse(PARSE_ERROR, `parse error: ${(err as Error).message}`))
         return
       }
-      if (body === null || typeof body !== 'object') {
-        refuse(400, errorResponse(INVALID_REQUEST, 'invalid request: the body must be a JSON-RPC request object or a batch (array)'))
-        return
-      }
-      const r = req as IncomingMessage & { body?: unknown; _body?: boolean }
-      r.body = body
-      r._body = true
-      pass(req, res)
+      resolve(text)
     })
   })
 }

@@ -33,6 +33,8 @@ test('bad input gets a message and exit 2, and creates nothing', () => {
       [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', '11'.repeat(32), '--rpc-gascap', '-1'], /--rpc-gascap must be a whole number >= 0/],
       [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', '11'.repeat(32), '--rpc-evmtimeout', '99999'], /--rpc-evmtimeout must be between 0 and 3600/],
       [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', '11'.repeat(32), '--rpc-batch-limit', '0'], /--rpc-batch-limit must be a whole number >= 1/],
+      [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', '11'.repeat(32), '--rpc-cors', 'localhost:3000'], /--rpc-cors: "localhost:3000" is not an origin/],
+      [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', '11'.repeat(32), '--ws-port', '70000'], /--ws-port must be a TCP port/],
       [['nonsense'], /Unknown argument|Did you mean/],
       [['testnet', 'up', '--dir', target, '--nodes', '4', '--base-port', '70000'], /n0 devp2p \(--base-port\) port 70000 is not a TCP port/],
       [['testnet', 'up', '--dir', target, '--nodes', '4', '--rpc-port', '65534'], /n2 rpc \(--rpc-port\) port 65536 is not a TCP port/],

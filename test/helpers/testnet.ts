@@ -11,8 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 export async function makeTestnet(o: Partial<CreateTestnetOptions> & { nodes: number }): Promise<{ dir: string; d: TestnetDescription; cleanup: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'tc-e2e-'))
-  const base = await freePortRange(o.nodes * 3)
-  const d = createTestnet({ ...DEFAULT_TESTNET, basePort: base, baseRpcPort: base + o.nodes, baseMetricsPort: base + 2 * o.nodes, ...o, dir })
+  const base = await freePortRange(o.nodes * 4)
+  const d = createTestnet({ ...DEFAULT_TESTNET, basePort: base, baseRpcPort: base + o.nodes, baseMetricsPort: base + 2 * o.nodes, baseWsPort: base + 3 * o.nodes, ...o, dir })
   const cleanup = async () => {
     await stopTestnet(dir).catch(() => undefined)
     if (process.env.TEECAST_KEEP_TEST_DIRS === undefined) rmSync(dir, { recursive: true, force: true })

@@ -7,8 +7,9 @@ import assert from 'node:assert/strict'
 import { request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import jayson from 'jayson/promise/index.js'
-import { createRPCServerListener } from '@ethereumjs/client/dist/esm/src/util/rpc.js'
-import { INVALID_REQUEST, limitBatches, limitRequestBodies, RESPONSE_TOO_LARGE, type RpcLimits } from '../../src/rpc/limits.ts'
+import { INVALID_REQUEST, limitBatches, RESPONSE_TOO_LARGE, type RpcLimits } from '../../src/rpc/limits.ts'
+import { createHttpRpcListener } from '../../src/rpc/http.ts'
+import { DEFAULT_RPC_ACCESS } from '../../src/rpc/access.ts'
 
 const LIMITS: RpcLimits = { bodyLimitBytes: 10_000, batchLimit: 5, batchResponseMaxBytes: 3_000 }
 
@@ -78,8 +79,10 @@ test('single requests and all-notification batches behave as before', async () =
 })
 
 async function listen(limits: RpcLimits): Promise<{ http: Server; port: number }> {
-  const http = createRPCServerListener({ server: makeServer(limits), RPCCors: undefined } as unknown as Parameters<typeof createRPCServerListener>[0]) as Server
-  limitRequestBodies(http, limits.bodyLimitBytes)
+  const server = makeServer(limits)
+  const dispatch = (body: string): Promise<string | undefined> =>
+    new Promise((resolve) => server.call(body, (err: unknown, res: unknown) => resolve(err ?? res ? JSON.stringify(err ?? res) : undefined)))
+  const http = createHttpRpcListener(dispatch, DEFAULT_RPC_ACCESS, () => undefined, limits.bodyLimitBytes)
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r))
   return { http, port: (http.address() as AddressInfo).port }
 }

@@ -11,6 +11,7 @@ import { portProblem } from '../../../testnets/ports.ts'
 import { parseLinkSpec } from '../../shared/linkemu/spec.ts'
 import { linkFaultsFile } from '../../shared/linkemu/faults.ts'
 import { rpcSettingsFromArgs, withRpcFlags, type RpcArgs } from './rpc-flags.ts'
+import { parseAccessList, validateCors } from '../../rpc/access.ts'
 
 interface NodeArgs extends RpcArgs {
   dir?: string
@@ -23,6 +24,9 @@ interface NodeArgs extends RpcArgs {
   port: number
   'rpc-port': number
   'metrics-port': number
+  'ws-port'?: number
+  'rpc-cors'?: string
+  'rpc-vhosts'?: string
   peer: string[]
   'max-peers': number
   propagation?: string
@@ -38,7 +42,34 @@ const key = (flag: string, v: string): Uint8Array => {
   return hexToBytes(`0x${v.replace(/^0x/, '')}`)
 }
 
+/** --rpc-cors and --rpc-vhosts, checked; unset flags keep the defaults (src/rpc/access.ts). */
+function accessFlags(a: NodeArgs): Pick<NodeOptions, 'rpcCors' | 'rpcVhosts'> {
+  const out: Pick<NodeOptions, 'rpcCors' | 'rpcVhosts'> = {}
+  try {
+    if (a['rpc-cors'] !== undefined) {
+      out.rpcCors = parseAccessList('--rpc-cors', a['rpc-cors'])
+      validateCors(out.rpcCors)
+    }
+    if (a['rpc-vhosts'] !== undefined) out.rpcVhosts = parseAccessList('--rpc-vhosts', a['rpc-vhosts'])
+  } catch (err) {
+    throw badInput((err as Error).message)
+  }
+  return out
+}
+
+function wsPortFlag(a: NodeArgs): number | undefined {
+  const p = a['ws-port']
+  if (p === undefined) return undefined
+  if (!(Number.isInteger(p) && p >= 0 && p <= 65_535)) throw badInput(`--ws-port must be a TCP port (0-65535), got ${p}`)
+  return p
+}
+
 export function nodeOptionsFromArgs(a: NodeArgs): NodeOptions {
+  const access = accessFlags(a)
+  return { ...nodeOptionsWithoutRpcAccess(a), ...access }
+}
+
+function nodeOptionsWithoutRpcAccess(a: NodeArgs): NodeOptions {
   const mode = a.propagation
   if (mode !== undefined && !isPropagationMode(mode)) throw badInput(`--propagation must be one of ${PROPAGATION_MODES.join(', ')}, got "${mode}"`)
   const logLevel = a['log-level'] as NodeOptions['logLevel']
@@ -63,6 +94,7 @@ export function nodeOptionsFromArgs(a: NodeArgs): NodeOptions {
       p2pPort: n.p2pPort,
       rpcPort: n.rpcPort,
       metricsPort: n.metricsPort,
+      ...((wsPortFlag(a) ?? n.wsPort) !== undefined && (wsPortFlag(a) ?? n.wsPort) !== 0 ? { wsPort: wsPortFlag(a) ?? n.wsPort } : {}),
       staticPeers: n.peers.map((p) => byName.get(p)?.enode).filter((e): e is string => e !== undefined),
       maxPeers: Math.max(a['max-peers'], n.peers.length + 4),
       propagation: (mode as PropagationMode | undefined) ?? n.propagation,
@@ -85,6 +117,9 @@ export function nodeOptionsFromArgs(a: NodeArgs): NodeOptions {
   ])
   if (badPort !== undefined) throw badInput(badPort)
   const nodeKey = key('node-key', a['node-key'])
+  const rpc = rpcSettingsFromArgs(a)
+  const wsPort = wsPortFlag(a)
+  // Last, so that every flag is checked first: a missing file is the only error that depends on the disk.
   if (!existsSync(a.genesis)) throw badInput(`--genesis ${a.genesis}: no such file`)
   return {
     name: a.name ?? 'node',
@@ -96,6 +131,7 @@ export function nodeOptionsFromArgs(a: NodeArgs): NodeOptions {
     p2pPort: a.port,
     rpcPort: a['rpc-port'],
     metricsPort: a['metrics-port'],
+    ...(wsPort !== undefined && wsPort !== 0 ? { wsPort } : {}),
     staticPeers: a.peer,
     maxPeers: a['max-peers'],
     propagation: (mode as PropagationMode | undefined) ?? 'stock',
@@ -103,7 +139,7 @@ export function nodeOptionsFromArgs(a: NodeArgs): NodeOptions {
     ...(a['attestation-dir'] !== undefined ? { attestationDir: a['attestation-dir'] } : {}),
     ...(a['tee-policy'] !== undefined ? { teePolicyDir: a['tee-policy'] } : {}),
     ...(teeEpochMs(a) !== undefined ? { teeEpochMs: teeEpochMs(a) } : {}),
-    rpc: rpcSettingsFromArgs(a),
+    rpc,
     ...(a['p2p-listen-addr'] !== undefined ? { p2pListenAddr: a['p2p-listen-addr'] } : {}),
   }
 }
@@ -130,6 +166,9 @@ export const nodeCommand: CommandModule<object, NodeArgs> = {
       .option('port', { type: 'number', default: 30303, describe: 'devp2p TCP port' })
       .option('rpc-port', { type: 'number', default: 8545, describe: 'JSON-RPC HTTP port' })
       .option('metrics-port', { type: 'number', default: 0, describe: 'Prometheus /metrics port (0 = off)' })
+      .option('ws-port', { type: 'number', describe: 'WebSocket JSON-RPC port with eth_subscribe (0 = off; with --dir: the testnet\'s)' })
+      .option('rpc-cors', { type: 'string', describe: 'Comma-separated browser origins allowed by CORS on HTTP and WS, e.g. http://localhost:*,https://app.example, or * (default: http://localhost:*,http://127.0.0.1:*)' })
+      .option('rpc-vhosts', { type: 'string', describe: 'Comma-separated Host names the RPC accepts, or * (IP addresses always pass; default: localhost,127.0.0.1)' })
       .option('peer', { type: 'string', array: true, default: [] as string[], describe: 'Static peer enode URL (repeatable)' })
       .option('max-peers', { type: 'number', default: 25, describe: 'Maximum devp2p peers' })
       .option('propagation', { type: 'string', describe: `Propagation mode: ${PROPAGATION_MODES.join('|')} (default stock)` })

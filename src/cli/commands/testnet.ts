@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { existsSync, writeFileSync } from 'node:fs'
 import { FAULT_KINDS, planChaos, unsupported, type FaultKind } from '../../../bench/chaos/plan.ts'
 import { runChaos } from '../../../bench/chaos/run.ts'
-import { createTestnet, DEFAULT_TESTNET } from '../../../testnets/create.ts'
+import { createTestnet, DEFAULT_TESTNET, DEFAULT_WS_PORT } from '../../../testnets/create.ts'
 import { readTestnet, testnetFile } from '../../../testnets/description.ts'
 import { launchTestnet, isOurNode, stopTestnet } from '../../../testnets/launcher.ts'
 import { busyPorts, ephemeralPorts, portProblem, portsOf, type NamedPort } from '../../../testnets/ports.ts'
@@ -46,6 +46,7 @@ interface UpArgs {
   'base-port': number
   'rpc-port': number
   'metrics-port': number
+  'ws-port': number
   'log-level': string
   quiet?: boolean
   delay?: string
@@ -79,6 +80,7 @@ const up: CommandModule<object, UpArgs> = {
       .option('base-port', { type: 'number', default: DEFAULT_TESTNET.basePort, describe: 'devp2p port of n0 (n1 = +1, ...)' })
       .option('rpc-port', { type: 'number', default: DEFAULT_TESTNET.baseRpcPort, describe: 'JSON-RPC port of n0' })
       .option('metrics-port', { type: 'number', default: DEFAULT_TESTNET.baseMetricsPort, describe: 'Prometheus port of n0 (0 = off)' })
+      .option('ws-port', { type: 'number', default: DEFAULT_WS_PORT, describe: 'WebSocket JSON-RPC (eth_subscribe) port of n0 (0 = off)' })
       .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] })
       .option('delay', { type: 'string', describe: 'Emulated one-way delay on every link, e.g. 50ms' })
       .option('jitter', { type: 'string', describe: 'Emulated jitter on every link, e.g. 5ms (order kept)' })
@@ -145,6 +147,7 @@ const up: CommandModule<object, UpArgs> = {
       basePort: a['base-port'],
       baseRpcPort: a['rpc-port'],
       baseMetricsPort: a['metrics-port'],
+      baseWsPort: a['ws-port'],
       link,
       ...(netns !== undefined ? { hosts: netns.nodes.map((n) => n.ip) } : {}),
       ...(teeFraction !== undefined ? { teeFraction } : {}),
@@ -223,8 +226,8 @@ async function launchOrStop(dir: string, logLevel: string, log: (msg: string) =>
 function printNodes(d: TestnetDescription): void {
   process.stdout.write(
     `${renderTable(
-      ['node', 'propagation', 'signer', 'enclave', 'pid', 'rpc', 'enode'],
-      d.nodes.map((n) => [n.name, n.propagation, n.signerAddress !== undefined ? 'yes' : '', n.tee === true ? 'yes' : '', String(n.pid), n.rpcUrl, n.enode]),
+      ['node', 'propagation', 'signer', 'enclave', 'pid', 'rpc', 'ws', 'enode'],
+      d.nodes.map((n) => [n.name, n.propagation, n.signerAddress !== undefined ? 'yes' : '', n.tee === true ? 'yes' : '', String(n.pid), n.rpcUrl, n.wsUrl ?? '', n.enode]),
     )}\n`,
   )
 }
