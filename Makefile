@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODES ?= 4
 COUNT ?= 200
 
-.PHONY: install test-tools typecheck check-imports test demo bench-chain bench tee-faults sim clean fuzz-eth68 adversary-campaign
+.PHONY: install test-tools typecheck check-imports test test-containers demo bench-chain bench tee-faults sim clean fuzz-eth68 adversary-campaign
 SCENARIO ?= bench/scenarios/standard.yaml
 
 node_modules/.installed: package.json package-lock.json $(wildcard patches/*.patch)
@@ -34,6 +34,11 @@ check-imports: install
 
 test: typecheck check-imports test-tools
 	npm test
+
+# Builds the container image here (podman + runc, from a debootstrap rootfs) and runs a 4-node testnet in it:
+# about 10 minutes the first time, so not part of `make test` (which checks the Containerfile's structure).
+test-containers: install test-tools
+	TEECAST_CONTAINER_TEST=1 node --import tsx --test test/containers/image.test.ts
 
 # Main job: for each mode (stock, then tee), launch a local testnet on the same seed and topology, send the same
 # workload, print the per-node table, stop the testnet.

@@ -75,6 +75,8 @@ const has = (cmd: string, args: string[]): boolean => {
 }
 
 function whyNoRuntime(): string | undefined {
+  // A first build (debootstrap, Node, npm ci in the image) takes about 10 minutes: `make test-containers` runs it.
+  if (process.env.TEECAST_CONTAINER_TEST !== '1') return 'set TEECAST_CONTAINER_TEST=1 (make test-containers) to build the image and run it'
   if (process.getuid?.() !== 0) return 'building and running the image needs root (podman, debootstrap)'
   if (!has('podman', ['--version'])) return 'podman is not installed (apt-get install podman runc debootstrap)'
   if (!has('runc', ['--version'])) return 'runc is not installed: crun refuses this machine\'s hybrid cgroups (apt-get install runc)'
