@@ -2,6 +2,7 @@
 import { DEFAULT_TESTNET } from '../../../testnets/create.ts'
 import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../../propagation/interface.ts'
 import { badInput } from '../errors.ts'
+import { parseLinkSpec } from '../../shared/linkemu/spec.ts'
 
 /** `--propagation stock` for all, or `--propagation stock --propagation n3=flood` for per-node overrides. */
 export function parsePropagationFlags(values: string[], nodes: number): { base: PropagationMode; overrides: Record<number, PropagationMode> } {
@@ -28,3 +29,16 @@ export function defaultDegree(nodes: number): number {
   return Math.max(1, d)
 }
 
+
+/** The link emulator flags (--delay, --jitter, --rate, --loss) as testnet.json stores them, checked; none given = undefined. */
+export function linkFromFlags(a: { delay?: string; jitter?: string; rate?: string; loss?: string }): Record<string, string> | undefined {
+  const given = Object.entries({ delay: a.delay, jitter: a.jitter, rate: a.rate, loss: a.loss }).filter((e): e is [string, string] => e[1] !== undefined)
+  if (given.length === 0) return undefined
+  const link = Object.fromEntries(given)
+  try {
+    parseLinkSpec(link)
+  } catch (err) {
+    throw badInput(`--${(err as Error).message}`)
+  }
+  return link
+}

@@ -20,7 +20,7 @@ import { initBenchPod, initNodePod, SHAPE_FILE, type ShapeFile } from '../../../
 import { tcCommands } from '../../../testnets/link-shaping/kernel.ts'
 import { PROPAGATION_MODES } from '../../propagation/interface.ts'
 import { badInput, CliError } from '../errors.ts'
-import { defaultDegree, parsePropagationFlags } from './testnet-flags.ts'
+import { defaultDegree, linkFromFlags, parsePropagationFlags } from './testnet-flags.ts'
 
 const STANDARD_SCENARIO = fileURLToPath(new URL('../../../bench/scenarios/standard.yaml', import.meta.url))
 
@@ -107,15 +107,7 @@ const k8s: CommandModule<object, K8sArgs> = {
       if (bad !== undefined) throw badInput(bad)
       if (a.signers < 1 || a.signers > a.nodes) throw badInput(`--signers must be between 1 and --nodes (${a.nodes}), got ${a.signers}`)
       const { base, overrides } = parsePropagationFlags(a.propagation, a.nodes)
-      const linkFlags = { delay: a.delay, jitter: a.jitter, rate: a.rate, loss: a.loss }
-      const link = Object.values(linkFlags).some((v) => v !== undefined) ? Object.fromEntries(Object.entries(linkFlags).filter(([, v]) => v !== undefined)) : undefined
-      if (link !== undefined) {
-        try {
-          parseLinkSpec(link)
-        } catch (err) {
-          throw badInput(`--${(err as Error).message}`)
-        }
-      }
+      const link = linkFromFlags(a)
       const teeEpoch = a['tee-epoch']
       d = createK8sTestnet(
         {

@@ -16,7 +16,7 @@ import { txCostPerNode } from '../../../bench/stats/wire.ts'
 import { rpcCall } from '../../rpc/client.ts'
 import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../../propagation/interface.ts'
 import { badInput, CliError } from '../errors.ts'
-import { defaultDegree, parsePropagationFlags } from './testnet-flags.ts'
+import { defaultDegree, linkFromFlags, parsePropagationFlags } from './testnet-flags.ts'
 import { renderTable } from '../table.ts'
 import { parseLinkSpec } from '../../shared/linkemu/spec.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -109,15 +109,7 @@ const up: CommandModule<object, UpArgs> = {
     const rpcApis = a['rpc-api'] !== undefined ? parseRpcApis(a['rpc-api']) : undefined
     if (typeof rpcApis === 'string') throw badInput(`--rpc-api: ${rpcApis}`)
     const { base, overrides } = parsePropagationFlags(a.propagation, a.nodes)
-    const linkFlags = { delay: a.delay, jitter: a.jitter, rate: a.rate, loss: a.loss }
-    const link = Object.values(linkFlags).some((v) => v !== undefined) ? Object.fromEntries(Object.entries(linkFlags).filter(([, v]) => v !== undefined)) : undefined
-    if (link !== undefined) {
-      try {
-        parseLinkSpec(link)
-      } catch (err) {
-        throw badInput(`--${(err as Error).message}`)
-      }
-    }
+    const link = linkFromFlags(a)
     if (existsSync(testnetFile(a.dir))) {
       const old = readTestnetOrFail(a.dir)
       const running = old.nodes.filter((n) => n.pid !== null && isOurNode(n.pid, a.dir, n.name))
