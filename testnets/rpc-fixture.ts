@@ -14,6 +14,7 @@ import type { TestnetDescription } from './description.ts'
 import { inprocChain, type InprocChain } from './inproc-chain.ts'
 import { buildLoggingChain, TxSigner, type BuiltChain } from './inproc-blocks.ts'
 import { startNode, type RunningNode } from '../src/node/start.ts'
+import { DEFAULT_RPC_APIS } from '../src/rpc/apis.ts'
 import { cryptoFunctions } from '../src/node/crypto.ts'
 
 export interface RpcFixture {
@@ -45,6 +46,8 @@ export async function startRpcFixture(o: { blocks: number; txsPerBlock: number; 
   const node = await startNode({
     name: n.name, genesisPath: d.genesisPath, dataDir: n.dataDir, nodeKey: hexToBytes(n.nodeKey as `0x${string}`), host: '127.0.0.1',
     p2pPort: 0, rpcPort: 0, wsPort: 0, metricsPort: 0, staticPeers: [], maxPeers: 1, propagation: 'stock', logLevel: 'off',
+    // debug_ too: the receipt tests trace a tx (served only when asked for, as on any node).
+    rpc: { apis: [...DEFAULT_RPC_APIS, 'debug'] },
   })
   const importBlocks = async (blocks: Block[]): Promise<void> => {
     for (let i = 0; i < blocks.length; i += 50) await node.client.chain.putBlocks(blocks.slice(i, i + 50))

@@ -16,6 +16,7 @@ test('teecast_p2pStats returns the documented shape', async () => {
   const m = teecastMethods(fakeNode(), () => 6000)
   assert.deepEqual(await m.teecast_p2pStats([]), {
     node: 'n3',
+    nodeId: 'ab'.repeat(64),
     propagation: 'geth',
     peers: 4,
     messages: { 'eth/Transactions': { in: 1, out: 0, bytesIn: 120, bytesOut: 0 } },
