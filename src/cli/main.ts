@@ -4,7 +4,7 @@
  */
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
-import { commands } from './commands/index.ts'
+import { COMMANDS } from './commands/index.ts'
 import { CliError } from './errors.ts'
 
 const cli = yargs(hideBin(process.argv))
@@ -21,7 +21,13 @@ const cli = yargs(hideBin(process.argv))
     process.exit(2)
   })
 
-for (const c of commands) cli.command(c)
+// Only the named command's module is loaded; the others are listed by name and summary (for --help and
+// "did you mean"), which is all yargs needs of a command that does not run.
+const named = hideBin(process.argv).find((a) => !a.startsWith('-'))
+for (const c of COMMANDS) {
+  if (c.name === named) cli.command(await c.load())
+  else cli.command(c.name, c.summary)
+}
 
 try {
   await cli.parseAsync()

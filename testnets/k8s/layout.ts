@@ -6,6 +6,10 @@
  */
 import type { PropagationMode } from '../../src/propagation/interface.ts'
 
+/** How a Kubernetes testnet shapes its links (here, not in manifests.ts, so the CLI lists them without loading kubernetes-models). */
+export type LinkShaping = 'tc' | 'chaos-mesh' | 'userspace' | 'none'
+export const LINK_SHAPINGS: readonly LinkShaping[] = ['tc', 'chaos-mesh', 'userspace', 'none']
+
 /** The ports every pod uses (one pod per node, so they need not differ). */
 export const K8S_PORTS = { p2p: 30303, rpc: 8545, metrics: 9100 } as const
 

@@ -21,8 +21,8 @@ import { parseLinkSpec, type LinkSpec, type LinkSpecFile } from '../../src/share
 import { headlessService, K8S_PORTS, statefulSetName, type K8sNames } from './layout.ts'
 import { networkChaos, type NetworkChaos } from './chaos-mesh.ts'
 
-export type LinkShaping = 'tc' | 'chaos-mesh' | 'userspace' | 'none'
-export const LINK_SHAPINGS: readonly LinkShaping[] = ['tc', 'chaos-mesh', 'userspace', 'none']
+import type { LinkShaping } from './layout.ts'
+export { LINK_SHAPINGS, type LinkShaping } from './layout.ts'
 
 export interface ManifestOptions extends K8sNames {
   image: string

@@ -1,5 +1,6 @@
 /** `teecast attest init|quote|verify|inspect`: testnet attestation root, simulated quotes and their verification. */
 import type { Argv, CommandModule } from 'yargs'
+import { SUMMARIES } from './summaries.ts'
 import { createECDH } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { badInput, CliError } from '../errors.ts'
@@ -144,7 +145,7 @@ const inspect: CommandModule<object, { file: string }> = {
 
 export const attestCommand: CommandModule = {
   command: 'attest <command>',
-  describe: 'Simulated TEE attestation: testnet root, quotes, verification (init, quote, verify, inspect)',
+  describe: SUMMARIES.attest,
   builder: (y) =>
     y
       .command(init as CommandModule)

@@ -1,5 +1,6 @@
 /** `teecast bench run | compare`: scenario runs that compare propagation modes, and diffs of two results. */
 import type { CommandModule } from 'yargs'
+import { SUMMARIES } from './summaries.ts'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, basename } from 'node:path'
 import { loadScenario, ScenarioError } from '../../../bench/scenario.ts'
@@ -79,7 +80,7 @@ const compare: CommandModule<object, { a: string; b: string; force?: boolean }> 
 
 export const benchCommand: CommandModule = {
   command: 'bench <command>',
-  describe: 'Benchmark scenarios (run, compare)',
+  describe: SUMMARIES.bench,
   builder: (y) => y.command(run as CommandModule).command(compare as CommandModule).demandCommand(1, 'Name a bench command: run or compare.'),
   handler: () => {},
 }

@@ -1,5 +1,6 @@
 /** `teecast node`: run one patched client in the foreground, from a testnet dir or from explicit flags. */
 import type { CommandModule } from 'yargs'
+import { SUMMARIES } from './summaries.ts'
 import { hexToBytes } from '@ethereumjs/util'
 import { readTestnet } from '../../../testnets/description.ts'
 import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../../propagation/interface.ts'
@@ -153,7 +154,7 @@ function teeEpochMs(a: NodeArgs): number | undefined {
 
 export const nodeCommand: CommandModule<object, NodeArgs> = {
   command: 'node',
-  describe: 'Run one patched EthereumJS node (foreground; SIGTERM stops it cleanly)',
+  describe: SUMMARIES.node,
   builder: (y) =>
     withRpcFlags(y)
       .option('dir', { type: 'string', describe: 'Testnet dir (reads testnet.json); use with --name' })

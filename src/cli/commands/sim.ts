@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import type { CommandModule } from 'yargs'
+import { SUMMARIES } from './summaries.ts'
 import { runExperiment, type SimMode, type SimResult } from '../../sim/experiment.ts'
 import { PROPAGATION_MODES } from '../../propagation/interface.ts'
 import { badInput } from '../errors.ts'
@@ -49,7 +50,7 @@ export function simTable(results: SimResult[]): string {
 
 export const simCommand: CommandModule<object, SimArgs> = {
   command: 'sim',
-  describe: 'Simulate tee and eth/68 propagation at scale (virtual clock; crashes, drops, omitting relays)',
+  describe: SUMMARIES.sim,
   builder: (y) =>
     y
       .option('nodes', { type: 'number', default: 500 })

@@ -13,9 +13,7 @@ import { DEFAULT_TESTNET } from '../../../testnets/create.ts'
 import { readTestnet, testnetFile } from '../../../testnets/description.ts'
 import { validateRegular } from '../../shared/topology.ts'
 import { parseLinkSpec } from '../../shared/linkemu/spec.ts'
-import { createK8sTestnet, rehostTestnet, writeManifests } from '../../../testnets/k8s/generate.ts'
-import { DNS_LABEL } from '../../../testnets/k8s/layout.ts'
-import { LINK_SHAPINGS, type LinkShaping } from '../../../testnets/k8s/manifests.ts'
+import { DNS_LABEL, LINK_SHAPINGS, type LinkShaping } from '../../../testnets/k8s/layout.ts'
 import { initBenchPod, initNodePod, SHAPE_FILE, type ShapeFile } from '../../../testnets/k8s/pod-init.ts'
 import { tcCommands } from '../../../testnets/link-shaping/kernel.ts'
 import { PROPAGATION_MODES } from '../../propagation/interface.ts'
@@ -84,7 +82,7 @@ const k8s: CommandModule<object, K8sArgs> = {
       .option('results-storage', { type: 'string', default: '1Gi' })
       .option('data-storage', { type: 'string', describe: 'A PVC of this size per node for the chain (default: emptyDir)' })
       .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'] }) as unknown as Argv<K8sArgs>,
-  handler: (a) => {
+  handler: async (a) => {
     for (const [flag, v] of [['namespace', a.namespace], ['prefix', a.prefix]] as const) {
       if (!DNS_LABEL.test(v)) throw badInput(`--${flag} must be a DNS label (lower-case letters, digits, '-'; at most 42 characters), got "${v}"`)
     }
@@ -97,6 +95,8 @@ const k8s: CommandModule<object, K8sArgs> = {
     } catch (err) {
       throw badInput(`--scenario ${a.scenario}: ${(err as Error).message}`)
     }
+    // kubernetes-models is loaded only once the flags are checked (about 2 s of CPU)
+    const { createK8sTestnet, rehostTestnet, writeManifests } = await import('../../../testnets/k8s/generate.ts')
     let d
     if (a.dir !== undefined) {
       if (!existsSync(testnetFile(a.dir))) throw badInput(`--dir ${a.dir}: no testnet.json there`)

@@ -1,5 +1,6 @@
 /** `teecast testnet up|status|down|send`: local testnets of node processes on 127.0.0.1. */
 import type { Argv, CommandModule } from 'yargs'
+import { SUMMARIES } from './summaries.ts'
 import { resolve } from 'node:path'
 import { existsSync, writeFileSync } from 'node:fs'
 import { FAULT_KINDS, planChaos, unsupported, type FaultKind } from '../../../bench/chaos/plan.ts'
@@ -429,7 +430,7 @@ function readTestnetOrFail(dir: string) {
 
 export const testnetCommand: CommandModule = {
   command: 'testnet <command>',
-  describe: 'Launch and drive local testnets (up, start, status, down, send, chaos)',
+  describe: SUMMARIES.testnet,
   builder: (y) =>
     y
       .command(up as CommandModule)
