@@ -1,9 +1,9 @@
 /**
- * `teecast testnet chaos` on a real 4-node stock testnet behind the link emulator: a non-signer SIGKILLed and
- * restarted from its data during a workload. Nothing accepted is lost, every node ends on one head, and the
- * restarted node kept its chain. The partition fault is not run here: with two signers each half seals its own
- * block at one height, and a heavier Clique block that never replaces the lighter one is the open stall of
- * docs/known-stalls.md (it failed this test once). Cutting and healing links is tested in test/linkemu/faults.test.ts.
+ * `teecast testnet chaos` on a real 4-node stock testnet behind the link emulator, during a workload: a non-signer
+ * SIGKILLed and restarted from its data, then the network cut in two (a signer on each side) and healed. Nothing
+ * accepted is lost, every node ends on one head, and the restarted node kept its chain. With two signers each half
+ * seals its own block at one height; after the heal the heavier must win everywhere (client 055 and 056, the stall
+ * of docs/known-stalls.md that failed this test before).
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -22,18 +22,16 @@ before(async () => {
 })
 after(async () => net?.cleanup())
 
-// todo: it runs and reports, but does not fail the suite, until the two-signer fork stall (docs/known-stalls.md,
-// issue 13) is fixed: twice this stop the nodes ended on two heads after the restart, with every tx committed.
-test('kill + restart: nothing accepted is lost, one head at the end, the chain survived on disk', { todo: 'the open two-signer fork stall (docs/known-stalls.md) can leave two heads' }, async () => {
+test('kill + restart, then a partition healed: nothing accepted is lost, one head at the end, the chain survived on disk', async () => {
   const out = join(net.dir, 'chaos.json')
-  const r = spawnSync(process.execPath, ['bin/teecast.js', 'testnet', 'chaos', '--dir', net.dir, '--faults', 'kill', '--count', '40', '--rate', '4', '--down', '5', '--json', out], { encoding: 'utf8', timeout: 400_000 })
+  const r = spawnSync(process.execPath, ['bin/teecast.js', 'testnet', 'chaos', '--dir', net.dir, '--faults', 'kill', 'partition', '--count', '40', '--rate', '4', '--down', '5', '--json', out], { encoding: 'utf8', timeout: 400_000 })
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`)
   const { result } = JSON.parse(readFileSync(out, 'utf8')) as { result: ChaosResult }
   assert.equal(result.lost, 0)
   assert.equal(result.committed, result.accepted)
   assert.ok(result.accepted >= 36, `accepted ${result.accepted} of 40`)
   assert.ok(result.headsEqual)
-  assert.deepEqual(result.faults.map((f) => f.kind), ['kill'])
+  assert.deepEqual(result.faults.map((f) => f.kind), ['kill', 'partition'])
   const kill = result.faults[0]!
   assert.ok(kill.restart !== undefined && kill.restart.kept, `restarted node kept its chain: ${JSON.stringify(kill.restart)}`)
   assert.ok(kill.restart.caughtUpInSec !== null, 'the restarted node caught up')
