@@ -163,6 +163,11 @@ export class AdversaryPeer {
     return sent
   }
 
+  /** Stops reading from the node: whatever it sends from now on piles up in its own send buffer. */
+  stopReading(): void {
+    this.raw._socket.pause()
+  }
+
   destroy(): void {
     this.raw._socket.destroy()
   }
