@@ -5,7 +5,6 @@ import { hexToBytes } from '@ethereumjs/util'
 import { readTestnet } from '../../../testnets/description.ts'
 import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../../propagation/interface.ts'
 import type { NodeOptions } from '../../node/options.ts'
-import { runNodeProcess } from '../../node/process.ts'
 import { badInput } from '../errors.ts'
 import { existsSync } from 'node:fs'
 import { portProblem } from '../../../testnets/ports.ts'
@@ -178,6 +177,9 @@ export const nodeCommand: CommandModule<object, NodeArgs> = {
       .option('tee-policy', { type: 'string', describe: 'tee mode: attestation dir whose policy.json judges quotes and plans (without --dir)' })
       .option('tee-epoch', { type: 'number', describe: 'tee mode: epoch length in seconds (a new broadcast plan per epoch; default 60)' }),
   handler: async (a) => {
-    await runNodeProcess(nodeOptionsFromArgs(a))
+    const options = nodeOptionsFromArgs(a)
+    // The client is loaded only once the flags are good: bad input answers at once.
+    const { runNodeProcess } = await import('../../node/process.ts')
+    await runNodeProcess(options)
   },
 }
