@@ -23,6 +23,8 @@ export interface TeeParams {
   resendWindowMs: number
   /** With a plan, reports go to this many best-ranked candidates only (0, the default: to every node). */
   reportCandidates: number
+  /** Tx items to a peer wait up to this long (ms) to share one message (outbox.ts); 0: sent at once. */
+  batchMs: number
 }
 
 export const DEFAULT_TEE_PARAMS: TeeParams = {
@@ -42,6 +44,7 @@ export const DEFAULT_TEE_PARAMS: TeeParams = {
   coordinatorGraceMs: C.DEFAULT_COORDINATOR_GRACE_MS,
   resendWindowMs: C.DEFAULT_RESEND_WINDOW_MS,
   reportCandidates: C.DEFAULT_REPORT_CANDIDATES,
+  batchMs: C.DEFAULT_BATCH_MS,
 }
 
 export function teeParams(over: Partial<TeeParams> = {}): TeeParams {

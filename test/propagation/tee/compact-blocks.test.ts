@@ -23,7 +23,7 @@ const blockOf = (n: number, txs: ReturnType<typeof tx>[]) => createBlock({ heade
 function pair() {
   const ka = nodeKey()
   const kb = nodeKey()
-  const make = (k: ReturnType<typeof nodeKey>) => new TeeRelay(k.hex, false, { authority: relayAuthority(undefined, k.priv, k.id), verifier: ethItemVerifier(common) }, {})
+  const make = (k: ReturnType<typeof nodeKey>) => new TeeRelay(k.hex, false, { authority: relayAuthority(undefined, k.priv, k.id), verifier: ethItemVerifier(common) }, { batchMs: 0 })
   const a = make(ka)
   const b = make(kb)
   const check = (): void => {

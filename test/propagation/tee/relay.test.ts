@@ -69,7 +69,8 @@ class World {
 
   constructor(params: Partial<TeeParams> = PARAMS, attested: (i: number) => boolean = () => true, verifier: ItemVerifier = syntheticItemVerifier) {
     clock.now = 0
-    this.relays = KEYS.map((k, i) => new TeeRelay(k.hex, attested(i), { authority: relayAuthority(policy, k.priv, k.id), verifier }, params))
+    // Sends are immediate here unless a test asks for batching (outbox.ts): these tests count messages per event.
+    this.relays = KEYS.map((k, i) => new TeeRelay(k.hex, attested(i), { authority: relayAuthority(policy, k.priv, k.id), verifier }, { batchMs: 0, ...params }))
   }
 
   get now(): number {
@@ -183,6 +184,18 @@ class World {
       this.run(i, actions)
       this.flush()
     }
+  }
+
+  /** Moves the clock from deadline to deadline (each relay's `nextTimeout()`), up to `until`: no fixed tick. */
+  runDeadlines(until: number): void {
+    for (let guard = 0; ; guard++) {
+      assert.ok(guard < 100_000, 'deadline storm')
+      const next = Math.min(...this.relays.map((r) => r.nextTimeout() ?? Infinity))
+      if (next > until) break
+      this.now = Math.max(this.now, next)
+      this.tickAll()
+    }
+    this.now = until
   }
 
   /** Ticks every `step` ms from now to `until` (inclusive). */
@@ -777,4 +790,32 @@ test('relay: a forged copy of an item already held is refused, not counted as a 
   assert.deepEqual(new Set(w.refused.map((r) => r.a.peer)), new Set([w.ids[FORGER]]))
   assert.equal(w.relays[0]!.counters.duplicates, dupBefore, 'not a duplicate')
   assert.equal(w.itemSends(real.hash()).length, sendsBefore + 2, 'only the forger\'s two frames')
+})
+
+test('relay: with batchMs, tx items to a peer wait for the deadline nextTimeout() names and share one message', () => {
+  const w = new World({ ...PARAMS, batchMs: 20 }).connect()
+  const plan = w.establishPlan()
+  // Let the plan's own traffic drain (reports and plans are never batched; due batches flush at their deadlines).
+  w.runDeadlines(w.now + 1000)
+  const t0 = w.now
+  const sentBefore = w.sent.length
+  const ids = [itemOn(0, 2), itemOn(0, 2), itemOn(0, 2)]
+  const origin = 1
+  w.publish(origin, ids[0]!)
+  assert.equal(w.sent.length, sentBefore, 'nothing goes out before the batch deadline')
+  assert.equal(w.relays[origin]!.nextTimeout(), t0 + 20, 'the deadline is the first queued item + batchMs')
+  w.now = t0 + 5
+  w.publish(origin, ids[1]!)
+  w.now = t0 + 10
+  w.publish(origin, ids[2]!)
+  assert.equal(w.sent.length, sentBefore, 'still nothing out at +10 ms')
+  assert.equal(w.relays[origin]!.nextTimeout(), t0 + 20, 'later items do not move the deadline')
+  // Deadline to deadline on the virtual clock; tickAll checks every relay's invariants after each step.
+  w.runDeadlines(t0 + 200)
+  for (const id of ids) assert.deepEqual(w.reached(id), all.filter((x) => x !== origin), 'every node got every item')
+  const msgs = w.sent.slice(sentBefore).filter((s) => s.msg.t === 'items')
+  const v = new PlanView(plan.body)
+  assert.equal(msgs.length, w.n - 1, 'one message per tree edge, each carrying all three items')
+  for (const m of msgs) assert.equal((m.msg as { items: unknown[] }).items.length, 3)
+  for (const m of msgs) assert.ok(v.neighbours(0, v.index.get(w.ids[m.from]!)!).includes(w.ids[m.to]!), 'sent along the tree')
 })
