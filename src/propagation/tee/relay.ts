@@ -146,6 +146,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     this.repair.held(e.short)
     this.counters.published++
     const out: TeeAction[] = []
+    if (item.kind === 'tx') this.blocks.onTxHeld(out, e.short, e.payload, now)
     this.forwarding.route(out, e, undefined, 'tree')
     return this.outbox.pass(coalesce(out), now)
   }
@@ -273,8 +274,10 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     e.known.add(from)
     this.repair.held(e.short)
     this.counters.received++
-    if (item.kind === 'tx') out.push({ t: 'deliver', item: { ...item }, from })
-    else this.blocks.onBlockItem(out, e.id, e.payload, from, now)
+    if (item.kind === 'tx') {
+      out.push({ t: 'deliver', item: { ...item }, from })
+      this.blocks.onTxHeld(out, e.short, e.payload, now)
+    } else this.blocks.onBlockItem(out, e.id, e.payload, from, now)
     this.ledger.account(e, from, item.mode)
     if (item.mode === 'repair') this.counters.repaired++
     this.forwarding.route(out, e, item.mode === 'entry' && selfIndex >= 0 ? undefined : from, item.mode === 'entry' ? 'tree' : item.mode)

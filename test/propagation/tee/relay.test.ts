@@ -28,6 +28,7 @@ import { PLAN_CATCH_UP_GRACE_MS } from '../../../src/propagation/tee/constants.t
 import { syntheticItemVerifier, syntheticPayload } from '../../../src/sim/synthetic-items.ts'
 import { ethItemVerifier } from '../../../src/propagation/tee/item-verifier.ts'
 import { ORIGIN_UNKNOWN } from '../../../src/propagation/tee/messages.ts'
+import { checkerOf } from '../../../src/propagation/tee/repair.ts'
 import { Common, Mainnet } from '@ethereumjs/common'
 import { createLegacyTx } from '@ethereumjs/tx'
 
@@ -818,4 +819,46 @@ test('relay: with batchMs, tx items to a peer wait for the deadline nextTimeout(
   assert.equal(msgs.length, w.n - 1, 'one message per tree edge, each carrying all three items')
   for (const m of msgs) assert.equal((m.msg as { items: unknown[] }).items.length, 3)
   for (const m of msgs) assert.ok(v.neighbours(0, v.index.get(w.ids[m.from]!)!).includes(w.ids[m.to]!), 'sent along the tree')
+})
+
+test('relay: with a plan, each node is digested an item only by its checker; a lost tree send is still repaired', () => {
+  const w = new World().connect()
+  const plan = w.establishPlan()
+  const v = new PlanView(plan.body)
+  w.advance(4000)
+  // Nothing lost: count digest entries per item. Every node but the origin may be digested it once, by its checker.
+  const quiet = [itemOn(0, 2), itemOn(1, 2), itemOn(0, 2), itemOn(1, 2)]
+  const from = w.sent.length
+  quiet.forEach((id, i) => w.publish(i, id))
+  w.advance(w.now + 4000)
+  const digests = w.sent.slice(from).filter((s) => s.msg.t === 'digest')
+  const shortOf = (id: Uint8Array): string => Buffer.from(createHash('sha256').update('teecast/tee/1/shortid').update(id).digest().subarray(0, 8)).toString('hex')
+  for (const id of quiet) {
+    const t = treeOf(id, 2)
+    const hits = digests.filter((s) => (s.msg as { ids: Uint8Array[] }).ids.some((x) => Buffer.from(x).toString('hex') === shortOf(id)))
+    for (const h of hits) {
+      const checker = checkerOf(v, t, v.index.get(w.ids[h.to]!)!)
+      assert.ok(checker === undefined || plan.body.nodes[checker] === w.ids[h.from], `node ${h.to} was digested ${shortOf(id).slice(0, 6)} by ${h.from}, not its checker ${checker}`)
+    }
+    const checked = hits.filter((h) => checkerOf(v, t, v.index.get(w.ids[h.to]!)!) !== undefined).map((h) => h.to)
+    assert.equal(new Set(checked).size, checked.length, `item on tree ${t}: a node with a checker is digested it once`)
+  }
+  for (const t of [0, 1]) assert.ok(plan.body.nodes.some((_, i) => checkerOf(v, t, i) !== undefined), `some node has a checker on tree ${t} (the rule is exercised)`)
+  assert.ok(w.relays.every((r) => r.counters.pulls === 0), 'nothing lost, nothing pulled')
+
+  // A lost send to a leaf is still found: by its checker's digest (or, without a checker, by any peer's).
+  const { leaf } = w.leafOfTree0(plan)
+  const origin = all.find((o) => o !== leaf && !v.neighbours(0, v.index.get(w.ids[leaf]!)!).includes(w.ids[o]!))!
+  const id = itemOn(0, 2)
+  w.drop = (s) => s.to === leaf && s.msg.t === 'items' && s.msg.items.some((i) => Buffer.compare(i.id, id) === 0)
+  w.publish(origin, id)
+  assert.ok(!w.reached(id).includes(leaf), 'the leaf missed it')
+  w.drop = () => false
+  const t0 = w.now
+  w.advance(t0 + 4000)
+  assert.ok(w.reached(id).includes(leaf), 'repaired')
+  assert.equal(w.delivered.get(Buffer.from(id).toString('hex'))!.get(leaf)!.mode, 'repair')
+  const checker = checkerOf(v, 0, v.index.get(w.ids[leaf]!)!)
+  const digestedBy = w.sent.filter((s) => s.to === leaf && s.msg.t === 'digest' && s.msg.ids.some((x) => Buffer.from(x).toString('hex') === shortOf(id))).map((s) => s.from)
+  if (checker !== undefined) assert.deepEqual([...new Set(digestedBy)], [w.index.get(plan.body.nodes[checker]!)!], 'the checker found the gap')
 })
