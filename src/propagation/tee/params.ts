@@ -25,6 +25,8 @@ export interface TeeParams {
   reportCandidates: number
   /** Tx items to a peer wait up to this long (ms) to share one message (outbox.ts); 0: sent at once. */
   batchMs: number
+  /** A digest with few ids waits up to this long (ms) past its oldest id's settle time (repair.ts); 0: every round. */
+  digestWaitMs: number
 }
 
 export const DEFAULT_TEE_PARAMS: TeeParams = {
@@ -45,6 +47,7 @@ export const DEFAULT_TEE_PARAMS: TeeParams = {
   resendWindowMs: C.DEFAULT_RESEND_WINDOW_MS,
   reportCandidates: C.DEFAULT_REPORT_CANDIDATES,
   batchMs: C.DEFAULT_BATCH_MS,
+  digestWaitMs: C.DEFAULT_DIGEST_WAIT_MS,
 }
 
 export function teeParams(over: Partial<TeeParams> = {}): TeeParams {

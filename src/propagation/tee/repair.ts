@@ -24,7 +24,7 @@
  * - `digestCursor` has live peers only; `downCursor` none.
  * - `nextPullAt` is at or before the earliest pending retry (since + pullTimeoutMs).
  */
-import { MAX_IDS_PER_MESSAGE, NEW_PEER_BACKLOG_MS } from './constants.ts'
+import { DIGEST_FULL_IDS, MAX_IDS_PER_MESSAGE, NEW_PEER_BACKLOG_MS } from './constants.ts'
 import type { ItemStore } from './item-store.ts'
 import type { OmissionLedger } from './omission-ledger.ts'
 import { ORIGIN_UNKNOWN, type WireItem } from './messages.ts'
@@ -154,6 +154,7 @@ export class Repair {
       let prevSeen = cutoff
       const checks = this.checksFor(p)
       const upAt = this.upAt.get(p) ?? -Infinity
+      let oldest = Infinity
       for (const e of this.store.since(since)) {
         if (e.firstSeen > cutoff) break
         if (!e.known.has(p) && (e.firstSeen < upAt || checks(e.id))) {
@@ -163,9 +164,12 @@ export class Repair {
             break
           }
           ids.push(e.shortBytes)
+          oldest = Math.min(oldest, e.firstSeen)
         }
         prevSeen = e.firstSeen
       }
+      // Few ids, none overdue: they wait for a later round (the cursor stays), so one message carries several rounds.
+      if (ids.length > 0 && ids.length < DIGEST_FULL_IDS && oldest + this.ctx.params.settleMs + this.ctx.params.digestWaitMs > now) continue
       this.digestCursor.set(p, upTo)
       if (ids.length > 0) out.push({ t: 'send', to: p, msg: { t: 'digest', ids } })
     }

@@ -70,8 +70,8 @@ class World {
 
   constructor(params: Partial<TeeParams> = PARAMS, attested: (i: number) => boolean = () => true, verifier: ItemVerifier = syntheticItemVerifier) {
     clock.now = 0
-    // Sends are immediate here unless a test asks for batching (outbox.ts): these tests count messages per event.
-    this.relays = KEYS.map((k, i) => new TeeRelay(k.hex, attested(i), { authority: relayAuthority(policy, k.priv, k.id), verifier }, { batchMs: 0, ...params }))
+    // Sends are immediate and digests go every round, unless a test asks for batching (outbox.ts, repair.ts).
+    this.relays = KEYS.map((k, i) => new TeeRelay(k.hex, attested(i), { authority: relayAuthority(policy, k.priv, k.id), verifier }, { batchMs: 0, digestWaitMs: 0, ...params }))
   }
 
   get now(): number {
@@ -861,4 +861,25 @@ test('relay: with a plan, each node is digested an item only by its checker; a l
   const checker = checkerOf(v, 0, v.index.get(w.ids[leaf]!)!)
   const digestedBy = w.sent.filter((s) => s.to === leaf && s.msg.t === 'digest' && s.msg.ids.some((x) => Buffer.from(x).toString('hex') === shortOf(id))).map((s) => s.from)
   if (checker !== undefined) assert.deepEqual([...new Set(digestedBy)], [w.index.get(plan.body.nodes[checker]!)!], 'the checker found the gap')
+})
+
+test('relay: with digestWaitMs, a digest of few ids waits up to that long past settling, then still repairs the gap', () => {
+  const w = new World({ ...PARAMS, digestWaitMs: 2000 }).connect()
+  const plan = w.establishPlan()
+  w.advance(4000)
+  const { leaf } = w.leafOfTree0(plan)
+  const origin = all.find((o) => o !== leaf)!
+  const id = itemOn(0, 2)
+  w.drop = (s) => s.to === leaf && s.msg.t === 'items' && s.msg.items.some((i) => Buffer.compare(i.id, id) === 0)
+  const t0 = w.now
+  w.publish(origin, id)
+  w.drop = () => false
+  assert.ok(!w.reached(id).includes(leaf), 'the leaf missed it')
+  const from = w.sent.length
+  // Settled at +1 s; a one-id digest waits until +3 s.
+  w.advance(t0 + 2900)
+  assert.ok(!w.reached(id).includes(leaf), 'not yet: the digest waits')
+  assert.equal(w.sent.slice(from).filter((s) => s.to === leaf && s.msg.t === 'digest').length, 0, 'no digest to the leaf before the wait is over')
+  w.advance(t0 + 5000)
+  assert.ok(w.reached(id).includes(leaf), 'repaired once the wait was over')
 })
