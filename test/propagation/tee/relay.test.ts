@@ -24,7 +24,7 @@ import { inProcessPlanningEnclave } from '../../../src/tee/sim/in-process-planne
 import type { Policy } from '../../../src/tee/policy.ts'
 import { generateP256 } from '../../../src/tee/crypto.ts'
 import { nodeKey } from '../../helpers/node-key.ts'
-import { PLAN_CATCH_UP_GRACE_MS } from '../../../src/propagation/tee/constants.ts'
+import { DIGEST_FULL_IDS, PLAN_CATCH_UP_GRACE_MS } from '../../../src/propagation/tee/constants.ts'
 import { syntheticItemVerifier, syntheticPayload } from '../../../src/sim/synthetic-items.ts'
 import { ethItemVerifier } from '../../../src/propagation/tee/item-verifier.ts'
 import { ORIGIN_UNKNOWN } from '../../../src/propagation/tee/messages.ts'
@@ -882,4 +882,19 @@ test('relay: with digestWaitMs, a digest of few ids waits up to that long past s
   assert.equal(w.sent.slice(from).filter((s) => s.to === leaf && s.msg.t === 'digest').length, 0, 'no digest to the leaf before the wait is over')
   w.advance(t0 + 5000)
   assert.ok(w.reached(id).includes(leaf), 'repaired once the wait was over')
+})
+
+test('relay: with digestWaitMs, a digest that has DIGEST_FULL_IDS ids goes at once, as soon as they settled', () => {
+  // No plan yet: every peer not known to hold an item digests it. Items published before the links came up reach
+  // nobody; at 1.1 s past settling (within the wait) they are digested because there are enough of them.
+  const lonely = new World({ ...PARAMS, digestWaitMs: 60_000 })
+  lonely.now = 0
+  const ids = Array.from({ length: DIGEST_FULL_IDS }, () => itemOn(undefined, 2))
+  for (const id of ids) lonely.publish(0, id)
+  lonely.now = 10
+  lonely.connect()
+  lonely.advance(lonely.now + 2600)
+  const digests = lonely.sent.filter((s) => s.from === 0 && s.msg.t === 'digest')
+  assert.ok(digests.some((s) => (s.msg as { ids: unknown[] }).ids.length >= DIGEST_FULL_IDS), 'a full digest went out well within the 60 s wait')
+  for (const id of ids) assert.equal(lonely.reached(id).length, lonely.n - 1, 'every node pulled every item')
 })
