@@ -27,6 +27,8 @@ export interface TeeParams {
   batchMs: number
   /** A digest with few ids waits up to this long (ms) past its oldest id's settle time (repair.ts); 0: every round. */
   digestWaitMs: number
+  /** 1: with a plan, a node is digested an item only by its checker on the item's tree (repair.ts); 0: by every peer. */
+  digestCheckers: number
 }
 
 export const DEFAULT_TEE_PARAMS: TeeParams = {
@@ -48,6 +50,7 @@ export const DEFAULT_TEE_PARAMS: TeeParams = {
   reportCandidates: C.DEFAULT_REPORT_CANDIDATES,
   batchMs: C.DEFAULT_BATCH_MS,
   digestWaitMs: C.DEFAULT_DIGEST_WAIT_MS,
+  digestCheckers: C.DEFAULT_DIGEST_CHECKERS,
 }
 
 export function teeParams(over: Partial<TeeParams> = {}): TeeParams {
@@ -63,6 +66,7 @@ export function teeParams(over: Partial<TeeParams> = {}): TeeParams {
   if (p.reportWaitMs + p.coordinatorGraceMs >= p.epochMs) bad('reportWaitMs + coordinatorGraceMs must be below epochMs')
   if (p.seenCapacity < 16) bad('seenCapacity must be >= 16')
   if (!Number.isInteger(p.reportCandidates)) bad('reportCandidates must be a whole number')
+  if (p.digestCheckers !== 0 && p.digestCheckers !== 1) bad('digestCheckers must be 0 or 1')
   return p
 }
 

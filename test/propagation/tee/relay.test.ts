@@ -821,8 +821,8 @@ test('relay: with batchMs, tx items to a peer wait for the deadline nextTimeout(
   for (const m of msgs) assert.ok(v.neighbours(0, v.index.get(w.ids[m.from]!)!).includes(w.ids[m.to]!), 'sent along the tree')
 })
 
-test('relay: with a plan, each node is digested an item only by its checker; a lost tree send is still repaired', () => {
-  const w = new World().connect()
+test('relay: with digestCheckers and a plan, each node is digested an item only by its checker; a lost tree send is still repaired', () => {
+  const w = new World({ ...PARAMS, digestCheckers: 1 }).connect()
   const plan = w.establishPlan()
   const v = new PlanView(plan.body)
   w.advance(4000)
