@@ -156,7 +156,7 @@ test('txs delivered before the client pool runs wait for it and reach it once it
   }
 })
 
-test('a tx item whose id is another tx\'s hash disconnects its sender before anything reaches the pool', async () => {
+test('a tx item is filed under its own hash whatever id its sender had in mind; an undecodable one disconnects the sender', async () => {
   const { Common, Mainnet } = await import('@ethereumjs/common')
   const { createLegacyTx } = await import('@ethereumjs/tx')
   const { ORIGIN_UNKNOWN } = await import('../../src/propagation/tee/messages.ts')
@@ -164,19 +164,25 @@ test('a tx item whose id is another tx\'s hash disconnects its sender before any
   const peer = nodeKey()
   const config = { logger: undefined, chainCommon: new Common({ chain: Mainnet }) } as unknown as Config
   const adapter = new TeeAdapter(config, { selfId: me.hex, nodeKey: me.priv, policy: undefined, enclave: undefined, params: {}, now: () => T0 })
-  const pooled: unknown[] = []
-  adapter.attach({ txPool: { running: true, handleAnnouncedTxs: async (txs: unknown[]) => void pooled.push(...txs), checkRunState: () => undefined }, pool: { peers: [{ id: peer.hex }] } } as never)
+  const pooled: { hash(): Uint8Array }[] = []
+  adapter.attach({ txPool: { running: true, handleAnnouncedTxs: async (txs: { hash(): Uint8Array }[]) => void pooled.push(...txs), checkRunState: () => undefined }, pool: { peers: [{ id: peer.hex }] } } as never)
   try {
     const e = endpoint()
     adapter.bind(peer.hex, e.tee)
     e.tee._handleMessage(...frame({ t: 'status', version: 1, challenge: new Uint8Array(32), hasEnclave: false }))
     e.tee._handleMessage(...frame({ t: 'attest', quote: new Uint8Array() }))
     const tx = (nonce: number) => createLegacyTx({ nonce, gasPrice: 10, gasLimit: 21_000, to: `0x${'11'.repeat(20)}`, value: 1 }, { common: config.chainCommon }).sign(new Uint8Array(32).fill(1))
+    // The wire carries no id (tee/1 since the byte-floor change): tx 1 cannot claim tx 0's id.
     e.tee._handleMessage(...frame({ t: 'items', epoch: 0, items: [{ kind: 'tx', id: tx(0).hash(), mode: 'flood', origin: ORIGIN_UNKNOWN, payload: tx(1).serialize() }] }))
+    assert.deepEqual(e.disconnects, [])
+    assert.equal(adapter.relay.has(tx(0).hash()), false, 'tx 0 is not taken by another payload')
+    assert.equal(adapter.relay.has(tx(1).hash()), true, 'filed under its own hash')
+    assert.deepEqual(pooled.map((t) => Buffer.from(t.hash()).toString('hex')), [Buffer.from(tx(1).hash()).toString('hex')])
+    // A payload that is no tx: the relay's verifier refuses it and the sender is dropped before the pool sees it.
+    e.tee._handleMessage(...frame({ t: 'items', epoch: 0, items: [{ kind: 'tx', id: new Uint8Array(32), mode: 'flood', origin: ORIGIN_UNKNOWN, payload: Uint8Array.from([0xc1, 0x80]) }] }))
     assert.deepEqual(e.disconnects, [0x10])
     assert.equal(adapter.isTeePeer(peer.hex), false)
-    assert.equal(adapter.relay.has(tx(0).hash()), false, 'the forged item does not occupy its id')
-    assert.deepEqual(pooled, [])
+    assert.equal(pooled.length, 1)
   } finally {
     adapter.detach()
   }

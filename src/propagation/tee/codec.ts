@@ -5,8 +5,8 @@
  *
  *   0x00 status   [version, challenge(32), hasEnclave]
  *   0x01 attest   [quote]                       quote = b'' when the node has no enclave
- *   0x10 txItems  [epoch, [[kind, mode, origin, id(32), payload], ...]]   every kind = tx
- *   0x17 blockItems  same layout, every kind = block (a separate code so wire counters split tx and block bytes)
+ *   0x10 txItems  [epoch, [[mode, origin, payload], ...]]   tx items; no id: the receiver hashes the payload (item-id.ts)
+ *   0x17 blockItems  same layout, block items (a separate code, so the kind is not sent and wire counters split them)
  *   0x11 digest   [ids]                         ids = concatenated 8-byte short ids
  *   0x12 pull     [ids]
  *   0x13 report   [[body, signature(64)], ...]  body: report.ts layout
@@ -18,6 +18,7 @@ import { RLP } from '@ethereumjs/rlp'
 import { MAX_IDS_PER_MESSAGE, MAX_PLAN_NODES, MAX_MESSAGE_BYTES, MAX_TX_BYTES, MAX_TXS_PER_MESSAGE, SHORT_ID_BYTES } from './constants.ts'
 import { TeeError } from './errors.ts'
 import type { ItemKind, ItemMode, TeeMessage, WireItem } from './messages.ts'
+import { ethItemId, type ItemIdOf } from './item-id.ts'
 import { decodePlanBody } from './plan.ts'
 import { decodeReportBody } from './report.ts'
 
@@ -33,7 +34,6 @@ export const TEE_CODE_COUNT = 0x18
 /** Wire counter names: TxItems, BlockItems, Digest, ... */
 export const TEE_MESSAGE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(TEE_CODES).map(([k, v]) => [v, k[0]!.toUpperCase() + k.slice(1)]))
 
-const KINDS: ItemKind[] = ['tx', 'block']
 const MODES: ItemMode[] = ['tree', 'flood', 'entry', 'repair']
 
 /** Canonical RLP integer bytes: big-endian, no leading zeros, 0 as the empty string. */
@@ -58,7 +58,7 @@ export function encodeTeeMessage(m: AnyTeeMessage): { code: number; payload: Uin
     case 'items': {
       const kind = m.items[0]?.kind
       if (kind === undefined || m.items.some((i) => i.kind !== kind)) throw new TeeError('INVARIANT_VIOLATED', 'an items message must hold items of one kind')
-      return { code: kind === 'tx' ? TEE_CODES.txItems : TEE_CODES.blockItems, payload: RLP.encode([int(m.epoch), m.items.map((i) => [int(KINDS.indexOf(i.kind)), int(MODES.indexOf(i.mode)), int(i.origin), i.id, i.payload])]) }
+      return { code: kind === 'tx' ? TEE_CODES.txItems : TEE_CODES.blockItems, payload: RLP.encode([int(m.epoch), m.items.map((i) => [int(MODES.indexOf(i.mode)), int(i.origin), i.payload])]) }
     }
     case 'digest':
       return { code: TEE_CODES.digest, payload: RLP.encode([concat(m.ids)]) }
@@ -111,7 +111,8 @@ function shortIds(v: unknown, what: string): Uint8Array[] {
   return out
 }
 
-export function decodeTeeMessage(code: number, payload: Uint8Array): AnyTeeMessage {
+/** `idOf` recomputes item ids from their payloads (the wire does not carry them); the node's is ethItemId. */
+export function decodeTeeMessage(code: number, payload: Uint8Array, idOf: ItemIdOf = ethItemId): AnyTeeMessage {
   if (payload.length > MAX_MESSAGE_BYTES) throw new TeeError('MESSAGE_TOO_LARGE', `tee/1 message of ${payload.length} bytes exceeds ${MAX_MESSAGE_BYTES}`)
   let raw: unknown
   try {
@@ -135,16 +136,17 @@ export function decodeTeeMessage(code: number, payload: Uint8Array): AnyTeeMessa
       const rows = list(its, 'items.list')
       if (rows.length === 0 || rows.length > MAX_TXS_PER_MESSAGE) return bad(`items: ${rows.length} items (1..${MAX_TXS_PER_MESSAGE})`)
       const items: WireItem[] = rows.map((r, i) => {
-        const [k, m, o, id, p] = list(r, `items[${i}]`, 5)
-        const kind = KINDS[uint(k, `items[${i}].kind`, KINDS.length - 1)]!
-        if (kind !== want) return bad(`items[${i}]: a ${kind} item in a ${want} items message`)
-        return {
-          kind,
-          mode: MODES[uint(m, `items[${i}].mode`, MODES.length - 1)]!,
-          origin: uint(o, `items[${i}].origin`, 0xffff),
-          id: bytes(id, `items[${i}].id`, 32),
-          payload: bytes(p, `items[${i}].payload`, undefined, MAX_TX_BYTES * 8),
+        const [m, o, p] = list(r, `items[${i}]`, 3)
+        const mode = MODES[uint(m, `items[${i}].mode`, MODES.length - 1)]!
+        const origin = uint(o, `items[${i}].origin`, 0xffff)
+        const body = bytes(p, `items[${i}].payload`, undefined, want === 'tx' ? MAX_TX_BYTES : MAX_TX_BYTES * 8)
+        let id: Uint8Array
+        try {
+          id = idOf(want, body)
+        } catch (e) {
+          return bad(`items[${i}]: no ${want} id from the payload: ${(e as Error).message}`)
         }
+        return { kind: want, id, mode, origin, payload: body }
       })
       return { t: 'items', epoch: uint(e, 'items.epoch', 0xffffffff), items }
     }

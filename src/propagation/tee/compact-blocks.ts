@@ -5,7 +5,10 @@
  * Stages of a block id at a receiver (after the relay checked its header against the id and stored it):
  * 1. rebuild: each short id is looked up among the txs the store holds.
  * 2. waiting (`pending`, phase 'missing'): the missing indexes were asked from the block's sender (GetBlockTxs);
- *    abandoned at since + BLOCK_TXS_TIMEOUT_MS (eth/68 sync fetches it then).
+ *    a missing tx that arrives by any other path (its tree, a repair) fills its slot too; abandoned at since +
+ *    BLOCK_TXS_TIMEOUT_MS (eth/68 sync fetches it then). A peer that asks us for txs of a block we are still
+ *    rebuilding (we forward a compact block before rebuilding it) is answered once we have them, not left to time
+ *    out: that timeout, on a loaded machine, sent nodes to eth/68 sync for the block and every block after it.
  * 3. rebuilt: every tx is known: action `importBlock`. The driver assembles the block, checks the tx root and
  *    imports it, and reports a tx root mismatch back with `onBlockRebuilt(id, false)`.
  * 4. refetch (`pending`, phase 'all'): a tx root mismatch means a short-id collision picked a wrong tx: every tx is
@@ -25,6 +28,8 @@ import type { InvariantViolations, RelayContext, TeeAction } from './interface.t
 
 /** Blocks rebuilt at once; a block period brings one block, so more means a flood: the oldest goes. */
 const MAX_PENDING_BLOCKS = 64
+/** Peers waiting for txs of one block we are still rebuilding (tree degree is at most a few; beyond: from the chain). */
+const MAX_WAITERS = 16
 
 interface PendingBlock {
   id: Uint8Array
@@ -35,6 +40,8 @@ interface PendingBlock {
   phase: 'missing' | 'all'
   /** A rebuild was handed to the driver and its tx root came back wrong once. */
   collided: boolean
+  /** Peers that asked us for txs of this block while we lacked them: answered when it is rebuilt. */
+  waiters: { peer: string; indexes: number[] }[]
 }
 
 const hex = (id: Uint8Array): string => Buffer.from(id).toString('hex')
@@ -60,7 +67,7 @@ export class CompactBlocks {
       return void out.push({ t: 'blockAbandoned', id, reason: `not a compact block: ${(e as Error).message}` })
     }
     const txs = cb.ids.map((s) => this.txByShortId(s))
-    const p: PendingBlock = { id, cb, txs, from, since: now, phase: 'missing', collided: false }
+    const p: PendingBlock = { id, cb, txs, from, since: now, phase: 'missing', collided: false, waiters: [] }
     this.advance(out, p, now)
   }
 
@@ -86,6 +93,9 @@ export class CompactBlocks {
       const txs = indexes.map((i) => (cb.ids[i] === undefined ? undefined : this.txByShortId(cb.ids[i]!)))
       if (txs.length > 0 && txs.every((t): t is Uint8Array => t !== undefined)) return void out.push({ t: 'send', to: from, msg: { t: 'blockTxs', block, txs } })
     }
+    // We are rebuilding it ourselves: answer when we have the txs (bounded; beyond, the chain may have it later).
+    const p = this.pending.get(hex(block))
+    if (p !== undefined && p.phase === 'missing' && p.waiters.length < MAX_WAITERS && indexes.every((i) => i < p.cb.ids.length)) return void p.waiters.push({ peer: from, indexes })
     // Not all here (evicted, or the block came by sync): the chain may have it.
     out.push({ t: 'serveBlockTxsFromChain', peer: from, block, indexes })
   }
@@ -100,6 +110,24 @@ export class CompactBlocks {
     missing.forEach((idx, k) => (p.txs[idx] = txs[k]))
     this.pending.delete(key)
     this.advance(out, p, now)
+  }
+
+  /** A tx is now held (any path): it fills its slot in the blocks waiting for it. */
+  onTxHeld(out: TeeAction[], short: string, payload: Uint8Array, now: number): void {
+    for (const [key, p] of this.pending) {
+      if (p.phase !== 'missing') continue
+      let filled = false
+      p.cb.ids.forEach((id, i) => {
+        if (p.txs[i] === undefined && shortKey(id) === short) {
+          p.txs[i] = payload
+          filled = true
+        }
+      })
+      if (filled && missingIndexes(p).length === 0) {
+        this.pending.delete(key)
+        this.advance(out, p, now)
+      }
+    }
   }
 
   nextTimeout(): number | undefined {
@@ -120,6 +148,7 @@ export class CompactBlocks {
     const key = hex(p.id)
     const missing = missingIndexes(p)
     if (missing.length === 0) {
+      for (const w of p.waiters.splice(0)) if (this.ctx.peers.has(w.peer)) out.push({ t: 'send', to: w.peer, msg: { t: 'blockTxs', block: p.id, txs: w.indexes.map((i) => p.txs[i]!) } })
       this.importing.set(key, p)
       if (this.importing.size > MAX_PENDING_BLOCKS) this.importing.delete(this.importing.keys().next().value!)
       return void out.push({ t: 'importBlock', id: p.id, block: p.cb, txs: p.txs as Uint8Array[], from: p.from })
@@ -142,7 +171,10 @@ export class CompactBlocks {
   invariants(): InvariantViolations {
     const bad: InvariantViolations = []
     if (this.pending.size > MAX_PENDING_BLOCKS) bad.push(`blocks: ${this.pending.size} pending, above ${MAX_PENDING_BLOCKS}`)
-    for (const [key, p] of this.pending) if (missingIndexes(p).length === 0) bad.push(`blocks: ${key.slice(0, 10)} waits with no tx missing`)
+    for (const [key, p] of this.pending) {
+      if (missingIndexes(p).length === 0) bad.push(`blocks: ${key.slice(0, 10)} waits with no tx missing`)
+      if (p.waiters.length > MAX_WAITERS) bad.push(`blocks: ${key.slice(0, 10)} has ${p.waiters.length} waiters, above ${MAX_WAITERS}`)
+    }
     return bad
   }
 }

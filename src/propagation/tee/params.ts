@@ -23,6 +23,12 @@ export interface TeeParams {
   resendWindowMs: number
   /** With a plan, reports go to this many best-ranked candidates only (0, the default: to every node). */
   reportCandidates: number
+  /** Tx items to a peer wait up to this long (ms) to share one message (outbox.ts); 0: sent at once. */
+  batchMs: number
+  /** A digest with few ids waits up to this long (ms) past its oldest id's settle time (repair.ts); 0: every round. */
+  digestWaitMs: number
+  /** 1: with a plan, a node is digested an item only by its checker on the item's tree (repair.ts); 0: by every peer. */
+  digestCheckers: number
 }
 
 export const DEFAULT_TEE_PARAMS: TeeParams = {
@@ -42,6 +48,9 @@ export const DEFAULT_TEE_PARAMS: TeeParams = {
   coordinatorGraceMs: C.DEFAULT_COORDINATOR_GRACE_MS,
   resendWindowMs: C.DEFAULT_RESEND_WINDOW_MS,
   reportCandidates: C.DEFAULT_REPORT_CANDIDATES,
+  batchMs: C.DEFAULT_BATCH_MS,
+  digestWaitMs: C.DEFAULT_DIGEST_WAIT_MS,
+  digestCheckers: C.DEFAULT_DIGEST_CHECKERS,
 }
 
 export function teeParams(over: Partial<TeeParams> = {}): TeeParams {
@@ -57,6 +66,7 @@ export function teeParams(over: Partial<TeeParams> = {}): TeeParams {
   if (p.reportWaitMs + p.coordinatorGraceMs >= p.epochMs) bad('reportWaitMs + coordinatorGraceMs must be below epochMs')
   if (p.seenCapacity < 16) bad('seenCapacity must be >= 16')
   if (!Number.isInteger(p.reportCandidates)) bad('reportCandidates must be a whole number')
+  if (p.digestCheckers !== 0 && p.digestCheckers !== 1) bad('digestCheckers must be 0 or 1')
   return p
 }
 

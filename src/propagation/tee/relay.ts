@@ -37,6 +37,7 @@ import { Repair } from './repair.ts'
 import { ControlPlane } from './control-plane.ts'
 import { coalesce, Forwarding } from './forwarding.ts'
 import { CompactBlocks } from './compact-blocks.ts'
+import { Outbox } from './outbox.ts'
 import type { InvariantViolations, PeerInfo, RelayContext, RelayCounters, TeeAction, TeeRelayDeps } from './interface.ts'
 
 export type { ItemCheck, ItemVerifier, PeerInfo, PlanCheck, RelayAuthority, RelayCounters, TeeAction, TeeRelayDeps } from './interface.ts'
@@ -61,6 +62,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
   private readonly control: ControlPlane
   private readonly forwarding: Forwarding
   private readonly blocks: CompactBlocks
+  private readonly outbox: Outbox
 
   constructor(
     readonly self: string,
@@ -77,6 +79,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     this.control = new ControlPlane(ctx, this.running, this.ledger, deps.authority)
     this.forwarding = new Forwarding(ctx, this.running, this.store)
     this.blocks = new CompactBlocks(ctx, this.store)
+    this.outbox = new Outbox(ctx)
   }
 
   // ---- queries ----
@@ -110,7 +113,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
 
   /** Every part's invariants that do not hold (empty: all hold). Tests call it after every step. */
   invariants(): InvariantViolations {
-    return [...this.store.invariants(), ...this.running.invariants(), ...this.ledger.invariants(), ...this.repair.invariants(), ...this.control.invariants(), ...this.blocks.invariants()]
+    return [...this.store.invariants(), ...this.running.invariants(), ...this.ledger.invariants(), ...this.repair.invariants(), ...this.control.invariants(), ...this.blocks.invariants(), ...this.outbox.invariants()]
   }
 
   // ---- PropagationCore ----
@@ -119,19 +122,20 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     this.clock(now)
     this.peers.set(peer, info)
     this.repair.peerUp(peer, now)
-    return this.control.peerUp(peer)
+    return this.outbox.pass(this.control.peerUp(peer), now)
   }
 
   onPeerDown(peer: string, now: number): TeeAction[] {
     this.clock(now)
     if (!this.peers.delete(peer)) return []
+    this.outbox.peerDown(peer)
     this.control.peerDown(peer)
     this.repair.peerDown(peer)
     this.running.peerDown(peer)
     const out: TeeAction[] = []
     // Items it got from us just before dying may not have gone on: flood them from here (duplicates are dropped).
     this.forwarding.resendAfterPeerDown(out, peer, now)
-    return coalesce(out)
+    return this.outbox.pass(coalesce(out), now)
   }
 
   /** An item published here (RPC submission, mined block): checked by the pool or the miner already. */
@@ -142,8 +146,9 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     this.repair.held(e.short)
     this.counters.published++
     const out: TeeAction[] = []
+    if (item.kind === 'tx') this.blocks.onTxHeld(out, e.short, e.payload, now)
     this.forwarding.route(out, e, undefined, 'tree')
-    return coalesce(out)
+    return this.outbox.pass(coalesce(out), now)
   }
 
   onMessage(from: string, msg: TeeMessage, now: number): TeeAction[] {
@@ -174,7 +179,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
         this.blocks.onBlockTxs(out, from, msg.block, msg.txs, now)
         break
     }
-    return coalesce(out)
+    return this.outbox.pass(coalesce(out), now)
   }
 
   /**
@@ -188,15 +193,19 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
 
   onTimeout(now: number): TeeAction[] {
     this.clock(now)
+    // Due batches go first (they were produced before what this timeout produces), and apart: they must not be
+    // merged with, and queued again as, the new tx sends.
+    const due: TeeAction[] = []
+    this.outbox.onTimeout(due, now)
     const out: TeeAction[] = []
     this.control.onTimeout(out, now)
     this.repair.onTimeout(out, now)
     this.blocks.onTimeout(out, now)
-    return coalesce(out)
+    return [...due, ...this.outbox.pass(coalesce(out), now)]
   }
 
   nextTimeout(): number | undefined {
-    const t = Math.min(this.control.nextTimeout() ?? Infinity, this.repair.nextTimeout() ?? Infinity, this.blocks.nextTimeout() ?? Infinity)
+    const t = Math.min(this.control.nextTimeout() ?? Infinity, this.repair.nextTimeout() ?? Infinity, this.blocks.nextTimeout() ?? Infinity, this.outbox.nextTimeout() ?? Infinity)
     return t === Infinity ? undefined : t
   }
 
@@ -205,7 +214,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     this.clock(now)
     const out: TeeAction[] = []
     this.blocks.onBlockRebuilt(out, id, rootOk, now)
-    return out
+    return this.outbox.pass(out, now)
   }
 
   /** The enclave's answer to `computePlan`. The plan is checked like any received plan before it is used. */
@@ -213,7 +222,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     this.clock(now)
     const out: TeeAction[] = []
     this.control.onPlan(out, this.self, plan, now)
-    return out
+    return this.outbox.pass(out, now)
   }
 
   // ---- the names the drivers and tests used before the PropagationCore shape ----
@@ -265,8 +274,10 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     e.known.add(from)
     this.repair.held(e.short)
     this.counters.received++
-    if (item.kind === 'tx') out.push({ t: 'deliver', item: { ...item }, from })
-    else this.blocks.onBlockItem(out, e.id, e.payload, from, now)
+    if (item.kind === 'tx') {
+      out.push({ t: 'deliver', item: { ...item }, from })
+      this.blocks.onTxHeld(out, e.short, e.payload, now)
+    } else this.blocks.onBlockItem(out, e.id, e.payload, from, now)
     this.ledger.account(e, from, item.mode)
     if (item.mode === 'repair') this.counters.repaired++
     this.forwarding.route(out, e, item.mode === 'entry' && selfIndex >= 0 ? undefined : from, item.mode === 'entry' ? 'tree' : item.mode)

@@ -6,7 +6,12 @@ import { isTeeError, type TeeErrorCode } from '../../../src/propagation/tee/erro
 import { encodePlanBody, NOT_IN_TREE, ROOT } from '../../../src/propagation/tee/plan.ts'
 import { encodeReportBody } from '../../../src/propagation/tee/report.ts'
 import { MAX_IDS_PER_MESSAGE, MAX_MESSAGE_BYTES, MAX_TXS_PER_MESSAGE, PLAN_VERSION } from '../../../src/propagation/tee/constants.ts'
-import type { PlanBody, Report, SignedPlan, SignedReport } from '../../../src/propagation/tee/messages.ts'
+import type { PlanBody, Report, SignedPlan, SignedReport, WireItem } from '../../../src/propagation/tee/messages.ts'
+import { ethItemId } from '../../../src/propagation/tee/item-id.ts'
+import { encodeCompactBlock } from '../../../src/propagation/tee/compact-block.ts'
+import { createBlock } from '@ethereumjs/block'
+import { Common, Mainnet } from '@ethereumjs/common'
+import { keccak256 } from 'ethereum-cryptography/keccak.js'
 
 const id64 = (i: number): string => i.toString(16).padStart(2, '0').repeat(64)
 const bytesOf = (n: number, fill: number): Uint8Array => new Uint8Array(n).fill(fill)
@@ -25,6 +30,11 @@ const report: Report = { epoch: 3, node: id64(1), seq: 2, attested: true, links:
 const reportBytes = encodeReportBody(report)
 const signedReport: SignedReport = { report, bodyBytes: reportBytes, signature: bytesOf(64, 1) }
 
+const common = new Common({ chain: Mainnet })
+const compactBlock = (n: number): Uint8Array => encodeCompactBlock(createBlock({ header: { number: n, gasLimit: 8_000_000, timestamp: 1_000 + n } }, { common, setHardfork: true }))
+/** An item as the decoder returns it: the id is the hash of the payload (the wire does not carry it). */
+const item = (kind: WireItem['kind'], mode: WireItem['mode'], origin: number, payload: Uint8Array): WireItem => ({ kind, id: ethItemId(kind, payload), mode, origin, payload })
+
 const samples: AnyTeeMessage[] = [
   { t: 'status', version: 1, challenge: bytesOf(32, 7), hasEnclave: true },
   { t: 'status', version: 0, challenge: bytesOf(32, 0), hasEnclave: false },
@@ -33,15 +43,10 @@ const samples: AnyTeeMessage[] = [
   {
     t: 'items',
     epoch: 0,
-    items: [
-      { kind: 'tx', id: bytesOf(32, 1), mode: 'tree', origin: 0, payload: bytesOf(110, 2) },
-      { kind: 'tx', id: bytesOf(32, 2), mode: 'flood', origin: 0xffff, payload: bytesOf(600, 3) },
-      { kind: 'tx', id: bytesOf(32, 3), mode: 'entry', origin: 256, payload: new Uint8Array() },
-      { kind: 'tx', id: bytesOf(32, 4), mode: 'repair', origin: 1, payload: bytesOf(1, 0) },
-    ],
+    items: [item('tx', 'tree', 0, bytesOf(110, 2)), item('tx', 'flood', 0xffff, bytesOf(600, 3)), item('tx', 'entry', 256, new Uint8Array()), item('tx', 'repair', 1, bytesOf(1, 0))],
   },
-  { t: 'items', epoch: 0xffffffff, items: [{ kind: 'tx', id: bytesOf(32, 1), mode: 'tree', origin: 3, payload: bytesOf(5, 2) }] },
-  { t: 'items', epoch: 12, items: [{ kind: 'block', id: bytesOf(32, 5), mode: 'tree', origin: 3, payload: bytesOf(600, 2) }, { kind: 'block', id: bytesOf(32, 6), mode: 'repair', origin: 0, payload: bytesOf(1, 2) }] },
+  { t: 'items', epoch: 0xffffffff, items: [item('tx', 'tree', 3, bytesOf(5, 2))] },
+  { t: 'items', epoch: 12, items: [item('block', 'tree', 3, compactBlock(5)), item('block', 'repair', 0, compactBlock(6))] },
   { t: 'digest', ids: [bytesOf(8, 1), bytesOf(8, 2), bytesOf(8, 0)] },
   { t: 'digest', ids: [] },
   { t: 'pull', ids: [bytesOf(8, 0xff)] },
@@ -96,7 +101,9 @@ test('codec: malformed payloads are MALFORMED_MESSAGE', () => {
   rejects(C.status, [...status, new Uint8Array()], M, 'status with 4 fields')
   rejects(C.attest, [], M, 'attest with 0 fields')
   rejects(C.plan, good({ t: 'plan', plan }).slice(0, 3), M, 'plan with 3 fields')
-  rejects(C.txItems, [new Uint8Array(), [[new Uint8Array(), new Uint8Array(), new Uint8Array(), bytesOf(32, 1)]]], M, 'item with 4 fields')
+  rejects(C.txItems, [new Uint8Array(), [[new Uint8Array(), new Uint8Array()]]], M, 'item with 2 fields')
+  // The layout before ids were dropped ([kind, mode, origin, id, payload]) is refused, not misread.
+  rejects(C.txItems, [new Uint8Array(), [[new Uint8Array(), new Uint8Array(), new Uint8Array(), bytesOf(32, 1), new Uint8Array()]]], M, 'item with 5 fields (an id on the wire)')
   rejects(C.txItems, [new Uint8Array(), []], M, 'items with no item')
   rejects(C.txItems, [new Uint8Array(), bytesOf(3, 1)], M, 'items list is bytes')
   rejects(C.getBlockTxs, [bytesOf(32, 1)], M, 'getBlockTxs with 1 field')
@@ -104,12 +111,12 @@ test('codec: malformed payloads are MALFORMED_MESSAGE', () => {
   rejects(C.status, [Uint8Array.from([1]), bytesOf(31, 1), new Uint8Array()], M, 'short challenge')
   rejects(C.status, [Uint8Array.from([1]), bytesOf(32, 1), Uint8Array.from([2])], M, 'hasEnclave = 2')
   rejects(C.status, [[], bytesOf(32, 1), new Uint8Array()], M, 'version is a list')
-  rejects(C.txItems, [new Uint8Array(), [[Uint8Array.from([2]), new Uint8Array(), new Uint8Array(), bytesOf(32, 1), new Uint8Array()]]], M, 'kind out of range')
-  rejects(C.blockItems, [new Uint8Array(), [[new Uint8Array(), new Uint8Array(), new Uint8Array(), bytesOf(32, 1), new Uint8Array()]]], M, 'a tx item under the block items code')
-  rejects(C.txItems, [new Uint8Array(), [[Uint8Array.from([1]), new Uint8Array(), new Uint8Array(), bytesOf(32, 1), new Uint8Array()]]], M, 'a block item under the tx items code')
-  rejects(C.txItems, [new Uint8Array(), [[new Uint8Array(), Uint8Array.from([4]), new Uint8Array(), bytesOf(32, 1), new Uint8Array()]]], M, 'mode out of range')
-  rejects(C.txItems, [new Uint8Array(), [[new Uint8Array(), new Uint8Array(), Uint8Array.from([1, 0, 0]), bytesOf(32, 1), new Uint8Array()]]], M, 'origin > 0xffff')
-  rejects(C.txItems, [new Uint8Array(), [[new Uint8Array(), new Uint8Array(), new Uint8Array(), bytesOf(31, 1), new Uint8Array()]]], M, 'item id of 31 bytes')
+  rejects(C.blockItems, [new Uint8Array(), [[new Uint8Array(), new Uint8Array(), bytesOf(110, 2)]]], M, 'a tx payload under the block items code (no compact block, no id)')
+  rejects(C.blockItems, [new Uint8Array(), [[new Uint8Array(), new Uint8Array(), new Uint8Array()]]], M, 'an empty block payload')
+  rejects(C.txItems, [new Uint8Array(), [[Uint8Array.from([4]), new Uint8Array(), new Uint8Array()]]], M, 'mode out of range')
+  rejects(C.txItems, [new Uint8Array(), [[new Uint8Array(), Uint8Array.from([1, 0, 0]), new Uint8Array()]]], M, 'origin > 0xffff')
+  rejects(C.txItems, [new Uint8Array(), [[new Uint8Array(), new Uint8Array(), [bytesOf(3, 1)]]]], M, 'payload is a list')
+  rejects(C.txItems, [new Uint8Array(), [[new Uint8Array(), new Uint8Array(), new Uint8Array(128 * 1024 + 1)]]], M, 'tx payload over the tx size cap')
   rejects(C.plan, [planBytes, bytesOf(64, 4), bytesOf(64, 1), new Uint8Array()], M, 'enclave key of 64 bytes')
   rejects(C.plan, [planBytes, bytesOf(65, 4), bytesOf(63, 1), new Uint8Array()], M, 'signature of 63 bytes')
   rejects(C.report, [[reportBytes, bytesOf(65, 1)]], M, 'report signature of 65 bytes')
@@ -129,8 +136,9 @@ test('codec: malformed payloads are MALFORMED_MESSAGE', () => {
   rejects(C.digest, [new Uint8Array((MAX_IDS_PER_MESSAGE + 1) * 8)], M, 'digest over the id cap')
   rejects(C.pull, [new Uint8Array((MAX_IDS_PER_MESSAGE + 1) * 8)], M, 'pull over the id cap')
   assert.equal((decodeTeeMessage(C.pull, RLP.encode([new Uint8Array(MAX_IDS_PER_MESSAGE * 8)])) as { ids: unknown[] }).ids.length, MAX_IDS_PER_MESSAGE, 'exactly at the cap is fine')
-  const item = [new Uint8Array(), new Uint8Array(), new Uint8Array(), bytesOf(32, 1), new Uint8Array()]
-  rejects(C.txItems, [new Uint8Array(), Array.from({ length: MAX_TXS_PER_MESSAGE + 1 }, () => item)], M, 'items over the tx cap')
+  const row = [new Uint8Array(), new Uint8Array(), bytesOf(3, 1)]
+  rejects(C.txItems, [new Uint8Array(), Array.from({ length: MAX_TXS_PER_MESSAGE + 1 }, () => row)], M, 'a batch over the item cap')
+  assert.equal((decodeTeeMessage(C.txItems, RLP.encode([new Uint8Array(), Array.from({ length: MAX_TXS_PER_MESSAGE }, () => row)])) as { items: unknown[] }).items.length, MAX_TXS_PER_MESSAGE, 'a batch exactly at the cap is fine')
   rejects(C.getBlockTxs, [bytesOf(32, 1), Array.from({ length: MAX_IDS_PER_MESSAGE + 1 }, () => new Uint8Array())], M, 'getBlockTxs over the index cap')
   rejects(C.blockTxs, [bytesOf(32, 1), Array.from({ length: MAX_IDS_PER_MESSAGE + 1 }, () => new Uint8Array())], M, 'blockTxs over the tx cap')
   rejects(C.blockTxs, [bytesOf(32, 1), [new Uint8Array(128 * 1024 + 1)]], M, 'blockTxs tx over the tx size cap')
@@ -156,4 +164,26 @@ test('codec: a bad plan or report body inside a well-formed message is refused',
   assert.throws(() => decodeTeeMessage(C.report, RLP.encode([[Uint8Array.from([...reportBytes, 1]), bytesOf(64, 1)]])), (e: unknown) => isTeeError(e, 'MALFORMED_MESSAGE'), 'report with trailing byte')
   // The unmodified body decodes (so the cases above fail for the reason named).
   assert.equal((decodeTeeMessage(C.plan, RLP.encode(wrap(planBytes) as never)) as { t: 'plan'; plan: SignedPlan }).plan.body.epoch, 7)
+})
+
+test('codec: item ids are not on the wire; the decoder recomputes them from the payload', () => {
+  const payload = bytesOf(113, 7)
+  const id = keccak256(payload)
+  const { code, payload: wire } = encodeTeeMessage({ t: 'items', epoch: 3, items: [{ kind: 'tx', id, mode: 'tree', origin: 2, payload }] })
+  // [epoch, [[mode, origin, payload]]]: the payload and its 2 B RLP header, 1 B each for mode and origin, 2 B for the
+  // item's list header; 5 B for the message (epoch, two list headers).
+  assert.ok(wire.length <= 113 + 6 + 5, `a 113 B tx costs ${wire.length} B (an id would add 33)`)
+  assert.equal(Buffer.from(wire).indexOf(Buffer.from(id)), -1, 'the 32-byte id is nowhere in the message')
+  const back = decodeTeeMessage(code, wire) as { t: 'items'; items: WireItem[] }
+  assert.deepEqual(back.items[0]!.id, id, 'the id is the keccak of the payload')
+  // A block's id is its header hash, rebuilt from the compact block.
+  const block = createBlock({ header: { number: 9, gasLimit: 8_000_000, timestamp: 1_009 } }, { common, setHardfork: true })
+  const b = encodeTeeMessage({ t: 'items', epoch: 3, items: [{ kind: 'block', id: block.hash(), mode: 'tree', origin: 0, payload: encodeCompactBlock(block) }] })
+  assert.deepEqual((decodeTeeMessage(b.code, b.payload) as { items: WireItem[] }).items[0]!.id, block.hash())
+  // An injected id function (the simulator's) is used instead.
+  const fixed = bytesOf(32, 0xab)
+  assert.deepEqual((decodeTeeMessage(code, wire, () => fixed) as { items: WireItem[] }).items[0]!.id, fixed)
+  // A sender that sends a wrong id cannot: whatever id it had in mind, the receiver's is the payload's hash.
+  const forged = encodeTeeMessage({ t: 'items', epoch: 3, items: [{ kind: 'tx', id: bytesOf(32, 1), mode: 'tree', origin: 2, payload }] })
+  assert.deepEqual((decodeTeeMessage(forged.code, forged.payload) as { items: WireItem[] }).items[0]!.id, id)
 })

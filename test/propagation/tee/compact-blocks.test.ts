@@ -23,7 +23,7 @@ const blockOf = (n: number, txs: ReturnType<typeof tx>[]) => createBlock({ heade
 function pair() {
   const ka = nodeKey()
   const kb = nodeKey()
-  const make = (k: ReturnType<typeof nodeKey>) => new TeeRelay(k.hex, false, { authority: relayAuthority(undefined, k.priv, k.id), verifier: ethItemVerifier(common) }, {})
+  const make = (k: ReturnType<typeof nodeKey>) => new TeeRelay(k.hex, false, { authority: relayAuthority(undefined, k.priv, k.id), verifier: ethItemVerifier(common) }, { batchMs: 0 })
   const a = make(ka)
   const b = make(kb)
   const check = (): void => {
@@ -117,4 +117,42 @@ test('compact blocks: a GetBlockTxs with repeated indexes is refused with a disc
   assert.deepEqual(unknown.map((x) => x.t), ['serveBlockTxsFromChain'])
   const ok = a.onMessage(kb.hex, { t: 'getBlockTxs', block: block.hash(), indexes: [0] }, 1)
   assert.ok(ok[0]?.t === 'send' && ok[0].msg.t === 'blockTxs' && ok[0].msg.txs.length === 1)
+})
+
+test('compact blocks: a missing tx that arrives on its own completes the rebuild; a peer that asked us meanwhile is answered then', () => {
+  const { a, b, ka, kb, check } = pair()
+  const kc = nodeKey()
+  const c = new TeeRelay(kc.hex, false, { authority: relayAuthority(undefined, kc.priv, kc.id), verifier: ethItemVerifier(common) }, { batchMs: 0 })
+  let now = 2_000
+  const tx4 = tx(4)
+  a.onLocal({ kind: 'tx', id: tx4.hash(), payload: tx4.serialize() }, now) // nobody is a peer yet: only A holds it
+  a.onPeerUp(kb.hex, { attested: false, rttMs: 10 }, now)
+  b.onPeerUp(ka.hex, { attested: false, rttMs: 10 }, now)
+  b.onPeerUp(kc.hex, { attested: false, rttMs: 10 }, now)
+  c.onPeerUp(kb.hex, { attested: false, rttMs: 10 }, now)
+  const block = blockOf(4, [tx4])
+  const toB = sendsTo(a.onLocal({ kind: 'block', id: block.hash(), payload: encodeCompactBlock(block) }, now), kb.hex)
+  const atB = b.onMessage(ka.hex, toB[0]!, now)
+  check()
+  assert.ok(sendsTo(atB, ka.hex).some((m) => m.t === 'getBlockTxs'), 'B asks A')
+  // B forwards the compact block before it rebuilt it; C lacks the tx too and asks B.
+  const toC = sendsTo(atB, kc.hex).find((m) => m.t === 'items')
+  assert.ok(toC !== undefined, 'B floods the block on to C')
+  const ask = sendsTo(c.onMessage(kb.hex, toC, now), kb.hex).find((m) => m.t === 'getBlockTxs')
+  assert.ok(ask !== undefined, 'C asks B')
+  now += 5
+  const parked = b.onMessage(kc.hex, ask, now)
+  assert.deepEqual(parked, [], 'B lacks the tx: it does not send C to the chain, it keeps the request')
+  check()
+  // The tx reaches B as an ordinary item (its own path), before A's answer: B rebuilds and answers C.
+  now += 5
+  const done = b.onMessage(ka.hex, { t: 'items', epoch: 0, items: [{ kind: 'tx', id: tx4.hash(), mode: 'flood', origin: 0xffff, payload: tx4.serialize() }] }, now)
+  check()
+  assert.equal(only(done, 'importBlock').length, 1, 'rebuilt without blockTxs')
+  const answer = sendsTo(done, kc.hex).find((m) => m.t === 'blockTxs')
+  assert.ok(answer !== undefined && answer.t === 'blockTxs' && answer.txs.length === 1, 'C gets its answer')
+  assert.equal(only(c.onMessage(kb.hex, answer, now), 'importBlock').length, 1, 'C rebuilds')
+  // A's late answer to B is ignored.
+  assert.deepEqual(only(b.onMessage(ka.hex, { t: 'blockTxs', block: block.hash(), txs: [tx4.serialize()] }, now), 'importBlock'), [])
+  assert.deepEqual(c.invariants(), [])
 })

@@ -24,10 +24,11 @@ import { inProcessPlanningEnclave } from '../../../src/tee/sim/in-process-planne
 import type { Policy } from '../../../src/tee/policy.ts'
 import { generateP256 } from '../../../src/tee/crypto.ts'
 import { nodeKey } from '../../helpers/node-key.ts'
-import { PLAN_CATCH_UP_GRACE_MS } from '../../../src/propagation/tee/constants.ts'
+import { DIGEST_FULL_IDS, PLAN_CATCH_UP_GRACE_MS } from '../../../src/propagation/tee/constants.ts'
 import { syntheticItemVerifier, syntheticPayload } from '../../../src/sim/synthetic-items.ts'
 import { ethItemVerifier } from '../../../src/propagation/tee/item-verifier.ts'
 import { ORIGIN_UNKNOWN } from '../../../src/propagation/tee/messages.ts'
+import { checkerOf } from '../../../src/propagation/tee/repair.ts'
 import { Common, Mainnet } from '@ethereumjs/common'
 import { createLegacyTx } from '@ethereumjs/tx'
 
@@ -69,7 +70,8 @@ class World {
 
   constructor(params: Partial<TeeParams> = PARAMS, attested: (i: number) => boolean = () => true, verifier: ItemVerifier = syntheticItemVerifier) {
     clock.now = 0
-    this.relays = KEYS.map((k, i) => new TeeRelay(k.hex, attested(i), { authority: relayAuthority(policy, k.priv, k.id), verifier }, params))
+    // Sends are immediate and digests go every round, unless a test asks for batching (outbox.ts, repair.ts).
+    this.relays = KEYS.map((k, i) => new TeeRelay(k.hex, attested(i), { authority: relayAuthority(policy, k.priv, k.id), verifier }, { batchMs: 0, digestWaitMs: 0, ...params }))
   }
 
   get now(): number {
@@ -183,6 +185,18 @@ class World {
       this.run(i, actions)
       this.flush()
     }
+  }
+
+  /** Moves the clock from deadline to deadline (each relay's `nextTimeout()`), up to `until`: no fixed tick. */
+  runDeadlines(until: number): void {
+    for (let guard = 0; ; guard++) {
+      assert.ok(guard < 100_000, 'deadline storm')
+      const next = Math.min(...this.relays.map((r) => r.nextTimeout() ?? Infinity))
+      if (next > until) break
+      this.now = Math.max(this.now, next)
+      this.tickAll()
+    }
+    this.now = until
   }
 
   /** Ticks every `step` ms from now to `until` (inclusive). */
@@ -777,4 +791,110 @@ test('relay: a forged copy of an item already held is refused, not counted as a 
   assert.deepEqual(new Set(w.refused.map((r) => r.a.peer)), new Set([w.ids[FORGER]]))
   assert.equal(w.relays[0]!.counters.duplicates, dupBefore, 'not a duplicate')
   assert.equal(w.itemSends(real.hash()).length, sendsBefore + 2, 'only the forger\'s two frames')
+})
+
+test('relay: with batchMs, tx items to a peer wait for the deadline nextTimeout() names and share one message', () => {
+  const w = new World({ ...PARAMS, batchMs: 20 }).connect()
+  const plan = w.establishPlan()
+  // Let the plan's own traffic drain (reports and plans are never batched; due batches flush at their deadlines).
+  w.runDeadlines(w.now + 1000)
+  const t0 = w.now
+  const sentBefore = w.sent.length
+  const ids = [itemOn(0, 2), itemOn(0, 2), itemOn(0, 2)]
+  const origin = 1
+  w.publish(origin, ids[0]!)
+  assert.equal(w.sent.length, sentBefore, 'nothing goes out before the batch deadline')
+  assert.equal(w.relays[origin]!.nextTimeout(), t0 + 20, 'the deadline is the first queued item + batchMs')
+  w.now = t0 + 5
+  w.publish(origin, ids[1]!)
+  w.now = t0 + 10
+  w.publish(origin, ids[2]!)
+  assert.equal(w.sent.length, sentBefore, 'still nothing out at +10 ms')
+  assert.equal(w.relays[origin]!.nextTimeout(), t0 + 20, 'later items do not move the deadline')
+  // Deadline to deadline on the virtual clock; tickAll checks every relay's invariants after each step.
+  w.runDeadlines(t0 + 200)
+  for (const id of ids) assert.deepEqual(w.reached(id), all.filter((x) => x !== origin), 'every node got every item')
+  const msgs = w.sent.slice(sentBefore).filter((s) => s.msg.t === 'items')
+  const v = new PlanView(plan.body)
+  assert.equal(msgs.length, w.n - 1, 'one message per tree edge, each carrying all three items')
+  for (const m of msgs) assert.equal((m.msg as { items: unknown[] }).items.length, 3)
+  for (const m of msgs) assert.ok(v.neighbours(0, v.index.get(w.ids[m.from]!)!).includes(w.ids[m.to]!), 'sent along the tree')
+})
+
+test('relay: with digestCheckers and a plan, each node is digested an item only by its checker; a lost tree send is still repaired', () => {
+  const w = new World({ ...PARAMS, digestCheckers: 1 }).connect()
+  const plan = w.establishPlan()
+  const v = new PlanView(plan.body)
+  w.advance(4000)
+  // Nothing lost: count digest entries per item. Every node but the origin may be digested it once, by its checker.
+  const quiet = [itemOn(0, 2), itemOn(1, 2), itemOn(0, 2), itemOn(1, 2)]
+  const from = w.sent.length
+  quiet.forEach((id, i) => w.publish(i, id))
+  w.advance(w.now + 4000)
+  const digests = w.sent.slice(from).filter((s) => s.msg.t === 'digest')
+  const shortOf = (id: Uint8Array): string => Buffer.from(createHash('sha256').update('teecast/tee/1/shortid').update(id).digest().subarray(0, 8)).toString('hex')
+  for (const id of quiet) {
+    const t = treeOf(id, 2)
+    const hits = digests.filter((s) => (s.msg as { ids: Uint8Array[] }).ids.some((x) => Buffer.from(x).toString('hex') === shortOf(id)))
+    for (const h of hits) {
+      const checker = checkerOf(v, t, v.index.get(w.ids[h.to]!)!)
+      assert.ok(checker === undefined || plan.body.nodes[checker] === w.ids[h.from], `node ${h.to} was digested ${shortOf(id).slice(0, 6)} by ${h.from}, not its checker ${checker}`)
+    }
+    const checked = hits.filter((h) => checkerOf(v, t, v.index.get(w.ids[h.to]!)!) !== undefined).map((h) => h.to)
+    assert.equal(new Set(checked).size, checked.length, `item on tree ${t}: a node with a checker is digested it once`)
+  }
+  for (const t of [0, 1]) assert.ok(plan.body.nodes.some((_, i) => checkerOf(v, t, i) !== undefined), `some node has a checker on tree ${t} (the rule is exercised)`)
+  assert.ok(w.relays.every((r) => r.counters.pulls === 0), 'nothing lost, nothing pulled')
+
+  // A lost send to a leaf is still found: by its checker's digest (or, without a checker, by any peer's).
+  const { leaf } = w.leafOfTree0(plan)
+  const origin = all.find((o) => o !== leaf && !v.neighbours(0, v.index.get(w.ids[leaf]!)!).includes(w.ids[o]!))!
+  const id = itemOn(0, 2)
+  w.drop = (s) => s.to === leaf && s.msg.t === 'items' && s.msg.items.some((i) => Buffer.compare(i.id, id) === 0)
+  w.publish(origin, id)
+  assert.ok(!w.reached(id).includes(leaf), 'the leaf missed it')
+  w.drop = () => false
+  const t0 = w.now
+  w.advance(t0 + 4000)
+  assert.ok(w.reached(id).includes(leaf), 'repaired')
+  assert.equal(w.delivered.get(Buffer.from(id).toString('hex'))!.get(leaf)!.mode, 'repair')
+  const checker = checkerOf(v, 0, v.index.get(w.ids[leaf]!)!)
+  const digestedBy = w.sent.filter((s) => s.to === leaf && s.msg.t === 'digest' && s.msg.ids.some((x) => Buffer.from(x).toString('hex') === shortOf(id))).map((s) => s.from)
+  if (checker !== undefined) assert.deepEqual([...new Set(digestedBy)], [w.index.get(plan.body.nodes[checker]!)!], 'the checker found the gap')
+})
+
+test('relay: with digestWaitMs, a digest of few ids waits up to that long past settling, then still repairs the gap', () => {
+  const w = new World({ ...PARAMS, digestWaitMs: 2000 }).connect()
+  const plan = w.establishPlan()
+  w.advance(4000)
+  const { leaf } = w.leafOfTree0(plan)
+  const origin = all.find((o) => o !== leaf)!
+  const id = itemOn(0, 2)
+  w.drop = (s) => s.to === leaf && s.msg.t === 'items' && s.msg.items.some((i) => Buffer.compare(i.id, id) === 0)
+  const t0 = w.now
+  w.publish(origin, id)
+  w.drop = () => false
+  assert.ok(!w.reached(id).includes(leaf), 'the leaf missed it')
+  const from = w.sent.length
+  // Settled at +1 s; a one-id digest waits until +3 s.
+  w.advance(t0 + 2900)
+  assert.ok(!w.reached(id).includes(leaf), 'not yet: the digest waits')
+  assert.equal(w.sent.slice(from).filter((s) => s.to === leaf && s.msg.t === 'digest').length, 0, 'no digest to the leaf before the wait is over')
+  w.advance(t0 + 5000)
+  assert.ok(w.reached(id).includes(leaf), 'repaired once the wait was over')
+})
+
+test('relay: with digestWaitMs, a digest that has DIGEST_FULL_IDS ids goes at once, as soon as they settled', () => {
+  // No plan yet: every peer not known to hold an item digests it. Items published before the links came up reach
+  // nobody; at 1.1 s past settling (within the wait) they are digested because there are enough of them.
+  const lonely = new World({ ...PARAMS, digestWaitMs: 60_000 })
+  lonely.now = 0
+  const ids = Array.from({ length: DIGEST_FULL_IDS }, () => itemOn(undefined, 2))
+  for (const id of ids) lonely.publish(0, id)
+  lonely.now = 10
+  lonely.connect()
+  lonely.advance(lonely.now + 2600)
+  const digests = lonely.sent.filter((s) => s.from === 0 && s.msg.t === 'digest')
+  assert.ok(digests.some((s) => (s.msg as { ids: unknown[] }).ids.length >= DIGEST_FULL_IDS), 'a full digest went out well within the 60 s wait')
+  for (const id of ids) assert.equal(lonely.reached(id).length, lonely.n - 1, 'every node pulled every item')
 })
