@@ -99,6 +99,13 @@ export interface SimResult {
   msgsPerNodePerItem: number
   bytesPerNodePerItem: number
   controlBytesPerNode: number
+  /** tee: control bytes received per live node in each epoch of the run ([k] = epoch k; the last may be partial). */
+  controlBytesPerEpoch: number[]
+  /**
+   * tee: control bytes received per live node per ordinary epoch: the mean over the epochs after epoch 0 (which holds
+   * the first plan) that lie wholly inside the run. NaN if the run holds no such epoch.
+   */
+  steadyControlBytesPerNodePerEpoch: number
   byType: Record<string, { msgs: number; bytes: number }>
   /** Time from publication to 50/90/100 % of eligible nodes, ms: p50 and p99 over items. */
   latency: { to50: { p50: number; p99: number }; to90: { p50: number; p99: number }; to100: { p50: number; p99: number } }
@@ -115,7 +122,7 @@ export interface SimResult {
   wallMs: number
 }
 
-const CONTROL_TYPES = new Set(['tee/report', 'tee/plan'])
+const CONTROL_TYPES = new Set(['tee/report', 'tee/plan', 'tee/planDelta', 'tee/getPlan'])
 
 export function runExperiment(over: Partial<SimScenario>): SimResult {
   const s: SimScenario = { ...DEFAULT_SCENARIO, ...over, tee: { ...DEFAULT_SCENARIO.tee, ...over.tee } }
@@ -189,7 +196,17 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
       else ethNodes[origin]!.publish(key)
     })
   }
+  // Control bytes received by every node so far, sampled at each epoch boundary (the per-epoch control cost).
+  const epochMs = s.mode === 'tee' ? teeNodes[0]!.relay.params.epochMs : Infinity
+  const controlSoFar = (): number => {
+    let b = 0
+    for (const c of net.counters) for (const [type, x] of c.in) if (CONTROL_TYPES.has(type)) b += x.bytes
+    return b
+  }
+  const controlAt: number[] = [0]
+  for (let k = 1; k * epochMs <= endMs; k++) net.q.at(k * epochMs, () => void controlAt.push(controlSoFar()))
   const events = net.q.runUntil(endMs)
+  controlAt.push(controlSoFar())
 
   const live = [...Array(s.nodes).keys()].filter((i) => net.alive[i])
   let minReach = 1
@@ -230,6 +247,9 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     }
   }
   const perNodeItem = live.length * s.items
+  const controlBytesPerEpoch = controlAt.slice(1).map((b, k) => (b - controlAt[k]!) / Math.max(1, live.length))
+  // Whole ordinary epochs: 1 .. (the last boundary sampled before the end) - 1.
+  const whole = controlBytesPerEpoch.slice(1, Math.floor(endMs / epochMs))
   const pct = (xs: number[]) => ({ p50: round(percentile(xs, 50) ?? NaN), p99: round(percentile(xs, 99) ?? NaN) })
   const excluded = new Set<string>()
   let plansAccepted = 0
@@ -258,6 +278,8 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     msgsPerNodePerItem: msgs / perNodeItem,
     bytesPerNodePerItem: bytes / perNodeItem,
     controlBytesPerNode: control / Math.max(1, live.length),
+    controlBytesPerEpoch,
+    steadyControlBytesPerNodePerEpoch: whole.length === 0 ? NaN : whole.reduce((a, b) => a + b, 0) / whole.length,
     byType,
     latency: { to50: pct(to50), to90: pct(to90), to100: pct(to100) },
     plansAccepted,
