@@ -38,7 +38,7 @@ export function teeWireBytes(msg: TeeMessage): number {
     }
     return rlpxFrameBytes(payload + (payload < 56 ? 1 : payload < 256 ? 2 : payload < 65536 ? 3 : 4))
   }
-  const shared = msg.t === 'plan' ? msg.plan : undefined
+  const shared = msg.t === 'plan' ? msg.plan : msg.t === 'planDelta' ? msg.delta : undefined
   if (shared !== undefined) {
     const hit = sizeCache.get(shared)
     if (hit !== undefined) return hit

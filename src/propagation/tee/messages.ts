@@ -3,6 +3,8 @@
  * produces them. Node ids are 128-hex-char devp2p ids (no 0x); item ids are 32-byte hashes.
  */
 
+import type { PlanDelta } from './plan-delta.ts'
+
 export type ItemKind = 'tx' | 'block'
 
 /** How an item travels: along its tree, flooded (fallback), as an entry into the tree, or as a pull response. */
@@ -86,6 +88,10 @@ export type TeeMessage =
   /** Epoch reports, batched per tick (a flood of single reports would cost N^2 * degree messages). */
   | { t: 'report'; reports: SignedReport[] }
   | { t: 'plan'; plan: SignedPlan }
+  /** The next plan as a delta against the one the receiver runs (plan-delta.ts); signed over the rebuilt body. */
+  | { t: 'planDelta'; delta: PlanDelta }
+  /** A delta's base is missing here: send your whole plan (answered once per plan). */
+  | { t: 'getPlan'; epoch: number }
   /** Compact block repair: the txs at these indexes of block `block`. */
   | { t: 'getBlockTxs'; block: Uint8Array; indexes: number[] }
   | { t: 'blockTxs'; block: Uint8Array; txs: Uint8Array[] }

@@ -21,8 +21,12 @@ export interface TeeParams {
   coordinatorGraceMs: number
   /** Items sent to a peer in this window before it disconnected are re-flooded (they may have died with it). */
   resendWindowMs: number
-  /** With a plan, reports go to this many best-ranked candidates only (0, the default: to every node). */
+  /** With a plan, reports go to this many candidates only (0: to every node, every epoch). See constants.ts. */
   reportCandidates: number
+  /** With candidates, an unchanged report is re-sent every this many epochs. */
+  reportRefreshEpochs: number
+  /** The coordinator plans from reports of the last this many epochs. Must exceed reportRefreshEpochs. */
+  reportMaxAgeEpochs: number
 }
 
 export const DEFAULT_TEE_PARAMS: TeeParams = {
@@ -42,6 +46,8 @@ export const DEFAULT_TEE_PARAMS: TeeParams = {
   coordinatorGraceMs: C.DEFAULT_COORDINATOR_GRACE_MS,
   resendWindowMs: C.DEFAULT_RESEND_WINDOW_MS,
   reportCandidates: C.DEFAULT_REPORT_CANDIDATES,
+  reportRefreshEpochs: C.DEFAULT_REPORT_REFRESH_EPOCHS,
+  reportMaxAgeEpochs: C.DEFAULT_REPORT_MAX_AGE_EPOCHS,
 }
 
 export function teeParams(over: Partial<TeeParams> = {}): TeeParams {
@@ -57,6 +63,8 @@ export function teeParams(over: Partial<TeeParams> = {}): TeeParams {
   if (p.reportWaitMs + p.coordinatorGraceMs >= p.epochMs) bad('reportWaitMs + coordinatorGraceMs must be below epochMs')
   if (p.seenCapacity < 16) bad('seenCapacity must be >= 16')
   if (!Number.isInteger(p.reportCandidates)) bad('reportCandidates must be a whole number')
+  if (!Number.isInteger(p.reportRefreshEpochs) || p.reportRefreshEpochs < 1) bad('reportRefreshEpochs must be a whole number >= 1')
+  if (!Number.isInteger(p.reportMaxAgeEpochs) || p.reportMaxAgeEpochs <= p.reportRefreshEpochs) bad('reportMaxAgeEpochs must be a whole number above reportRefreshEpochs')
   return p
 }
 

@@ -247,6 +247,9 @@ function itemOn(tree: number | undefined, trees: number): Uint8Array {
 
 const all = [0, 1, 2, 3, 4]
 
+/** Two plans with the same signed body (a plan rebuilt from a delta is another object). */
+const samePlan = (a: SignedPlan | undefined, b: SignedPlan): boolean => a !== undefined && Buffer.compare(a.bodyBytes, b.bodyBytes) === 0 && Buffer.compare(a.signature, b.signature) === 0
+
 test('relay: before any plan, items flood and reach everyone', () => {
   const w = new World().connect()
   const id = itemOn(undefined, 2)
@@ -292,11 +295,17 @@ test('relay: the next plan travels on the running plan\'s tree 0: N-1 plan sends
   const before = w.sent.length
   w.run(coord, w.relays[coord]!.planComputed(p1, w.now))
   w.flush()
-  for (const [i, r] of w.relays.entries()) assert.equal(r.currentPlan, p1, `node ${i} runs epoch 1`)
-  const planSends = w.sent.slice(before).filter((s) => s.msg.t === 'plan')
+  for (const [i, r] of w.relays.entries()) assert.ok(samePlan(r.currentPlan, p1), `node ${i} runs epoch 1`)
+  const planSends = w.sent.slice(before).filter((s) => s.msg.t === 'plan' || s.msg.t === 'planDelta')
   assert.equal(planSends.length, w.n - 1, 'one plan message per node but the coordinator (flooding would send one per link end)')
   const v = new PlanView(p0.body)
   for (const s of planSends) assert.ok(v.neighbours(0, v.index.get(w.ids[s.from]!)!).includes(w.ids[s.to]!), 'along tree 0 of epoch 0')
+  // Same members, same links: the trees are the same, so the plan goes as a delta that names no node.
+  for (const s of planSends) {
+    assert.equal(s.msg.t, 'planDelta', 'a delta against epoch 0, not the whole plan')
+    const d = (s.msg as Extract<TeeMessage, { t: 'planDelta' }>).delta.diff
+    assert.deepEqual([d.removed, d.added, d.interiorFlips, d.parents.flat()], [[], [], [], []])
+  }
 })
 
 test('relay: a node that missed a plan is sent it once by a peer that sees its items tagged with the old epoch', () => {
@@ -305,11 +314,11 @@ test('relay: a node that missed a plan is sent it once by a peer that sees its i
   const { leaf, leafId } = w.leafOfTree0(w.relays[0]!.currentPlan!)
   const coord = w.index.get(coordinatorRanking(1, w.ids).find((id) => id !== leafId)!)!
   const p1 = w.planFor(1, coord)
-  w.drop = (s) => s.to === leaf && s.msg.t === 'plan'
+  w.drop = (s) => s.to === leaf && (s.msg.t === 'plan' || s.msg.t === 'planDelta')
   w.run(coord, w.relays[coord]!.planComputed(p1, w.now))
   w.flush()
   assert.equal(w.relays[leaf]!.currentPlan!.body.epoch, 0, 'the leaf missed epoch 1')
-  for (const [i, r] of w.relays.entries()) if (i !== leaf) assert.equal(r.currentPlan, p1)
+  for (const [i, r] of w.relays.entries()) if (i !== leaf) assert.ok(samePlan(r.currentPlan, p1))
   // Still lost: every peer that gets the leaf's stale-tagged items pushes the plan, but only once each.
   const pushesTo = (): number => w.sent.filter((s) => s.to === leaf && s.msg.t === 'plan').length
   const lost = pushesTo()
@@ -327,7 +336,7 @@ test('relay: a node that missed a plan is sent it once by a peer that sees its i
   const peer = w.index.get(w.relays[leaf]!.peerIds()[0]!)!
   w.linkDown(leaf, peer)
   w.linkUp(leaf, peer)
-  assert.equal(w.relays[leaf]!.currentPlan, p1, 'the leaf runs epoch 1')
+  assert.ok(samePlan(w.relays[leaf]!.currentPlan, p1), 'the leaf runs epoch 1')
   const pushes = w.relays.reduce((n, r) => n + r.counters.planPushes, 0)
   assert.ok(pushes >= firstRound, "pushes are counted")
   assert.deepEqual(w.refused, [])
@@ -579,33 +588,44 @@ test('relay: reports flood before the first plan, and only the rank-0 candidate 
   assert.equal(w.accepted.filter((a) => a.epoch === 0).length, 5)
 })
 
-test('relay: with a plan, reports go along tree 0 to the epoch\'s candidates only, and only a candidate plans', () => {
-  const w = new World({ ...PARAMS, reportCandidates: 1 }).connect()
-  const computes: { node: number; epoch: number; reports: number }[] = []
+test('relay: with a plan, a changed report goes along tree 0 to the candidates only; unchanged ones are not re-sent', () => {
+  const w = new World({ ...PARAMS, reportCandidates: 1, reportRefreshEpochs: 1000, reportMaxAgeEpochs: 2001 }).connect()
+  const computes: { node: number; epoch: number; reports: SignedReport[] }[] = []
   const run = w.run.bind(w)
   w.run = (node, actions) => {
-    for (const a of actions) if (a.t === 'computePlan') computes.push({ node, epoch: a.epoch, reports: a.reports.length })
+    for (const a of actions) if (a.t === 'computePlan') computes.push({ node, epoch: a.epoch, reports: a.reports })
     run(node, actions)
   }
   const p0 = w.establishPlan()
   const v = new PlanView(p0.body)
   const relays = p0.body.nodes.filter((id, i) => p0.body.interior[i] && v.inTree(0, i))
-  const cand = coordinatorRanking(1, relays)[0]!
+  const cand = coordinatorRanking(0, relays)[0]!
+  // A link that is in no tree goes down: its two ends report the change; the trees stay whole.
+  const spare = EDGES.find(([a, b]) => [0, 1].every((t) => !v.neighbours(t, v.index.get(w.ids[a]!)!).includes(w.ids[b]!)))
+  assert.ok(spare !== undefined, 'the test network has a link outside every tree')
+  w.now = 30_000
+  w.linkDown(spare[0], spare[1])
   const before = w.sent.length
   w.now = 60_000
   w.tickAll()
   const reportSends = w.sent.slice(before).filter((s) => s.msg.t === 'report')
-  assert.ok(reportSends.length > 0)
+  const reporters = new Set(reportSends.flatMap((s) => (s.msg as Extract<TeeMessage, { t: 'report' }>).reports.map((r) => w.index.get(r.report.node)!)))
+  assert.deepEqual([...reporters].sort(), [...spare].sort(), 'only the two nodes whose links changed report in epoch 1')
   for (const s of reportSends) {
     assert.equal(w.ids[s.to], v.towards(0, v.index.get(w.ids[s.from]!)!, v.index.get(cand)!), 'one hop toward the candidate on tree 0')
   }
-  const perNode = reportSends.reduce((n, s) => n + (s.msg.t === 'report' ? s.msg.reports.length : 0), 0)
-  assert.ok(perNode < w.n * (w.n - 1), `${perNode} report deliveries, fewer than flooding to all (${w.n * (w.n - 1)})`)
   w.advance(62_000, 100)
   const e1 = computes.filter((c) => c.epoch === 1)
   assert.deepEqual(e1.map((c) => w.ids[c.node]), [cand], 'only the candidate planned epoch 1')
-  assert.equal(e1[0]!.reports, w.n, 'with every node\'s report')
+  assert.equal(e1[0]!.reports.length, w.n, 'from every node\'s newest report: the unchanged ones of epoch 0, the changed of epoch 1')
+  assert.deepEqual(e1[0]!.reports.filter((r) => r.report.epoch === 1).map((r) => w.index.get(r.report.node)!).sort(), [...spare].sort())
   for (const r of w.relays) assert.equal(r.currentPlan?.body.epoch, 1)
+  // Epoch 2, nothing changed: no report at all, and the plan comes as a delta.
+  const before2 = w.sent.length
+  w.advance(122_000, 100)
+  assert.equal(w.sent.slice(before2).filter((s) => s.msg.t === 'report').length, 0, 'a stable network sends no report')
+  assert.ok(w.sent.slice(before2).some((s) => s.msg.t === 'planDelta'))
+  for (const r of w.relays) assert.equal(r.currentPlan?.body.epoch, 2)
   assert.deepEqual(w.refused, [])
 })
 
@@ -697,7 +717,8 @@ test('relay: a tree neighbour that was itself waiting for a repair is not charge
 })
 
 test('relay: a repair soon after a plan switch charges nobody (the item may have travelled the old trees)', () => {
-  const w = new World().connect()
+  // Every node reports every epoch (no candidates), so the leaf's epoch-1 report exists to be read.
+  const w = new World({ ...PARAMS, reportCandidates: 0 }).connect()
   const plan = w.establishPlan()
   const { leafId, leaf, parent, origin } = w.leafOfTree0(plan)
   const id = itemOn(0, 2)
