@@ -262,10 +262,17 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
       if (!plan.body.interior[i]) excluded.add(id)
     })
   }
-  const planCounts = new Map<SignedPlan, number>()
-  for (const n of teeNodes) for (const p of new Set(n.adopted)) planCounts.set(p, (planCounts.get(p) ?? 0) + 1)
-  const plans = [...planCounts]
-    .map(([p, adoptedBy]) => ({ epoch: p.body.epoch, coordinator: p.body.coordinator, nodes: p.body.nodes, interior: p.body.interior, children: childCounts(p.body.parents, p.body.nodes.length), adoptedBy }))
+  // One plan, many objects (a plan rebuilt from a delta is a new object): counted by its signature.
+  const planCounts = new Map<string, { p: SignedPlan; n: number }>()
+  for (const n of teeNodes) {
+    for (const sig of new Set(n.adopted.map((p) => Buffer.from(p.signature).toString('hex')))) {
+      const c = planCounts.get(sig) ?? { p: n.adopted.find((p) => Buffer.from(p.signature).toString('hex') === sig)!, n: 0 }
+      c.n++
+      planCounts.set(sig, c)
+    }
+  }
+  const plans = [...planCounts.values()]
+    .map(({ p, n: adoptedBy }) => ({ epoch: p.body.epoch, coordinator: p.body.coordinator, nodes: p.body.nodes, interior: p.body.interior, children: childCounts(p.body.parents, p.body.nodes.length), adoptedBy }))
     .sort((a, b) => a.epoch - b.epoch || b.adoptedBy - a.adoptedBy)
   return {
     scenario: s,
