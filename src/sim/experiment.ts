@@ -58,6 +58,8 @@ export interface SimScenario {
   startMs: number
   /** Time after the last item for delivery and repair. */
   drainMs: number
+  /** tee: check every relay's invariants after every event it handles (tests; throws on the first violation). */
+  checkInvariants?: boolean
   /** eth modes: the tick of the eth/68 node drivers (ms). tee nodes wake at their relay's deadlines instead. */
   tee: Partial<TeeParams>
 }
@@ -101,11 +103,15 @@ export interface SimResult {
   controlBytesPerNode: number
   /** tee: control bytes received per live node in each epoch of the run ([k] = epoch k; the last may be partial). */
   controlBytesPerEpoch: number[]
+  /** tee: control messages received per live node in each epoch of the run. */
+  controlMsgsPerEpoch: number[]
   /**
    * tee: control bytes received per live node per ordinary epoch: the mean over the epochs after epoch 0 (which holds
    * the first plan) that lie wholly inside the run. NaN if the run holds no such epoch.
    */
   steadyControlBytesPerNodePerEpoch: number
+  /** The same in messages. */
+  steadyControlMsgsPerNodePerEpoch: number
   byType: Record<string, { msgs: number; bytes: number }>
   /** Time from publication to 50/90/100 % of eligible nodes, ms: p50 and p99 over items. */
   latency: { to50: { p50: number; p99: number }; to90: { p50: number; p99: number }; to100: { p50: number; p99: number } }
@@ -162,7 +168,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     const ids = keys.map((k) => Buffer.from(k.id).toString('hex'))
     const indexOf = new Map(ids.map((id, i) => [id, i]))
     const host = { quote: (key64: Uint8Array, challenge: Uint8Array) => produceQuote(qe, identity, key64, challenge) }
-    teeNodes = keys.map((k, i) => new SimTeeNode(i, ids, attested.has(i), relayAuthority(policy, k.priv, k.id), s.tee, net, tracker, host, 20, indexOf))
+    teeNodes = keys.map((k, i) => new SimTeeNode(i, ids, attested.has(i), relayAuthority(policy, k.priv, k.id), s.tee, net, tracker, host, 20, indexOf, s.checkInvariants ?? false))
     for (const i of omitting) teeNodes[i]!.omitting = true
     net.nodes = teeNodes
     teeNodes.forEach((n, i) => n.start(net.adj[i]!, (p) => 2 * (latency.get(linkKey(i, p)) ?? 0), (p) => attested.has(p)))
@@ -198,12 +204,16 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   }
   // Control bytes received by every node so far, sampled at each epoch boundary (the per-epoch control cost).
   const epochMs = s.mode === 'tee' ? teeNodes[0]!.relay.params.epochMs : Infinity
-  const controlSoFar = (): number => {
+  const controlSoFar = (): [number, number] => {
     let b = 0
-    for (const c of net.counters) for (const [type, x] of c.in) if (CONTROL_TYPES.has(type)) b += x.bytes
-    return b
+    let m = 0
+    for (const c of net.counters) for (const [type, x] of c.in) if (CONTROL_TYPES.has(type)) {
+      b += x.bytes
+      m += x.msgs
+    }
+    return [b, m]
   }
-  const controlAt: number[] = [0]
+  const controlAt: [number, number][] = [[0, 0]]
   for (let k = 1; k * epochMs <= endMs; k++) net.q.at(k * epochMs, () => void controlAt.push(controlSoFar()))
   const events = net.q.runUntil(endMs)
   controlAt.push(controlSoFar())
@@ -247,9 +257,14 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     }
   }
   const perNodeItem = live.length * s.items
-  const controlBytesPerEpoch = controlAt.slice(1).map((b, k) => (b - controlAt[k]!) / Math.max(1, live.length))
+  const perEpoch = (j: 0 | 1): number[] => controlAt.slice(1).map((x, k) => (x[j] - controlAt[k]![j]) / Math.max(1, live.length))
+  const controlBytesPerEpoch = perEpoch(0)
+  const controlMsgsPerEpoch = perEpoch(1)
   // Whole ordinary epochs: 1 .. (the last boundary sampled before the end) - 1.
-  const whole = controlBytesPerEpoch.slice(1, Math.floor(endMs / epochMs))
+  const steady = (xs: number[]): number => {
+    const whole = xs.slice(1, Math.floor(endMs / epochMs))
+    return whole.length === 0 ? NaN : whole.reduce((a, b) => a + b, 0) / whole.length
+  }
   const pct = (xs: number[]) => ({ p50: round(percentile(xs, 50) ?? NaN), p99: round(percentile(xs, 99) ?? NaN) })
   const excluded = new Set<string>()
   let plansAccepted = 0
@@ -286,7 +301,9 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     bytesPerNodePerItem: bytes / perNodeItem,
     controlBytesPerNode: control / Math.max(1, live.length),
     controlBytesPerEpoch,
-    steadyControlBytesPerNodePerEpoch: whole.length === 0 ? NaN : whole.reduce((a, b) => a + b, 0) / whole.length,
+    controlMsgsPerEpoch,
+    steadyControlBytesPerNodePerEpoch: steady(controlBytesPerEpoch),
+    steadyControlMsgsPerNodePerEpoch: steady(controlMsgsPerEpoch),
     byType,
     latency: { to50: pct(to50), to90: pct(to90), to100: pct(to100) },
     plansAccepted,

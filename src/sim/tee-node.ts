@@ -68,6 +68,7 @@ export class SimTeeNode implements SimPeerNode {
     private readonly host: SimEnclaveHost,
     private readonly planDelayMs: number,
     private readonly indexOf: Map<string, number>,
+    private readonly checkInvariants = false,
   ) {
     this.relay = new TeeRelay(ids[index]!, attested, { authority, verifier: syntheticItemVerifier }, params)
   }
@@ -137,6 +138,10 @@ export class SimTeeNode implements SimPeerNode {
         if (this.relay.currentPlan !== undefined) this.adopted.push(this.relay.currentPlan)
       },
     })
+    if (this.checkInvariants) {
+      const bad = this.relay.invariants()
+      if (bad.length > 0) throw new Error(`sim: node ${this.index} at t=${this.net.now}: ${bad.join('; ')}`)
+    }
     if (this.net.alive[this.index]) this.schedule()
   }
 
