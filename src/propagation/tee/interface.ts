@@ -82,7 +82,7 @@ export interface RelayCounters {
   reportsRefused: number
   /** Reports dropped as older than the one held for their node, or outside the epoch window (replays, late copies). */
   reportsStale: number
-  /** Plans received as a delta and rebuilt from the running plan. */
+  /** Plans received as a delta and rebuilt from the running plan (before their signature is checked). */
   planDeltas: number
   /** Whole plans asked for because a delta's base was missing. */
   planAsks: number

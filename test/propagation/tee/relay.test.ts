@@ -28,6 +28,7 @@ import { PLAN_CATCH_UP_GRACE_MS } from '../../../src/propagation/tee/constants.t
 import { syntheticItemVerifier, syntheticPayload } from '../../../src/sim/synthetic-items.ts'
 import { ethItemVerifier } from '../../../src/propagation/tee/item-verifier.ts'
 import { ORIGIN_UNKNOWN } from '../../../src/propagation/tee/messages.ts'
+import { planDeltaOf, type PlanDelta } from '../../../src/propagation/tee/plan-delta.ts'
 import { Common, Mainnet } from '@ethereumjs/common'
 import { createLegacyTx } from '@ethereumjs/tx'
 
@@ -146,9 +147,9 @@ class World {
   /** A plan for `epoch` by `coordinator`, from reports signed here (every node attested, links as wired). */
   planFor(epoch: number, coordinator: number): SignedPlan {
     const reports: SignedReport[] = KEYS.map((k, i) => {
+      // RTTs as linkUp gives them (rttOf(a, b) of the wired edge), so these reports match the relays' own.
       const links = EDGES.filter(([a, b]) => a === i || b === i)
-        .map(([a, b]) => (a === i ? b : a))
-        .map((p) => ({ peer: this.ids[p]!, rttMs: rttOf(i, p), attested: true }))
+        .map(([a, b]) => ({ peer: this.ids[a === i ? b : a]!, rttMs: rttOf(a, b), attested: true }))
         .sort((x, y) => (x.peer < y.peer ? -1 : 1))
       const report = { epoch, node: k.hex, attested: true, links, omissions: [] }
       const bodyBytes = encodeReportBody(report)
@@ -610,7 +611,8 @@ test('relay: with a plan, a changed report goes along tree 0 to the candidates o
   w.tickAll()
   const reportSends = w.sent.slice(before).filter((s) => s.msg.t === 'report')
   const reporters = new Set(reportSends.flatMap((s) => (s.msg as Extract<TeeMessage, { t: 'report' }>).reports.map((r) => w.index.get(r.report.node)!)))
-  assert.deepEqual([...reporters].sort(), [...spare].sort(), 'only the two nodes whose links changed report in epoch 1')
+  // (The candidate keeps its own report: it has no hop to send it on.)
+  assert.deepEqual([...reporters].sort(), spare.filter((i) => w.ids[i] !== cand).sort(), 'only the nodes whose links changed report in epoch 1')
   for (const s of reportSends) {
     assert.equal(w.ids[s.to], v.towards(0, v.index.get(w.ids[s.from]!)!, v.index.get(cand)!), 'one hop toward the candidate on tree 0')
   }
@@ -683,7 +685,8 @@ test('relay: a link that first comes up after an item settled gets digests of it
 })
 
 test('relay: a tree neighbour that was itself waiting for a repair is not charged an omission', () => {
-  const w = new World().connect()
+  // Every node reports every epoch (no candidates), so the epoch-1 reports exist to be read.
+  const w = new World({ ...PARAMS, reportCandidates: 0 }).connect()
   const plan = w.establishPlan()
   const v = new PlanView(plan.body)
   const at = (id: string): number => w.index.get(id)!
@@ -798,4 +801,112 @@ test('relay: a forged copy of an item already held is refused, not counted as a 
   assert.deepEqual(new Set(w.refused.map((r) => r.a.peer)), new Set([w.ids[FORGER]]))
   assert.equal(w.relays[0]!.counters.duplicates, dupBefore, 'not a duplicate')
   assert.equal(w.itemSends(real.hash()).length, sendsBefore + 2, 'only the forger\'s two frames')
+})
+
+// ---- the control plane: reports and plan deltas (issue 11) ----
+
+/** A report of node `node`, signed with `signer`'s key (the node's own: genuine; another's: forged). */
+function reportOf(node: number, epoch: number, seq: number, signer = node): SignedReport {
+  const report = { epoch, node: KEYS[node]!.hex, attested: true, seq, links: [{ peer: KEYS[(node + 1) % 5]!.hex, rttMs: 20, attested: true }], omissions: [] }
+  const bodyBytes = encodeReportBody(report)
+  return { report, bodyBytes, signature: nodeSigner(KEYS[signer]!.priv, KEYS[signer]!.id)(reportSigningBytes(bodyBytes)) }
+}
+
+/** Report sends (after the batch flush) from `node` that carry a report with these body bytes. */
+function reportSendsOf(w: World, node: number, r: SignedReport): number {
+  const acts = w.relays[node]!.tick(w.now + 60)
+  w.now += 60
+  return acts.filter((a) => a.t === 'send' && a.msg.t === 'report' && a.msg.reports.some((x) => Buffer.compare(x.bodyBytes, r.bodyBytes) === 0)).length
+}
+
+test('relay: forged reports are refused with a disconnect; replayed, stale and future ones are dropped; none is kept or passed on', () => {
+  // Every report goes along tree 0 here (no candidates), so "passed on" is visible at a node with two tree-0 neighbours.
+  const w = new World({ ...PARAMS, reportCandidates: 0 }).connect()
+  const plan = w.establishPlan()
+  const v = new PlanView(plan.body)
+  const x = w.index.get(plan.body.nodes.find((id) => v.neighbours(0, v.index.get(id)!).length >= 2)!)!
+  const r = w.relays[x]!
+  const from = v.neighbours(0, v.index.get(w.ids[x]!)!)[0]!
+  const [y, z] = all.filter((i) => i !== x && w.ids[i] !== from)
+  // Forged: y's report signed by z; and a report in the receiver's own name that it did not sign.
+  for (const [what, forged] of [['another node\'s key', reportOf(y!, 0, 9, z)], ['in the receiver\'s name', reportOf(x, 0, 9, y)]] as const) {
+    const before = r.counters.reportsRefused
+    const a = r.receive(from, { t: 'report', reports: [forged] }, w.now)
+    const refused = a.find((q) => q.t === 'refused')
+    assert.ok(refused !== undefined && refused.t === 'refused' && refused.disconnect && refused.peer === from, `${what}: refused with a disconnect`)
+    assert.equal(r.counters.reportsRefused, before + 1)
+    assert.equal(reportSendsOf(w, x, forged), 0, `${what}: not passed on`)
+  }
+  // Genuine and newer: kept and passed on. Then a replay of an older one of the same node: dropped.
+  const newer = reportOf(y!, 0, 7)
+  r.receive(from, { t: 'report', reports: [newer] }, w.now)
+  assert.ok(reportSendsOf(w, x, newer) > 0, 'a genuine newer report goes on')
+  for (const [what, old] of [['replayed older seq', reportOf(y!, 0, 6)], ['same seq, other body', { ...reportOf(y!, 0, 7), bodyBytes: reportOf(y!, 0, 8).bodyBytes }], ['two epochs ahead', reportOf(y!, 2, 0)]] as const) {
+    const before = r.counters.reportsStale
+    const a = r.receive(from, { t: 'report', reports: [old] }, w.now)
+    assert.ok(!a.some((q) => q.t === 'refused'), `${what}: dropped, not refused`)
+    assert.equal(r.counters.reportsStale, before + 1, `${what}: counted stale`)
+    assert.equal(reportSendsOf(w, x, old), 0, `${what}: not passed on`)
+  }
+  assert.deepEqual(r.invariants(), [])
+})
+
+test('relay: with candidates, a genuine report older than the age window is dropped', () => {
+  const w = new World().connect()
+  w.establishPlan()
+  const r = w.relays[0]!
+  w.now = (r.params.reportMaxAgeEpochs + 1) * r.params.epochMs + 10
+  r.tick(w.now)
+  const before = r.counters.reportsStale
+  r.receive(w.ids[1]!, { t: 'report', reports: [reportOf(3, 0, 50)] }, w.now)
+  assert.equal(r.counters.reportsStale, before + 1, 'a report older than the window is stale')
+  // One inside the window is taken.
+  r.receive(w.ids[1]!, { t: 'report', reports: [reportOf(3, 3, 0)] }, w.now)
+  assert.equal(r.counters.reportsStale, before + 1)
+  assert.deepEqual(r.invariants(), [])
+})
+
+test('relay: a plan delta is rebuilt against the running plan; a missing base is asked for once and served once; forged or malformed deltas are refused', () => {
+  const w = new World().connect()
+  const p0 = w.establishPlan()
+  w.now = 60_010
+  const p1 = w.planFor(1, 0)
+  const delta = planDeltaOf(p0, p1)!
+  assert.ok(delta !== undefined)
+  const r = w.relays[4]!
+  const from = w.ids[3]!
+  // A base this node does not run: ask the sender for the whole plan, once per plan epoch.
+  const stray = { ...delta, baseHash: new Uint8Array(32).fill(7) }
+  const ask = r.receive(from, { t: 'planDelta', delta: stray }, w.now)
+  assert.deepEqual(ask.map((a) => (a.t === 'send' ? [a.to, a.msg.t] : [a.t])), [[from, 'getPlan']])
+  assert.deepEqual(r.receive(from, { t: 'planDelta', delta: stray }, w.now), [], 'asked once')
+  assert.equal(r.counters.planAsks, 1)
+  // The peer asked serves its whole plan once per plan.
+  const served = w.relays[3]!.receive(w.ids[4]!, { t: 'getPlan', epoch: 1 }, w.now)
+  assert.ok(served.length === 1 && served[0]!.t === 'send' && served[0]!.msg.t === 'plan' && served[0]!.msg.plan === w.relays[3]!.currentPlan)
+  assert.deepEqual(w.relays[3]!.receive(w.ids[4]!, { t: 'getPlan', epoch: 1 }, w.now), [], 'served once')
+  // Forged: a diff that rebuilds another body (the signature is over the real one), and a diff that does not fit.
+  const other = w.ids.find((id) => id !== p1.body.coordinator)!
+  const forgedDeltas: [string, PlanDelta][] = [
+    ['another coordinator', { ...delta, diff: { ...delta.diff, coordinator: other } }],
+    ['a parent changed', { ...delta, diff: { ...delta.diff, parents: delta.diff.parents.map((t, k) => (k === 0 ? [...t, [0, -2] as [number, number]] : t)) } }],
+    ['an index out of range', { ...delta, diff: { ...delta.diff, interiorFlips: [999] } }],
+    ['a joining id already a member', { ...delta, diff: { ...delta.diff, added: [p0.body.nodes[0]!] } }],
+  ]
+  for (const [what, bad] of forgedDeltas) {
+    const a = r.receive(from, { t: 'planDelta', delta: bad }, w.now)
+    const refused = a.find((x) => x.t === 'refused')
+    assert.ok(refused !== undefined && refused.t === 'refused' && refused.disconnect, `${what}: refused with a disconnect`)
+    assert.ok(!a.some((x) => x.t === 'planAccepted'), `${what}: not adopted`)
+    assert.ok(samePlan(r.currentPlan, p0), `${what}: still on the base`)
+  }
+  // The genuine delta: adopted, the same signed plan as the coordinator's.
+  const rebuilt = r.counters.planDeltas
+  const ok = r.receive(from, { t: 'planDelta', delta }, w.now)
+  assert.ok(ok.some((a) => a.t === 'planAccepted'))
+  assert.ok(samePlan(r.currentPlan, p1))
+  assert.equal(r.counters.planDeltas, rebuilt + 1)
+  // Replayed later (it is the running plan now, or older than it): nothing happens.
+  assert.deepEqual(r.receive(from, { t: 'planDelta', delta }, w.now).filter((a) => a.t !== 'send'), [])
+  assert.deepEqual(r.invariants(), [])
 })
