@@ -184,7 +184,7 @@ export class ControlPlane {
   /** Is a fresh report due at the start of `epoch` (see the header)? Always without candidates or a plan. */
   private reportDue(epoch: number, linksKey: string): boolean {
     const plan = this.running.plan
-    if (!this.routed || plan === undefined || this.own === undefined) return true
+    if (!this.routed || plan === undefined || this.own === undefined || this.candidatesOf() === undefined) return true
     // Omission rows matter only when they charge someone: rows of deliveries alone change no plan.
     if (linksKey !== this.ownLinks || this.ownOmissions.some((o) => o.omitted > 0)) return true
     const self = this.running.selfIndex
@@ -319,10 +319,14 @@ export class ControlPlane {
     return [...hops]
   }
 
-  /** The coordinator candidates under the running plan (undefined: no plan). See the header. */
+  /**
+   * The coordinator candidates under the running plan (undefined: no plan, or a stale one). See the header. A plan
+   * that a whole epoch went by without renewing means every candidate is gone: then reports go to every node again
+   * and the epoch's reporters are the candidates, as before the first plan.
+   */
   private candidatesOf(): string[] | undefined {
     const plan = this.running.plan
-    if (plan === undefined) return undefined
+    if (plan === undefined || plan.body.epoch + 1 < this.epochAt(this.ctx.now())) return undefined
     if (this.candidates?.plan !== plan) {
       const view = this.running.view!
       const relays = plan.body.nodes.filter((_, i) => plan.body.interior[i] && view.inTree(0, i))

@@ -910,3 +910,21 @@ test('relay: a plan delta is rebuilt against the running plan; a missing base is
   assert.deepEqual(r.receive(from, { t: 'planDelta', delta }, w.now).filter((a) => a.t !== 'send'), [])
   assert.deepEqual(r.invariants(), [])
 })
+
+test('relay: when every candidate is gone, the epoch after next falls back to all reporters, and a plan comes again', () => {
+  const w = new World({ ...PARAMS, reportCandidates: 1 }).connect()
+  const p0 = w.establishPlan()
+  const v = new PlanView(p0.body)
+  const cand = w.index.get(coordinatorRanking(0, p0.body.nodes.filter((id, i) => p0.body.interior[i] && v.inTree(0, i)))[0]!)!
+  // The only candidate loses every link (a crash, seen at once).
+  for (const [a, b] of EDGES) if (a === cand || b === cand) w.linkDown(a, b)
+  const live = all.filter((i) => i !== cand)
+  w.advance(2 * 60_000 + 20_000, 500)
+  for (const i of live) {
+    const plan = w.relays[i]!.currentPlan!
+    assert.equal(plan.body.epoch, 2, `node ${i}: a plan for epoch 2 (epoch 1 had no candidate left)`)
+    assert.notEqual(plan.body.coordinator, w.ids[cand])
+    assert.ok(!plan.body.nodes.includes(w.ids[cand]!), 'the dead candidate is left out')
+  }
+  assert.deepEqual(w.refused, [])
+})
