@@ -89,9 +89,18 @@ export const DEFAULT_SCENARIO: SimScenario = {
 
 export interface SimResult {
   scenario: SimScenario
-  /** Per item, reached / eligible (live nodes connected to the origin at the end). */
+  /**
+   * Per item, reached / eligible: the live nodes connected to the origin at the end, or, for an origin that crashed,
+   * to any live node the item reached. Items that reached no live node before their origin crashed are left out
+   * (`lostWithOrigin`).
+   */
   minReach: number
   meanReach: number
+  /** Per item, reached / all live nodes (as FRing counts), over the same items. */
+  minReachAllLive: number
+  meanReachAllLive: number
+  /** Items whose origin crashed before any live node had them: not judged. */
+  lostWithOrigin: number
   itemsFullyReached: number
   items: number
   liveNodes: number
@@ -226,12 +235,40 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   const to90: number[] = []
   const to100: number[] = []
   const reachCache = new Map<number, Set<number>>()
+  const component = (i: number): Set<number> => {
+    let c = reachCache.get(i)
+    if (c === undefined) {
+      c = net.reachableFrom(i)
+      for (const j of c) reachCache.set(j, c)
+    }
+    return c
+  }
+  let lostWithOrigin = 0
+  let minReachAllLive = 1
+  let sumReachAllLive = 0
+  let judged = 0
   for (const [key, p] of tracker.published) {
-    const eligible = reachCache.get(p.origin) ?? net.reachableFrom(p.origin)
-    reachCache.set(p.origin, eligible)
     const seen = tracker.firstSeen.get(key)!
+    // A live origin: the live nodes still connected to it. A crashed one: the live nodes connected to any live node
+    // it reached (its tx is judged by where it got to); if it reached none, it died with its origin and is left out.
+    let eligible: Set<number>
+    if (net.alive[p.origin]) eligible = component(p.origin)
+    else {
+      eligible = new Set()
+      for (const i of seen.keys()) if (net.alive[i] && !eligible.has(i)) for (const j of component(i)) eligible.add(j)
+      if (eligible.size === 0) {
+        lostWithOrigin++
+        continue
+      }
+    }
+    judged++
+    let seenLive = 0
+    for (const i of seen.keys()) if (net.alive[i]) seenLive++
+    const reachAll = seenLive / Math.max(1, live.length)
+    minReachAllLive = Math.min(minReachAllLive, reachAll)
+    sumReachAllLive += reachAll
     const times = [...eligible].map((i) => seen.get(i)).filter((t): t is number => t !== undefined).map((t) => t - p.at).sort((a, b) => a - b)
-    const reach = eligible.size === 0 ? 1 : times.length / eligible.size
+    const reach = times.length / eligible.size
     minReach = Math.min(minReach, reach)
     sumReach += reach
     if (reach === 1) full++
@@ -292,7 +329,10 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   return {
     scenario: s,
     minReach,
-    meanReach: sumReach / Math.max(1, tracker.published.size),
+    meanReach: sumReach / Math.max(1, judged),
+    minReachAllLive,
+    meanReachAllLive: sumReachAllLive / Math.max(1, judged),
+    lostWithOrigin,
     itemsFullyReached: full,
     items: tracker.published.size,
     liveNodes: live.length,
