@@ -3,8 +3,6 @@
  * produces them. Node ids are 128-hex-char devp2p ids (no 0x); item ids are 32-byte hashes.
  */
 
-import type { PlanDelta } from './plan-delta.ts'
-
 export type ItemKind = 'tx' | 'block'
 
 /** How an item travels: along its tree, flooded (fallback), as an entry into the tree, or as a pull response. */
@@ -76,6 +74,29 @@ export interface SignedReport {
   report: Report
   bodyBytes: Uint8Array
   signature: Uint8Array
+}
+
+/** A plan as a diff against its base (plan-delta.ts rebuilds and makes them). */
+export interface PlanDiff {
+  epoch: number
+  coordinator: string
+  /** Base indexes of the nodes that left, ascending. */
+  removed: number[]
+  /** Ids that joined, sorted. */
+  added: string[]
+  /** New-plan indexes whose interior flag differs from the mapped base's, ascending. */
+  interiorFlips: number[]
+  /** Per tree: [new index, new parent (ROOT, NOT_IN_TREE or an index)] where it differs from the mapped base's. */
+  parents: [number, number][][]
+}
+
+/** A plan on the wire as a delta: the base it applies to (SHA-256 of the base body), the diff and the plan's proof. */
+export interface PlanDelta {
+  baseHash: Uint8Array
+  diff: PlanDiff
+  enclaveKey: Uint8Array
+  signature: Uint8Array
+  quote: Uint8Array
 }
 
 export type TeeMessage =

@@ -16,29 +16,9 @@ import { createHash } from 'node:crypto'
 import { encodePlanBody, NOT_IN_TREE, validatePlanBody } from './plan.ts'
 import { MAX_PLAN_NODES, PLAN_VERSION } from './constants.ts'
 import { TeeError } from './errors.ts'
-import type { PlanBody, SignedPlan } from './messages.ts'
+import type { PlanBody, PlanDelta, PlanDiff, SignedPlan } from './messages.ts'
 
-export interface PlanDiff {
-  epoch: number
-  coordinator: string
-  /** Base indexes of the nodes that left, ascending. */
-  removed: number[]
-  /** Ids that joined, sorted. */
-  added: string[]
-  /** New-plan indexes whose interior flag differs from the mapped base's, ascending. */
-  interiorFlips: number[]
-  /** Per tree: [new index, new parent (ROOT, NOT_IN_TREE or an index)] where it differs from the mapped base's. */
-  parents: [number, number][][]
-}
-
-/** A plan on the wire as a delta: the base it applies to (SHA-256 of the base body), the diff and the plan's proof. */
-export interface PlanDelta {
-  baseHash: Uint8Array
-  diff: PlanDiff
-  enclaveKey: Uint8Array
-  signature: Uint8Array
-  quote: Uint8Array
-}
+export type { PlanDelta, PlanDiff } from './messages.ts'
 
 const hashMemo = new WeakMap<SignedPlan, Uint8Array>()
 
