@@ -58,6 +58,8 @@ export interface SimScenario {
   startMs: number
   /** Time after the last item for delivery and repair. */
   drainMs: number
+  /** tee: check every relay's invariants after every event it handles (tests; throws on the first violation). */
+  checkInvariants?: boolean
   /** eth modes: the tick of the eth/68 node drivers (ms). tee nodes wake at their relay's deadlines instead. */
   tee: Partial<TeeParams>
 }
@@ -87,9 +89,18 @@ export const DEFAULT_SCENARIO: SimScenario = {
 
 export interface SimResult {
   scenario: SimScenario
-  /** Per item, reached / eligible (live nodes connected to the origin at the end). */
+  /**
+   * Per item, reached / eligible: the live nodes connected to the origin at the end, or, for an origin that crashed,
+   * to any live node the item reached. Items that reached no live node before their origin crashed are left out
+   * (`lostWithOrigin`).
+   */
   minReach: number
   meanReach: number
+  /** Per item, reached / all live nodes (as FRing counts), over the same items. */
+  minReachAllLive: number
+  meanReachAllLive: number
+  /** Items whose origin crashed before any live node had them: not judged. */
+  lostWithOrigin: number
   itemsFullyReached: number
   items: number
   liveNodes: number
@@ -99,6 +110,17 @@ export interface SimResult {
   msgsPerNodePerItem: number
   bytesPerNodePerItem: number
   controlBytesPerNode: number
+  /** tee: control bytes received per live node in each epoch of the run ([k] = epoch k; the last may be partial). */
+  controlBytesPerEpoch: number[]
+  /** tee: control messages received per live node in each epoch of the run. */
+  controlMsgsPerEpoch: number[]
+  /**
+   * tee: control bytes received per live node per ordinary epoch: the mean over the epochs after epoch 0 (which holds
+   * the first plan) that lie wholly inside the run. NaN if the run holds no such epoch.
+   */
+  steadyControlBytesPerNodePerEpoch: number
+  /** The same in messages. */
+  steadyControlMsgsPerNodePerEpoch: number
   byType: Record<string, { msgs: number; bytes: number }>
   /** Time from publication to 50/90/100 % of eligible nodes, ms: p50 and p99 over items. */
   latency: { to50: { p50: number; p99: number }; to90: { p50: number; p99: number }; to100: { p50: number; p99: number } }
@@ -115,7 +137,7 @@ export interface SimResult {
   wallMs: number
 }
 
-const CONTROL_TYPES = new Set(['tee/report', 'tee/plan'])
+const CONTROL_TYPES = new Set(['tee/report', 'tee/plan', 'tee/planDelta', 'tee/getPlan'])
 
 export function runExperiment(over: Partial<SimScenario>): SimResult {
   const s: SimScenario = { ...DEFAULT_SCENARIO, ...over, tee: { ...DEFAULT_SCENARIO.tee, ...over.tee } }
@@ -155,7 +177,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     const ids = keys.map((k) => Buffer.from(k.id).toString('hex'))
     const indexOf = new Map(ids.map((id, i) => [id, i]))
     const host = { quote: (key64: Uint8Array, challenge: Uint8Array) => produceQuote(qe, identity, key64, challenge) }
-    teeNodes = keys.map((k, i) => new SimTeeNode(i, ids, attested.has(i), relayAuthority(policy, k.priv, k.id), s.tee, net, tracker, host, 20, indexOf))
+    teeNodes = keys.map((k, i) => new SimTeeNode(i, ids, attested.has(i), relayAuthority(policy, k.priv, k.id), s.tee, net, tracker, host, 20, indexOf, s.checkInvariants ?? false))
     for (const i of omitting) teeNodes[i]!.omitting = true
     net.nodes = teeNodes
     teeNodes.forEach((n, i) => n.start(net.adj[i]!, (p) => 2 * (latency.get(linkKey(i, p)) ?? 0), (p) => attested.has(p)))
@@ -189,7 +211,21 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
       else ethNodes[origin]!.publish(key)
     })
   }
+  // Control bytes received by every node so far, sampled at each epoch boundary (the per-epoch control cost).
+  const epochMs = s.mode === 'tee' ? teeNodes[0]!.relay.params.epochMs : Infinity
+  const controlSoFar = (): [number, number] => {
+    let b = 0
+    let m = 0
+    for (const c of net.counters) for (const [type, x] of c.in) if (CONTROL_TYPES.has(type)) {
+      b += x.bytes
+      m += x.msgs
+    }
+    return [b, m]
+  }
+  const controlAt: [number, number][] = [[0, 0]]
+  for (let k = 1; k * epochMs <= endMs; k++) net.q.at(k * epochMs, () => void controlAt.push(controlSoFar()))
   const events = net.q.runUntil(endMs)
+  controlAt.push(controlSoFar())
 
   const live = [...Array(s.nodes).keys()].filter((i) => net.alive[i])
   let minReach = 1
@@ -199,12 +235,40 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   const to90: number[] = []
   const to100: number[] = []
   const reachCache = new Map<number, Set<number>>()
+  const component = (i: number): Set<number> => {
+    let c = reachCache.get(i)
+    if (c === undefined) {
+      c = net.reachableFrom(i)
+      for (const j of c) reachCache.set(j, c)
+    }
+    return c
+  }
+  let lostWithOrigin = 0
+  let minReachAllLive = 1
+  let sumReachAllLive = 0
+  let judged = 0
   for (const [key, p] of tracker.published) {
-    const eligible = reachCache.get(p.origin) ?? net.reachableFrom(p.origin)
-    reachCache.set(p.origin, eligible)
     const seen = tracker.firstSeen.get(key)!
+    // A live origin: the live nodes still connected to it. A crashed one: the live nodes connected to any live node
+    // it reached (its tx is judged by where it got to); if it reached none, it died with its origin and is left out.
+    let eligible: Set<number>
+    if (net.alive[p.origin]) eligible = component(p.origin)
+    else {
+      eligible = new Set()
+      for (const i of seen.keys()) if (net.alive[i] && !eligible.has(i)) for (const j of component(i)) eligible.add(j)
+      if (eligible.size === 0) {
+        lostWithOrigin++
+        continue
+      }
+    }
+    judged++
+    let seenLive = 0
+    for (const i of seen.keys()) if (net.alive[i]) seenLive++
+    const reachAll = seenLive / Math.max(1, live.length)
+    minReachAllLive = Math.min(minReachAllLive, reachAll)
+    sumReachAllLive += reachAll
     const times = [...eligible].map((i) => seen.get(i)).filter((t): t is number => t !== undefined).map((t) => t - p.at).sort((a, b) => a - b)
-    const reach = eligible.size === 0 ? 1 : times.length / eligible.size
+    const reach = times.length / eligible.size
     minReach = Math.min(minReach, reach)
     sumReach += reach
     if (reach === 1) full++
@@ -230,6 +294,14 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     }
   }
   const perNodeItem = live.length * s.items
+  const perEpoch = (j: 0 | 1): number[] => controlAt.slice(1).map((x, k) => (x[j] - controlAt[k]![j]) / Math.max(1, live.length))
+  const controlBytesPerEpoch = perEpoch(0)
+  const controlMsgsPerEpoch = perEpoch(1)
+  // Whole ordinary epochs: 1 .. (the last boundary sampled before the end) - 1.
+  const steady = (xs: number[]): number => {
+    const whole = xs.slice(1, Math.floor(endMs / epochMs))
+    return whole.length === 0 ? NaN : whole.reduce((a, b) => a + b, 0) / whole.length
+  }
   const pct = (xs: number[]) => ({ p50: round(percentile(xs, 50) ?? NaN), p99: round(percentile(xs, 99) ?? NaN) })
   const excluded = new Set<string>()
   let plansAccepted = 0
@@ -242,15 +314,25 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
       if (!plan.body.interior[i]) excluded.add(id)
     })
   }
-  const planCounts = new Map<SignedPlan, number>()
-  for (const n of teeNodes) for (const p of new Set(n.adopted)) planCounts.set(p, (planCounts.get(p) ?? 0) + 1)
-  const plans = [...planCounts]
-    .map(([p, adoptedBy]) => ({ epoch: p.body.epoch, coordinator: p.body.coordinator, nodes: p.body.nodes, interior: p.body.interior, children: childCounts(p.body.parents, p.body.nodes.length), adoptedBy }))
+  // One plan, many objects (a plan rebuilt from a delta is a new object): counted by its signature.
+  const planCounts = new Map<string, { p: SignedPlan; n: number }>()
+  for (const n of teeNodes) {
+    for (const sig of new Set(n.adopted.map((p) => Buffer.from(p.signature).toString('hex')))) {
+      const c = planCounts.get(sig) ?? { p: n.adopted.find((p) => Buffer.from(p.signature).toString('hex') === sig)!, n: 0 }
+      c.n++
+      planCounts.set(sig, c)
+    }
+  }
+  const plans = [...planCounts.values()]
+    .map(({ p, n: adoptedBy }) => ({ epoch: p.body.epoch, coordinator: p.body.coordinator, nodes: p.body.nodes, interior: p.body.interior, children: childCounts(p.body.parents, p.body.nodes.length), adoptedBy }))
     .sort((a, b) => a.epoch - b.epoch || b.adoptedBy - a.adoptedBy)
   return {
     scenario: s,
     minReach,
-    meanReach: sumReach / Math.max(1, tracker.published.size),
+    meanReach: sumReach / Math.max(1, judged),
+    minReachAllLive,
+    meanReachAllLive: sumReachAllLive / Math.max(1, judged),
+    lostWithOrigin,
     itemsFullyReached: full,
     items: tracker.published.size,
     liveNodes: live.length,
@@ -258,6 +340,10 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     msgsPerNodePerItem: msgs / perNodeItem,
     bytesPerNodePerItem: bytes / perNodeItem,
     controlBytesPerNode: control / Math.max(1, live.length),
+    controlBytesPerEpoch,
+    controlMsgsPerEpoch,
+    steadyControlBytesPerNodePerEpoch: steady(controlBytesPerEpoch),
+    steadyControlMsgsPerNodePerEpoch: steady(controlMsgsPerEpoch),
     byType,
     latency: { to50: pct(to50), to90: pct(to90), to100: pct(to100) },
     plansAccepted,

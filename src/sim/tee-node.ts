@@ -38,7 +38,7 @@ export function teeWireBytes(msg: TeeMessage): number {
     }
     return rlpxFrameBytes(payload + (payload < 56 ? 1 : payload < 256 ? 2 : payload < 65536 ? 3 : 4))
   }
-  const shared = msg.t === 'plan' ? msg.plan : undefined
+  const shared = msg.t === 'plan' ? msg.plan : msg.t === 'planDelta' ? msg.delta : undefined
   if (shared !== undefined) {
     const hit = sizeCache.get(shared)
     if (hit !== undefined) return hit
@@ -68,6 +68,7 @@ export class SimTeeNode implements SimPeerNode {
     private readonly host: SimEnclaveHost,
     private readonly planDelayMs: number,
     private readonly indexOf: Map<string, number>,
+    private readonly checkInvariants = false,
   ) {
     this.relay = new TeeRelay(ids[index]!, attested, { authority, verifier: syntheticItemVerifier }, params)
   }
@@ -137,6 +138,10 @@ export class SimTeeNode implements SimPeerNode {
         if (this.relay.currentPlan !== undefined) this.adopted.push(this.relay.currentPlan)
       },
     })
+    if (this.checkInvariants) {
+      const bad = this.relay.invariants()
+      if (bad.length > 0) throw new Error(`sim: node ${this.index} at t=${this.net.now}: ${bad.join('; ')}`)
+    }
     if (this.net.alive[this.index]) this.schedule()
   }
 

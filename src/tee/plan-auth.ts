@@ -12,7 +12,7 @@ import { planChallenge, planSigningBytes } from '../propagation/tee/plan.ts'
 import type { PlanCheck, RelayAuthority } from '../propagation/tee/relay.ts'
 import type { TeeParams } from '../propagation/tee/params.ts'
 import { decodePlanBody } from '../propagation/tee/plan.ts'
-import { nodeSigner } from '../propagation/tee/node-signature.ts'
+import { nodeSigner, verifyNodeSignature } from '../propagation/tee/node-signature.ts'
 import { reportSigningBytes } from '../propagation/tee/report.ts'
 import type { Policy } from './policy.ts'
 import { verifyQuote } from './verifier.ts'
@@ -47,12 +47,26 @@ export function checkSignedPlan(plan: SignedPlan, policy: Policy, now: number): 
   return { ok: true }
 }
 
+/** Verdicts per report object: the simulator hands one object to every node, so each is checked once. */
+const reportVerdicts = new WeakMap<SignedReport, boolean>()
+
+/** A report's devp2p signature by the node it names. */
+export function verifyReportSignature(r: SignedReport): boolean {
+  let ok = reportVerdicts.get(r)
+  if (ok === undefined) {
+    ok = verifyNodeSignature(Buffer.from(r.report.node, 'hex'), reportSigningBytes(r.bodyBytes), r.signature)
+    reportVerdicts.set(r, ok)
+  }
+  return ok
+}
+
 /** The RelayAuthority of a node: its policy for plans (none: every plan is refused), its devp2p key for reports. */
 export function relayAuthority(policy: Policy | undefined, nodeKey: Uint8Array, nodeId: Uint8Array): RelayAuthority {
   const sign = nodeSigner(nodeKey, nodeId)
   return {
     verifyPlan: (plan, now) => (policy === undefined ? { ok: false, reason: 'no attestation policy configured: plans cannot be verified' } : checkSignedPlan(plan, policy, now)),
     signReport: (body) => sign(reportSigningBytes(body)),
+    verifyReport: verifyReportSignature,
   }
 }
 
@@ -69,7 +83,7 @@ function planArgs(epoch: number, coordinator: string, reports: readonly SignedRe
     epoch,
     coordinator,
     reports.map((x) => ({ body: x.bodyBytes, signature: x.signature })),
-    { trees: params.trees, maxTreeDegree: params.maxTreeDegree, omissionMinSamples: params.omissionMinSamples, omissionRatio: params.omissionRatio },
+    { trees: params.trees, maxTreeDegree: params.maxTreeDegree, omissionMinSamples: params.omissionMinSamples, omissionRatio: params.omissionRatio, reportMaxAgeEpochs: params.reportMaxAgeEpochs },
   ]
 }
 

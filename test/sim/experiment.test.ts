@@ -105,3 +105,17 @@ test('sim tee: with 10 % omitting relays every item still reaches everyone, by r
   const o3 = runExperiment({ mode: 'tee', nodes: 40, degree: 6, items: 250, rateTps: 50, startMs: 1500, drainMs: 10000, seed: 'o3', omittingFraction: 0.1, tee: { epochMs: 5000, coordinatorGraceMs: 2000 } })
   assert.equal(o3.minReach, 1, show(o3))
 })
+
+test('sim reach: a tx whose origin crashed before it reached a live node is left out and counted, not scored as reach 1; reach of all live nodes is reported too', () => {
+  // Every tx is published 1 ms before 30 % of the nodes crash: those from a crashing origin are still on the wire.
+  for (const mode of ['stock', 'tee'] as const) {
+    const r = runExperiment({ mode, nodes: 30, degree: 4, items: 30, rateTps: 100_000, startMs: 3000, crashFraction: 0.3, crashAtMs: 3001, drainMs: 3000, seed: 'lost' })
+    assert.ok(r.lostWithOrigin > 0 && r.lostWithOrigin < r.items, `${mode}: ${r.lostWithOrigin} of ${r.items} died with their origin`)
+    assert.equal(r.minReach, 1, `${mode}: every judged tx reached every live node connected to where it got`)
+    assert.ok(r.minReachAllLive <= r.minReach && r.minReachAllLive > 0, `${mode}: reach of all live nodes is at most that of connected ones`)
+  }
+  // Without crashes nothing is left out, and on a connected graph both reaches agree.
+  const calm = runExperiment({ mode: 'stock', nodes: 30, degree: 4, items: 30, rateTps: 100, startMs: 1000, drainMs: 3000, seed: 'lost' })
+  assert.equal(calm.lostWithOrigin, 0)
+  assert.equal(calm.minReachAllLive, calm.minReach)
+})

@@ -32,17 +32,20 @@ const fixed = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) :
 
 export function simTable(results: SimResult[]): string {
   return renderTable(
-    ['mode', 'min reach', 'mean reach', 'copies/node/item', 'msgs/node/item', 'bytes/node/item', 'to 100% p50 ms', 'to 100% p99 ms', 'control kB/node', 'wall s'],
+    ['mode', 'min reach', 'mean reach', 'min reach (all live)', 'lost with origin', 'copies/node/item', 'msgs/node/item', 'bytes/node/item', 'to 100% p50 ms', 'to 100% p99 ms', 'control kB/node', 'control B/node/epoch', 'wall s'],
     results.map((r) => [
       r.scenario.mode,
       fixed(r.minReach, 4),
       fixed(r.meanReach, 4),
+      fixed(r.minReachAllLive, 4),
+      String(r.lostWithOrigin),
       fixed(r.receiptsPerNodePerItem),
       fixed(r.msgsPerNodePerItem),
       fixed(r.bytesPerNodePerItem, 0),
       fixed(r.latency.to100.p50, 0),
       fixed(r.latency.to100.p99, 0),
       fixed(r.controlBytesPerNode / 1000, 0),
+      fixed(r.steadyControlBytesPerNodePerEpoch, 0),
       fixed(r.wallMs / 1000, 1),
     ]),
   )

@@ -13,13 +13,18 @@
  *   0x14 plan     [body, enclaveKey(65), signature(64), quote]   body: plan.ts layout
  *   0x15 getBlockTxs [blockHash(32), [index, ...]]
  *   0x16 blockTxs    [blockHash(32), [tx, ...]]
+ *   0x18 planDelta   [baseHash(32), epoch, coordinator(64), removed, added, interiorFlips, [parents per tree],
+ *                    enclaveKey(65), signature(64), quote]   removed / interiorFlips: u16s concatenated; added: 64-byte
+ *                    ids concatenated; a tree's parents: (index u16, parent u16) pairs concatenated (plan-delta.ts)
+ *   0x19 getPlan     [epoch]                      ask a peer for its whole plan (a delta's base is missing)
  */
 import { RLP } from '@ethereumjs/rlp'
-import { MAX_IDS_PER_MESSAGE, MAX_PLAN_NODES, MAX_MESSAGE_BYTES, MAX_TX_BYTES, MAX_TXS_PER_MESSAGE, SHORT_ID_BYTES } from './constants.ts'
+import { MAX_IDS_PER_MESSAGE, MAX_PLAN_NODES, MAX_TREES, MAX_MESSAGE_BYTES, MAX_TX_BYTES, MAX_TXS_PER_MESSAGE, SHORT_ID_BYTES } from './constants.ts'
 import { TeeError } from './errors.ts'
 import type { ItemKind, ItemMode, TeeMessage, WireItem } from './messages.ts'
 import { ethItemId, type ItemIdOf } from './item-id.ts'
-import { decodePlanBody } from './plan.ts'
+import { decodePlanBody, NOT_IN_TREE, ROOT } from './plan.ts'
+import type { PlanDiff } from './plan-delta.ts'
 import { decodeReportBody } from './report.ts'
 
 export const TEE_PROTOCOL_VERSION = 1
@@ -28,9 +33,9 @@ export type HelloMessage = { t: 'status'; version: number; challenge: Uint8Array
 
 export type AnyTeeMessage = TeeMessage | HelloMessage
 
-export const TEE_CODES = { status: 0x00, attest: 0x01, txItems: 0x10, blockItems: 0x17, digest: 0x11, pull: 0x12, report: 0x13, plan: 0x14, getBlockTxs: 0x15, blockTxs: 0x16 } as const
+export const TEE_CODES = { status: 0x00, attest: 0x01, txItems: 0x10, blockItems: 0x17, digest: 0x11, pull: 0x12, report: 0x13, plan: 0x14, getBlockTxs: 0x15, blockTxs: 0x16, planDelta: 0x18, getPlan: 0x19 } as const
 /** Message codes tee/1 occupies (devp2p's capability length). */
-export const TEE_CODE_COUNT = 0x18
+export const TEE_CODE_COUNT = 0x1a
 /** Wire counter names: TxItems, BlockItems, Digest, ... */
 export const TEE_MESSAGE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(TEE_CODES).map(([k, v]) => [v, k[0]!.toUpperCase() + k.slice(1)]))
 
@@ -72,6 +77,59 @@ export function encodeTeeMessage(m: AnyTeeMessage): { code: number; payload: Uin
       return { code: TEE_CODES.getBlockTxs, payload: RLP.encode([m.block, m.indexes.map(int)]) }
     case 'blockTxs':
       return { code: TEE_CODES.blockTxs, payload: RLP.encode([m.block, m.txs]) }
+    case 'planDelta': {
+      const d = m.delta.diff
+      const pairs = (xs: [number, number][]) => u16s(xs.flatMap(([i, p]) => [i, p === ROOT ? WIRE_ROOT : p === NOT_IN_TREE ? WIRE_NOT_IN_TREE : p]))
+      const added = new Uint8Array(d.added.length * 64)
+      d.added.forEach((id, i) => added.set(Buffer.from(id, 'hex'), i * 64))
+      return {
+        code: TEE_CODES.planDelta,
+        payload: RLP.encode([m.delta.baseHash, int(d.epoch), Buffer.from(d.coordinator, 'hex'), u16s(d.removed), added, u16s(d.interiorFlips), d.parents.map(pairs), m.delta.enclaveKey, m.delta.signature, m.delta.quote]),
+      }
+    }
+    case 'getPlan':
+      return { code: TEE_CODES.getPlan, payload: RLP.encode([int(m.epoch)]) }
+  }
+}
+
+const WIRE_ROOT = 0xffff
+const WIRE_NOT_IN_TREE = 0xfffe
+
+function u16s(xs: number[]): Uint8Array {
+  const out = Buffer.alloc(xs.length * 2)
+  xs.forEach((x, i) => out.writeUInt16BE(x, i * 2))
+  return new Uint8Array(out)
+}
+
+function readU16s(b: Uint8Array, what: string): number[] {
+  if (b.length % 2 !== 0 || b.length / 2 > MAX_PLAN_NODES) return bad(`${what}: ${b.length} bytes is not a list of at most ${MAX_PLAN_NODES} u16s`)
+  const out: number[] = []
+  for (let i = 0; i < b.length; i += 2) out.push((b[i]! << 8) | b[i + 1]!)
+  return out
+}
+
+function planDiffOf(fields: unknown[]): PlanDiff {
+  const [, e, c, rm, ad, fl, ps] = fields
+  const added = bytes(ad, 'planDelta.added')
+  if (added.length % 64 !== 0 || added.length / 64 > MAX_PLAN_NODES) return bad(`planDelta.added: ${added.length} bytes is not a list of 64-byte ids`)
+  const ids: string[] = []
+  for (let i = 0; i < added.length; i += 64) ids.push(Buffer.from(added.subarray(i, i + 64)).toString('hex'))
+  const trees = list(ps, 'planDelta.parents')
+  if (trees.length < 1 || trees.length > MAX_TREES) return bad(`planDelta: ${trees.length} trees (1..${MAX_TREES})`)
+  const parents = trees.map((t, k) => {
+    const xs = readU16s(bytes(t, `planDelta.parents[${k}]`), `planDelta.parents[${k}]`)
+    if (xs.length % 2 !== 0) return bad(`planDelta.parents[${k}]: an odd number of u16s`)
+    const out: [number, number][] = []
+    for (let i = 0; i < xs.length; i += 2) out.push([xs[i]!, xs[i + 1] === WIRE_ROOT ? ROOT : xs[i + 1] === WIRE_NOT_IN_TREE ? NOT_IN_TREE : xs[i + 1]!])
+    return out
+  })
+  return {
+    epoch: uint(e, 'planDelta.epoch', 0xffffffff),
+    coordinator: Buffer.from(bytes(c, 'planDelta.coordinator', 64)).toString('hex'),
+    removed: readU16s(bytes(rm, 'planDelta.removed'), 'planDelta.removed'),
+    added: ids,
+    interiorFlips: readU16s(bytes(fl, 'planDelta.interiorFlips'), 'planDelta.interiorFlips'),
+    parents,
   }
 }
 
@@ -183,6 +241,13 @@ export function decodeTeeMessage(code: number, payload: Uint8Array, idOf: ItemId
       if (l.length > MAX_IDS_PER_MESSAGE) return bad(`blockTxs: ${l.length} txs`)
       return { t: 'blockTxs', block: bytes(h, 'blockTxs.block', 32), txs: l.map((x, i) => bytes(x, `blockTxs.txs[${i}]`, undefined, MAX_TX_BYTES)) }
     }
+    case TEE_CODES.planDelta: {
+      const f = list(raw, 'planDelta', 10)
+      const diff = planDiffOf(f)
+      return { t: 'planDelta', delta: { baseHash: bytes(f[0], 'planDelta.baseHash', 32), diff, enclaveKey: bytes(f[7], 'planDelta.enclaveKey', 65), signature: bytes(f[8], 'planDelta.signature', 64), quote: bytes(f[9], 'planDelta.quote', undefined, 64 * 1024) } }
+    }
+    case TEE_CODES.getPlan:
+      return { t: 'getPlan', epoch: uint(list(raw, 'getPlan', 1)[0], 'getPlan.epoch', 0xffffffff) }
     default:
       throw new TeeError('UNKNOWN_MESSAGE_CODE', `tee/1 has no message code 0x${code.toString(16)}`)
   }

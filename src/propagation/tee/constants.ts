@@ -108,13 +108,24 @@ export const DEFAULT_REPORT_WAIT_MS = 1_000
 /** Items sent to a peer this recently (ms) before it disconnected are re-flooded: they may have died with it. */
 export const DEFAULT_RESEND_WINDOW_MS = 2_000
 /**
- * With a plan, reports can go only to the epoch's best-ranked coordinator candidates among the plan's relays (routed
- * on tree 0): O(N * candidates * depth) report messages per epoch instead of O(N^2). Off (0) by default: where the
- * attested nodes are not all connected through attested links, a plan covers only the coordinator's part, its relays
- * are the only candidates, and the network keeps that partial plan for good (seen in the mixed e2e network). Safe
- * only where every node is attested, until the candidate set looks beyond the current plan.
+ * With a plan, reports go only to this many coordinator candidates: the best-ranked relays of the running plan on its
+ * tree 0, in a ranking that does not change with the epoch (so the candidates keep the reports they were sent, and a
+ * node re-sends its report only when it changed). Routed hop by hop on tree 0, batched per link. 0: every report goes
+ * to every node (the old control plane, O(N) per node per epoch). 3 candidates survive two coordinator crashes within
+ * one epoch; each more costs about one more tree path per changed report.
  */
-export const DEFAULT_REPORT_CANDIDATES = 0
+export const DEFAULT_REPORT_CANDIDATES = 3
+/**
+ * With report candidates, a node whose report did not change re-sends it every this many epochs anyway (at a phase
+ * taken from its id, so about N / this many nodes refresh per epoch): it keeps the candidates' copy young, and puts
+ * it in front of candidates that joined while no report was due. 16 epochs of 60 s: every 16 minutes.
+ */
+export const DEFAULT_REPORT_REFRESH_EPOCHS = 16
+/**
+ * The coordinator's enclave plans from each node's newest report of the last this many epochs (and counts omission
+ * rows only from reports of the epoch it plans). Must exceed the refresh period, with room for one lost refresh.
+ */
+export const DEFAULT_REPORT_MAX_AGE_EPOCHS = 2 * DEFAULT_REPORT_REFRESH_EPOCHS + 1
 /**
  * The plan-switch grace at the default params (running-plan.ts `planSwitchGraceMs`: 2 * settleMs +
  * digestIntervalMs): after a switch, items tagged with the previous plan's epoch (sent before the sender had the new

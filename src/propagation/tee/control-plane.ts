@@ -1,22 +1,34 @@
 /**
  * The control plane: epoch reports, coordinator election and plan adoption.
  *
+ * Two ways to carry reports (params.reportCandidates):
+ * - 0, all: every attested node reports every epoch and every report reaches every node (flooded before the first
+ *   plan, then along tree 0). O(N) reports per node per epoch.
+ * - c > 0, candidates (the default): before the first plan reports flood as above. With a plan, the epoch's
+ *   coordinator candidates are the c best relays of that plan on its tree 0, in a fixed ranking (coordinatorScore of
+ *   "epoch" 0), so they stay the same while they stay relays. A report goes hop by hop on tree 0 toward them, batched
+ *   per link, and only when it changed: new links, omission rows, this node outside the plan or not a relay, a
+ *   candidate that has not had it yet, or the refresh every reportRefreshEpochs. A stable network sends almost no
+ *   reports; the candidates plan from each node's newest report of the last reportMaxAgeEpochs epochs.
+ *
  * Stages of one epoch e, at an attested node:
- * 1. reporting (`reportedEpoch`, `reportSeq`, `reportedLinks`, `lastReportAt`): at e's start the node signs a report
- *    (seq 0) of its links and last epoch's omission rows; until e's plan exists, a changed peer set is reported
- *    again with seq + 1, at most every reportWait / 2 (links come up over seconds at network start).
- * 2. gossip (`reports`, `reportsChangedAt`, `rankBelow`, `reportQueue`): the newest report per node of epochs e and
- *    e + 1 is kept and passed on, batched per peer: flooded before the first plan, then along tree 0 toward the
- *    epoch's best-ranked candidates (or to all, with reportCandidates 0).
+ * 1. reporting (`own`, `ownEpoch`, `ownLinks`, `ownSentTo`, `ownReachedAll`, `lastReportAt`): at e's start the node
+ *    closes last epoch's omission rows and signs a report (seq 0) if one is due (see above); until e's plan exists,
+ *    a changed peer set is reported again with seq + 1, at most every reportWait / 2.
+ * 2. carrying (`latest`, `changedAt`, `rankBelow`, `reportQueue`): the newest report per node (epoch, then seq) of
+ *    the age window is kept with the peers it was sent to, and passed on to the peers its route needs and has not
+ *    had: an older or equal copy brings nothing (a replay), a bad signature disconnects its sender.
  * 3. election (`computeRequested`): the candidate of rank r asks its enclave for e's plan (`computePlan`) once
  *    reports have been quiet for reportWait, plus r coordinator graces, unless e's plan has arrived.
- * 4. adoption (the running plan, `planPushed`): a verified plan for e or e + 1 replaces the running one and goes on
- *    along the old plan's tree 0; of two plans for one epoch the better-ranked coordinator's is kept; a peer still
- *    tagging items with an older epoch (after the plan-switch grace) is sent the plan once.
+ * 4. adoption (the running plan, `planPushed`, `planServed`, `planAsked`): a verified plan for e or e + 1 replaces
+ *    the running one and goes on along the old plan's tree 0, as a delta against the old plan (plan-delta.ts) where
+ *    one fits; a peer that lacks a delta's base asks for the whole plan (`getPlan`, once per plan); of two plans for
+ *    one epoch the better-ranked coordinator's is kept; a peer still tagging items with an older epoch (after the
+ *    plan-switch grace) is sent the whole plan once.
  *
  * Invariants:
- * - `reports`, `reportsChangedAt` and `rankBelow` hold no epoch below (newest epoch kept) - 1: one pruning function,
- *   `pruneEpochsBefore`, runs when a new epoch's report map is made.
+ * - `latest` holds no report older than the age window of the newest epoch this node reported in, nor two of a node.
+ * - `rankBelow` holds no epoch below (newest epoch kept) - 1.
  * - Reports queued for a peer are flushed no later than `queuedAt + REPORT_BATCH_MS`.
  * - `computeRequested` never exceeds the current epoch.
  */
@@ -25,36 +37,61 @@ import type { Report, SignedPlan, SignedReport } from './messages.ts'
 import { encodeReportBody } from './report.ts'
 import { TeeError } from './errors.ts'
 import { REPORT_BATCH_MS } from './constants.ts'
+import { applyPlanDiff, planDeltaOf, planDiffBytes, planHash, type PlanDelta } from './plan-delta.ts'
 import type { RunningPlan } from './running-plan.ts'
 import type { OmissionLedger } from './omission-ledger.ts'
 import type { InvariantViolations, RelayAuthority, RelayContext, TeeAction } from './interface.ts'
 
+/** A kept report and the peers it went to (or came from): a copy is passed on only to peers that lack it. */
+interface Held {
+  r: SignedReport
+  hops: Set<string>
+}
+
+/** (epoch, seq) order of two reports of one node: > 0 if a is newer. */
+const newer = (a: Report, b: Report): number => a.epoch - b.epoch || (a.seq ?? 0) - (b.seq ?? 0)
+
+/** Candidates rank in this fixed order (the "epoch 0" score) so they keep the reports they were sent. */
+const CANDIDATE_TERM = 0
+
 export class ControlPlane {
   // Stage 1: this node's report.
-  private reportedEpoch = -1
-  private reportSeq = 0
-  private reportedLinks = ''
+  private own: SignedReport | undefined
+  /** The last epoch whose start this node handled (closed the omission rows, decided on a report). */
+  private ownEpoch = -1
+  private ownLinks = ''
   private lastReportAt = -Infinity
-  private reportedOmissions: Report['omissions'] = []
+  private ownOmissions: Report['omissions'] = []
+  /** Candidates the current own report was routed toward; true in `ownReachedAll` when it went to every node. */
+  private ownSentTo = new Set<string>()
+  private ownReachedAll = false
   /** Bumped on every peer change: the links to report may have changed since `reportedPeersVersion`. */
   private peersVersion = 0
   private reportedPeersVersion = 0
-  // Stage 2: gossip.
-  private readonly reports = new Map<number, Map<string, SignedReport>>()
-  /** Per epoch: when a new or newer report last arrived (the coordinator waits for quiet). */
-  private readonly reportsChangedAt = new Map<number, number>()
-  /** Per epoch: reporters that rank before this node as coordinator (kept as reports arrive: O(1) each). */
+  // Stage 2: carrying.
+  private readonly latest = new Map<string, Held>()
+  /** When a new or newer report last arrived (the coordinator waits for quiet). */
+  private changedAt = -Infinity
+  /** Bumped whenever `latest` changes (memo key). */
+  private latestVersion = 0
+  /** Per epoch, before a plan: reporters of that epoch that rank before this node (kept as reports arrive: O(1) each). */
   private readonly rankBelow = new Map<number, number>()
   /** Reports to relay, per peer, sent at the next timeout; `reportQueuedAt` is when the oldest was queued. */
   private readonly reportQueue = new Map<string, SignedReport[]>()
   private reportQueuedAt = Infinity
   // Stage 3: election.
   private computeRequested = -1
-  /** Memo of candidatesFor (one plan, one epoch). */
-  private candidates: { plan: SignedPlan; epoch: number; ids: string[] } | undefined
+  /** Memo of candidatesOf (one plan). */
+  private candidates: { plan: SignedPlan; ids: string[] } | undefined
+  /** Memo: does a relay of the running plan have no report here (latestVersion, plan)? */
+  private missingMemo: { version: number; plan: SignedPlan; missing: boolean } | undefined
   // Stage 4: adoption.
   /** Per peer: the plan epoch last pushed to it because its items carried an older one (one push per plan). */
   private readonly planPushed = new Map<string, number>()
+  /** Per peer: the plan epoch last sent whole in answer to its getPlan (one answer per plan). */
+  private readonly planServed = new Map<string, number>()
+  /** Per peer: the delta epoch this node last asked it the whole plan for (one ask per plan). */
+  private readonly planAsked = new Map<string, number>()
 
   constructor(
     private readonly ctx: RelayContext,
@@ -71,6 +108,10 @@ export class ControlPlane {
     return this.ctx.params.epochZeroMs + epoch * this.ctx.params.epochMs
   }
 
+  private get routed(): boolean {
+    return this.ctx.params.reportCandidates > 0
+  }
+
   peerUp(peer: string): TeeAction[] {
     this.peersVersion++
     const plan = this.running.plan
@@ -80,6 +121,8 @@ export class ControlPlane {
   peerDown(peer: string): void {
     this.peersVersion++
     this.planPushed.delete(peer)
+    this.planServed.delete(peer)
+    this.planAsked.delete(peer)
   }
 
   onTimeout(out: TeeAction[], now: number): void {
@@ -94,8 +137,8 @@ export class ControlPlane {
     if (this.ctx.attested) {
       const now = this.ctx.now()
       const epoch = this.epochAt(now)
-      t = Math.min(t, epoch > this.reportedEpoch ? now : this.epochStart(epoch + 1))
-      if (this.peersVersion !== this.reportedPeersVersion && !this.planned(epoch) && this.reportSeq < 0xffff) t = Math.min(t, Math.max(now, this.lastReportAt + this.ctx.params.reportWaitMs / 2))
+      t = Math.min(t, epoch > this.ownEpoch ? now : this.epochStart(epoch + 1))
+      if (this.peersVersion !== this.reportedPeersVersion && !this.planned(epoch) && (this.own?.report.seq ?? 0) < 0xffff) t = Math.min(t, Math.max(now, this.lastReportAt + this.ctx.params.reportWaitMs / 2))
       const due = this.coordinationDue(epoch)
       if (due !== undefined) t = Math.min(t, Math.max(now, due))
     }
@@ -107,67 +150,111 @@ export class ControlPlane {
     return plan !== undefined && plan.body.epoch >= epoch
   }
 
+  private currentLinks(): { links: Report['links']; key: string } {
+    const links = [...this.ctx.peers].map(([peer, i]) => ({ peer, rttMs: i.rttMs, attested: i.attested })).sort((a, b) => (a.peer < b.peer ? -1 : 1))
+    return { links, key: links.map((l) => `${l.peer}/${l.attested ? 1 : 0}/${Math.round(l.rttMs)}`).join(',') }
+  }
+
   /** See stage 1. */
   private reportIfDue(now: number): void {
     if (!this.ctx.attested) return
     const epoch = this.epochAt(now)
-    const newEpoch = epoch > this.reportedEpoch
-    // A revision needs a changed peer set (checked cheaply by version first), no plan yet, and reportWait / 2 of rest.
-    if (!newEpoch && (this.planned(epoch) || this.peersVersion === this.reportedPeersVersion || now - this.lastReportAt < this.ctx.params.reportWaitMs / 2 || this.reportSeq >= 0xffff)) return
-    const links = [...this.ctx.peers].map(([peer, i]) => ({ peer, rttMs: i.rttMs, attested: i.attested })).sort((a, b) => (a.peer < b.peer ? -1 : 1))
-    const linksKey = links.map((l) => `${l.peer}/${l.attested ? 1 : 0}`).join(',')
-    this.reportedPeersVersion = this.peersVersion
-    let seq: number
-    if (newEpoch) {
-      this.reportedEpoch = epoch
-      this.reportedOmissions = this.ledger.closeEpoch(now)
-      seq = 0
-    } else {
-      if (linksKey === this.reportedLinks) return
-      seq = this.reportSeq + 1
+    const p = this.ctx.params
+    if (epoch > this.ownEpoch) {
+      this.ownEpoch = epoch
+      this.ownOmissions = this.ledger.closeEpoch(now)
+      this.pruneBefore(epoch)
+      const { links, key } = this.currentLinks()
+      this.reportedPeersVersion = this.peersVersion
+      if (this.reportDue(epoch, key)) return this.signReport(epoch, 0, links, key, now)
+      // Nothing changed: the candidates plan from the report they hold. One that has not had it gets it now.
+      this.sendOwnToNewCandidates(now)
+      return
     }
-    this.reportSeq = seq
-    this.reportedLinks = linksKey
-    this.lastReportAt = now
-    const report: Report = { epoch, node: this.ctx.self, attested: true, seq, links, omissions: this.reportedOmissions }
-    const bodyBytes = encodeReportBody(report)
-    const signed: SignedReport = { report, bodyBytes, signature: this.authority.signReport(bodyBytes) }
-    this.keepReport(signed, now)
-    this.queueReport(signed, undefined, now)
+    // A revision needs no plan yet, a changed peer set (checked cheaply by version first), and reportWait / 2 of rest.
+    if (this.planned(epoch) || this.peersVersion === this.reportedPeersVersion || now - this.lastReportAt < p.reportWaitMs / 2) return
+    const seq = this.own?.report.epoch === epoch ? (this.own.report.seq ?? 0) + 1 : 0
+    if (seq > 0xffff) return
+    const { links, key } = this.currentLinks()
+    this.reportedPeersVersion = this.peersVersion
+    if (key === this.ownLinks) return
+    this.signReport(epoch, seq, links, key, now)
   }
 
-  /** Keeps the newest report (highest seq) per node and epoch; false if it brings nothing new. */
-  private keepReport(r: SignedReport, now: number): boolean {
+  /** Is a fresh report due at the start of `epoch` (see the header)? Always without candidates or a plan. */
+  private reportDue(epoch: number, linksKey: string): boolean {
+    const plan = this.running.plan
+    if (!this.routed || plan === undefined || this.own === undefined || this.candidatesOf() === undefined) return true
+    // Omission rows matter only when they charge someone: rows of deliveries alone change no plan.
+    if (linksKey !== this.ownLinks || this.ownOmissions.some((o) => o.omitted > 0)) return true
+    const self = this.running.selfIndex
+    if (self < 0 || !plan.body.interior[self]) return true
+    const p = this.ctx.params
+    const phase = parseInt(this.ctx.self.slice(0, 8), 16) % p.reportRefreshEpochs
+    return (epoch + phase) % p.reportRefreshEpochs === 0 || epoch - this.own.report.epoch >= p.reportRefreshEpochs
+  }
+
+  private signReport(epoch: number, seq: number, links: Report['links'], linksKey: string, now: number): void {
+    const report: Report = { epoch, node: this.ctx.self, attested: true, seq, links, omissions: this.ownOmissions }
+    const bodyBytes = encodeReportBody(report)
+    const signed: SignedReport = { report, bodyBytes, signature: this.authority.signReport(bodyBytes) }
+    this.own = signed
+    this.ownLinks = linksKey
+    this.lastReportAt = now
+    this.ownSentTo = new Set()
+    this.ownReachedAll = false
+    this.keep(signed, undefined, now)
+    this.route(this.latest.get(this.ctx.self)!, undefined, now, true)
+  }
+
+  /** The own report, unchanged, toward candidates that have not had it (the candidate set moved with a new plan). */
+  private sendOwnToNewCandidates(now: number): void {
+    const held = this.latest.get(this.ctx.self)
+    if (held === undefined || this.ownReachedAll || !this.routed) return
+    const cands = this.candidatesOf()
+    if (cands === undefined || cands.every((c) => c === this.ctx.self || this.ownSentTo.has(c))) return
+    this.route(held, undefined, now, true)
+  }
+
+  /** Keeps a report if it is the newest of its node; false if it brings nothing new. */
+  private keep(r: SignedReport, from: string | undefined, now: number): boolean {
+    const node = r.report.node
+    const had = this.latest.get(node)
+    if (had !== undefined && newer(r.report, had.r.report) <= 0) return false
+    this.latest.set(node, { r, hops: new Set(from === undefined ? [] : [from]) })
+    this.changedAt = now
+    this.latestVersion++
     const e = r.report.epoch
-    let m = this.reports.get(e)
-    if (m === undefined) {
-      m = new Map()
-      this.reports.set(e, m)
-      this.pruneEpochsBefore(e - 1)
+    if (this.ctx.attested && node !== this.ctx.self && (had === undefined || had.r.report.epoch !== e) && coordinatorScore(e, node) < coordinatorScore(e, this.ctx.self)) {
+      if (!this.rankBelow.has(e)) for (const k of this.rankBelow.keys()) if (k < e - 1) this.rankBelow.delete(k)
+      this.rankBelow.set(e, (this.rankBelow.get(e) ?? 0) + 1)
     }
-    const had = m.get(r.report.node)
-    if (had !== undefined && (had.report.seq ?? 0) >= (r.report.seq ?? 0)) return false
-    m.set(r.report.node, r)
-    this.reportsChangedAt.set(e, now)
-    if (had === undefined && r.report.node !== this.ctx.self && this.ctx.attested && coordinatorScore(e, r.report.node) < coordinatorScore(e, this.ctx.self)) this.rankBelow.set(e, (this.rankBelow.get(e) ?? 0) + 1)
     return true
   }
 
-  /**
-   * The one epoch pruning: only epochs e and e + 1 of the clock are taken (onReport) and a node's own report is of
-   * the clock's epoch, so once epoch e has a report map nothing below e - 1 is needed or can come back.
-   */
-  private pruneEpochsBefore(epoch: number): void {
-    for (const m of [this.reports, this.reportsChangedAt, this.rankBelow]) for (const e of m.keys()) if (e < epoch) m.delete(e)
+  /** Drops reports that fell out of the age window (once per epoch: O(kept)). */
+  private pruneBefore(epoch: number): void {
+    const oldest = epoch - this.ctx.params.reportMaxAgeEpochs + 1
+    for (const [node, h] of this.latest) if (h.r.report.epoch < oldest) this.latest.delete(node)
+    for (const e of this.rankBelow.keys()) if (e < epoch - 1) this.rankBelow.delete(e)
   }
 
-  private queueReport(r: SignedReport, from: string | undefined, now: number): void {
-    for (const p of this.reportTargets(from, r.report.epoch)) {
+  /** Queues a held report for the peers its route needs and that have not had it. */
+  private route(h: Held, from: string | undefined, now: number, own: boolean): void {
+    if (from !== undefined) h.hops.add(from)
+    const targets = this.reportTargets(from).filter((p) => !h.hops.has(p))
+    for (const p of targets) {
+      h.hops.add(p)
       const q = this.reportQueue.get(p)
-      if (q === undefined) this.reportQueue.set(p, [r])
-      else q.push(r)
+      if (q === undefined) this.reportQueue.set(p, [h.r])
+      else q.push(h.r)
     }
     if (this.reportQueue.size > 0) this.reportQueuedAt = Math.min(this.reportQueuedAt, now)
+    if (own) {
+      const cands = this.routed && this.running.plan !== undefined ? this.candidatesOf() : undefined
+      if (cands === undefined) this.ownReachedAll = true
+      else for (const c of cands) this.ownSentTo.add(c)
+    }
   }
 
   private flushReports(out: TeeAction[]): void {
@@ -176,22 +263,47 @@ export class ControlPlane {
     this.reportQueuedAt = Infinity
   }
 
-  onReport(from: string, r: SignedReport, now: number): void {
+  /**
+   * A report from a peer. Outside the window (older than the age window, or beyond the next epoch), or not newer than
+   * the one held: dropped (a replay or a late copy; a copy equal to the held one still goes on to peers its route
+   * needs that have not had it). A bad signature: refused, and false (the rest of the message is dropped).
+   */
+  onReport(out: TeeAction[], from: string, r: SignedReport, now: number): boolean {
     const epoch = this.epochAt(now)
-    // Reports for other epochs are late or early: drop them, do not relay them.
-    if (r.report.epoch !== epoch && r.report.epoch !== epoch + 1) return
-    if (!this.keepReport(r, now)) return
-    this.queueReport(r, from, now)
+    const e = r.report.epoch
+    const oldest = this.routed ? epoch - this.ctx.params.reportMaxAgeEpochs + 1 : epoch
+    if (e < oldest || e > epoch + 1) {
+      this.ctx.counters.reportsStale++
+      return true
+    }
+    const had = this.latest.get(r.report.node)
+    const order = had === undefined ? 1 : newer(r.report, had.r.report)
+    if (order < 0 || (order === 0 && Buffer.compare(had!.r.bodyBytes, r.bodyBytes) !== 0)) {
+      this.ctx.counters.reportsStale++
+      return true
+    }
+    if (order === 0) {
+      // The same report again: by another path, or re-sent toward a candidate that joined. Passed on where it lacks.
+      if (this.routed) this.route(had!, from, now, false)
+      return true
+    }
+    if (r.report.node === this.ctx.self || !this.authority.verifyReport(r)) {
+      this.ctx.counters.reportsRefused++
+      out.push({ t: 'refused', peer: from, what: `report of ${r.report.node.slice(0, 8)} for epoch ${e}`, reason: r.report.node === this.ctx.self ? 'a report in this node\'s name that it did not sign' : 'bad-report-signature: the node signature over the report does not verify', disconnect: true })
+      return false
+    }
+    this.keep(r, from, now)
+    this.route(this.latest.get(r.report.node)!, from, now, false)
+    return true
   }
 
   /**
-   * Reports go to whoever may coordinate their epoch. Before the first plan that is every attested node: they flood.
-   * With a plan, it is the epoch's `reportCandidates` best-ranked relays of that plan: each report goes hop by hop
-   * along tree 0 toward them, O(candidates * depth) messages per report instead of one per node. Where tree 0 is
-   * broken here the report floods, and the nodes that receive it route it on.
+   * Where a report goes from here. Without candidates, or before a plan: every node (tree 0 of the plan, or a flood).
+   * With them: the next hop on tree 0 toward each candidate, O(candidates * depth) messages per report. Where tree 0
+   * is broken here, or this node is outside it, the report floods, and the nodes that receive it route it on.
    */
-  private reportTargets(from: string | undefined, epoch: number): string[] {
-    const candidates = this.candidatesFor(epoch)
+  private reportTargets(from: string | undefined): string[] {
+    const candidates = this.routed ? this.candidatesOf() : undefined
     const view = this.running.view
     const self = this.running.selfIndex
     if (candidates === undefined || view === undefined || self < 0 || !view.inTree(0, self) || this.running.broken.has(0)) return this.running.tree0Targets(from)
@@ -207,42 +319,55 @@ export class ControlPlane {
     return [...hops]
   }
 
-  /** The epoch's coordinator candidates under the current plan (undefined: no plan, or reportCandidates is 0). */
-  private candidatesFor(epoch: number): string[] | undefined {
+  /**
+   * The coordinator candidates under the running plan (undefined: no plan, or a stale one). See the header. A plan
+   * that a whole epoch went by without renewing means every candidate is gone: then reports go to every node again
+   * and the epoch's reporters are the candidates, as before the first plan.
+   */
+  private candidatesOf(): string[] | undefined {
     const plan = this.running.plan
-    if (plan === undefined || this.ctx.params.reportCandidates === 0) return undefined
-    if (this.candidates?.plan !== plan || this.candidates.epoch !== epoch) {
-      // Relays on tree 0 (reports reach a candidate along it).
+    if (plan === undefined || plan.body.epoch + 1 < this.epochAt(this.ctx.now())) return undefined
+    if (this.candidates?.plan !== plan) {
       const view = this.running.view!
       const relays = plan.body.nodes.filter((_, i) => plan.body.interior[i] && view.inTree(0, i))
-      this.candidates = { plan, epoch, ids: coordinatorRanking(epoch, relays).slice(0, this.ctx.params.reportCandidates) }
+      this.candidates = { plan, ids: coordinatorRanking(CANDIDATE_TERM, relays).slice(0, this.ctx.params.reportCandidates) }
     }
     return this.candidates.ids
   }
 
+  /** Does a relay of the running plan have no report here? Then a candidate waits one more reportWait. */
+  private relayMissing(plan: SignedPlan): boolean {
+    const m = this.missingMemo
+    if (m !== undefined && m.plan === plan && m.version === this.latestVersion) return m.missing
+    const missing = plan.body.nodes.some((id, i) => plan.body.interior[i] && !this.latest.has(id))
+    this.missingMemo = { version: this.latestVersion, plan, missing }
+    return missing
+  }
+
   /**
    * When this node asks its enclave for `epoch`'s plan (see stage 3), or undefined: not attested, already asked, the
-   * plan is here, no report of its own yet, or not a candidate. Candidates are the attested reporters of the epoch
-   * (the enclave re-checks every report's signature and who vouches for it).
+   * plan is here, no report of its own, or not a candidate. Without a routed plan the candidates are the attested
+   * reporters of the epoch, ranked by the epoch's score (the enclave re-checks every report's signature and who
+   * vouches for it).
    */
   private coordinationDue(epoch: number): number | undefined {
     if (!this.ctx.attested) return undefined
     if (this.computeRequested >= epoch || this.planned(epoch)) return undefined
-    const reports = this.reports.get(epoch)
-    if (reports === undefined || !reports.has(this.ctx.self)) return undefined
-    // With a plan, the candidates are known (and only they get the reports); before it, rank among the reporters heard.
-    const candidates = this.candidatesFor(epoch)
-    const rank = candidates === undefined ? (this.rankBelow.get(epoch) ?? 0) : candidates.indexOf(this.ctx.self)
+    if (this.own === undefined) return undefined
+    const plan = this.running.plan
+    const candidates = this.routed && plan !== undefined ? this.candidatesOf() : undefined
+    let rank: number
+    if (candidates === undefined) {
+      if (this.own.report.epoch !== epoch) return undefined
+      rank = this.rankBelow.get(epoch) ?? 0
+    } else rank = candidates.indexOf(this.ctx.self)
     if (rank < 0) return undefined
     // Plan once reports have been quiet for reportWait (links still coming up send new ones), but by mid-epoch. With a
-    // plan, a relay of it that has not reported yet gets one more reportWait: routed reports come one path each, and
-    // a plan without a relay's report leaves out the leaves it vouches for, for a whole epoch.
+    // plan, a relay of it that has no report here yet gets one more reportWait: routed reports come one path each.
     const p = this.ctx.params
     const start = this.epochStart(epoch)
-    const quietSince = Math.max(start, this.reportsChangedAt.get(epoch) ?? start)
-    const plan = this.running.plan
-    const missing = candidates !== undefined && plan !== undefined && plan.body.nodes.some((id, i) => plan.body.interior[i] && !reports.has(id))
-    const extra = missing ? p.reportWaitMs : 0
+    const quietSince = Math.max(start, this.changedAt)
+    const extra = candidates !== undefined && this.relayMissing(plan!) ? p.reportWaitMs : 0
     return Math.min(quietSince + extra, start + p.epochMs / 2) + p.reportWaitMs + rank * p.coordinatorGraceMs
   }
 
@@ -251,11 +376,50 @@ export class ControlPlane {
     const due = this.coordinationDue(epoch)
     if (due === undefined || now < due) return
     this.computeRequested = epoch
-    out.push({ t: 'computePlan', epoch, reports: [...this.reports.get(epoch)!.values()] })
+    // Without candidates every node reports every epoch: only the epoch's own reports count, as they always did.
+    const reports = [...this.latest.values()].map((h) => h.r).filter((r) => this.routed || r.report.epoch === epoch)
+    out.push({ t: 'computePlan', epoch, reports })
+  }
+
+  /**
+   * A plan as a delta. Rebuilt against the running plan when that is its base, then checked as a whole plan (the
+   * signature is over the rebuilt body). A base this node lacks: it asks the sender for the whole plan, once per
+   * plan epoch; a delta older than the running plan means the sender is behind, and it gets ours.
+   */
+  onPlanDelta(out: TeeAction[], from: string, d: PlanDelta, now: number): void {
+    const cur = this.running.plan
+    if (cur !== undefined && d.diff.epoch < cur.body.epoch) return this.pushPlanTo(out, from, d.diff.epoch)
+    if (cur === undefined || Buffer.compare(planHash(cur), d.baseHash) !== 0) {
+      // The plan running here, again (a second peer passed it on): nothing to do.
+      if (cur !== undefined && d.diff.epoch === cur.body.epoch && Buffer.compare(cur.signature, d.signature) === 0) return
+      if (this.planAsked.get(from) === d.diff.epoch) return
+      this.planAsked.set(from, d.diff.epoch)
+      this.ctx.counters.planAsks++
+      out.push({ t: 'send', to: from, msg: { t: 'getPlan', epoch: d.diff.epoch } })
+      return
+    }
+    let rebuilt: { body: SignedPlan['body']; bodyBytes: Uint8Array }
+    try {
+      rebuilt = applyPlanDiff(cur.body, d.diff)
+    } catch (err) {
+      this.ctx.counters.plansRefused++
+      out.push({ t: 'refused', peer: from, what: `plan delta for epoch ${d.diff.epoch}`, reason: err instanceof TeeError ? err.message : String(err), disconnect: true })
+      return
+    }
+    this.ctx.counters.planDeltas++
+    this.onPlan(out, from, { ...rebuilt, enclaveKey: d.enclaveKey, signature: d.signature, quote: d.quote }, now, d)
+  }
+
+  /** A peer lacks the base of a delta it got from here: it gets the whole running plan, once per plan. */
+  onGetPlan(out: TeeAction[], from: string): void {
+    const plan = this.running.plan
+    if (plan === undefined || this.planServed.get(from) === plan.body.epoch) return
+    this.planServed.set(from, plan.body.epoch)
+    out.push({ t: 'send', to: from, msg: { t: 'plan', plan } })
   }
 
   /** A plan from a peer, or computed here (`from` is this node). Checked before it is used. */
-  onPlan(out: TeeAction[], from: string, plan: SignedPlan, now: number): void {
+  onPlan(out: TeeAction[], from: string, plan: SignedPlan, now: number, received?: PlanDelta): void {
     const cur = this.running.plan
     const epoch = plan.body.epoch
     const refuse = (reason: string, disconnect: boolean): void => {
@@ -285,26 +449,34 @@ export class ControlPlane {
       return refuse(err instanceof TeeError ? err.message : String(err), true)
     }
     // Passed on along the old plan's tree 0, which reaches every node of that plan once; computed before switching.
-    const targets = this.planTargets(from)
+    const { tree, others } = this.planTargets(from)
+    // The peers on that tree ran the old plan too: they get the delta against it where it is smaller than the plan.
+    const delta = cur === undefined ? undefined : received !== undefined && Buffer.compare(received.baseHash, planHash(cur)) === 0 ? received : planDeltaOf(cur, plan)
+    const whole = { t: 'plan', plan } as const
+    const msg = delta !== undefined && planDiffBytes(delta.diff) < plan.bodyBytes.length / 2 ? ({ t: 'planDelta', delta } as const) : whole
     this.running.adopt(plan, view, now)
     out.push({ t: 'planAccepted', epoch, coordinator: plan.body.coordinator })
-    for (const p of targets) out.push({ t: 'send', to: p, msg: { t: 'plan', plan } })
+    for (const p of tree) out.push({ t: 'send', to: p, msg })
+    for (const p of others) out.push({ t: 'send', to: p, msg: whole })
+    this.sendOwnToNewCandidates(now)
   }
 
   /**
    * Where a new plan goes from here: tree 0 of the current plan (flooding if that tree is broken here or there is no
    * plan yet), plus peers that tree does not reach (not in the plan, or outside tree 0).
    */
-  private planTargets(from: string): string[] {
-    const targets = new Set(this.running.tree0Targets(from))
+  private planTargets(from: string): { tree: string[]; others: string[] } {
+    const tree = this.running.tree0Targets(from)
+    const inTree = new Set(tree)
+    const others: string[] = []
     const view = this.running.view
-    if (view !== undefined) {
-      for (const p of this.ctx.peers.keys()) {
-        const i = view.index.get(p)
-        if (p !== from && (i === undefined || !view.inTree(0, i))) targets.add(p)
-      }
+    // Without a tree (a flood) the peers may run anything: whole plans. Else the peers outside it get the whole plan.
+    if (view === undefined || this.running.selfIndex < 0 || this.running.broken.has(0)) return { tree: [], others: tree }
+    for (const p of this.ctx.peers.keys()) {
+      const i = view.index.get(p)
+      if (p !== from && !inTree.has(p) && (i === undefined || !view.inTree(0, i))) others.push(p)
     }
-    return [...targets]
+    return { tree, others }
   }
 
   /**
@@ -329,10 +501,15 @@ export class ControlPlane {
 
   invariants(): InvariantViolations {
     const bad: InvariantViolations = []
-    const newest = Math.max(-Infinity, ...this.reports.keys())
-    for (const [name, m] of [['reports', this.reports], ['reportsChangedAt', this.reportsChangedAt], ['rankBelow', this.rankBelow]] as const) {
-      for (const e of m.keys()) if (e < newest - 1) bad.push(`control: ${name} keeps epoch ${e}, below ${newest} - 1`)
+    if (this.ownEpoch >= 0) {
+      const oldest = this.ownEpoch - this.ctx.params.reportMaxAgeEpochs + 1
+      for (const [node, h] of this.latest) {
+        if (h.r.report.node !== node) bad.push(`control: the report kept for ${node.slice(0, 8)} is ${h.r.report.node.slice(0, 8)}'s`)
+        if (this.routed && h.r.report.epoch < oldest) bad.push(`control: report of ${node.slice(0, 8)} from epoch ${h.r.report.epoch}, older than the window from ${oldest}`)
+      }
     }
+    const newest = Math.max(-Infinity, ...this.rankBelow.keys())
+    for (const e of this.rankBelow.keys()) if (e < newest - 1) bad.push(`control: rankBelow keeps epoch ${e}, below ${newest} - 1`)
     if (this.reportQueue.size > 0 && this.reportQueuedAt === Infinity) bad.push('control: reports queued with no queue time')
     if (this.computeRequested > this.epochAt(this.ctx.now())) bad.push(`control: plan requested for epoch ${this.computeRequested}, beyond the clock's`)
     return bad

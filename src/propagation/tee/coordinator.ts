@@ -11,11 +11,19 @@ import { PLAN_VERSION } from './constants.ts'
 import type { PlanBody, Report } from './messages.ts'
 import { computeTrees, type PlanEdge, type PlanGraphNode } from './planner.ts'
 
+/**
+ * One planner seed for every epoch: the same reports give the same trees, so a stable network's next plan differs from
+ * the last only in its header and travels as a tiny delta (plan-delta.ts).
+ */
+const PLANNER_SEED = 'teecast/tee/1/plan'
+
 export interface PlanningParams {
   trees: number
   maxTreeDegree: number
   omissionMinSamples: number
   omissionRatio: number
+  /** Reports of epochs epoch - this + 1 .. epoch count (the newest per node); omission rows only from epoch's own. */
+  reportMaxAgeEpochs: number
 }
 
 export interface PlanningResult {
@@ -26,8 +34,13 @@ export interface PlanningResult {
 }
 
 export function planFromReports(epoch: number, coordinator: string, reports: readonly Report[], p: PlanningParams): PlanningResult {
+  // The newest report per node (epoch, then seq) of the age window: a node re-reports only when its report changed.
   const byNode = new Map<string, Report>()
-  for (const r of reports) if (r.epoch === epoch && r.attested && !byNode.has(r.node)) byNode.set(r.node, r)
+  for (const r of reports) {
+    if (!(r.epoch <= epoch && r.epoch > epoch - p.reportMaxAgeEpochs && r.attested)) continue
+    const had = byNode.get(r.node)
+    if (had === undefined || r.epoch > had.epoch || (r.epoch === had.epoch && (r.seq ?? 0) > (had.seq ?? 0))) byNode.set(r.node, r)
+  }
   // Vouching, breadth-first from the coordinator.
   const vouched = new Set<string>()
   const queue: string[] = []
@@ -49,7 +62,8 @@ export function planFromReports(epoch: number, coordinator: string, reports: rea
   const index = new Map(nodes.map((id, i) => [id, i]))
 
   const omitted = new Map<string, { omitted: number; delivered: number }>()
-  for (const n of vouched) for (const o of byNode.get(n)!.omissions) {
+  // Omission rows count in the epoch they were reported for only: an older report that is reused must not charge again.
+  for (const n of vouched) for (const o of byNode.get(n)!.epoch === epoch ? byNode.get(n)!.omissions : []) {
     const row = omitted.get(o.peer) ?? { omitted: 0, delivered: 0 }
     row.omitted += o.omitted
     row.delivered += o.delivered
@@ -75,7 +89,8 @@ export function planFromReports(epoch: number, coordinator: string, reports: rea
       else have.rttMs = Math.min(have.rttMs, l.rttMs)
     }
   }
-  const planned = computeTrees({ nodes: graphNodes, edges: [...edges.values()] }, { trees: p.trees, maxDegree: p.maxTreeDegree, seed: `${epoch}` })
+  // Edges in index order, not vouching order: the trees then do not depend on who coordinates.
+  const planned = computeTrees({ nodes: graphNodes, edges: [...edges.values()].sort((x, y) => x.a - y.a || x.b - y.b) }, { trees: p.trees, maxDegree: p.maxTreeDegree, seed: PLANNER_SEED })
   const interior = graphNodes.map((n) => n.attested && !n.excluded)
   return { body: { version: PLAN_VERSION, epoch, coordinator, nodes, interior, parents: planned.parents }, ignored, excluded }
 }

@@ -26,6 +26,8 @@ export interface RelayAuthority {
   verifyPlan(plan: SignedPlan, now: number): PlanCheck
   /** Signs this node's report body with its devp2p key. */
   signReport(bodyBytes: Uint8Array): Uint8Array
+  /** Checks a report's devp2p signature by the node it names. Relays check before they keep or pass one on. */
+  verifyReport(report: SignedReport): boolean
 }
 
 export type ItemCheck = { ok: true } | { ok: false; reason: string }
@@ -76,6 +78,14 @@ export interface RelayCounters {
   planPushes: number
   /** Items refused because they are not what their id says (a forger: the peer is disconnected). */
   itemsRefused: number
+  /** Reports whose signature did not verify (the peer is disconnected). */
+  reportsRefused: number
+  /** Reports dropped as older than the one held for their node, or outside the epoch window (replays, late copies). */
+  reportsStale: number
+  /** Plans received as a delta and rebuilt from the running plan (before their signature is checked). */
+  planDeltas: number
+  /** Whole plans asked for because a delta's base was missing. */
+  planAsks: number
 }
 
 /** What every part of one relay shares: who it is, its tunables, its live peers, its counters and its clock. */

@@ -76,6 +76,29 @@ export interface SignedReport {
   signature: Uint8Array
 }
 
+/** A plan as a diff against its base (plan-delta.ts rebuilds and makes them). */
+export interface PlanDiff {
+  epoch: number
+  coordinator: string
+  /** Base indexes of the nodes that left, ascending. */
+  removed: number[]
+  /** Ids that joined, sorted. */
+  added: string[]
+  /** New-plan indexes whose interior flag differs from the mapped base's, ascending. */
+  interiorFlips: number[]
+  /** Per tree: [new index, new parent (ROOT, NOT_IN_TREE or an index)] where it differs from the mapped base's. */
+  parents: [number, number][][]
+}
+
+/** A plan on the wire as a delta: the base it applies to (SHA-256 of the base body), the diff and the plan's proof. */
+export interface PlanDelta {
+  baseHash: Uint8Array
+  diff: PlanDiff
+  enclaveKey: Uint8Array
+  signature: Uint8Array
+  quote: Uint8Array
+}
+
 export type TeeMessage =
   /** `epoch` is the sender's plan epoch: item origins are indexes into that plan (0 when it has none). */
   | { t: 'items'; epoch: number; items: WireItem[] }
@@ -86,6 +109,10 @@ export type TeeMessage =
   /** Epoch reports, batched per tick (a flood of single reports would cost N^2 * degree messages). */
   | { t: 'report'; reports: SignedReport[] }
   | { t: 'plan'; plan: SignedPlan }
+  /** The next plan as a delta against the one the receiver runs (plan-delta.ts); signed over the rebuilt body. */
+  | { t: 'planDelta'; delta: PlanDelta }
+  /** A delta's base is missing here: send your whole plan (answered once per plan). */
+  | { t: 'getPlan'; epoch: number }
   /** Compact block repair: the txs at these indexes of block `block`. */
   | { t: 'getBlockTxs'; block: Uint8Array; indexes: number[] }
   | { t: 'blockTxs'; block: Uint8Array; txs: Uint8Array[] }

@@ -21,7 +21,7 @@ export interface TeeParams {
   coordinatorGraceMs: number
   /** Items sent to a peer in this window before it disconnected are re-flooded (they may have died with it). */
   resendWindowMs: number
-  /** With a plan, reports go to this many best-ranked candidates only (0, the default: to every node). */
+  /** With a plan, reports go to this many candidates only (0: to every node, every epoch). See constants.ts. */
   reportCandidates: number
   /** Tx items to a peer wait up to this long (ms) to share one message (outbox.ts); 0: sent at once. */
   batchMs: number
@@ -29,6 +29,10 @@ export interface TeeParams {
   digestWaitMs: number
   /** 1: with a plan, a node is digested an item only by its checker on the item's tree (repair.ts); 0: by every peer. */
   digestCheckers: number
+  /** With candidates, an unchanged report is re-sent every this many epochs. */
+  reportRefreshEpochs: number
+  /** The coordinator plans from reports of the last this many epochs. Must exceed reportRefreshEpochs. */
+  reportMaxAgeEpochs: number
 }
 
 export const DEFAULT_TEE_PARAMS: TeeParams = {
@@ -51,6 +55,8 @@ export const DEFAULT_TEE_PARAMS: TeeParams = {
   batchMs: C.DEFAULT_BATCH_MS,
   digestWaitMs: C.DEFAULT_DIGEST_WAIT_MS,
   digestCheckers: C.DEFAULT_DIGEST_CHECKERS,
+  reportRefreshEpochs: C.DEFAULT_REPORT_REFRESH_EPOCHS,
+  reportMaxAgeEpochs: C.DEFAULT_REPORT_MAX_AGE_EPOCHS,
 }
 
 export function teeParams(over: Partial<TeeParams> = {}): TeeParams {
@@ -67,6 +73,8 @@ export function teeParams(over: Partial<TeeParams> = {}): TeeParams {
   if (p.seenCapacity < 16) bad('seenCapacity must be >= 16')
   if (!Number.isInteger(p.reportCandidates)) bad('reportCandidates must be a whole number')
   if (p.digestCheckers !== 0 && p.digestCheckers !== 1) bad('digestCheckers must be 0 or 1')
+  if (!Number.isInteger(p.reportRefreshEpochs) || p.reportRefreshEpochs < 1) bad('reportRefreshEpochs must be a whole number >= 1')
+  if (!Number.isInteger(p.reportMaxAgeEpochs) || p.reportMaxAgeEpochs <= p.reportRefreshEpochs) bad('reportMaxAgeEpochs must be a whole number above reportRefreshEpochs')
   return p
 }
 

@@ -52,7 +52,7 @@ export interface LocalItem {
 
 export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalItem, PeerInfo> {
   readonly params: TeeParams
-  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0, itemsRefused: 0 }
+  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0, itemsRefused: 0, reportsRefused: 0, reportsStale: 0, planDeltas: 0, planAsks: 0 }
   private readonly peers = new Map<string, PeerInfo>()
   private lastNow = -Infinity
   private readonly store: ItemStore
@@ -167,10 +167,16 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
         this.repair.onPull(out, from, msg.ids)
         break
       case 'report':
-        for (const r of msg.reports) this.control.onReport(from, r, now)
+        for (const r of msg.reports) if (!this.control.onReport(out, from, r, now)) break
         break
       case 'plan':
         this.control.onPlan(out, from, msg.plan, now)
+        break
+      case 'planDelta':
+        this.control.onPlanDelta(out, from, msg.delta, now)
+        break
+      case 'getPlan':
+        this.control.onGetPlan(out, from)
         break
       case 'getBlockTxs':
         this.blocks.onGetBlockTxs(out, from, msg.block, msg.indexes)

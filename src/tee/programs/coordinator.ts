@@ -29,7 +29,7 @@ export function planEcall(ctx: EnclaveContext, epoch: EcallValue, coordinator: E
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`plan: params.${k} must be a number`)
     return v
   }
-  const planning: PlanningParams = { trees: num('trees'), maxTreeDegree: num('maxTreeDegree'), omissionMinSamples: num('omissionMinSamples'), omissionRatio: num('omissionRatio') }
+  const planning: PlanningParams = { trees: num('trees'), maxTreeDegree: num('maxTreeDegree'), omissionMinSamples: num('omissionMinSamples'), omissionRatio: num('omissionRatio'), reportMaxAgeEpochs: num('reportMaxAgeEpochs') }
   const verified: Report[] = []
   let rejected = 0
   for (const r of reports) {

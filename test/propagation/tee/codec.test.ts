@@ -52,6 +52,11 @@ const samples: AnyTeeMessage[] = [
   { t: 'pull', ids: [bytesOf(8, 0xff)] },
   { t: 'report', reports: [signedReport, signedReport] },
   { t: 'plan', plan },
+  {
+    t: 'planDelta',
+    delta: { baseHash: bytesOf(32, 3), diff: { epoch: 8, coordinator: id64(2), removed: [1, 4], added: [id64(9)], interiorFlips: [0], parents: [[[2, ROOT], [3, NOT_IN_TREE]], [[1, 0]]] }, enclaveKey: bytesOf(65, 4), signature: bytesOf(64, 9), quote: bytesOf(300, 5) },
+  },
+  { t: 'getPlan', epoch: 8 },
   { t: 'getBlockTxs', block: bytesOf(32, 8), indexes: [0, 1, 300, 0xffff] },
   { t: 'blockTxs', block: bytesOf(32, 8), txs: [bytesOf(10, 1), new Uint8Array()] },
 ]
@@ -82,7 +87,7 @@ const C = TEE_CODES
 
 test('codec: unknown codes and oversized messages', () => {
   rejects(0x02, [new Uint8Array()], 'UNKNOWN_MESSAGE_CODE', 'code 0x02')
-  rejects(0x18, RLP.encode([]), 'UNKNOWN_MESSAGE_CODE', 'code 0x18')
+  rejects(0x1a, RLP.encode([]), 'UNKNOWN_MESSAGE_CODE', 'code 0x1a')
   rejects(0x0f, RLP.encode([]), 'UNKNOWN_MESSAGE_CODE', 'code 0x0f')
   rejects(C.attest, new Uint8Array(MAX_MESSAGE_BYTES + 1), 'MESSAGE_TOO_LARGE', 'payload over the cap')
   // The size check comes first: an oversize payload of an unknown code is still MESSAGE_TOO_LARGE.

@@ -29,6 +29,7 @@ import { syntheticItemVerifier, syntheticPayload } from '../../../src/sim/synthe
 import { ethItemVerifier } from '../../../src/propagation/tee/item-verifier.ts'
 import { ORIGIN_UNKNOWN } from '../../../src/propagation/tee/messages.ts'
 import { checkerOf } from '../../../src/propagation/tee/repair.ts'
+import { planDeltaOf, type PlanDelta } from '../../../src/propagation/tee/plan-delta.ts'
 import { Common, Mainnet } from '@ethereumjs/common'
 import { createLegacyTx } from '@ethereumjs/tx'
 
@@ -148,9 +149,9 @@ class World {
   /** A plan for `epoch` by `coordinator`, from reports signed here (every node attested, links as wired). */
   planFor(epoch: number, coordinator: number): SignedPlan {
     const reports: SignedReport[] = KEYS.map((k, i) => {
+      // RTTs as linkUp gives them (rttOf(a, b) of the wired edge), so these reports match the relays' own.
       const links = EDGES.filter(([a, b]) => a === i || b === i)
-        .map(([a, b]) => (a === i ? b : a))
-        .map((p) => ({ peer: this.ids[p]!, rttMs: rttOf(i, p), attested: true }))
+        .map(([a, b]) => ({ peer: this.ids[a === i ? b : a]!, rttMs: rttOf(a, b), attested: true }))
         .sort((x, y) => (x.peer < y.peer ? -1 : 1))
       const report = { epoch, node: k.hex, attested: true, links, omissions: [] }
       const bodyBytes = encodeReportBody(report)
@@ -261,6 +262,9 @@ function itemOn(tree: number | undefined, trees: number): Uint8Array {
 
 const all = [0, 1, 2, 3, 4]
 
+/** Two plans with the same signed body (a plan rebuilt from a delta is another object). */
+const samePlan = (a: SignedPlan | undefined, b: SignedPlan): boolean => a !== undefined && Buffer.compare(a.bodyBytes, b.bodyBytes) === 0 && Buffer.compare(a.signature, b.signature) === 0
+
 test('relay: before any plan, items flood and reach everyone', () => {
   const w = new World().connect()
   const id = itemOn(undefined, 2)
@@ -306,11 +310,17 @@ test('relay: the next plan travels on the running plan\'s tree 0: N-1 plan sends
   const before = w.sent.length
   w.run(coord, w.relays[coord]!.planComputed(p1, w.now))
   w.flush()
-  for (const [i, r] of w.relays.entries()) assert.equal(r.currentPlan, p1, `node ${i} runs epoch 1`)
-  const planSends = w.sent.slice(before).filter((s) => s.msg.t === 'plan')
+  for (const [i, r] of w.relays.entries()) assert.ok(samePlan(r.currentPlan, p1), `node ${i} runs epoch 1`)
+  const planSends = w.sent.slice(before).filter((s) => s.msg.t === 'plan' || s.msg.t === 'planDelta')
   assert.equal(planSends.length, w.n - 1, 'one plan message per node but the coordinator (flooding would send one per link end)')
   const v = new PlanView(p0.body)
   for (const s of planSends) assert.ok(v.neighbours(0, v.index.get(w.ids[s.from]!)!).includes(w.ids[s.to]!), 'along tree 0 of epoch 0')
+  // Same members, same links: the trees are the same, so the plan goes as a delta that names no node.
+  for (const s of planSends) {
+    assert.equal(s.msg.t, 'planDelta', 'a delta against epoch 0, not the whole plan')
+    const d = (s.msg as Extract<TeeMessage, { t: 'planDelta' }>).delta.diff
+    assert.deepEqual([d.removed, d.added, d.interiorFlips, d.parents.flat()], [[], [], [], []])
+  }
 })
 
 test('relay: a node that missed a plan is sent it once by a peer that sees its items tagged with the old epoch', () => {
@@ -319,11 +329,11 @@ test('relay: a node that missed a plan is sent it once by a peer that sees its i
   const { leaf, leafId } = w.leafOfTree0(w.relays[0]!.currentPlan!)
   const coord = w.index.get(coordinatorRanking(1, w.ids).find((id) => id !== leafId)!)!
   const p1 = w.planFor(1, coord)
-  w.drop = (s) => s.to === leaf && s.msg.t === 'plan'
+  w.drop = (s) => s.to === leaf && (s.msg.t === 'plan' || s.msg.t === 'planDelta')
   w.run(coord, w.relays[coord]!.planComputed(p1, w.now))
   w.flush()
   assert.equal(w.relays[leaf]!.currentPlan!.body.epoch, 0, 'the leaf missed epoch 1')
-  for (const [i, r] of w.relays.entries()) if (i !== leaf) assert.equal(r.currentPlan, p1)
+  for (const [i, r] of w.relays.entries()) if (i !== leaf) assert.ok(samePlan(r.currentPlan, p1))
   // Still lost: every peer that gets the leaf's stale-tagged items pushes the plan, but only once each.
   const pushesTo = (): number => w.sent.filter((s) => s.to === leaf && s.msg.t === 'plan').length
   const lost = pushesTo()
@@ -341,7 +351,7 @@ test('relay: a node that missed a plan is sent it once by a peer that sees its i
   const peer = w.index.get(w.relays[leaf]!.peerIds()[0]!)!
   w.linkDown(leaf, peer)
   w.linkUp(leaf, peer)
-  assert.equal(w.relays[leaf]!.currentPlan, p1, 'the leaf runs epoch 1')
+  assert.ok(samePlan(w.relays[leaf]!.currentPlan, p1), 'the leaf runs epoch 1')
   const pushes = w.relays.reduce((n, r) => n + r.counters.planPushes, 0)
   assert.ok(pushes >= firstRound, "pushes are counted")
   assert.deepEqual(w.refused, [])
@@ -593,33 +603,45 @@ test('relay: reports flood before the first plan, and only the rank-0 candidate 
   assert.equal(w.accepted.filter((a) => a.epoch === 0).length, 5)
 })
 
-test('relay: with a plan, reports go along tree 0 to the epoch\'s candidates only, and only a candidate plans', () => {
-  const w = new World({ ...PARAMS, reportCandidates: 1 }).connect()
-  const computes: { node: number; epoch: number; reports: number }[] = []
+test('relay: with a plan, a changed report goes along tree 0 to the candidates only; unchanged ones are not re-sent', () => {
+  const w = new World({ ...PARAMS, reportCandidates: 1, reportRefreshEpochs: 1000, reportMaxAgeEpochs: 2001 }).connect()
+  const computes: { node: number; epoch: number; reports: SignedReport[] }[] = []
   const run = w.run.bind(w)
   w.run = (node, actions) => {
-    for (const a of actions) if (a.t === 'computePlan') computes.push({ node, epoch: a.epoch, reports: a.reports.length })
+    for (const a of actions) if (a.t === 'computePlan') computes.push({ node, epoch: a.epoch, reports: a.reports })
     run(node, actions)
   }
   const p0 = w.establishPlan()
   const v = new PlanView(p0.body)
   const relays = p0.body.nodes.filter((id, i) => p0.body.interior[i] && v.inTree(0, i))
-  const cand = coordinatorRanking(1, relays)[0]!
+  const cand = coordinatorRanking(0, relays)[0]!
+  // A link that is in no tree goes down: its two ends report the change; the trees stay whole.
+  const spare = EDGES.find(([a, b]) => [0, 1].every((t) => !v.neighbours(t, v.index.get(w.ids[a]!)!).includes(w.ids[b]!)))
+  assert.ok(spare !== undefined, 'the test network has a link outside every tree')
+  w.now = 30_000
+  w.linkDown(spare[0], spare[1])
   const before = w.sent.length
   w.now = 60_000
   w.tickAll()
   const reportSends = w.sent.slice(before).filter((s) => s.msg.t === 'report')
-  assert.ok(reportSends.length > 0)
+  const reporters = new Set(reportSends.flatMap((s) => (s.msg as Extract<TeeMessage, { t: 'report' }>).reports.map((r) => w.index.get(r.report.node)!)))
+  // (The candidate keeps its own report: it has no hop to send it on.)
+  assert.deepEqual([...reporters].sort(), spare.filter((i) => w.ids[i] !== cand).sort(), 'only the nodes whose links changed report in epoch 1')
   for (const s of reportSends) {
     assert.equal(w.ids[s.to], v.towards(0, v.index.get(w.ids[s.from]!)!, v.index.get(cand)!), 'one hop toward the candidate on tree 0')
   }
-  const perNode = reportSends.reduce((n, s) => n + (s.msg.t === 'report' ? s.msg.reports.length : 0), 0)
-  assert.ok(perNode < w.n * (w.n - 1), `${perNode} report deliveries, fewer than flooding to all (${w.n * (w.n - 1)})`)
   w.advance(62_000, 100)
   const e1 = computes.filter((c) => c.epoch === 1)
   assert.deepEqual(e1.map((c) => w.ids[c.node]), [cand], 'only the candidate planned epoch 1')
-  assert.equal(e1[0]!.reports, w.n, 'with every node\'s report')
+  assert.equal(e1[0]!.reports.length, w.n, 'from every node\'s newest report: the unchanged ones of epoch 0, the changed of epoch 1')
+  assert.deepEqual(e1[0]!.reports.filter((r) => r.report.epoch === 1).map((r) => w.index.get(r.report.node)!).sort(), [...spare].sort())
   for (const r of w.relays) assert.equal(r.currentPlan?.body.epoch, 1)
+  // Epoch 2, nothing changed: no report at all, and the plan comes as a delta.
+  const before2 = w.sent.length
+  w.advance(122_000, 100)
+  assert.equal(w.sent.slice(before2).filter((s) => s.msg.t === 'report').length, 0, 'a stable network sends no report')
+  assert.ok(w.sent.slice(before2).some((s) => s.msg.t === 'planDelta'))
+  for (const r of w.relays) assert.equal(r.currentPlan?.body.epoch, 2)
   assert.deepEqual(w.refused, [])
 })
 
@@ -677,7 +699,8 @@ test('relay: a link that first comes up after an item settled gets digests of it
 })
 
 test('relay: a tree neighbour that was itself waiting for a repair is not charged an omission', () => {
-  const w = new World().connect()
+  // Every node reports every epoch (no candidates), so the epoch-1 reports exist to be read.
+  const w = new World({ ...PARAMS, reportCandidates: 0 }).connect()
   const plan = w.establishPlan()
   const v = new PlanView(plan.body)
   const at = (id: string): number => w.index.get(id)!
@@ -711,7 +734,8 @@ test('relay: a tree neighbour that was itself waiting for a repair is not charge
 })
 
 test('relay: a repair soon after a plan switch charges nobody (the item may have travelled the old trees)', () => {
-  const w = new World().connect()
+  // Every node reports every epoch (no candidates), so the leaf's epoch-1 report exists to be read.
+  const w = new World({ ...PARAMS, reportCandidates: 0 }).connect()
   const plan = w.establishPlan()
   const { leafId, leaf, parent, origin } = w.leafOfTree0(plan)
   const id = itemOn(0, 2)
@@ -897,4 +921,130 @@ test('relay: with digestWaitMs, a digest that has DIGEST_FULL_IDS ids goes at on
   const digests = lonely.sent.filter((s) => s.from === 0 && s.msg.t === 'digest')
   assert.ok(digests.some((s) => (s.msg as { ids: unknown[] }).ids.length >= DIGEST_FULL_IDS), 'a full digest went out well within the 60 s wait')
   for (const id of ids) assert.equal(lonely.reached(id).length, lonely.n - 1, 'every node pulled every item')
+})
+
+// ---- the control plane: reports and plan deltas (issue 11) ----
+
+/** A report of node `node`, signed with `signer`'s key (the node's own: genuine; another's: forged). */
+function reportOf(node: number, epoch: number, seq: number, signer = node): SignedReport {
+  const report = { epoch, node: KEYS[node]!.hex, attested: true, seq, links: [{ peer: KEYS[(node + 1) % 5]!.hex, rttMs: 20, attested: true }], omissions: [] }
+  const bodyBytes = encodeReportBody(report)
+  return { report, bodyBytes, signature: nodeSigner(KEYS[signer]!.priv, KEYS[signer]!.id)(reportSigningBytes(bodyBytes)) }
+}
+
+/** Report sends (after the batch flush) from `node` that carry a report with these body bytes. */
+function reportSendsOf(w: World, node: number, r: SignedReport): number {
+  const acts = w.relays[node]!.tick(w.now + 60)
+  w.now += 60
+  return acts.filter((a) => a.t === 'send' && a.msg.t === 'report' && a.msg.reports.some((x) => Buffer.compare(x.bodyBytes, r.bodyBytes) === 0)).length
+}
+
+test('relay: forged reports are refused with a disconnect; replayed, stale and future ones are dropped; none is kept or passed on', () => {
+  // Every report goes along tree 0 here (no candidates), so "passed on" is visible at a node with two tree-0 neighbours.
+  const w = new World({ ...PARAMS, reportCandidates: 0 }).connect()
+  const plan = w.establishPlan()
+  const v = new PlanView(plan.body)
+  const x = w.index.get(plan.body.nodes.find((id) => v.neighbours(0, v.index.get(id)!).length >= 2)!)!
+  const r = w.relays[x]!
+  const from = v.neighbours(0, v.index.get(w.ids[x]!)!)[0]!
+  const [y, z] = all.filter((i) => i !== x && w.ids[i] !== from)
+  // Forged: y's report signed by z; and a report in the receiver's own name that it did not sign.
+  for (const [what, forged] of [['another node\'s key', reportOf(y!, 0, 9, z)], ['in the receiver\'s name', reportOf(x, 0, 9, y)]] as const) {
+    const before = r.counters.reportsRefused
+    const a = r.receive(from, { t: 'report', reports: [forged] }, w.now)
+    const refused = a.find((q) => q.t === 'refused')
+    assert.ok(refused !== undefined && refused.t === 'refused' && refused.disconnect && refused.peer === from, `${what}: refused with a disconnect`)
+    assert.equal(r.counters.reportsRefused, before + 1)
+    assert.equal(reportSendsOf(w, x, forged), 0, `${what}: not passed on`)
+  }
+  // Genuine and newer: kept and passed on. Then a replay of an older one of the same node: dropped.
+  const newer = reportOf(y!, 0, 7)
+  r.receive(from, { t: 'report', reports: [newer] }, w.now)
+  assert.ok(reportSendsOf(w, x, newer) > 0, 'a genuine newer report goes on')
+  for (const [what, old] of [['replayed older seq', reportOf(y!, 0, 6)], ['same seq, other body', { ...reportOf(y!, 0, 7), bodyBytes: reportOf(y!, 0, 8).bodyBytes }], ['two epochs ahead', reportOf(y!, 2, 0)]] as const) {
+    const before = r.counters.reportsStale
+    const a = r.receive(from, { t: 'report', reports: [old] }, w.now)
+    assert.ok(!a.some((q) => q.t === 'refused'), `${what}: dropped, not refused`)
+    assert.equal(r.counters.reportsStale, before + 1, `${what}: counted stale`)
+    assert.equal(reportSendsOf(w, x, old), 0, `${what}: not passed on`)
+  }
+  assert.deepEqual(r.invariants(), [])
+})
+
+test('relay: with candidates, a genuine report older than the age window is dropped', () => {
+  const w = new World().connect()
+  w.establishPlan()
+  const r = w.relays[0]!
+  w.now = (r.params.reportMaxAgeEpochs + 1) * r.params.epochMs + 10
+  r.tick(w.now)
+  const before = r.counters.reportsStale
+  r.receive(w.ids[1]!, { t: 'report', reports: [reportOf(3, 0, 50)] }, w.now)
+  assert.equal(r.counters.reportsStale, before + 1, 'a report older than the window is stale')
+  // One inside the window is taken.
+  r.receive(w.ids[1]!, { t: 'report', reports: [reportOf(3, 3, 0)] }, w.now)
+  assert.equal(r.counters.reportsStale, before + 1)
+  assert.deepEqual(r.invariants(), [])
+})
+
+test('relay: a plan delta is rebuilt against the running plan; a missing base is asked for once and served once; forged or malformed deltas are refused', () => {
+  const w = new World().connect()
+  const p0 = w.establishPlan()
+  w.now = 60_010
+  const p1 = w.planFor(1, 0)
+  const delta = planDeltaOf(p0, p1)!
+  assert.ok(delta !== undefined)
+  const r = w.relays[4]!
+  const from = w.ids[3]!
+  // A base this node does not run: ask the sender for the whole plan, once per plan epoch.
+  const stray = { ...delta, baseHash: new Uint8Array(32).fill(7) }
+  const ask = r.receive(from, { t: 'planDelta', delta: stray }, w.now)
+  assert.deepEqual(ask.map((a) => (a.t === 'send' ? [a.to, a.msg.t] : [a.t])), [[from, 'getPlan']])
+  assert.deepEqual(r.receive(from, { t: 'planDelta', delta: stray }, w.now), [], 'asked once')
+  assert.equal(r.counters.planAsks, 1)
+  // The peer asked serves its whole plan once per plan.
+  const served = w.relays[3]!.receive(w.ids[4]!, { t: 'getPlan', epoch: 1 }, w.now)
+  assert.ok(served.length === 1 && served[0]!.t === 'send' && served[0]!.msg.t === 'plan' && served[0]!.msg.plan === w.relays[3]!.currentPlan)
+  assert.deepEqual(w.relays[3]!.receive(w.ids[4]!, { t: 'getPlan', epoch: 1 }, w.now), [], 'served once')
+  // Forged: a diff that rebuilds another body (the signature is over the real one), and a diff that does not fit.
+  const other = w.ids.find((id) => id !== p1.body.coordinator)!
+  const forgedDeltas: [string, PlanDelta][] = [
+    ['another coordinator', { ...delta, diff: { ...delta.diff, coordinator: other } }],
+    ['a parent changed', { ...delta, diff: { ...delta.diff, parents: delta.diff.parents.map((t, k) => (k === 0 ? [...t, [0, -2] as [number, number]] : t)) } }],
+    ['an index out of range', { ...delta, diff: { ...delta.diff, interiorFlips: [999] } }],
+    ['a joining id already a member', { ...delta, diff: { ...delta.diff, added: [p0.body.nodes[0]!] } }],
+  ]
+  for (const [what, bad] of forgedDeltas) {
+    const a = r.receive(from, { t: 'planDelta', delta: bad }, w.now)
+    const refused = a.find((x) => x.t === 'refused')
+    assert.ok(refused !== undefined && refused.t === 'refused' && refused.disconnect, `${what}: refused with a disconnect`)
+    assert.ok(!a.some((x) => x.t === 'planAccepted'), `${what}: not adopted`)
+    assert.ok(samePlan(r.currentPlan, p0), `${what}: still on the base`)
+  }
+  // The genuine delta: adopted, the same signed plan as the coordinator's.
+  const rebuilt = r.counters.planDeltas
+  const ok = r.receive(from, { t: 'planDelta', delta }, w.now)
+  assert.ok(ok.some((a) => a.t === 'planAccepted'))
+  assert.ok(samePlan(r.currentPlan, p1))
+  assert.equal(r.counters.planDeltas, rebuilt + 1)
+  // Replayed later (it is the running plan now, or older than it): nothing happens.
+  assert.deepEqual(r.receive(from, { t: 'planDelta', delta }, w.now).filter((a) => a.t !== 'send'), [])
+  assert.deepEqual(r.invariants(), [])
+})
+
+test('relay: when every candidate is gone, the epoch after next falls back to all reporters, and a plan comes again', () => {
+  const w = new World({ ...PARAMS, reportCandidates: 1 }).connect()
+  const p0 = w.establishPlan()
+  const v = new PlanView(p0.body)
+  const cand = w.index.get(coordinatorRanking(0, p0.body.nodes.filter((id, i) => p0.body.interior[i] && v.inTree(0, i)))[0]!)!
+  // The only candidate loses every link (a crash, seen at once).
+  for (const [a, b] of EDGES) if (a === cand || b === cand) w.linkDown(a, b)
+  const live = all.filter((i) => i !== cand)
+  w.advance(2 * 60_000 + 20_000, 500)
+  for (const i of live) {
+    const plan = w.relays[i]!.currentPlan!
+    assert.equal(plan.body.epoch, 2, `node ${i}: a plan for epoch 2 (epoch 1 had no candidate left)`)
+    assert.notEqual(plan.body.coordinator, w.ids[cand])
+    assert.ok(!plan.body.nodes.includes(w.ids[cand]!), 'the dead candidate is left out')
+  }
+  assert.deepEqual(w.refused, [])
 })
