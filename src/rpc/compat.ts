@@ -2,7 +2,7 @@
  * The methods that wallets and client libraries (viem, ethers, web3.js) call and the EthereumJS client lacks,
  * registered beside the client's own and the teecast_ namespace: filters (eth_newFilter and friends, with geth's
  * 5-minute idle expiry), eth_maxPriorityFeePerGas, eth_accounts (a node holds no user keys: always []),
- * txpool_status and a geth-shaped txpool_content, and rpc_modules. eth_subscribe / eth_unsubscribe work on the
+ * txpool_status and a geth-shaped txpool_content, eth_createAccessList (access-list.ts), and rpc_modules. eth_subscribe / eth_unsubscribe work on the
  * WebSocket port only (ws.ts); over HTTP they answer geth's "notifications not supported".
  * Behaviour follows the execution-apis spec, and geth where the spec is silent. Bad params get -32602.
  */
@@ -13,6 +13,7 @@ import { FilterError, FilterStore, type FilterKind } from './filters.ts'
 import { parseLogCriteria } from './log-criteria.ts'
 import { FeeOracle } from './fee-oracle.ts'
 import { INVALID_PARAMS, type RpcError } from './teecast.ts'
+import { createAccessListMethod } from './access-list.ts'
 
 export const METHOD_NOT_FOUND = -32601
 
@@ -138,6 +139,7 @@ export function compatMethods(d: CompatDeps): { methods: Record<string, Method>;
       // The client's pool has no queue: every tx it holds counts as pending.
       return { pending: intToHex(d.service.txPool.txsInPool), queued: '0x0' }
     },
+    eth_createAccessList: createAccessListMethod(d.service),
     txpool_content: async (params = []) => {
       noParams('txpool_content', params)
       const c = (await d.clientMethods.txpool_content!([])) as { pending: Record<string, unknown> }

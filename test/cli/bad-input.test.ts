@@ -27,6 +27,13 @@ test('bad input gets a message and exit 2, and creates nothing', () => {
       [['testnet', 'send', '--dir', target, '--count', '0'], /--count must be a whole number >= 1/],
       [['testnet', 'k8s', '--out', target, '--namespace', 'Bad_NS'], /--namespace must be a DNS label/],
       [['testnet', 'k8s', '--out', target, '--nodes', '5', '--degree', '3'], /must be even/],
+      // k8s checks the network flags as up does (one networkFromFlags): these used to pass and write manifests
+      [['testnet', 'k8s', '--out', target, '--tee-epoch', '1'], /--tee-epoch must be between 2 and 86400/],
+      [['testnet', 'k8s', '--out', target, '--period', '0'], /--period must be a whole number of seconds >= 1/],
+      [['testnet', 'k8s', '--out', target, '--accounts', '0'], /--accounts must be a whole number >= 1/],
+      [['testnet', 'k8s', '--out', target, '--tee-fraction', '1.5'], /--tee-fraction must be between 0 and 1/],
+      [['testnet', 'k8s', '--out', target, '--signers', '9'], /--signers must be between 1 and --nodes/],
+      [['testnet', 'up', '--dir', target, '--tee-epoch', '1'], /--tee-epoch must be between 2 and 86400/],
       [['node', '--node-key', 'zz'], /give either --dir and --name/],
       [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', 'zz'], /--node-key must be 32 bytes of hex/],
       [['testnet', 'up', '--dir', target, '--nodes', '4', '--rpc-api', 'eth,rootshell'], /--rpc-api: unknown RPC namespace "rootshell"/],

@@ -11,14 +11,13 @@ import { fileURLToPath } from 'node:url'
 import { parse as parseYaml } from 'yaml'
 import { DEFAULT_TESTNET } from '../../../testnets/create.ts'
 import { readTestnet, testnetFile } from '../../../testnets/description.ts'
-import { validateRegular } from '../../shared/topology.ts'
 import { parseLinkSpec } from '../../shared/linkemu/spec.ts'
 import { DNS_LABEL, LINK_SHAPINGS, type LinkShaping } from '../../../testnets/k8s/layout.ts'
 import { initBenchPod, initNodePod, SHAPE_FILE, type ShapeFile } from '../../../testnets/k8s/pod-init.ts'
 import { tcCommands } from '../../../testnets/link-shaping/kernel.ts'
 import { PROPAGATION_MODES } from '../../propagation/interface.ts'
 import { badInput, CliError } from '../errors.ts'
-import { defaultDegree, linkFromFlags, parsePropagationFlags } from './testnet-flags.ts'
+import { networkFromFlags } from './testnet-flags.ts'
 
 const STANDARD_SCENARIO = fileURLToPath(new URL('../../../bench/scenarios/standard.yaml', import.meta.url))
 
@@ -102,28 +101,8 @@ const k8s: CommandModule<object, K8sArgs> = {
       if (!existsSync(testnetFile(a.dir))) throw badInput(`--dir ${a.dir}: no testnet.json there`)
       d = rehostTestnet(readTestnet(a.dir), names, a.out)
     } else {
-      const degree = a.degree ?? defaultDegree(a.nodes)
-      const bad = validateRegular(a.nodes, degree)
-      if (bad !== undefined) throw badInput(bad)
-      if (a.signers < 1 || a.signers > a.nodes) throw badInput(`--signers must be between 1 and --nodes (${a.nodes}), got ${a.signers}`)
-      const { base, overrides } = parsePropagationFlags(a.propagation, a.nodes)
-      const link = linkFromFlags(a)
-      const teeEpoch = a['tee-epoch']
       d = createK8sTestnet(
-        {
-          ...DEFAULT_TESTNET,
-          nodes: a.nodes,
-          signers: a.signers,
-          degree,
-          seed: a.seed,
-          propagation: base,
-          propagationOverrides: overrides,
-          period: a.period,
-          accounts: a.accounts,
-          link,
-          ...(a['tee-fraction'] !== undefined ? { teeFraction: a['tee-fraction'] } : {}),
-          ...(teeEpoch !== undefined ? { teeEpochMs: Math.round(teeEpoch * 1000) } : {}),
-        },
+        { ...DEFAULT_TESTNET, ...networkFromFlags(a) },
         names,
         a.out,
       )

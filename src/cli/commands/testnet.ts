@@ -10,16 +10,14 @@ import { readTestnet, testnetFile } from '../../../testnets/description.ts'
 import { launchTestnet, isOurNode, stopTestnet } from '../../../testnets/launcher.ts'
 import { busyPorts, ephemeralPorts, portProblem, portsOf, type NamedPort } from '../../../testnets/ports.ts'
 import type { TestnetDescription } from '../../../testnets/description.ts'
-import { validateRegular } from '../../shared/topology.ts'
 import { runTransferWorkload } from '../../../bench/workload/workload.ts'
 import { snapshotStats } from '../../../bench/p2p-snapshot.ts'
 import { txCostPerNode } from '../../../bench/stats/wire.ts'
 import { rpcCall } from '../../rpc/client.ts'
-import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../../propagation/interface.ts'
+import { PROPAGATION_MODES } from '../../propagation/interface.ts'
 import { badInput, CliError } from '../errors.ts'
-import { defaultDegree, linkFromFlags, parsePropagationFlags } from './testnet-flags.ts'
+import { networkFromFlags } from './testnet-flags.ts'
 import { renderTable } from '../table.ts'
-import { parseLinkSpec } from '../../shared/linkemu/spec.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { writeObservability } from '../../../testnets/observability/write.ts'
 import { PROMETHEUS_BINARY, prometheusAvailable, startPrometheus, stopPrometheus } from '../../../testnets/observability/prometheus-process.ts'
@@ -95,22 +93,11 @@ const up: CommandModule<object, UpArgs> = {
       .option('prometheus', { type: 'boolean', describe: 'Also start Prometheus (if installed) on DIR/prometheus.yml; testnet down stops it' })
       .option('prometheus-port', { type: 'number', default: 9090, describe: 'Port of --prometheus, on 127.0.0.1' }) as unknown as Argv<UpArgs>,
   handler: async (a) => {
-    const degree = a.degree ?? defaultDegree(a.nodes)
-    const bad = validateRegular(a.nodes, degree)
-    if (bad !== undefined) throw badInput(bad)
-    if (a.signers < 1 || a.signers > a.nodes) throw badInput(`--signers must be between 1 and --nodes (${a.nodes}), got ${a.signers}`)
-    if (!(a.period >= 1 && Number.isInteger(a.period))) throw badInput(`--period must be a whole number of seconds >= 1, got ${a.period}`)
-    if (!(a.accounts >= 1)) throw badInput(`--accounts must be >= 1, got ${a.accounts}`)
-    const teeFraction = a['tee-fraction']
-    if (teeFraction !== undefined && !(teeFraction >= 0 && teeFraction <= 1)) throw badInput(`--tee-fraction must be between 0 and 1, got ${teeFraction}`)
-    const teeEpoch = a['tee-epoch']
-    if (teeEpoch !== undefined && !(teeEpoch >= 2 && teeEpoch <= 86_400)) throw badInput(`--tee-epoch must be between 2 and 86400 seconds, got ${teeEpoch}`)
+    const net = networkFromFlags(a)
     if (a.prometheus === true && a['metrics-port'] === 0) throw badInput('--prometheus needs /metrics: drop --metrics-port 0')
     if (a.prometheus === true && !prometheusAvailable()) throw badInput(`--prometheus: no '${PROMETHEUS_BINARY}' binary on PATH (Debian: apt-get install prometheus)`)
     const rpcApis = a['rpc-api'] !== undefined ? parseRpcApis(a['rpc-api']) : undefined
     if (typeof rpcApis === 'string') throw badInput(`--rpc-api: ${rpcApis}`)
-    const { base, overrides } = parsePropagationFlags(a.propagation, a.nodes)
-    const link = linkFromFlags(a)
     if (existsSync(testnetFile(a.dir))) {
       const old = readTestnetOrFail(a.dir)
       const running = old.nodes.filter((n) => n.pid !== null && isOurNode(n.pid, a.dir, n.name))
@@ -128,27 +115,17 @@ const up: CommandModule<object, UpArgs> = {
     const netns = a.netns === true ? planNetnsOrFail(a.dir, a.nodes) : undefined
     const created = createTestnet({
       ...DEFAULT_TESTNET,
+      ...net,
       dir: a.dir,
-      nodes: a.nodes,
-      signers: a.signers,
-      degree,
-      seed: a.seed,
-      propagation: base,
-      propagationOverrides: overrides,
-      period: a.period,
-      accounts: a.accounts,
       basePort: a['base-port'],
       baseRpcPort: a['rpc-port'],
       baseMetricsPort: a['metrics-port'],
       baseWsPort: a['ws-port'],
-      link,
       ...(netns !== undefined ? { hosts: netns.nodes.map((n) => n.ip) } : {}),
-      ...(teeFraction !== undefined ? { teeFraction } : {}),
-      ...(teeEpoch !== undefined ? { teeEpochMs: Math.round(teeEpoch * 1000) } : {}),
       ...(rpcApis !== undefined ? { rpcApis } : {}),
     })
     const kit = writeObservability(a.dir, created)
-    log(`testnet in ${resolve(a.dir)}: ${a.nodes} nodes, ${a.signers} signers, degree ${degree}, seed "${a.seed}"${link !== undefined ? `, links ${JSON.stringify(link)}` : ''}`)
+    log(`testnet in ${resolve(a.dir)}: ${a.nodes} nodes, ${a.signers} signers, degree ${net.degree}, seed "${a.seed}"${net.link !== undefined ? `, links ${JSON.stringify(net.link)}` : ''}`)
     if (netns !== undefined) log(`namespaces ${netns.prefix}-*, bridge ${setupNetnsTestnet(a.dir, netns).bridge} (${netns.subnet})`)
     const d = await launchOrStop(a.dir, a['log-level'], log, netns !== undefined ? () => teardownNetns(netns) : undefined)
     printNodes(d)
