@@ -46,6 +46,8 @@ export interface CreateTestnetOptions {
   teeEpochMs?: number
   /** JSON-RPC namespaces of every node (default: the node's, without debug and admin). */
   rpcApis?: string[]
+  /** Gas cap of eth_call and eth_estimateGas of every node, decimal ("0": none); default: the node's. */
+  rpcGasCap?: string
 }
 
 /** WebSocket JSON-RPC port of n0 with `testnet up` (not in DEFAULT_TESTNET: callers that pick ports ask for it). */
@@ -126,7 +128,7 @@ export function createTestnet(o: CreateTestnetOptions): TestnetDescription {
       ...(teeNodes.has(i) ? { tee: true } : {}),
     }
   })
-  const d: TestnetDescription = { version: 1, chainId: o.chainId, seed: o.seed, genesisPath, period: o.period, nodes, accounts, ...(o.link !== undefined ? { link: o.link } : {}), ...(attestationDir !== undefined ? { attestationDir } : {}), ...(o.teeEpochMs !== undefined ? { teeEpochMs: o.teeEpochMs } : {}), ...(o.rpcApis !== undefined ? { rpcApis: o.rpcApis } : {}) }
+  const d: TestnetDescription = { version: 1, chainId: o.chainId, seed: o.seed, genesisPath, period: o.period, nodes, accounts, ...(o.link !== undefined ? { link: o.link } : {}), ...(attestationDir !== undefined ? { attestationDir } : {}), ...(o.teeEpochMs !== undefined ? { teeEpochMs: o.teeEpochMs } : {}), ...(o.rpcApis !== undefined ? { rpcApis: o.rpcApis } : {}), ...(o.rpcGasCap !== undefined ? { rpcGasCap: o.rpcGasCap } : {}) }
   writeTestnet(dir, d)
   return d
 }

@@ -59,6 +59,8 @@ export interface TestnetDescription {
   teeEpochMs?: number
   /** JSON-RPC namespaces every node serves (testnet up --rpc-api); unset = the node's default (no debug, admin). */
   rpcApis?: string[]
+  /** Gas cap of eth_call and eth_estimateGas on every node, decimal ("0": none); unset = the node's default. */
+  rpcGasCap?: string
   /** What `testnet up --netns` created (testnets/netns/): removed by `down`. */
   netns?: NetnsRecord
 }

@@ -63,6 +63,8 @@ test('a peer that stops reading is dropped before its unread backlog passes the 
   assert.ok(maxBacklog <= CAP, `backlog stayed within the cap: ${maxBacklog} B`)
   assert.equal(peer._socket.destroyed, true, 'the connection is closed, so its buffer is freed')
   assert.equal(peer._disconnectReason, DISCONNECT.TIMEOUT)
+  // Reading again, the attacker drains what the kernel held and then sees the end.
+  p.resumeReading()
   const closed = await Promise.race([p.closed.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))])
   assert.equal(closed, true, 'the attacker sees the connection end')
   assert.deepEqual(t.unhandled, [])

@@ -25,7 +25,8 @@ let opted: RunningNode
 let optedUrl: string
 
 before(async () => {
-  net = await makeTestnet({ nodes: 2, signers: 1, degree: 1, period: 1, seed: 'rpc-harden', accounts: 4 })
+  // No gas cap: a fast machine ran the endless loop out of 50M gas before the 5 s EVM timeout this test is about.
+  net = await makeTestnet({ nodes: 2, signers: 1, degree: 1, period: 1, seed: 'rpc-harden', accounts: 4, rpcGasCap: '0' })
   d = await launchTestnet(net.dir, { readyTimeoutMs: 90_000 })
   ;[n0, n1] = d.nodes as [TestnetNode, TestnetNode]
   // One sealing node of its own testnet, in this process, with every opt-in flag.
@@ -128,7 +129,7 @@ test('an endless eth_call ends with a timeout error after ~5 s while both nodes 
 test('eth_estimateGas of a failing tx is an error, not the gas limit (client 041)', async () => {
   const loop = await rpc1(n1.rpcUrl, 'eth_estimateGas', [{ data: '0x5b600056' }], 60_000)
   assert.equal(loop.result, undefined, `no estimate: ${JSON.stringify(loop)}`)
-  assert.match(loop.error!.message, /execution aborted|gas required exceeds allowance \(50000000\)/)
+  assert.match(loop.error!.message, /execution aborted|gas required exceeds allowance \(\d+\)/)
   const oog = await rpc1(n1.rpcUrl, 'eth_estimateGas', [{ data: '0x5b600056', gas: '0x10000' }])
   assert.deepEqual(oog.error, { code: -32000, message: 'gas required exceeds allowance (65536)' })
   const revert = await rpc1(n1.rpcUrl, 'eth_estimateGas', [{ data: '0x60006000fd' }])

@@ -168,6 +168,11 @@ export class AdversaryPeer {
     this.raw._socket.pause()
   }
 
+  /** Reads again (a paused socket does not notice that the node closed it). */
+  resumeReading(): void {
+    this.raw._socket.resume()
+  }
+
   destroy(): void {
     this.raw._socket.destroy()
   }

@@ -103,7 +103,7 @@ function nodeOptionsWithoutRpcAccess(a: NodeArgs): NodeOptions {
       ...(n.tee === true && t.attestationDir !== undefined ? { attestationDir: t.attestationDir } : {}),
       ...(t.attestationDir !== undefined ? { teePolicyDir: t.attestationDir } : {}),
       ...(teeEpochMs(a) ?? t.teeEpochMs) !== undefined ? { teeEpochMs: teeEpochMs(a) ?? t.teeEpochMs } : {},
-      rpc: rpcSettingsFromArgs(a, t.rpcApis),
+      rpc: { ...(t.rpcGasCap !== undefined && /^\d+$/.test(t.rpcGasCap) ? { gasCap: BigInt(t.rpcGasCap) } : {}), ...rpcSettingsFromArgs(a, t.rpcApis) },
       ...(a['p2p-listen-addr'] !== undefined ? { p2pListenAddr: a['p2p-listen-addr'] } : {}),
     }
   }
