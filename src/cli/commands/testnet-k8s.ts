@@ -17,26 +17,13 @@ import { initBenchPod, initNodePod, SHAPE_FILE, type ShapeFile } from '../../../
 import { tcCommands } from '../../../testnets/link-shaping/kernel.ts'
 import { PROPAGATION_MODES } from '../../propagation/interface.ts'
 import { badInput, CliError } from '../errors.ts'
-import { networkFromFlags } from './testnet-flags.ts'
+import { networkFromFlags, type NetworkFlags } from './testnet-flags.ts'
 
 const STANDARD_SCENARIO = fileURLToPath(new URL('../../../bench/scenarios/standard.yaml', import.meta.url))
 
-interface K8sArgs {
+interface K8sArgs extends NetworkFlags {
   out: string
   dir?: string
-  nodes: number
-  signers: number
-  degree?: number
-  seed: string
-  propagation: string[]
-  period: number
-  accounts: number
-  delay?: string
-  jitter?: string
-  rate?: string
-  loss?: string
-  'tee-fraction'?: number
-  'tee-epoch'?: number
   namespace: string
   prefix: string
   image: string

@@ -16,7 +16,7 @@ import { txCostPerNode } from '../../../bench/stats/wire.ts'
 import { rpcCall } from '../../rpc/client.ts'
 import { PROPAGATION_MODES } from '../../propagation/interface.ts'
 import { badInput, CliError } from '../errors.ts'
-import { networkFromFlags } from './testnet-flags.ts'
+import { networkFromFlags, type NetworkFlags } from './testnet-flags.ts'
 import { renderTable } from '../table.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { writeObservability } from '../../../testnets/observability/write.ts'
@@ -31,29 +31,16 @@ const say = (quiet: boolean | undefined) => (msg: string) => {
   if (quiet !== true) process.stderr.write(`${msg}\n`)
 }
 
-interface UpArgs {
+interface UpArgs extends NetworkFlags {
   dir: string
   prometheus?: boolean
   'prometheus-port': number
-  nodes: number
-  signers: number
-  degree?: number
-  seed: string
-  propagation: string[]
-  period: number
-  accounts: number
   'base-port': number
   'rpc-port': number
   'metrics-port': number
   'ws-port': number
   'log-level': string
   quiet?: boolean
-  delay?: string
-  jitter?: string
-  rate?: string
-  loss?: string
-  'tee-fraction'?: number
-  'tee-epoch'?: number
   'rpc-api'?: string
   netns?: boolean
 }
