@@ -11,13 +11,13 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { bytesToHex } from '@ethereumjs/util'
 import type { Block } from '@ethereumjs/block'
 import { createTestnet, DEFAULT_TESTNET } from '../../testnets/create.ts'
-import { buildCliqueBlock, inprocChain } from '../../testnets/inproc-chain.ts'
+import { competingBlocks } from '../helpers/competing-blocks.ts'
 import type { RunningNode } from '../../src/node/start.ts'
 import { startFollower } from '../helpers/inproc-node.ts'
 import type { FullSynchronizer } from '@ethereumjs/client/dist/esm/src/sync/fullsync.js'
@@ -32,13 +32,7 @@ let outOfTurn: Block
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tc-fork-'))
   const d = createTestnet({ ...DEFAULT_TESTNET, dir, nodes: 3, signers: 2, degree: 2, accounts: 1, seed: 'fork', basePort: 0, baseRpcPort: 0, baseMetricsPort: 0 })
-  const genesis = JSON.parse(readFileSync(d.genesisPath, 'utf8'))
-  // Clique's in-turn signer for block 1 is the second in address order.
-  const signers = d.nodes.filter((n) => n.signerKey !== undefined).sort((a, b) => a.signerAddress!.localeCompare(b.signerAddress!))
-  const build = async (key: string, difficulty: bigint) =>
-    buildCliqueBlock(await inprocChain(genesis), hexToBytes(key as `0x${string}`), [], { difficulty, period: BigInt(d.period) })
-  inTurn = await build(signers[1]!.signerKey!, 2n)
-  outOfTurn = await build(signers[0]!.signerKey!, 1n)
+  ;({ inTurn, outOfTurn } = await competingBlocks(d))
   const start = (i: number) => startFollower(d, d.nodes[i]!, 3)
   // Started without their signer keys: neither seals, so their chains change only through the calls below.
   node = await start(2)
