@@ -4,9 +4,10 @@
  * Two ways to carry reports (params.reportCandidates):
  * - 0, all: every attested node reports every epoch and every report reaches every node (flooded before the first
  *   plan, then along tree 0). O(N) reports per node per epoch.
- * - c > 0, candidates (the default): before the first plan reports flood as above. With a plan, the epoch's
- *   coordinator candidates are the c best relays of that plan on its tree 0, in a fixed ranking (coordinatorScore of
- *   "epoch" 0), so they stay the same while they stay relays. A report goes hop by hop on tree 0 toward them, batched
+ * - c > 0, candidates (the default): before the first plan, and under a plan a whole epoch older than the clock's
+ *   (every candidate gone), reports flood as above. With a plan, the epoch's coordinator candidates are the c best
+ *   relays of that plan on its tree 0, in a fixed ranking (coordinatorScore of "epoch" 0), so they stay the same
+ *   while they stay relays. A report goes hop by hop on tree 0 toward them, batched
  *   per link, and only when it changed: new links, omission rows, this node outside the plan or not a relay, a
  *   candidate that has not had it yet, or the refresh every reportRefreshEpochs. A stable network sends almost no
  *   reports; the candidates plan from each node's newest report of the last reportMaxAgeEpochs epochs.
@@ -18,19 +19,27 @@
  * 2. carrying (`latest`, `changedAt`, `rankBelow`, `reportQueue`): the newest report per node (epoch, then seq) of
  *    the age window is kept with the peers it was sent to, and passed on to the peers its route needs and has not
  *    had: an older or equal copy brings nothing (a replay), a bad signature disconnects its sender.
- * 3. election (`computeRequested`): the candidate of rank r asks its enclave for e's plan (`computePlan`) once
- *    reports have been quiet for reportWait, plus r coordinator graces, unless e's plan has arrived.
+ * 3. election (`computeRequested`, `requestedVersion`): the candidate of rank r asks its enclave for e's plan
+ *    (`computePlan`) once reports have been quiet for reportWait, plus r coordinator graces, unless e's plan has
+ *    arrived. Before the first plan (no candidates) it waits, too, until it holds a report of every attested node it
+ *    knows of (the attested links of the reports it holds: `knownRefs`), up to half an epoch after it became active, and it
+ *    never plans while it has no attested peer: a plan of the few nodes a booting node sees would run for the epoch.
+ *    A plan of e that leaves out a known attested node (`uncovered`) is partial: a node it leaves out, or whose
+ *    attested peer it leaves out, reports again, and a candidate plans e again from the reports it has since.
  * 4. adoption (the running plan, `planPushed`, `planServed`, `planAsked`): a verified plan for e or e + 1 replaces
  *    the running one and goes on along the old plan's tree 0, as a delta against the old plan (plan-delta.ts) where
  *    one fits; a peer that lacks a delta's base asks for the whole plan (`getPlan`, once per plan); of two plans for
- *    one epoch the better-ranked coordinator's is kept; a peer still tagging items with an older epoch (after the
- *    plan-switch grace) is sent the whole plan once.
+ *    one epoch the one with more nodes is kept, and of two as large the better-ranked coordinator's; a peer still
+ *    tagging items with an older epoch (after the plan-switch grace) is sent the whole plan once.
  *
  * Invariants:
  * - `latest` holds no report older than the age window of the newest epoch this node reported in, nor two of a node.
  * - `rankBelow` holds no epoch below (newest epoch kept) - 1.
  * - Reports queued for a peer are flushed no later than `queuedAt + REPORT_BATCH_MS`.
  * - `computeRequested` never exceeds the current epoch.
+ * - `knownRefs` counts, per node, the held reports that name it as an attested link; `missing` is the number of
+ *   nodes so named that have no held report; `uncovered` the number of named nodes that the running plan lacks (all
+ *   of them when there is no plan). A reporter nobody names is no one's peer: no plan could place it.
  */
 import { coordinatorRanking, coordinatorScore, PlanView } from './plan.ts'
 import type { Report, SignedPlan, SignedReport } from './messages.ts'
@@ -79,8 +88,18 @@ export class ControlPlane {
   /** Reports to relay, per peer, sent at the next timeout; `reportQueuedAt` is when the oldest was queued. */
   private readonly reportQueue = new Map<string, SignedReport[]>()
   private reportQueuedAt = Infinity
+  /** Per node: how many held reports name it as an attested link (see the invariants). */
+  private readonly knownRefs = new Map<string, number>()
+  private missing = 0
+  private uncovered = 0
+  /** When this node signed its first report: the start of its half-epoch wait for a complete set of reports. */
+  private activeSince = Infinity
   // Stage 3: election.
   private computeRequested = -1
+  /** `latestVersion` when the plan of `computeRequested` was asked for: a partial plan is asked again only after news. */
+  private requestedVersion = -1
+  /** The epoch whose running (partial) plan this node last asked to replace. */
+  private replanEpoch = -1
   /** Memo of candidatesOf (one plan). */
   private candidates: { plan: SignedPlan; ids: string[] } | undefined
   /** Memo: does a relay of the running plan have no report here (latestVersion, plan)? */
@@ -138,7 +157,7 @@ export class ControlPlane {
       const now = this.ctx.now()
       const epoch = this.epochAt(now)
       t = Math.min(t, epoch > this.ownEpoch ? now : this.epochStart(epoch + 1))
-      if (this.peersVersion !== this.reportedPeersVersion && !this.planned(epoch) && (this.own?.report.seq ?? 0) < 0xffff) t = Math.min(t, Math.max(now, this.lastReportAt + this.ctx.params.reportWaitMs / 2))
+      if (this.peersVersion !== this.reportedPeersVersion && (this.own?.report.seq ?? 0) < 0xffff && !this.coveredHere(epoch)) t = Math.min(t, Math.max(now, this.lastReportAt + this.ctx.params.reportWaitMs / 2))
       const due = this.coordinationDue(epoch)
       if (due !== undefined) t = Math.min(t, Math.max(now, due))
     }
@@ -171,8 +190,9 @@ export class ControlPlane {
       this.sendOwnToNewCandidates(now)
       return
     }
-    // A revision needs no plan yet, a changed peer set (checked cheaply by version first), and reportWait / 2 of rest.
-    if (this.planned(epoch) || this.peersVersion === this.reportedPeersVersion || now - this.lastReportAt < p.reportWaitMs / 2) return
+    // A revision needs a changed peer set (checked cheaply by version first), no plan yet or a plan that leaves this
+    // node or one of its attested peers out, and reportWait / 2 of rest.
+    if (this.peersVersion === this.reportedPeersVersion || now - this.lastReportAt < p.reportWaitMs / 2 || this.coveredHere(epoch)) return
     const seq = this.own?.report.epoch === epoch ? (this.own.report.seq ?? 0) + 1 : 0
     if (seq > 0xffff) return
     const { links, key } = this.currentLinks()
@@ -201,6 +221,7 @@ export class ControlPlane {
     this.own = signed
     this.ownLinks = linksKey
     this.lastReportAt = now
+    this.activeSince = Math.min(this.activeSince, now)
     this.ownSentTo = new Set()
     this.ownReachedAll = false
     this.keep(signed, undefined, now)
@@ -221,7 +242,10 @@ export class ControlPlane {
     const node = r.report.node
     const had = this.latest.get(node)
     if (had !== undefined && newer(r.report, had.r.report) <= 0) return false
+    if (had !== undefined) this.countLinks(had.r.report, -1)
+    else this.held(node, true)
     this.latest.set(node, { r, hops: new Set(from === undefined ? [] : [from]) })
+    this.countLinks(r.report, +1)
     this.changedAt = now
     this.latestVersion++
     const e = r.report.epoch
@@ -235,8 +259,60 @@ export class ControlPlane {
   /** Drops reports that fell out of the age window (once per epoch: O(kept)). */
   private pruneBefore(epoch: number): void {
     const oldest = epoch - this.ctx.params.reportMaxAgeEpochs + 1
-    for (const [node, h] of this.latest) if (h.r.report.epoch < oldest) this.latest.delete(node)
+    for (const [node, h] of this.latest) if (h.r.report.epoch < oldest) {
+      this.latest.delete(node)
+      this.held(node, false)
+      this.countLinks(h.r.report, -1)
+      this.latestVersion++
+    }
     for (const e of this.rankBelow.keys()) if (e < epoch - 1) this.rankBelow.delete(e)
+  }
+
+  // ---- what the held reports know of (incremental: O(links) per report) ----
+
+  /** A node is known when it reported or a held report names it as an attested link. */
+  private known(node: string): boolean {
+    return this.latest.has(node) || (this.knownRefs.get(node) ?? 0) > 0
+  }
+
+  private inRunningPlan(node: string): boolean {
+    return this.running.view?.index.has(node) ?? false
+  }
+
+  /** `node` gained (true) or lost its held report; call before `latest` changes. */
+  private held(node: string, gained: boolean): void {
+    if ((this.knownRefs.get(node) ?? 0) > 0) this.missing += gained ? -1 : 1
+  }
+
+  private countLinks(r: Report, sign: 1 | -1): void {
+    for (const l of r.links) {
+      if (!l.attested) continue
+      const before = this.knownRefs.get(l.peer) ?? 0
+      const after = before + sign
+      if (after === 0) this.knownRefs.delete(l.peer)
+      else this.knownRefs.set(l.peer, after)
+      if ((before === 0) === (after === 0)) continue
+      if (!this.latest.has(l.peer)) this.missing += sign
+      if (!this.inRunningPlan(l.peer)) this.uncovered += sign
+    }
+  }
+
+  /** A plan was adopted: count the known nodes it lacks again (O(known), once per plan). */
+  private recountUncovered(): void {
+    let n = 0
+    for (const node of this.knownRefs.keys()) if (!this.inRunningPlan(node)) n++
+    this.uncovered = n
+  }
+
+  /**
+   * Does the plan of `epoch` running here cover this node and its attested peers? If not, a changed peer set is still
+   * reported (see stage 1), so the candidates can plan the epoch again with this node's links.
+   */
+  private coveredHere(epoch: number): boolean {
+    if (!this.planned(epoch)) return false
+    if (this.running.selfIndex < 0) return false
+    for (const [peer, i] of this.ctx.peers) if (i.attested && !this.inRunningPlan(peer)) return false
+    return true
   }
 
   /** Queues a held report for the peers its route needs and that have not had it. */
@@ -306,6 +382,10 @@ export class ControlPlane {
     const candidates = this.routed ? this.candidatesOf() : undefined
     const view = this.running.view
     const self = this.running.selfIndex
+    // A plan that a whole epoch went by without renewing: its tree 0 may be cut where a candidate died, out of sight
+    // of this node. The reports flood, as before the first plan.
+    const plan = this.running.plan
+    if (plan !== undefined && plan.body.epoch + 1 < this.epochAt(this.ctx.now())) return [...this.ctx.peers.keys()].filter((p) => p !== from)
     if (candidates === undefined || view === undefined || self < 0 || !view.inTree(0, self) || this.running.broken.has(0)) return this.running.tree0Targets(from)
     const hops = new Set<string>()
     for (const c of candidates) {
@@ -351,31 +431,44 @@ export class ControlPlane {
    * vouches for it).
    */
   private coordinationDue(epoch: number): number | undefined {
-    if (!this.ctx.attested) return undefined
-    if (this.computeRequested >= epoch || this.planned(epoch)) return undefined
-    if (this.own === undefined) return undefined
+    if (!this.ctx.attested || this.own === undefined) return undefined
     const plan = this.running.plan
+    const replan = this.planned(epoch)
+    if (replan) {
+      // A partial plan of this epoch (see stage 3): asked again only with news since the last ask.
+      if (plan!.body.epoch !== epoch || this.uncovered === 0 || this.requestedVersion === this.latestVersion) return undefined
+    } else if (this.computeRequested >= epoch) return undefined
     const candidates = this.routed && plan !== undefined ? this.candidatesOf() : undefined
     let rank: number
     if (candidates === undefined) {
       if (this.own.report.epoch !== epoch) return undefined
+      // A node that sees no attested peer yet would plan for itself alone.
+      if (![...this.ctx.peers.values()].some((i) => i.attested)) return undefined
       rank = this.rankBelow.get(epoch) ?? 0
     } else rank = candidates.indexOf(this.ctx.self)
     if (rank < 0) return undefined
     // Plan once reports have been quiet for reportWait (links still coming up send new ones), but by mid-epoch. With a
     // plan, a relay of it that has no report here yet gets one more reportWait: routed reports come one path each.
+    // Before the first plan, a known attested node without a report holds planning back for up to half an epoch
+    // after this node became active (a node that boots after mid-epoch must not plan from the few it sees first).
     const p = this.ctx.params
     const start = this.epochStart(epoch)
     const quietSince = Math.max(start, this.changedAt)
+    const wait = p.reportWaitMs + rank * p.coordinatorGraceMs
+    if (replan) return quietSince + wait
+    const cap = candidates === undefined ? Math.max(start, this.activeSince) + p.epochMs / 2 : start + p.epochMs / 2
     const extra = candidates !== undefined && this.relayMissing(plan!) ? p.reportWaitMs : 0
-    return Math.min(quietSince + extra, start + p.epochMs / 2) + p.reportWaitMs + rank * p.coordinatorGraceMs
+    const ready = candidates === undefined && this.missing > 0 ? cap : quietSince + extra
+    return Math.min(ready, cap) + wait
   }
 
   private coordinateIfDue(out: TeeAction[], now: number): void {
     const epoch = this.epochAt(now)
     const due = this.coordinationDue(epoch)
     if (due === undefined || now < due) return
+    if (this.planned(epoch)) this.replanEpoch = epoch
     this.computeRequested = epoch
+    this.requestedVersion = this.latestVersion
     // Without candidates every node reports every epoch: only the epoch's own reports count, as they always did.
     const reports = [...this.latest.values()].map((h) => h.r).filter((r) => this.routed || r.report.epoch === epoch)
     out.push({ t: 'computePlan', epoch, reports })
@@ -436,9 +529,12 @@ export class ControlPlane {
     if (epoch + 1 < nowEpoch) return refuse(`stale: epoch ${nowEpoch} has begun`, false)
     if (epoch > nowEpoch + 1) return refuse(`from the future: epoch ${nowEpoch} has begun`, true)
     if (cur !== undefined && epoch === cur.body.epoch) {
-      // Two genuine coordinators planned one epoch (a slow rank 0 and its stand-in): all keep the better-ranked one.
-      const [best] = coordinatorRanking(epoch, [cur.body.coordinator, plan.body.coordinator])
-      if (best === cur.body.coordinator) return
+      // Two plans of one epoch: a partial one and its replacement (stage 3) - all keep the one with more nodes - or
+      // two genuine coordinators' (a slow rank 0 and its stand-in) - all keep the better-ranked one.
+      // A replacement computed here that adds no node is dropped: it would only make the nodes switch between equals.
+      const more = plan.body.nodes.length - cur.body.nodes.length
+      if (more < 0 || (more === 0 && from === this.ctx.self && this.replanEpoch === epoch)) return
+      if (more === 0 && coordinatorRanking(epoch, [cur.body.coordinator, plan.body.coordinator])[0] === cur.body.coordinator) return
     }
     const check = this.authority.verifyPlan(plan, now)
     if (!check.ok) return refuse(check.reason, from !== this.ctx.self)
@@ -455,6 +551,7 @@ export class ControlPlane {
     const whole = { t: 'plan', plan } as const
     const msg = delta !== undefined && planDiffBytes(delta.diff) < plan.bodyBytes.length / 2 ? ({ t: 'planDelta', delta } as const) : whole
     this.running.adopt(plan, view, now)
+    this.recountUncovered()
     out.push({ t: 'planAccepted', epoch, coordinator: plan.body.coordinator })
     for (const p of tree) out.push({ t: 'send', to: p, msg })
     for (const p of others) out.push({ t: 'send', to: p, msg: whole })
@@ -512,6 +609,15 @@ export class ControlPlane {
     for (const e of this.rankBelow.keys()) if (e < newest - 1) bad.push(`control: rankBelow keeps epoch ${e}, below ${newest} - 1`)
     if (this.reportQueue.size > 0 && this.reportQueuedAt === Infinity) bad.push('control: reports queued with no queue time')
     if (this.computeRequested > this.epochAt(this.ctx.now())) bad.push(`control: plan requested for epoch ${this.computeRequested}, beyond the clock's`)
+    let refs = 0
+    for (const [node, n] of this.knownRefs) if (n > 0 && !this.latest.has(node)) refs++
+    if (refs !== this.missing) bad.push(`control: ${this.missing} nodes counted missing, ${refs} named without a report`)
+    const want = new Map<string, number>()
+    for (const h of this.latest.values()) for (const l of h.r.report.links) if (l.attested) want.set(l.peer, (want.get(l.peer) ?? 0) + 1)
+    if (want.size !== this.knownRefs.size || [...want].some(([k, v]) => this.knownRefs.get(k) !== v)) bad.push('control: knownRefs does not count the attested links of the held reports')
+    let unc = 0
+    for (const node of this.knownRefs.keys()) if (!this.inRunningPlan(node)) unc++
+    if (unc !== this.uncovered) bad.push(`control: ${this.uncovered} nodes counted uncovered, ${unc} named nodes outside the running plan`)
     return bad
   }
 }
