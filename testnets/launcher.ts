@@ -10,6 +10,7 @@ import { resolve } from 'node:path'
 import { rpcCall } from '../src/rpc/client.ts'
 import { readTestnet, writeTestnet, type TestnetDescription, type TestnetNode } from './description.ts'
 import { busyPorts, portProblem, portsOf } from './ports.ts'
+import { expectedPlanNodes } from './tee-readiness.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 const TEECAST_BIN = fileURLToPath(new URL('../bin/teecast.js', import.meta.url))
@@ -72,15 +73,18 @@ interface NodeReadiness {
   synced: boolean
   /** The devp2p id of whoever answers on the node's RPC port. */
   nodeId: string
+  /** tee nodes: how many nodes the plan it runs holds (0: none yet). */
+  planNodes?: number
 }
 
 export async function readiness(node: TestnetNode): Promise<NodeReadiness> {
-  const [block, stats, syncing] = await Promise.all([
+  const [block, stats, syncing, tee] = await Promise.all([
     rpcCall<string>(node.rpcUrl, 'eth_blockNumber', [], 3_000),
     rpcCall<{ peers: number; nodeId?: string }>(node.rpcUrl, 'teecast_p2pStats', [], 3_000),
     rpcCall<unknown>(node.rpcUrl, 'eth_syncing', [], 3_000),
+    node.propagation === 'tee' ? rpcCall<{ planNodes: number }>(node.rpcUrl, 'teecast_teeStatus', [], 3_000) : undefined,
   ])
-  return { block: Number(block), peers: stats.peers, synced: syncing === false, nodeId: stats.nodeId ?? '' }
+  return { block: Number(block), peers: stats.peers, synced: syncing === false, nodeId: stats.nodeId ?? '', ...(tee !== undefined ? { planNodes: tee.planNodes } : {}) }
 }
 
 /** The last lines of a node's log that say why it failed (errors first), for a message to the user. */
@@ -106,13 +110,18 @@ export class NodeExitedError extends Error {
 
 /**
  * Waits until every node answers RPC as itself (its node id), has all its static peers, is at block >= minBlock
- * and is synchronized. Fails at once when a node process started here has exited.
+ * and is synchronized, and every tee node runs a plan of its whole tee component (tee-readiness.ts): traffic sent
+ * right after this returns travels the trees, not a flood. Fails at once when a node process started here has exited.
  */
 export async function waitUntilReady(d: TestnetDescription, nodes: TestnetNode[], o: LaunchOptions & { minBlock?: number } = {}): Promise<void> {
   const timeout = o.readyTimeoutMs ?? 90_000
-  const deadline = Date.now() + timeout
+  const started = Date.now()
+  const deadline = started + timeout
   const minBlock = o.minBlock ?? 1
+  const planTarget = expectedPlanNodes(d)
+  const wantPlan = (n: TestnetNode): number => planTarget.get(n.name) ?? 0
   let lastReport = ''
+  let chainReadyAt: number | undefined
   for (;;) {
     for (const n of nodes) if (n.pid !== null && !isAlive(n.pid)) throw new NodeExitedError(n, n.pid)
     const states = await Promise.all(nodes.map((n) => readiness(n).catch((): NodeReadiness => ({ block: -1, peers: -1, synced: false, nodeId: '' }))))
@@ -122,13 +131,19 @@ export async function waitUntilReady(d: TestnetDescription, nodes: TestnetNode[]
       throw new Error(`${n.rpcUrl} is answered by another node (id ${states[impostor]!.nodeId.slice(0, 16)}…), not ${n.name} of this testnet: is another testnet using these ports?`)
     }
     const waiting = nodes.filter((n, i) => states[i]!.block < minBlock || states[i]!.peers < n.peers.length || !states[i]!.synced)
-    if (waiting.length === 0) return
-    const report = `waiting for ${waiting.length}/${nodes.length} nodes (peers, block ${minBlock}, synced): ${waiting
-      .map((n) => {
-        const s = states[nodes.indexOf(n)]!
-        return s.block < 0 ? `${n.name} no RPC answer yet` : `${n.name} block ${s.block} peers ${s.peers}/${n.peers.length}${s.synced ? '' : ' syncing'}`
-      })
-      .join(', ')}`
+    const unplanned = nodes.filter((n, i) => (states[i]!.planNodes ?? 0) < wantPlan(n))
+    if (waiting.length === 0) chainReadyAt ??= Date.now()
+    if (chainReadyAt !== undefined && waiting.length === 0 && unplanned.length === 0) {
+      const planned = nodes.filter((n) => wantPlan(n) > 0)
+      if (planned.length > 0) o.onProgress?.(`every tee node runs a plan of its ${[...new Set(planned.map(wantPlan))].join('/')} tee nodes, ${((Date.now() - started) / 1000).toFixed(1)} s after the start (${((Date.now() - chainReadyAt) / 1000).toFixed(1)} s after the chain was ready)`)
+      return
+    }
+    const chain = waiting.map((n) => {
+      const s = states[nodes.indexOf(n)]!
+      return s.block < 0 ? `${n.name} no RPC answer yet` : `${n.name} block ${s.block} peers ${s.peers}/${n.peers.length}${s.synced ? '' : ' syncing'}`
+    })
+    const plans = waiting.length > 0 ? [] : unplanned.map((n) => `${n.name} plan ${states[nodes.indexOf(n)]!.planNodes ?? 0}/${wantPlan(n)} nodes`)
+    const report = waiting.length > 0 ? `waiting for ${waiting.length}/${nodes.length} nodes (peers, block ${minBlock}, synced): ${chain.join(', ')}` : `waiting for a tee plan of every tee node on ${unplanned.length}/${nodes.length} nodes: ${plans.join(', ')}`
     if (report !== lastReport) o.onProgress?.(report)
     lastReport = report
     if (Date.now() > deadline) throw new Error(`testnet not ready after ${timeout} ms: ${report}; see the node logs in ${resolve(d.nodes[0]!.logPath, '..')}`)

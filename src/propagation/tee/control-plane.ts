@@ -23,7 +23,7 @@
  *    (`computePlan`) once reports have been quiet for reportWait, plus r coordinator graces, unless e's plan has
  *    arrived. Before the first plan (no candidates) it waits, too, until it holds a report of every attested node it
  *    knows of (the attested links of the reports it holds: `knownRefs`), up to half an epoch after it became active, and it
- *    never plans while it has no attested peer: a plan of the few nodes a booting node sees would run for the epoch.
+ *    never plans while it has no tee/1 peer: a plan of the few nodes a booting node sees would run for the epoch.
  *    A plan of e that leaves out a known attested node (`uncovered`) is partial: a node it leaves out, or whose
  *    attested peer it leaves out, reports again, and a candidate plans e again from the reports it has since.
  * 4. adoption (the running plan, `planPushed`, `planServed`, `planAsked`): a verified plan for e or e + 1 replaces
@@ -442,8 +442,8 @@ export class ControlPlane {
     let rank: number
     if (candidates === undefined) {
       if (this.own.report.epoch !== epoch) return undefined
-      // A node that sees no attested peer yet would plan for itself alone.
-      if (![...this.ctx.peers.values()].some((i) => i.attested)) return undefined
+      // A node with no tee/1 peer yet would plan for itself alone.
+      if (this.ctx.peers.size === 0) return undefined
       rank = this.rankBelow.get(epoch) ?? 0
     } else rank = candidates.indexOf(this.ctx.self)
     if (rank < 0) return undefined
