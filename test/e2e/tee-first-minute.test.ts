@@ -72,7 +72,7 @@ test('a workload sent right after up costs what it costs in the next epoch, with
   }
   const steady = await costOf(60)
   const why = `first minute ${first.bytes.toFixed(0)} B and ${first.txItems.toFixed(2)} TxItems msgs per node per tx (epoch ${first.epoch}); next epoch ${steady.bytes.toFixed(0)} B and ${steady.txItems.toFixed(2)} (epoch ${steady.epoch})`
-  console.log(`# ${why}`)
+  console.log(why)
   assert.ok(steady.epoch > first.epoch, `the second workload ran in a later epoch: ${why}`)
   // A flood would send each tx to every node about degree times: TxItems near 4 per node per tx, not near 1.
   assert.ok(first.txItems <= 1.3, why)
