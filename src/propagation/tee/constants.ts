@@ -31,11 +31,10 @@ export const MAX_IDS_PER_MESSAGE = 16384
 /**
  * Tx items to one peer wait up to this long (ms) to share a message: an RLPx frame costs ~50 B (header, MACs,
  * padding), against ~120 B for a transfer item. Each hop adds at most this much; ~3 hops on 8 nodes, ~6 on 1000.
- * Off (0) by default for now: merged with the delta control plane, 20 ms batches made two control-plane property
- * tests fail (a live node without the last plan in test/sim/control-plane.test.ts; a dead candidate kept in a plan
- * in relay.test.ts). Opt in with `batchMs`; the outbox's own tests run it at 20 ms.
+ * (On again: the two control-plane failures it once exposed were a stale plan's tree 0 carrying fallback reports
+ * past a dead candidate, and plans from stale reports; see control-plane.ts.)
  */
-export const DEFAULT_BATCH_MS = 0
+export const DEFAULT_BATCH_MS = 20
 /** A batch is sent at once when its payloads reach this many bytes (well under MAX_MESSAGE_BYTES). */
 export const MAX_BATCH_BYTES = 256 * 1024
 /** Max bytes of one tx payload (the EthereumJS pool rejects > 128 KiB too). */

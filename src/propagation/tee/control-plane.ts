@@ -22,14 +22,18 @@
  * 3. election (`computeRequested`, `requestedVersion`): the candidate of rank r asks its enclave for e's plan
  *    (`computePlan`) once reports have been quiet for reportWait, plus r coordinator graces, unless e's plan has
  *    arrived. Before the first plan (no candidates) it waits, too, until it holds a report of every attested node it
- *    knows of (the attested links of the reports it holds: `knownRefs`), up to half an epoch after it became active, and it
- *    never plans while it has no tee/1 peer: a plan of the few nodes a booting node sees would run for the epoch.
- *    A plan of e that leaves out a known attested node (`uncovered`) is partial: a node it leaves out, or whose
- *    attested peer it leaves out, reports again, and a candidate plans e again from the reports it has since.
+ *    knows of (the attested links of the reports it holds: `knownRefs`), up to half an epoch after it became
+ *    active, and it never plans while it has no tee/1 peer: a plan of the few nodes a booting node sees would run for
+ *    the epoch.
+ *    A plan of e is partial where this epoch's news names a node it lacks (`partialByNews`): this node, an attested
+ *    peer of it, or a reporter of epoch e or an attested link of such a report (older reports may name dead nodes:
+ *    they make no plan partial). A node it leaves out, or whose attested peer it leaves out, reports again, and a
+ *    candidate that holds such news (and some named node outside the plan: `uncovered`) plans e again.
  * 4. adoption (the running plan, `planPushed`, `planServed`, `planAsked`): a verified plan for e or e + 1 replaces
  *    the running one and goes on along the old plan's tree 0, as a delta against the old plan (plan-delta.ts) where
- *    one fits; a peer that lacks a delta's base asks for the whole plan (`getPlan`, once per plan); of two plans for
- *    one epoch the one with more nodes is kept, and of two as large the better-ranked coordinator's; a peer still
+ *    one fits; a peer that lacks a delta's base asks for the whole plan (`getPlan`, once per plan). Of two plans for
+ *    one epoch a node keeps the one that is not partial by its news; of two alike, the larger one if one coordinator
+ *    made both (its replacement), else the better-ranked coordinator's (a slow rank 0 and its stand-in). A peer still
  *    tagging items with an older epoch (after the plan-switch grace) is sent the whole plan once.
  *
  * Invariants:
@@ -308,6 +312,28 @@ export class ControlPlane {
    * Does the plan of `epoch` running here cover this node and its attested peers? If not, a changed peer set is still
    * reported (see stage 1), so the candidates can plan the epoch again with this node's links.
    */
+  private partialMemo: { version: number; peers: number; body: SignedPlan['body']; partial: boolean } | undefined
+
+  /** Is `body` partial by this node's news (see stage 3)? O(this epoch's reports x links); memoized for one plan. */
+  private partialByNews(body: SignedPlan['body']): boolean {
+    const m = this.partialMemo
+    if (m !== undefined && m.body === body && m.version === this.latestVersion && m.peers === this.peersVersion) return m.partial
+    const has = new Set(body.nodes)
+    const lacks = (): boolean => {
+      if (!has.has(this.ctx.self)) return true
+      for (const [peer, i] of this.ctx.peers) if (i.attested && !has.has(peer)) return true
+      for (const h of this.latest.values()) {
+        if (h.r.report.epoch !== body.epoch) continue
+        if (!has.has(h.r.report.node)) return true
+        for (const l of h.r.report.links) if (l.attested && !has.has(l.peer)) return true
+      }
+      return false
+    }
+    const partial = lacks()
+    this.partialMemo = { version: this.latestVersion, peers: this.peersVersion, body, partial }
+    return partial
+  }
+
   private coveredHere(epoch: number): boolean {
     if (!this.planned(epoch)) return false
     if (this.running.selfIndex < 0) return false
@@ -436,7 +462,7 @@ export class ControlPlane {
     const replan = this.planned(epoch)
     if (replan) {
       // A partial plan of this epoch (see stage 3): asked again only with news since the last ask.
-      if (plan!.body.epoch !== epoch || this.uncovered === 0 || this.requestedVersion === this.latestVersion) return undefined
+      if (plan!.body.epoch !== epoch || this.uncovered === 0 || this.requestedVersion === this.latestVersion || !this.partialByNews(plan!.body)) return undefined
     } else if (this.computeRequested >= epoch) return undefined
     const candidates = this.routed && plan !== undefined ? this.candidatesOf() : undefined
     let rank: number
@@ -529,12 +555,17 @@ export class ControlPlane {
     if (epoch + 1 < nowEpoch) return refuse(`stale: epoch ${nowEpoch} has begun`, false)
     if (epoch > nowEpoch + 1) return refuse(`from the future: epoch ${nowEpoch} has begun`, true)
     if (cur !== undefined && epoch === cur.body.epoch) {
-      // Two plans of one epoch: a partial one and its replacement (stage 3) - all keep the one with more nodes - or
-      // two genuine coordinators' (a slow rank 0 and its stand-in) - all keep the better-ranked one.
-      // A replacement computed here that adds no node is dropped: it would only make the nodes switch between equals.
-      const more = plan.body.nodes.length - cur.body.nodes.length
-      if (more < 0 || (more === 0 && from === this.ctx.self && this.replanEpoch === epoch)) return
-      if (more === 0 && coordinatorRanking(epoch, [cur.body.coordinator, plan.body.coordinator])[0] === cur.body.coordinator) return
+      // Two plans of one epoch (see stage 4): a partial one and its replacement, or two coordinators' plans.
+      const curPartial = this.partialByNews(cur.body)
+      const newPartial = this.partialByNews(plan.body)
+      if (newPartial && !curPartial) return
+      if (newPartial === curPartial) {
+        const more = plan.body.nodes.length - cur.body.nodes.length
+        const replacement = more > 0 && plan.body.coordinator === cur.body.coordinator
+        // A replacement computed here that adds no node is dropped: it would only make the nodes switch between equals.
+        if (!replacement && from === this.ctx.self && this.replanEpoch === epoch) return
+        if (!replacement && coordinatorRanking(epoch, [cur.body.coordinator, plan.body.coordinator])[0] === cur.body.coordinator) return
+      }
     }
     const check = this.authority.verifyPlan(plan, now)
     if (!check.ok) return refuse(check.reason, from !== this.ctx.self)
