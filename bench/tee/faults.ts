@@ -50,12 +50,7 @@ try {
   log(`starting ${nodes} tee nodes in ${dir}`)
   const d = await launchTestnet(dir, { readyTimeoutMs: 180_000 })
   const status = (n: TestnetNode) => rpcCall<TeeStatus>(n.rpcUrl, 'teecast_teeStatus', [])
-  // Wait for a plan that covers every node (the first epochs may see only part of the network).
-  for (;;) {
-    const s = await Promise.all(d.nodes.map(status))
-    if (s.every((x) => x.epoch !== null && x.epoch === s[0]!.epoch && x.planNodes === nodes)) break
-    await sleep(1000)
-  }
+  // launchTestnet returned once every node runs a plan of all of them.
   const s = await Promise.all(d.nodes.map(status))
   const signers = new Set(d.nodes.filter((n) => n.signerKey !== undefined).map((n) => n.name))
   const victims = d.nodes
@@ -92,7 +87,8 @@ try {
   log(`failed: ${(e as Error).message}`)
 } finally {
   await stopTestnet(dir).catch(() => undefined)
-  if (!a.keep) rmSync(dir, { recursive: true, force: true })
+  // A failed run keeps its node logs (and chain data) for a post-mortem.
+  if (!a.keep && exit === 0) rmSync(dir, { recursive: true, force: true })
   else log(`kept ${dir}`)
 }
 process.exit(exit)

@@ -12,7 +12,9 @@ import { launchTestnet } from '../../testnets/launcher.ts'
 import { runTransferWorkload } from '../../bench/workload/workload.ts'
 import type { TestnetDescription, TestnetNode } from '../../testnets/description.ts'
 import { rpcCall } from '../../src/rpc/client.ts'
-import type { P2pStats, TeeStatus } from '../../src/rpc/teecast.ts'
+import type { TeeStatus } from '../../src/rpc/teecast.ts'
+import { snapshotStats } from '../../bench/p2p-snapshot.ts'
+import { wireCost } from '../../bench/stats/wire.ts'
 import { makeTestnet } from '../helpers/testnet.ts'
 
 const EPOCH_MS = 20_000
@@ -20,29 +22,20 @@ const NODES = 8
 let net: Awaited<ReturnType<typeof makeTestnet>>
 let d: TestnetDescription
 let epochZeroMs: number
-const stats = (n: TestnetNode) => rpcCall<P2pStats>(n.rpcUrl, 'teecast_p2pStats', [])
 const status = (n: TestnetNode) => rpcCall<TeeStatus>(n.rpcUrl, 'teecast_teeStatus', [])
 const phase = (): number => (((Date.now() - epochZeroMs) % EPOCH_MS) + EPOCH_MS) % EPOCH_MS
 
-/** Bytes received per node per tx over every protocol (tee/1 and eth), and tee/1 TxItems messages, for `count` txs. */
+/** Bytes received per node per tx over every protocol (tee/1, eth, p2p), and tee/1 TxItems messages, for `count` txs. */
 async function costOf(count: number): Promise<{ bytes: number; txItems: number; epoch: number }> {
-  const before = await Promise.all(d.nodes.map(stats))
+  const before = await snapshotStats(d)
   const r = await runTransferWorkload(d, { count, rate: 20, inclusionTimeoutMs: 90_000 })
   assert.equal(r.committed, count)
   // Let the last items and their digests settle before reading the counters.
   await sleep(3000)
-  const after = await Promise.all(d.nodes.map(stats))
-  let bytes = 0
-  let txItems = 0
-  d.nodes.forEach((_, i) => {
-    for (const [k, c] of Object.entries(after[i]!.messages)) {
-      const b = before[i]!.messages[k]
-      bytes += c.bytesIn - (b?.bytesIn ?? 0)
-      if (k === 'tee/TxItems') txItems += c.in - (b?.in ?? 0)
-    }
-  })
+  const cost = wireCost(before, await snapshotStats(d), count)
   const s = await status(d.nodes[0]!)
-  return { bytes: bytes / NODES / count, txItems: txItems / NODES / count, epoch: s.epoch ?? -1 }
+  const bytes = Object.values(cost.byMessage).reduce((sum, m) => sum + m.bytesIn, 0)
+  return { bytes, txItems: cost.byMessage['tee/TxItems']?.msgsIn ?? 0, epoch: s.epoch ?? -1 }
 }
 
 before(async () => {
