@@ -69,5 +69,11 @@ function bodyTx(serialized: Uint8Array, i: number): Uint8Array | Uint8Array[] {
 
 export function assembleBlock(cb: CompactBlock, txs: readonly Uint8Array[], common: Common): Block {
   if (txs.length !== cb.ids.length) throw new TeeError('INVARIANT_VIOLATED', `compact block: ${txs.length} txs for ${cb.ids.length} ids`)
-  return createBlockFromBytesArray([cb.header, txs.map(bodyTx) as never, []], { common, setHardfork: true })
+  const body = txs.map(bodyTx)
+  try {
+    return createBlockFromBytesArray([cb.header, body as never, []], { common, setHardfork: true })
+  } catch (e) {
+    // The library's errors name no block or tx ("TypedTransaction with ID 37 unknown": a BlockTxs answer, found by the fuzz).
+    throw new TeeError('MALFORMED_MESSAGE', `compact block with ${txs.length} txs does not assemble: ${(e as Error).message}`)
+  }
 }

@@ -5,7 +5,8 @@
  * - RLP bombs in the codec: every code decoded the whole payload before checking its shape (codec.ts MAX_ITEMS);
  * - report messages: the static item cap still let a 200 KB list of 1-byte strings build ~200k items (size-bound cap);
  * - compact blocks: a header list of ~16k fields was decoded before the shape check (compact-block.ts);
- * - assembleBlock: a 128 KiB "legacy tx" of empty strings from a BlockTxs was decoded in full;
+ * - assembleBlock: a 128 KiB "legacy tx" of empty strings from a BlockTxs was decoded in full, and a tx of unknown
+ *   type failed with the library's bare error;
  * - plan bodies: the cycle check walked every node to the root, O(n^2) on a chain (plan.ts assertAcyclic);
  * - plan bodies: interior-bitmap bits past the last node were ignored (a second encoding of one plan);
  * - report bodies: a flag byte other than 0 or 1 decoded as false (255 encodings of one report).
@@ -96,6 +97,13 @@ test('fuzz regression: checking a plan reads each parent a bounded number of tim
   // A cycle is still found.
   const cyclic = { ...body, parents: [Int32Array.from(body.parents[0]!, (p, i) => (i === 0 ? n - 1 : p))] }
   assert.throws(() => validatePlanBody(cyclic), (e: unknown) => isTeeError(e, 'INVALID_PLAN') && /cycle/.test(e.message))
+})
+
+test('fuzz regression: assembleBlock refuses a tx of unknown type (from a BlockTxs) with a TeeError with context, not the bare library error', () => {
+  // Found in the rebuild state machine (bench seed 2): a BlockTxs answer holding the 4 bytes 25533df0 (type 0x25).
+  const block = createBlock({ header: { number: 1, gasLimit: 8_000_000, timestamp: 1_000 } }, { common, setHardfork: true })
+  const cb = { ...decodeCompactBlock(encodeCompactBlock(block)), ids: [new Uint8Array(8)] }
+  assert.throws(() => assembleBlock(cb, [Uint8Array.from([0x25, 0x53, 0x3d, 0xf0])], common), (e: unknown) => isTeeError(e, 'MALFORMED_MESSAGE') && /does not assemble/.test(e.message))
 })
 
 test('fuzz regression: a plan body with an interior-bitmap bit past its last node is refused (the found input: 7 nodes, bitmap 0x88)', () => {
