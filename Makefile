@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODES ?= 4
 COUNT ?= 200
 
-.PHONY: install test-tools typecheck check-imports test test-containers demo bench-chain bench tee-faults sim clean fuzz-eth68 adversary-campaign
+.PHONY: install test-tools typecheck check-imports test test-containers demo bench-chain bench tee-faults sim clean fuzz-eth68 fuzz-tee adversary-campaign
 SCENARIO ?= bench/scenarios/standard.yaml
 
 node_modules/.installed: package.json package-lock.json $(wildcard patches/*.patch)
@@ -55,6 +55,10 @@ demo: install
 # 1M seeded fast-check inputs per eth/68 message code through the client's decoders (RUNS=, SEED= to change).
 fuzz-eth68: install
 	node --import tsx bench/fuzz/eth68.ts $(or $(RUNS),1000000) $(or $(SEED),68)
+
+# 1M seeded fast-check inputs per tee/1 decoder (codec, plan/report bodies, deltas, compact blocks; RUNS=, SEED=).
+fuzz-tee: install
+	node --import tsx bench/fuzz/tee.ts $(or $(RUNS),1000000) $(or $(SEED),1)
 
 # Devp2p attacks against one real node, before/after figures per attack (ATTACKS= names, default all).
 adversary-campaign: install

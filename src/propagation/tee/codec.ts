@@ -169,12 +169,41 @@ function shortIds(v: unknown, what: string): Uint8Array[] {
   return out
 }
 
+/**
+ * The most RLP items (every list and string, the outer list included) a message of each code may decode to, from
+ * the caps above. The decoder stops at the cap, so a 10 MiB list of empty strings (10M items, ~1 GB of objects:
+ * found by the fuzz, testnets/adversary/tee-fuzz.ts) is refused before it is built.
+ */
+const MAX_ITEMS: Record<number, number> = {
+  [TEE_CODES.status]: 4,
+  [TEE_CODES.attest]: 2,
+  [TEE_CODES.txItems]: 3 + 4 * MAX_TXS_PER_MESSAGE,
+  [TEE_CODES.blockItems]: 3 + 4 * MAX_TXS_PER_MESSAGE,
+  [TEE_CODES.digest]: 2,
+  [TEE_CODES.pull]: 2,
+  [TEE_CODES.report]: 1 + 3 * MAX_PLAN_NODES,
+  [TEE_CODES.plan]: 5,
+  [TEE_CODES.getBlockTxs]: 3 + MAX_IDS_PER_MESSAGE,
+  [TEE_CODES.blockTxs]: 3 + MAX_IDS_PER_MESSAGE,
+  [TEE_CODES.planDelta]: 12 + MAX_TREES,
+  [TEE_CODES.getPlan]: 2,
+}
+
+/**
+ * A report row [body, signature] is at least this many bytes of RLP (a body with no links or omission rows is 75
+ * bytes): a report message of n bytes holds at most n / 144 rows. Its static cap (65533 rows, ~200k items) still
+ * took ~150 ms to reach in a list of 1-byte strings (the fuzz's 50 ms bound).
+ */
+const MIN_REPORT_ROW_BYTES = 144
+
 /** `idOf` recomputes item ids from their payloads (the wire does not carry them); the node's is ethItemId. */
 export function decodeTeeMessage(code: number, payload: Uint8Array, idOf: ItemIdOf = ethItemId): AnyTeeMessage {
   if (payload.length > MAX_MESSAGE_BYTES) throw new TeeError('MESSAGE_TOO_LARGE', `tee/1 message of ${payload.length} bytes exceeds ${MAX_MESSAGE_BYTES}`)
+  const cap = MAX_ITEMS[code]
+  if (cap === undefined) throw new TeeError('UNKNOWN_MESSAGE_CODE', `tee/1 has no message code 0x${code.toString(16)}`)
   let raw: unknown
   try {
-    raw = RLP.decode(payload)
+    raw = RLP.decode(payload, false, { maxItems: code === TEE_CODES.report ? Math.min(cap, 1 + 3 * Math.ceil(payload.length / MIN_REPORT_ROW_BYTES)) : cap })
   } catch (e) {
     return bad(`code 0x${code.toString(16)}: not RLP: ${(e as Error).message}`)
   }
@@ -231,8 +260,9 @@ export function decodeTeeMessage(code: number, payload: Uint8Array, idOf: ItemId
     }
     case TEE_CODES.getBlockTxs: {
       const [h, idx] = list(raw, 'getBlockTxs', 2)
-      const indexes = list(idx, 'getBlockTxs.indexes').map((x, i) => uint(x, `getBlockTxs.indexes[${i}]`, 0xffff))
-      if (indexes.length > MAX_IDS_PER_MESSAGE) return bad(`getBlockTxs: ${indexes.length} indexes`)
+      const l = list(idx, 'getBlockTxs.indexes')
+      if (l.length > MAX_IDS_PER_MESSAGE) return bad(`getBlockTxs: ${l.length} indexes`)
+      const indexes = l.map((x, i) => uint(x, `getBlockTxs.indexes[${i}]`, 0xffff))
       return { t: 'getBlockTxs', block: bytes(h, 'getBlockTxs.block', 32), indexes }
     }
     case TEE_CODES.blockTxs: {

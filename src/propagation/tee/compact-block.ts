@@ -22,10 +22,20 @@ export function encodeCompactBlock(block: Block): Uint8Array {
   return RLP.encode([block.header.raw(), ids])
 }
 
+/**
+ * Header fields a compact block may carry: a Prague header has 21; room for later forks. With the outer list, the
+ * header list and the ids, the most RLP items a compact block decodes to: a block item of 1 MiB holding a list of
+ * 1M empty strings was decoded in full before its shape was checked (found by the fuzz, testnets/adversary/tee-fuzz.ts).
+ */
+const MAX_HEADER_FIELDS = 64
+const MAX_COMPACT_BLOCK_ITEMS = 3 + MAX_HEADER_FIELDS
+/** A legacy tx is a list of 9 fields. */
+const MAX_LEGACY_TX_ITEMS = 16
+
 export function decodeCompactBlock(payload: Uint8Array): CompactBlock {
   let raw: unknown
   try {
-    raw = RLP.decode(payload)
+    raw = RLP.decode(payload, false, { maxItems: MAX_COMPACT_BLOCK_ITEMS })
   } catch (e) {
     throw new TeeError('MALFORMED_MESSAGE', `compact block: not RLP: ${(e as Error).message}`)
   }
@@ -40,10 +50,30 @@ export function decodeCompactBlock(payload: Uint8Array): CompactBlock {
   return { header: header as BlockHeaderBytes, ids: out }
 }
 
-/** A tx as it sits in a block body: typed txs as their bytes, legacy txs as their RLP list. */
-const bodyTx = (serialized: Uint8Array): Uint8Array | Uint8Array[] => (serialized[0]! >= 0xc0 ? (RLP.decode(serialized) as Uint8Array[]) : serialized)
+/**
+ * A tx as it sits in a block body: typed txs as their bytes, legacy txs as their RLP list of fields. The txs come
+ * from peers (BlockTxs) unchecked: a 128 KiB "legacy tx" holding 128k empty strings was decoded in full (a 10 MiB
+ * BlockTxs of them: 10M items), so the decode is capped and the shape checked.
+ */
+function bodyTx(serialized: Uint8Array, i: number): Uint8Array | Uint8Array[] {
+  if (serialized.length === 0 || serialized[0]! < 0xc0) return serialized
+  let fields: unknown
+  try {
+    fields = RLP.decode(serialized, false, { maxItems: MAX_LEGACY_TX_ITEMS })
+  } catch (e) {
+    throw new TeeError('MALFORMED_MESSAGE', `compact block tx ${i}: not a legacy tx: ${(e as Error).message}`)
+  }
+  if (!Array.isArray(fields) || !fields.every((f) => f instanceof Uint8Array)) throw new TeeError('MALFORMED_MESSAGE', `compact block tx ${i}: a legacy tx is a list of byte strings`)
+  return fields as Uint8Array[]
+}
 
 export function assembleBlock(cb: CompactBlock, txs: readonly Uint8Array[], common: Common): Block {
   if (txs.length !== cb.ids.length) throw new TeeError('INVARIANT_VIOLATED', `compact block: ${txs.length} txs for ${cb.ids.length} ids`)
-  return createBlockFromBytesArray([cb.header, txs.map(bodyTx) as never, []], { common, setHardfork: true })
+  const body = txs.map(bodyTx)
+  try {
+    return createBlockFromBytesArray([cb.header, body as never, []], { common, setHardfork: true })
+  } catch (e) {
+    // The library's errors name no block or tx ("TypedTransaction with ID 37 unknown": a BlockTxs answer, found by the fuzz).
+    throw new TeeError('MALFORMED_MESSAGE', `compact block with ${txs.length} txs does not assemble: ${(e as Error).message}`)
+  }
 }

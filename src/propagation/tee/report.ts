@@ -26,16 +26,23 @@ export function encodeReportBody(r: Report): Uint8Array {
   return w.finish()
 }
 
+/** A flag byte is 0 or 1: any other value decoded as false, so one report had 255 encodings (found by the fuzz). */
+function flag(r: ByteReader, field: string): boolean {
+  const v = r.u8(field)
+  if (v > 1) throw new TeeError('MALFORMED_MESSAGE', `report body: ${field} is ${v}, not 0 or 1`)
+  return v === 1
+}
+
 export function decodeReportBody(bytes: Uint8Array): Report {
   const r = new ByteReader(bytes, 'report body')
   const epoch = r.u32('epoch')
   const node = hexOf(r.bytes(ID, 'node'))
   const seq = r.u16('seq')
-  const attested = r.u8('attested') === 1
+  const attested = flag(r, 'attested')
   const nl = r.u16('link count')
   if (nl > MAX_ENTRIES) throw new TeeError('MALFORMED_MESSAGE', `report: ${nl} links`)
   const links = []
-  for (let i = 0; i < nl; i++) links.push({ peer: hexOf(r.bytes(ID, 'link peer')), rttMs: r.u16('rtt'), attested: r.u8('link attested') === 1 })
+  for (let i = 0; i < nl; i++) links.push({ peer: hexOf(r.bytes(ID, 'link peer')), rttMs: r.u16('rtt'), attested: flag(r, 'link attested') })
   const no = r.u16('omission count')
   if (no > MAX_ENTRIES) throw new TeeError('MALFORMED_MESSAGE', `report: ${no} omission rows`)
   const omissions = []
