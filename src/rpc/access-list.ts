@@ -2,14 +2,18 @@
  * eth_createAccessList, as geth answers it: the call runs on the state of the given block (default latest) with the
  * access list found so far, and again with what that run touched, until the list stops growing; the answer is that
  * list, the gas the call used with it, and `error` when the call failed (reverted, out of gas), which is a result,
- * not a JSON-RPC error. The sender, the recipient (or the created contract) and the precompiles are left out unless
- * a storage slot of theirs is read or written, as in geth's access list tracer. The call is simulated as
+ * not a JSON-RPC error. What a run touched is what geth's access list tracer records, opcode by opcode
+ * (AccessListTracer below), not the EVM's warm set: contracts that the call creates (CREATE, CREATE2) are listed
+ * only for a storage slot of theirs or when called or inspected (BALANCE, EXTCODE*) afterwards. The sender, the
+ * recipient (for a creation: the address at the sender's nonce, by default its nonce in the state, as geth) and the
+ * active precompiles are left out unless a storage slot of theirs is read or written. The call is simulated as
  * eth_estimateGas does (no nonce or balance checks, the RPC gas cap and EVM timeout apply). Bad params get -32602;
  * a call that cannot run at all (intrinsic gas too low, say) gets -32000.
  */
 import { createBlock, type Block } from '@ethereumjs/block'
 import { createTx, type TypedTransaction } from '@ethereumjs/tx'
-import { bigIntToHex, createAddressFromString, createContractAddress, createZeroAddress, hexToBytes, type Address } from '@ethereumjs/util'
+import { bigIntToBytes, bigIntToHex, bytesToHex, createAddressFromString, createContractAddress, createZeroAddress, hexToBytes, setLengthLeft, type Address } from '@ethereumjs/util'
+import { getActivePrecompiles, type InterpreterStep } from '@ethereumjs/evm'
 import { runTx } from '@ethereumjs/vm'
 import type { FullEthereumService } from '@ethereumjs/client/dist/esm/src/service/fullethereumservice.js'
 import { getBlockByOption } from '@ethereumjs/client/dist/esm/src/rpc/helpers.js'
@@ -87,22 +91,65 @@ async function blockOf(service: FullEthereumService, opt: string | undefined): P
   return (await getBlockByOption(opt, chain)) as Block
 }
 
-/** Precompiles of Prague: 0x01 to 0x11. */
-const isPrecompile = (a: string): boolean => /^0x0{36}00[0-9a-f]{2}$/.test(a) && Number.parseInt(a.slice(-2), 16) >= 1 && Number.parseInt(a.slice(-2), 16) <= 0x11
+/** Opcodes geth's access list tracer looks at. */
+const SLOAD = 0x54
+const SSTORE = 0x55
+/** Their top of stack is an address: BALANCE, EXTCODESIZE, EXTCODECOPY, EXTCODEHASH, SELFDESTRUCT. */
+const INSPECTS_ADDRESS = new Set([0x31, 0x3b, 0x3c, 0x3f, 0xff])
+/** Their second item is the callee: CALL, CALLCODE, DELEGATECALL, STATICCALL. */
+const CALLS = new Set([0xf1, 0xf2, 0xf4, 0xfa])
 
-/** Drops the sender, recipient and precompiles that carry no slot; sorts, so that two rounds compare as text. */
-function normalise(list: AccessListEntry[], excluded: Set<string>): AccessListEntry[] {
-  const byAddress = new Map<string, Set<string>>()
-  for (const e of list) {
-    const a = e.address.toLowerCase()
-    const keys = byAddress.get(a) ?? new Set<string>()
-    for (const k of e.storageKeys) keys.add(k.toLowerCase())
-    byAddress.set(a, keys)
+const word = (v: bigint): string => bytesToHex(setLengthLeft(bigIntToBytes(v), 32))
+const addressOf = (v: bigint): string => `0x${word(v).slice(-40)}`
+
+/**
+ * geth's AccessListTracer (eth/tracers/logger/access_list_tracer.go): SLOAD and SSTORE list the slot of the
+ * contract whose storage runs; BALANCE, EXTCODE* and SELFDESTRUCT list the address on top of the stack, the calls
+ * their callee, unless excluded. Nothing else lists an address (so neither CREATE nor CREATE2 do). The list given
+ * at the start is kept, an excluded address of it only for its slots.
+ */
+class AccessListTracer {
+  private readonly slots = new Map<string, Set<string>>()
+
+  constructor(
+    start: AccessListEntry[],
+    private readonly excluded: Set<string>,
+  ) {
+    for (const e of start) {
+      const a = e.address.toLowerCase()
+      if (!excluded.has(a)) this.addAddress(a)
+      for (const k of e.storageKeys) this.addSlot(a, k.toLowerCase())
+    }
   }
-  return [...byAddress]
-    .filter(([a, keys]) => keys.size > 0 || !(excluded.has(a) || isPrecompile(a)))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([address, keys]) => ({ address, storageKeys: [...keys].sort() }))
+
+  step(s: InterpreterStep): void {
+    const code = s.opcode.code
+    const n = s.stack.length
+    if ((code === SLOAD || code === SSTORE) && n >= 1) this.addSlot(s.address.toString(), word(s.stack[n - 1]!))
+    else if (INSPECTS_ADDRESS.has(code) && n >= 1) this.addUnlessExcluded(addressOf(s.stack[n - 1]!))
+    else if (CALLS.has(code) && n >= 5) this.addUnlessExcluded(addressOf(s.stack[n - 2]!))
+  }
+
+  /** Sorted by address, slots sorted: geth's order, and two rounds compare as text. */
+  list(): AccessListEntry[] {
+    return [...this.slots]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([address, keys]) => ({ address, storageKeys: [...keys].sort() }))
+  }
+
+  private addAddress(a: string): Set<string> {
+    let keys = this.slots.get(a)
+    if (keys === undefined) this.slots.set(a, (keys = new Set()))
+    return keys
+  }
+
+  private addSlot(a: string, slot: string): void {
+    this.addAddress(a).add(slot)
+  }
+
+  private addUnlessExcluded(a: string): void {
+    if (!this.excluded.has(a)) this.addAddress(a)
+  }
 }
 
 export function createAccessListMethod(service: FullEthereumService): (params?: unknown[]) => Promise<AccessListResult> {
@@ -122,8 +169,6 @@ export function createAccessListMethod(service: FullEthereumService): (params?: 
       ? { type: 2, maxPriorityFeePerGas: call.maxPriorityFeePerGas ?? '0x0', maxFeePerGas: call.maxFeePerGas ?? bigIntToHex(nextBaseFee + BigInt(call.maxPriorityFeePerGas ?? 0)) }
       : { type: 1, gasPrice: call.gasPrice ?? bigIntToHex(nextBaseFee) }
     const to = call.to ?? undefined
-    const target = to !== undefined ? to.toLowerCase() : createContractAddress(from, call.nonce !== undefined ? BigInt(call.nonce) : 0n).toString()
-    const excluded = new Set([from.toString(), target])
     const vm0 = service.execution.vm
     const runOn = createBlock(
       {
@@ -139,10 +184,20 @@ export function createAccessListMethod(service: FullEthereumService): (params?: 
       },
       { common: vm0.common.copy(), setHardfork: true, skipConsensusFormatValidation: true },
     )
-    const once = async (accessList: AccessListEntry[]) => {
+    const vmOnBlock = async () => {
       const vm = await vm0.shallowCopy()
       await vm.stateManager.setStateRoot(block.header.stateRoot)
       vm.common.setHardforkBy({ timestamp: runOn.header.timestamp, blockNumber: runOn.header.number })
+      return vm
+    }
+    // As geth: the nonce is the sender's in the state unless given; a creation's recipient is the address at it.
+    const probe = await vmOnBlock()
+    const nonce = call.nonce !== undefined ? BigInt(call.nonce) : ((await probe.stateManager.getAccount(from))?.nonce ?? 0n)
+    const target = to !== undefined ? to.toLowerCase() : createContractAddress(from, nonce).toString()
+    const precompiles = [...getActivePrecompiles(probe.common).keys()].map((a) => `0x${a}`)
+    const excluded = new Set([from.toString(), target, ...precompiles])
+    const once = async (accessList: AccessListEntry[], tracer: AccessListTracer) => {
+      const vm = await vmOnBlock()
       const timeout = config.rpcEvmTimeoutMs ?? DEFAULT_EVM_TIMEOUT_MS
       const evm = vm.evm as unknown as { deadline?: number; deadlineTimeoutMs?: number }
       if (timeout > 0) {
@@ -150,21 +205,27 @@ export function createAccessListMethod(service: FullEthereumService): (params?: 
         evm.deadlineTimeoutMs = timeout
       }
       const tx = createTx(
-        { ...fees, to: to ?? undefined, value: call.value ?? '0x0', nonce: call.nonce ?? '0x0', data: call.data ?? call.input ?? '0x', gasLimit: bigIntToHex(gas), accessList } as never,
+        { ...fees, to: to ?? undefined, value: call.value ?? '0x0', nonce: bigIntToHex(nonce), data: call.data ?? call.input ?? '0x', gasLimit: bigIntToHex(gas), accessList } as never,
         { common: vm.common, freeze: false },
       ) as TypedTransaction
       tx.getSenderAddress = () => from
+      const onStep = (s: InterpreterStep): void => tracer.step(s)
+      vm.evm.events!.on('step', onStep)
       try {
-        return await runTx(vm, { tx, block: runOn, skipNonce: true, skipBalance: true, skipBlockGasLimitValidation: true, skipHardForkValidation: true, reportAccessList: true })
+        return await runTx(vm, { tx, block: runOn, skipNonce: true, skipBalance: true, skipBlockGasLimitValidation: true, skipHardForkValidation: true })
       } catch (err) {
         const e = err as { code?: string; message?: string }
         throw { code: -32000, message: `failed to apply transaction: ${e.message ?? String(err)}` } satisfies RpcError
+      } finally {
+        vm.evm.events!.off('step', onStep)
       }
     }
-    let list = normalise(call.accessList ?? [], excluded)
+    // As geth's loop: each run starts its tracer from the list it runs with, so the list only grows.
+    let list = new AccessListTracer(call.accessList ?? [], excluded).list()
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const r = await once(list)
-      const next = normalise((r.accessList ?? []) as AccessListEntry[], excluded)
+      const tracer = new AccessListTracer(list, excluded)
+      const r = await once(list, tracer)
+      const next = tracer.list()
       if (JSON.stringify(next) === JSON.stringify(list)) {
         const failure = r.execResult.exceptionError
         const out: AccessListResult = { accessList: list, gasUsed: bigIntToHex(r.totalGasSpent) }

@@ -1,9 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, existsSync } from 'node:fs'
+import { mkdtempSync, rmSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createTestnet, DEFAULT_TESTNET } from '../../testnets/create.ts'
 
 const run = (...args: string[]) => spawnSync(process.execPath, ['bin/teecast.js', ...args], { encoding: 'utf8', timeout: 60_000 })
 
@@ -57,6 +58,25 @@ test('bad input gets a message and exit 2, and creates nothing', () => {
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace for bad input')
     }
     assert.equal(existsSync(target), false)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test("teecast node --dir: a testnet.json rpcGasCap that is not a decimal whole number is bad input (it was ignored)", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tc-cli-gascap-'))
+  try {
+    const d = createTestnet({ ...DEFAULT_TESTNET, dir, nodes: 2, signers: 1, degree: 1, accounts: 1, seed: 'gascap', basePort: 0, baseRpcPort: 0, baseMetricsPort: 0 })
+    const file = join(dir, 'testnet.json')
+    const original = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+    for (const bad of ['50M', '0x2faf080', '-1', '1.5', '', 1.5, -1, true]) {
+      writeFileSync(file, JSON.stringify({ ...original, rpcGasCap: bad }))
+      const r = run('node', '--dir', dir, '--name', d.nodes[0]!.name)
+      assert.equal(r.status, 2, `rpcGasCap ${JSON.stringify(bad)}: exit ${r.status}, stderr ${r.stderr}`)
+      assert.match(r.stderr, /testnet\.json: rpcGasCap must be a whole number of gas in decimal/, `rpcGasCap ${JSON.stringify(bad)}`)
+      assert.ok(r.stderr.includes(`got ${JSON.stringify(bad)}`), `the message quotes the value: ${r.stderr}`)
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace for bad input')
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -2,7 +2,7 @@
 import type { CommandModule } from 'yargs'
 import { SUMMARIES } from './summaries.ts'
 import { hexToBytes } from '@ethereumjs/util'
-import { readTestnet } from '../../../testnets/description.ts'
+import { readTestnet, testnetFile } from '../../../testnets/description.ts'
 import { isPropagationMode, PROPAGATION_MODES, type PropagationMode } from '../../propagation/interface.ts'
 import type { NodeOptions } from '../../node/options.ts'
 import { badInput } from '../errors.ts'
@@ -103,7 +103,7 @@ function nodeOptionsWithoutRpcAccess(a: NodeArgs): NodeOptions {
       ...(n.tee === true && t.attestationDir !== undefined ? { attestationDir: t.attestationDir } : {}),
       ...(t.attestationDir !== undefined ? { teePolicyDir: t.attestationDir } : {}),
       ...(teeEpochMs(a) ?? t.teeEpochMs) !== undefined ? { teeEpochMs: teeEpochMs(a) ?? t.teeEpochMs } : {},
-      rpc: { ...(t.rpcGasCap !== undefined && /^\d+$/.test(t.rpcGasCap) ? { gasCap: BigInt(t.rpcGasCap) } : {}), ...rpcSettingsFromArgs(a, t.rpcApis) },
+      rpc: { ...testnetGasCap(a.dir, t.rpcGasCap), ...rpcSettingsFromArgs(a, t.rpcApis) },
       ...(a['p2p-listen-addr'] !== undefined ? { p2pListenAddr: a['p2p-listen-addr'] } : {}),
     }
   }
@@ -142,6 +142,14 @@ function nodeOptionsWithoutRpcAccess(a: NodeArgs): NodeOptions {
     rpc,
     ...(a['p2p-listen-addr'] !== undefined ? { p2pListenAddr: a['p2p-listen-addr'] } : {}),
   }
+}
+
+/** testnet.json's rpcGasCap: a decimal string (as `testnet up` writes it) or a whole JSON number; anything else is bad input. */
+function testnetGasCap(dir: string, v: unknown): { gasCap?: bigint } {
+  if (v === undefined) return {}
+  if (typeof v === 'string' && /^\d+$/.test(v)) return { gasCap: BigInt(v) }
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return { gasCap: BigInt(v) }
+  throw badInput(`${testnetFile(dir)}: rpcGasCap must be a whole number of gas in decimal ("0": no cap), got ${JSON.stringify(v)}`)
 }
 
 function teeEpochMs(a: NodeArgs): number | undefined {
