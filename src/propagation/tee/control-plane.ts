@@ -274,11 +274,6 @@ export class ControlPlane {
 
   // ---- what the held reports know of (incremental: O(links) per report) ----
 
-  /** A node is known when it reported or a held report names it as an attested link. */
-  private known(node: string): boolean {
-    return this.latest.has(node) || (this.knownRefs.get(node) ?? 0) > 0
-  }
-
   private inRunningPlan(node: string): boolean {
     return this.running.view?.index.has(node) ?? false
   }
@@ -308,10 +303,6 @@ export class ControlPlane {
     this.uncovered = n
   }
 
-  /**
-   * Does the plan of `epoch` running here cover this node and its attested peers? If not, a changed peer set is still
-   * reported (see stage 1), so the candidates can plan the epoch again with this node's links.
-   */
   private partialMemo: { version: number; peers: number; body: SignedPlan['body']; partial: boolean } | undefined
 
   /** Is `body` partial by this node's news (see stage 3)? O(this epoch's reports x links); memoized for one plan. */
@@ -334,6 +325,10 @@ export class ControlPlane {
     return partial
   }
 
+  /**
+   * Does the plan of `epoch` running here cover this node and its attested peers? If not, a changed peer set is still
+   * reported (see stage 1), so the candidates can plan the epoch again with this node's links.
+   */
   private coveredHere(epoch: number): boolean {
     if (!this.planned(epoch)) return false
     if (this.running.selfIndex < 0) return false
