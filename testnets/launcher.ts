@@ -108,13 +108,15 @@ export class NodeExitedError extends Error {
   }
 }
 
+/** How long a ready chain waits for every tee node's plan to cover its tee component (tee-readiness.ts). */
+const PLAN_WAIT_MS = 30_000
+
 /**
  * Waits until every node answers RPC as itself (its node id), has all its static peers, is at block >= minBlock
  * and is synchronized, and every tee node runs a plan of its whole tee component (tee-readiness.ts): traffic sent
- * right after this returns travels the trees, not a flood. Fails at once when a node process started here has exited.
+ * right after this returns travels the trees, not a flood (a plan still smaller after PLAN_WAIT_MS is a warning).
+ * Fails at once when a node process started here has exited.
  */
-/** How long a ready chain waits for every tee node's plan to cover its tee component (tee-readiness.ts). */
-const PLAN_WAIT_MS = 30_000
 
 export async function waitUntilReady(d: TestnetDescription, nodes: TestnetNode[], o: LaunchOptions & { minBlock?: number } = {}): Promise<void> {
   const timeout = o.readyTimeoutMs ?? 90_000
@@ -135,11 +137,12 @@ export async function waitUntilReady(d: TestnetDescription, nodes: TestnetNode[]
     }
     const waiting = nodes.filter((n, i) => states[i]!.block < minBlock || states[i]!.peers < n.peers.length || !states[i]!.synced)
     const unplanned = nodes.filter((n, i) => (states[i]!.planNodes ?? 0) < wantPlan(n))
+    const plans = unplanned.map((n) => `${n.name} plan ${states[nodes.indexOf(n)]!.planNodes ?? 0}/${wantPlan(n)} nodes`)
     if (waiting.length === 0) chainReadyAt ??= Date.now()
     // A mixed network can settle on a smaller plan than the largest one possible (two attested groups joined by
     // unattested nodes): after PLAN_WAIT_MS of a ready chain, say so and go on rather than fail.
     if (chainReadyAt !== undefined && waiting.length === 0 && unplanned.length > 0 && Date.now() - chainReadyAt > PLAN_WAIT_MS) {
-      o.onProgress?.(`warning: after ${PLAN_WAIT_MS / 1000} s, ${unplanned.length} tee nodes run a plan smaller than their tee component: ${unplanned.map((n) => `${n.name} ${states[nodes.indexOf(n)]!.planNodes ?? 0}/${wantPlan(n)}`).join(', ')}`)
+      o.onProgress?.(`warning: after ${PLAN_WAIT_MS / 1000} s, ${unplanned.length} tee nodes run a plan smaller than their tee component: ${plans.join(', ')}`)
       return
     }
     if (chainReadyAt !== undefined && waiting.length === 0 && unplanned.length === 0) {
@@ -151,7 +154,6 @@ export async function waitUntilReady(d: TestnetDescription, nodes: TestnetNode[]
       const s = states[nodes.indexOf(n)]!
       return s.block < 0 ? `${n.name} no RPC answer yet` : `${n.name} block ${s.block} peers ${s.peers}/${n.peers.length}${s.synced ? '' : ' syncing'}`
     })
-    const plans = waiting.length > 0 ? [] : unplanned.map((n) => `${n.name} plan ${states[nodes.indexOf(n)]!.planNodes ?? 0}/${wantPlan(n)} nodes`)
     const report = waiting.length > 0 ? `waiting for ${waiting.length}/${nodes.length} nodes (peers, block ${minBlock}, synced): ${chain.join(', ')}` : `waiting for a tee plan of every tee node on ${unplanned.length}/${nodes.length} nodes: ${plans.join(', ')}`
     if (report !== lastReport) o.onProgress?.(report)
     lastReport = report
