@@ -11,6 +11,7 @@ import { rpcCall } from '../src/rpc/client.ts'
 import { readTestnet, writeTestnet, type TestnetDescription, type TestnetNode } from './description.ts'
 import { busyPorts, portProblem, portsOf } from './ports.ts'
 import { expectedPlanNodes } from './tee-readiness.ts'
+import { nodeScript } from './node-bundle.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 const TEECAST_BIN = fileURLToPath(new URL('../bin/teecast.js', import.meta.url))
@@ -22,12 +23,13 @@ export interface LaunchOptions {
   onProgress?: (msg: string) => void
 }
 
-export function startNodeProcess(dir: string, node: TestnetNode, logLevel = 'info'): number {
+export async function startNodeProcess(dir: string, node: TestnetNode, logLevel = 'info', say?: (msg: string) => void): Promise<number> {
+  const script = await nodeScript(TEECAST_BIN, say)
   const log = openSync(node.logPath, 'a')
   try {
     // TEECAST_NODE_FLAGS passes node.js flags to every node process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const nodeFlags = (process.env.TEECAST_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
-    const argv = [...nodeFlags, TEECAST_BIN, 'node', '--dir', resolve(dir), '--name', node.name, '--log-level', logLevel]
+    const argv = [...nodeFlags, script, 'node', '--dir', resolve(dir), '--name', node.name, '--log-level', logLevel]
     // In its own network namespace (testnet up --netns): `ip netns exec` execs node, so the pid is the node's.
     const [cmd, args] = node.netns !== undefined ? ['ip', ['netns', 'exec', node.netns, process.execPath, ...argv]] : [process.execPath, argv]
     const child = spawn(cmd, args, {
@@ -173,7 +175,7 @@ export async function launchTestnet(dir: string, o: LaunchOptions = {}): Promise
   // Nodes in their own namespaces (--netns) bind addresses this namespace does not have: nothing to probe here.
   const busy = d.netns !== undefined ? [] : await busyPorts(d.nodes[0]?.host ?? '127.0.0.1', ports)
   if (busy.length > 0) throw new Error(`ports not free: ${busy.map((p) => `${p.label} ${p.port} (${p.error})`).join(', ')}`)
-  for (const n of d.nodes) n.pid = startNodeProcess(dir, n, o.logLevel)
+  for (const n of d.nodes) n.pid = await startNodeProcess(dir, n, o.logLevel, o.onProgress)
   writeTestnet(dir, d)
   o.onProgress?.(`started ${d.nodes.length} node processes`)
   await waitUntilReady(d, d.nodes, o)

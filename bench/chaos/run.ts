@@ -109,7 +109,7 @@ export async function runChaos(d: TestnetDescription, plan: PlannedFault[], o: C
   const outcomes: FaultOutcome[] = []
 
   const restart = async (n: TestnetNode, headBefore: number): Promise<FaultOutcome['restart']> => {
-    n.pid = startNodeProcess(o.dir, n)
+    n.pid = await startNodeProcess(o.dir, n)
     writeTestnet(o.dir, d)
     const restartedAt = Date.now()
     let first: number | undefined

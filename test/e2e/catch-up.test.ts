@@ -23,7 +23,7 @@ before(async () => {
   net = await makeTestnet({ nodes: 4, signers: 2, degree: 2, seed: 'e2e-catch-up', period: PERIOD_MS / 1000 })
   d = net.d
   late = d.nodes[3]!
-  for (const n of d.nodes.slice(0, 3)) n.pid = startNodeProcess(net.dir, n)
+  for (const n of d.nodes.slice(0, 3)) n.pid = await startNodeProcess(net.dir, n)
   writeTestnet(net.dir, d)
 })
 after(async () => net?.cleanup())
@@ -40,7 +40,7 @@ async function catchUpMs(n: TestnetNode, reference: TestnetNode): Promise<number
 test('a node started after block 5 catches up within 3 block periods', async () => {
   await eventually('block 5 on n0', 60_000, async () => ((await head(d.nodes[0]!)).number >= 5 ? true : undefined), 500)
   const t0Late = Date.now()
-  late.pid = startNodeProcess(net.dir, late)
+  late.pid = await startNodeProcess(net.dir, late)
   writeTestnet(net.dir, d)
   const ms = await catchUpMs(late, d.nodes[0]!)
   assert.ok(ms <= 3 * PERIOD_MS, `caught up in ${ms} ms`)
@@ -60,7 +60,7 @@ test('SIGTERM stops a node in under 3 s with LevelDB closed cleanly', async () =
   assert.ok(ms < 3_000, `stop took ${ms} ms`)
   assert.match(readFileSync(late.logPath, 'utf8'), /stopped in \d+ ms \(LevelDB closed\)/)
   // A clean close releases the LevelDB lock: the node reopens its own chain.
-  late.pid = startNodeProcess(net.dir, late)
+  late.pid = await startNodeProcess(net.dir, late)
   await waitForRpc(late.rpcUrl, 30_000)
   assert.ok((await head(late)).number >= before, 'chain kept across the restart')
   await catchUpMs(late, d.nodes[0]!)
@@ -77,7 +77,7 @@ test('after SIGKILL and restart a node keeps its chain, is redialled and catches
   await eventually('the killed process is gone', 5_000, async () => (isAlive(victim.pid!) ? undefined : true))
   // The network moves on while it is down, and its neighbours see the link drop.
   await sleep(2 * PERIOD_MS)
-  victim.pid = startNodeProcess(net.dir, victim)
+  victim.pid = await startNodeProcess(net.dir, victim)
   writeTestnet(net.dir, d)
   await waitForRpc(victim.rpcUrl, 30_000)
   assert.ok((await head(victim)).number >= before, `restarted at or above block ${before} from LevelDB`)

@@ -25,7 +25,7 @@ before(async () => {
   net = await makeTestnet({ nodes: 4, signers: 2, degree: 2, seed: 'e2e-tee-catch-up', period: PERIOD_MS / 1000, propagation: 'tee', teeEpochMs: 10_000 })
   d = net.d
   late = d.nodes[3]!
-  for (const n of d.nodes.slice(0, 3)) n.pid = startNodeProcess(net.dir, n)
+  for (const n of d.nodes.slice(0, 3)) n.pid = await startNodeProcess(net.dir, n)
   writeTestnet(net.dir, d)
 })
 after(async () => net?.cleanup())
@@ -40,7 +40,7 @@ async function catchUpMs(n: TestnetNode, reference: TestnetNode): Promise<number
 
 test('tee: a node started after block 5 catches up', async () => {
   await eventually('block 5 on n0', 60_000, async () => ((await head(d.nodes[0]!)).number >= 5 ? true : undefined), 500)
-  late.pid = startNodeProcess(net.dir, late)
+  late.pid = await startNodeProcess(net.dir, late)
   writeTestnet(net.dir, d)
   const ms = await catchUpMs(late, d.nodes[0]!)
   assert.ok(ms <= CATCH_UP_MS, `caught up in ${ms} ms`)
@@ -54,7 +54,7 @@ test('tee: after SIGKILL and restart a follower catches up with the blocks seale
   await eventually('the killed process is gone', 5_000, async () => (isAlive(victim.pid!) ? undefined : true))
   // Blocks are sealed while it is down: a real gap, which compact blocks alone cannot fill.
   await eventually('the network moves on by 2 blocks', 30_000, async () => ((await head(d.nodes[0]!)).number >= before + 2 ? true : undefined), 500)
-  victim.pid = startNodeProcess(net.dir, victim)
+  victim.pid = await startNodeProcess(net.dir, victim)
   writeTestnet(net.dir, d)
   await waitForRpc(victim.rpcUrl, 30_000)
   assert.ok((await head(victim)).number >= before, `restarted at or above block ${before} from LevelDB`)

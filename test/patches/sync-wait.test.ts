@@ -22,7 +22,9 @@ interface LoopProbe {
 function probe(interval: number): LoopProbe {
   const events = new EventEmitter()
   const config = { events, logger: undefined, updateSynchronizedState: () => undefined }
-  const sync = new Synchronizer({ config, pool: {}, chain: {}, interval } as unknown as ConstructorParameters<typeof Synchronizer>[0])
+  // The base class is abstract only in its types: its loop (sync, best, wait) is what the patch changed.
+  const Loop = Synchronizer as unknown as new (o: unknown) => Synchronizer
+  const sync = new Loop({ config, pool: {}, chain: {}, interval })
   const s = sync as unknown as { opened: boolean; best: () => Promise<unknown>; syncWithPeer: () => Promise<boolean> }
   s.opened = true
   let looks = 0
