@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { isAlive, startNodeProcess, stopPid, waitUntilReady } from '../../testnets/launcher.ts'
+import { isAlive, logTail, startNodeProcess, stopPid, waitUntilReady } from '../../testnets/launcher.ts'
 import { readTestnet, writeTestnet, type TestnetDescription, type TestnetNode } from '../../testnets/description.ts'
 import { rpcCall, waitForRpc } from '../../src/rpc/client.ts'
 import type { P2pStats } from '../../src/rpc/teecast.ts'
@@ -38,7 +38,11 @@ async function catchUpMs(n: TestnetNode, reference: TestnetNode): Promise<number
 }
 
 test('a node started after block 5 catches up within 3 block periods', async () => {
-  await eventually('block 5 on n0', 60_000, async () => ((await head(d.nodes[0]!)).number >= 5 ? true : undefined), 500)
+  const n0 = d.nodes[0]!
+  await eventually('block 5 on n0', 60_000, async () => ((await head(n0)).number >= 5 ? true : undefined), 500).catch((e: Error) => {
+    // Say whether the process was there at all, and what its log says.
+    throw new Error(`${e.message}; n0 (pid ${n0.pid}) ${n0.pid !== null && isAlive(n0.pid) ? 'runs' : 'exited'}; its log ends: ${logTail(n0.logPath)}`)
+  })
   const t0Late = Date.now()
   late.pid = await startNodeProcess(net.dir, late)
   writeTestnet(net.dir, d)
