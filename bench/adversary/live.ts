@@ -157,14 +157,23 @@ export function adversaryFigures(
   const exclusion = live.startEpoch === null
     ? undefined
     : plan.omitting.map((node) => {
-        const interiorAtStart = live.epochs.find((e) => e.epoch === live.startEpoch)?.interiorOmitting.includes(node) ?? false
-        // Excluded from the first epoch after which it was never interior again (through the last one seen).
-        let excludedAt: number | null = null
-        for (const e of live.epochs) {
-          if (e.interiorOmitting.includes(node)) excludedAt = null
-          else excludedAt ??= e.epoch
+        const start = live.startEpoch!
+        const interiorAtStart = live.epochs.find((e) => e.epoch === start)?.interiorOmitting.includes(node) ?? false
+        // Epochs (after the start) where a new plan made it a leaf, and where one let it relay again.
+        let first: number | null = null
+        const readmitted: number[] = []
+        let excluded = 0
+        let prevInterior = interiorAtStart
+        const later = live.epochs.filter((e) => e.epoch > start)
+        for (const e of later) {
+          const interior = e.interiorOmitting.includes(node)
+          if (!interior) {
+            excluded++
+            if (prevInterior) first ??= e.epoch - start
+          } else if (!prevInterior && first !== null) readmitted.push(e.epoch - start)
+          prevInterior = interior
         }
-        return { node, interiorAtStart, excludedAfterEpochs: excludedAt === null ? null : excludedAt - live.startEpoch! }
+        return { node, interiorAtStart, firstExcludedAfterEpochs: first, readmittedAfterEpochs: readmitted, epochsExcluded: excluded, epochsSeen: later.length }
       })
   return {
     honestNodes: honestIdx.length,

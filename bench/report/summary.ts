@@ -39,10 +39,11 @@ export interface AdversaryResult {
     disconnectAfterMs: number[]
   }
   /**
-   * tee: per omitting relay, whether it was interior (may relay) in the plan when the workload started, and how many
-   * epochs after that epoch it was no longer interior in any later plan seen (null: still interior at the end).
+   * tee: per omitting relay, over the plans seen after the one running when the workload started: whether it was
+   * interior (may relay) in that first plan; how many epochs after it a plan first made it a leaf (null: never);
+   * the epochs after which a plan let it relay again; in how many of the later plans it was a leaf, of how many seen.
    */
-  exclusion?: { node: string; interiorAtStart: boolean; excludedAfterEpochs: number | null }[]
+  exclusion?: { node: string; interiorAtStart: boolean; firstExcludedAfterEpochs: number | null; readmittedAfterEpochs: number[]; epochsExcluded: number; epochsSeen: number }[]
   /** tee: the plans seen during the workload, with the omitting relays interior in each. */
   epochs?: { epoch: number; interiorOmitting: string[] }[]
 }
@@ -220,11 +221,13 @@ export function markdownTable(s: Summary): string {
   }
   const adv = s.modes.flatMap((m) => m.repetitions ?? [m]).filter((m) => m.adversaries !== undefined) as ModeResult[]
   if (adv.length > 0) {
-    out.push('', '| mode | honest nodes | junk leaves | omitting relays | reach (tx, honest node) | txs to every honest node | bytes in/tx/honest node (all protocols) | junk connections dropped by honest nodes | omitting relay tx msgs out (honest mean) | omitting relays excluded after (epochs) |', '|---|---|---|---|---|---|---|---|---|---|')
+    out.push('', '| mode | honest nodes | junk leaves | omitting relays | reach (tx, honest node) | txs to every honest node | bytes in/tx/honest node (all protocols) | junk connections dropped by honest nodes | omitting relay tx msgs out (honest mean) | omitting relays excluded (epochs after the start) |', '|---|---|---|---|---|---|---|---|---|---|')
     for (const m of adv) {
       const a = m.adversaries!
       const dropped = Object.values(a.junk.disconnectedBy).reduce((t, v) => t + v, 0)
-      const excl = a.exclusion === undefined ? '-' : a.exclusion.map((e) => `${e.node}: ${!e.interiorAtStart ? 'not interior at start' : e.excludedAfterEpochs === null ? 'not excluded' : e.excludedAfterEpochs}`).join(', ') || '-'
+      const excl = a.exclusion === undefined
+        ? '-'
+        : a.exclusion.map((e) => `${e.node}: ${!e.interiorAtStart ? 'not interior at start; ' : ''}${e.firstExcludedAfterEpochs === null ? 'not excluded' : `first after ${e.firstExcludedAfterEpochs}`}${e.readmittedAfterEpochs.length > 0 ? `, readmitted after ${e.readmittedAfterEpochs.join(', ')}` : ''}; a leaf in ${e.epochsExcluded}/${e.epochsSeen} plans`).join(', ') || '-'
       const omit = a.omitting.map((o) => `${o.node} ${o.txMsgsOut} (${f(o.honestMeanTxMsgsOut, 0)})`).join(', ') || '-'
       out.push(`| ${m.mode}${m.repetitions !== undefined || s.scenario.repetitions > 1 ? ` #${m.repetition}` : ''} | ${a.honestNodes} | ${a.junkLeaves} | ${a.omittingRelays.join(' ') || '-'} | ${(a.reach * 100).toFixed(2)} % | ${(a.reachedAllHonest * 100).toFixed(1)} % | ${f(a.bytesInPerHonestNodePerTx, 0)} | ${dropped}/${a.junk.connections} | ${omit} | ${excl} |`)
     }
