@@ -46,11 +46,13 @@ interface EpochSighting {
   seenAt: number
   /** Omitting relays that may relay (are interior) in it. */
   interiorOmitting: string[]
+  /** Nodes in the plan (junk leaves an honest node reported as links can be in it, as leaves). */
+  planNodes: number
 }
 
 export interface RunningAdversaries {
   /** Stops the junk leaves and the plan poller. */
-  stop(): Promise<{ junk: JunkLeafStats; epochs: EpochSighting[]; startEpoch: number | null }>
+  stop(): Promise<{ junk: JunkLeafStats; epochs: EpochSighting[]; startEpoch: number | null; counters?: Record<string, number> }>
 }
 
 /** Starts the junk leaves and (tee) the plan poller, as the workload starts. */
@@ -66,13 +68,17 @@ export async function startAdversaries(d: TestnetDescription, mode: string, plan
   const epochs: EpochSighting[] = []
   let epoch = 0
   const nodeIdOf = new Map(d.nodes.map((x) => [x.nodeId, x.name]))
+  let counters0: Record<string, number> | undefined
+  let counters: Record<string, number> | undefined
   const poll = async (): Promise<void> => {
     try {
       const st = await rpcCall<TeeStatus>(honest[0]!.rpcUrl, 'teecast_teeStatus', [], 5_000)
+      counters0 ??= st.counters
+      counters = st.counters
       if (st.epoch === null) return
       epoch = Math.max(epoch, st.epoch)
       if (epochs.at(-1)?.epoch === st.epoch) return
-      epochs.push({ epoch: st.epoch, seenAt: Date.now(), interiorOmitting: st.interior.map((id) => nodeIdOf.get(id)).filter((n): n is string => n !== undefined && plan.omitting.includes(n)) })
+      epochs.push({ epoch: st.epoch, seenAt: Date.now(), planNodes: st.planNodes, interiorOmitting: st.interior.map((id) => nodeIdOf.get(id)).filter((n): n is string => n !== undefined && plan.omitting.includes(n)) })
     } catch {
       // A busy node misses a poll; the next one sees the same plan.
     }
@@ -88,7 +94,8 @@ export async function startAdversaries(d: TestnetDescription, mode: string, plan
       if (poller !== undefined) clearInterval(poller)
       if (tee) await poll()
       const stats = await Promise.all(leaves.map((l) => l.stop()))
-      return { junk: mergeJunkStats(stats), epochs, startEpoch }
+      const delta = counters0 !== undefined && counters !== undefined ? Object.fromEntries(Object.entries(counters).map(([k, v]) => [k, v - (counters0![k] ?? 0)])) : undefined
+      return { junk: mergeJunkStats(stats), epochs, startEpoch, ...(delta !== undefined ? { counters: delta } : {}) }
     },
   }
 }
@@ -185,6 +192,7 @@ export function adversaryFigures(
     bytesInPerHonestNodePerTxByProtocol: Object.fromEntries(Object.entries(protocols).map(([k, v]) => [k, per(v)])),
     omitting: plan.omitting.map((node) => ({ node, txMsgsOut: delta(node, txMsgsOut), honestMeanTxMsgsOut: honestTxOut })),
     junk: live.junk,
-    ...(exclusion !== undefined ? { exclusion, epochs: live.epochs.map((e) => ({ epoch: e.epoch, interiorOmitting: e.interiorOmitting })) } : {}),
+    ...(exclusion !== undefined ? { exclusion, epochs: live.epochs.map((e) => ({ epoch: e.epoch, planNodes: e.planNodes, interiorOmitting: e.interiorOmitting })) } : {}),
+    ...(live.counters !== undefined ? { teeCounters: { node: honestIdx[0]![0].name, ...live.counters } } : {}),
   }
 }

@@ -44,8 +44,10 @@ export interface AdversaryResult {
    * the epochs after which a plan let it relay again; in how many of the later plans it was a leaf, of how many seen.
    */
   exclusion?: { node: string; interiorAtStart: boolean; firstExcludedAfterEpochs: number | null; readmittedAfterEpochs: number[]; epochsExcluded: number; epochsSeen: number }[]
-  /** tee: the plans seen during the workload, with the omitting relays interior in each. */
-  epochs?: { epoch: number; interiorOmitting: string[] }[]
+  /** tee: the plans seen during the workload: nodes in each (junk leaves can be leaves of it), omitting relays interior. */
+  epochs?: { epoch: number; planNodes: number; interiorOmitting: string[] }[]
+  /** tee: the first honest node's relay counters over the workload (teecast_teeStatus: floodFallbacks, repaired, itemsRefused, ...). */
+  teeCounters?: Record<string, number | string>
 }
 
 export interface ModeResult {

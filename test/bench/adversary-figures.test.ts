@@ -36,12 +36,12 @@ test('adversary figures: honest nodes only; exclusion counts a relay readmitted 
   const byNode = [{ x: 1, y: 2 }, { x: 3, y: null }, { x: null, y: 5 }]
   const junk = { connections: 4, failedDials: 0, disconnectedBy: { SUBPROTOCOL_ERROR: 3 }, disconnectedAfter: {}, notDisconnected: 1, sent: {}, disconnectAfterMs: [] }
   const epochs = [
-    { epoch: 10, seenAt: 0, interiorOmitting: ['n2'] },
-    { epoch: 11, seenAt: 0, interiorOmitting: ['n2'] },
-    { epoch: 12, seenAt: 0, interiorOmitting: [] },
-    { epoch: 13, seenAt: 0, interiorOmitting: [] },
-    { epoch: 14, seenAt: 0, interiorOmitting: ['n2'] },
-    { epoch: 15, seenAt: 0, interiorOmitting: [] },
+    { epoch: 10, seenAt: 0, planNodes: 3, interiorOmitting: ['n2'] },
+    { epoch: 11, seenAt: 0, planNodes: 3, interiorOmitting: ['n2'] },
+    { epoch: 12, seenAt: 0, planNodes: 3, interiorOmitting: [] },
+    { epoch: 13, seenAt: 0, planNodes: 3, interiorOmitting: [] },
+    { epoch: 14, seenAt: 0, planNodes: 3, interiorOmitting: ['n2'] },
+    { epoch: 15, seenAt: 0, planNodes: 3, interiorOmitting: [] },
   ]
   const a = adversaryFigures(d, plan, { hashes: ['x', 'y'], byNode }, before, after, 2, { junk, epochs, startEpoch: 10 })
   assert.equal(a.honestNodes, 2)
