@@ -30,6 +30,7 @@ import { measureClockOffset, type ClockOffset } from './clock-offset.ts'
 import { waitUntilReady } from '../testnets/launcher.ts'
 import type { ModeResult, NodeResult } from './report/summary.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { adversaryFigures, adversaryPlan, honestNodes, markOmitting, startAdversaries } from './adversary/live.ts'
 
 export interface RunCounts extends LiveCounts {
   mode: string
@@ -113,8 +114,9 @@ export function testnetLinks(n: Scenario['network'], d: Pick<TestnetDescription,
   return { ...(n.link ?? {}), perLink }
 }
 
-export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions, repetition = 1): Promise<{ result: ModeResult; nodes: NodeResult[] }> {
-  const dir = join(o.outDir, s.repetitions > 1 ? `${mode}-r${repetition}` : mode)
+/** `label`: the mode's name in the results and its result dir (default the mode; `tee-clean` for a clean baseline). */
+export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions, repetition = 1, label: string = mode): Promise<{ result: ModeResult; nodes: NodeResult[] }> {
+  const dir = join(o.outDir, s.repetitions > 1 ? `${label}-r${repetition}` : label)
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   const base = o.basePort ?? 30600
@@ -141,12 +143,14 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
     ;(t as { link?: LinkSpecFile }).link = testnetLinks(n, t)
     writeTestnet(dir, t)
   }
-  const tag = s.repetitions > 1 ? `${mode} #${repetition}` : mode
+  const adversaries = adversaryPlan(s)
+  if (adversaries !== undefined) markOmitting(dir, adversaries)
+  const tag = s.repetitions > 1 ? `${label} #${repetition}` : label
   try {
     o.onProgress?.(`${tag}: starting ${n.nodes} nodes`)
     // Start-up is CPU-bound (every process loads the client): on 2 cores, 16 nodes need about a minute before RPC.
     const d = await launchTestnet(dir, { readyTimeoutMs: 60_000 + 10_000 * n.nodes })
-    return await measureTestnet(d, s, mode, o, repetition)
+    return await measureTestnet(d, s, label, o, repetition)
   } finally {
     await stopTestnet(dir)
     // Keep logs and testnet.json, drop the chain data.
@@ -160,6 +164,8 @@ export async function runMode(s: Scenario, mode: PropagationMode, o: RunOptions,
  * process's clock by each node's measured offset (reported in the result).
  */
 export async function runOnTestnet(d: TestnetDescription, s: Scenario, o: RunOptions, repetition = 1): Promise<{ result: ModeResult; nodes: NodeResult[] }> {
+  // The omitting relays are chosen and started by runMode; a testnet run elsewhere has none of them.
+  if (s.adversaries !== undefined) throw new Error(`scenario ${s.name} has adversaries: they need fresh local testnets (run it without --testnet)`)
   const modes = [...new Set(d.nodes.map((x) => x.propagation))]
   const mode = modes.length === 1 ? modes[0]! : 'mixed'
   o.onProgress?.(`${mode}: waiting for ${d.nodes.length} nodes (peers, block 1, synced)`)
@@ -203,8 +209,13 @@ export async function measureTestnet(
         })
     }, 2000)
     const shape = loadShape(w)
+    const adversaries = adversaryPlan(s)
+    // Adversaries act for the whole workload; honest users send to honest nodes.
+    const live = adversaries !== undefined ? await startAdversaries(d, d.nodes[0]!.propagation, adversaries) : undefined
+    if (adversaries !== undefined) o.onProgress?.(`${tag}: adversaries: ${adversaries.junkLeaves} junk leaves, omitting ${adversaries.omitting.join(', ') || 'none'}`)
     o.onProgress?.(`${tag}: ${w.kind} workload${w.warmupSec > 0 ? ` after ${w.warmupSec} s of warm-up` : ''}`)
     const r: WorkloadResult = await runWorkload(d, {
+      ...(adversaries !== undefined ? { targets: honestNodes(d, adversaries) } : {}),
       shape,
       warmupSec: w.warmupSec,
       mix: w.mix,
@@ -223,6 +234,7 @@ export async function measureTestnet(
       onCounts: o.onCounts !== undefined ? (c) => o.onCounts!({ ...c, mode, repetition, repetitions: s.repetitions }) : undefined,
     })
     clearInterval(sampler)
+    const seenAdversaries = await live?.stop()
     await sleep(d.period * 1000)
     const after = await snapshotStats(d)
     samples.push(bytesSample(after))
@@ -302,6 +314,9 @@ export async function measureTestnet(
       inclusionCdfMs: [...inclusionMs].sort((a, b) => a - b),
       timeSeries: timeSeries(t0, measured.filter((t) => t.includedSeenAt !== undefined).map((t) => t.includedSeenAt!), samples),
       ...(steps !== undefined && w.kind === 'ramp' ? { steps, maxSustainedTps: maxSustainedTps(steps, w.maxLatencySec * 1000) } : {}),
+      ...(adversaries !== undefined && seenAdversaries !== undefined
+        ? { adversaries: adversaryFigures(d, adversaries, { hashes, byNode: seenByNode }, before, after, r.committed, seenAdversaries) }
+        : {}),
       ...(offsets.size > 0 ? { clockOffsetsMs: Object.fromEntries([...offsets].map(([k, c]) => [k, { offsetMs: +c.offsetMs.toFixed(2), rttMs: +c.rttMs.toFixed(2) }])) } : {}),
     }
     return { result, nodes }

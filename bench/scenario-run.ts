@@ -73,7 +73,10 @@ export async function runScenario(s: Scenario, o: RunOptions & { testnet?: Testn
   const nodes: NodeResult[] = []
   const failed: NonNullable<Summary['failed']> = []
   // A testnet that runs elsewhere: its own mode(s), each repetition on the same nodes.
-  const modeList: readonly string[] = o.testnet !== undefined ? ['testnet'] : s.modes
+  // adversaries.clean: each mode also runs without adversaries first, as `<mode>-clean`.
+  const clean = s.adversaries?.clean === true && o.testnet === undefined
+  const modeList: readonly string[] = o.testnet !== undefined ? ['testnet'] : s.modes.flatMap((m) => (clean ? [`${m}-clean`, m] : [m]))
+  const cleanScenario: Scenario = { ...s, adversaries: { junkLeaves: 0, omittingRelays: 0, clean: false } }
   for (const [i, mode] of modeList.entries()) {
     const reps: ModeResult[] = []
     for (let rep = 1; rep <= s.repetitions; rep++) {
@@ -81,7 +84,9 @@ export async function runScenario(s: Scenario, o: RunOptions & { testnet?: Testn
       // A run that fails (a testnet that never got ready, say) is recorded and the others go on: minutes of results
       // are not thrown away for one bad run.
       try {
-        const r = o.testnet !== undefined ? await runOnTestnet(o.testnet, s, o, rep) : await runMode(s, mode as Scenario['modes'][number], o, rep)
+        const isClean = mode.endsWith('-clean')
+        const propagation = (isClean ? mode.slice(0, -'-clean'.length) : mode) as Scenario['modes'][number]
+        const r = o.testnet !== undefined ? await runOnTestnet(o.testnet, s, o, rep) : await runMode(isClean ? cleanScenario : s, propagation, o, rep, mode)
         reps.push(r.result)
         nodes.push(...r.nodes)
       } catch (err) {

@@ -66,6 +66,24 @@ const workloadSchema = z.discriminatedUnion('kind', [
 
 export type Workload = z.infer<typeof workloadSchema>
 
+const fraction = z.number().min(0, 'a fraction of the nodes, 0 to 1').max(1, 'a fraction of the nodes, 0 to 1')
+/**
+ * Hostile participants, as fractions of `network.nodes` (rounded to whole nodes):
+ * - `junkLeaves`: raw devp2p peers run by the bench (on top of the network's nodes) that keep connecting to honest
+ *   nodes and inject junk and forged items (tee: as unattested tee/1 leaves; other modes: eth/68);
+ * - `omittingRelays`: node processes (the last ones, never a Clique signer) that forward nothing they should relay.
+ * The workload goes to honest nodes only, and the adversary figures count honest nodes only. `clean: true` also runs
+ * every mode without adversaries first (reported as mode `<mode>-clean`, same figures), the baseline in the same run.
+ */
+const adversariesSchema = z.object({ junkLeaves: fraction.default(0), omittingRelays: fraction.default(0), clean: z.boolean().default(false) }).strict()
+
+export type Adversaries = z.infer<typeof adversariesSchema>
+
+/** Whole junk leaves and omitting relays of a scenario. */
+export function adversaryCounts(a: Adversaries | undefined, nodes: number): { junkLeaves: number; omittingRelays: number } {
+  return { junkLeaves: Math.round((a?.junkLeaves ?? 0) * nodes), omittingRelays: Math.round((a?.omittingRelays ?? 0) * nodes) }
+}
+
 export const scenarioSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and dashes'),
@@ -103,8 +121,19 @@ export const scenarioSchema = z
     /** Each mode runs this many times, each on a fresh testnet. */
     repetitions: z.number().int().min(1).max(20).default(1),
     workload: workloadSchema,
+    adversaries: adversariesSchema.optional(),
   })
   .strict()
+  .superRefine((s, ctx) => {
+    if (s.adversaries === undefined) return
+    const n = s.network.nodes
+    const c = adversaryCounts(s.adversaries, n)
+    for (const k of ['junkLeaves', 'omittingRelays'] as const) {
+      if (s.adversaries[k] > 0 && c[k] === 0) ctx.addIssue({ code: 'custom', path: ['adversaries', k], message: `${s.adversaries[k]} of ${n} nodes rounds to none; give at least ${(1 / n).toFixed(3)}` })
+    }
+    const free = n - s.network.signers - 1
+    if (c.omittingRelays > free) ctx.addIssue({ code: 'custom', path: ['adversaries', 'omittingRelays'], message: `${c.omittingRelays} omitting relays, but only ${Math.max(0, free)} of ${n} nodes are neither Clique signers nor needed as the one honest follower` })
+  })
 
 export type Scenario = z.infer<typeof scenarioSchema>
 

@@ -35,6 +35,8 @@ export interface TestnetNode {
   tee?: boolean
   /** Network namespace the node runs in (`testnet up --netns`); absent = the caller's. */
   netns?: string
+  /** Bench adversary (scenario `adversaries.omittingRelays`): the node relays nothing it should forward. */
+  adversaryOmit?: boolean
 }
 
 export interface TestnetAccount {

@@ -14,6 +14,42 @@ import type { Scenario } from '../scenario.ts'
 import type { TimePoint } from '../stats/timeseries.ts'
 import type { TxKind } from '../workload/tx-factory.ts'
 
+/** A scenario's `adversaries:` in one run; every figure is over honest nodes (not the omitting relays). */
+export interface AdversaryResult {
+  honestNodes: number
+  junkLeaves: number
+  omittingRelays: string[]
+  /** Share of (measured tx, honest node) pairs where the node came to hold the tx. */
+  reach: number
+  /** Share of measured txs that reached every honest node. */
+  reachedAllHonest: number
+  /** Bytes received over every protocol (p2p, eth, tee), per honest node per committed tx; and split by protocol. */
+  bytesInPerHonestNodePerTx: number
+  bytesInPerHonestNodePerTxByProtocol: Record<string, number>
+  /** Per omitting relay: tx pushes and announcements it sent (eth Transactions + NewPooledTransactionHashes, tee TxItems), against an honest node's mean. */
+  omitting: { node: string; txMsgsOut: number; honestMeanTxMsgsOut: number }[]
+  /** What the junk leaves sent and how the honest nodes ended their connections. */
+  junk: {
+    connections: number
+    failedDials: number
+    disconnectedBy: Record<string, number>
+    disconnectedAfter: Record<string, number>
+    notDisconnected: number
+    sent: Record<string, number>
+    disconnectAfterMs: number[]
+  }
+  /**
+   * tee: per omitting relay, over the plans seen after the one running when the workload started: whether it was
+   * interior (may relay) in that first plan; how many epochs after it a plan first made it a leaf (null: never);
+   * the epochs after which a plan let it relay again; in how many of the later plans it was a leaf, of how many seen.
+   */
+  exclusion?: { node: string; interiorAtStart: boolean; firstExcludedAfterEpochs: number | null; readmittedAfterEpochs: number[]; epochsExcluded: number; epochsSeen: number }[]
+  /** tee: the plans seen during the workload: nodes in each (junk leaves can be leaves of it), omitting relays interior. */
+  epochs?: { epoch: number; planNodes: number; interiorOmitting: string[] }[]
+  /** tee: the first honest node's relay counters over the workload (teecast_teeStatus: floodFallbacks, repaired, itemsRefused, ...). */
+  teeCounters?: Record<string, number | string>
+}
+
 export interface ModeResult {
   mode: string
   /** 1-based repetition this result comes from. */
@@ -66,6 +102,8 @@ export interface ModeResult {
   contract?: string
   cpuSecondsPerNode: number
   peakRssMBMax: number
+  /** The scenario's adversaries (scenario `adversaries:`); absent without them. */
+  adversaries?: AdversaryResult
   /** Sorted time-to-all-nodes of every tx, ms: the latency CDF. */
   latencyCdfMs: number[]
   /** Sorted time-to-all-nodes of every measured block, ms (absent in runs before it was recorded). */
@@ -182,6 +220,19 @@ export function markdownTable(s: Summary): string {
       for (const st of m.steps!) out.push(`| ${m.mode} | ${f(st.offeredTxPerS)} | ${st.txs} | ${(st.committedShare * 100).toFixed(0)} % | ${f(st.committedTxPerS)} | ${f(st.inclusionLatencyMs.p50, 0)} / ${f(st.inclusionLatencyMs.p99, 0)} |`)
     }
     out.push('', `max sustained tx/s (>= 95 % committed, p99 inclusion <= ${s.scenario.workload.kind === 'ramp' ? s.scenario.workload.maxLatencySec : '-'} s): ${ramps.map((m) => `${m.mode} ${f(m.maxSustainedTps)}`).join(', ')}`)
+  }
+  const adv = s.modes.flatMap((m) => m.repetitions ?? [m]).filter((m) => m.adversaries !== undefined) as ModeResult[]
+  if (adv.length > 0) {
+    out.push('', '| mode | honest nodes | junk leaves | omitting relays | reach (tx, honest node) | txs to every honest node | bytes in/tx/honest node (all protocols) | junk connections dropped by honest nodes | omitting relay tx msgs out (honest mean) | omitting relays excluded (epochs after the start) |', '|---|---|---|---|---|---|---|---|---|---|')
+    for (const m of adv) {
+      const a = m.adversaries!
+      const dropped = Object.values(a.junk.disconnectedBy).reduce((t, v) => t + v, 0)
+      const excl = a.exclusion === undefined
+        ? '-'
+        : a.exclusion.map((e) => `${e.node}: ${!e.interiorAtStart ? 'not interior at start; ' : ''}${e.firstExcludedAfterEpochs === null ? 'not excluded' : `first after ${e.firstExcludedAfterEpochs}`}${e.readmittedAfterEpochs.length > 0 ? `, readmitted after ${e.readmittedAfterEpochs.join(', ')}` : ''}; a leaf in ${e.epochsExcluded}/${e.epochsSeen} plans`).join(', ') || '-'
+      const omit = a.omitting.map((o) => `${o.node} ${o.txMsgsOut} (${f(o.honestMeanTxMsgsOut, 0)})`).join(', ') || '-'
+      out.push(`| ${m.mode}${m.repetitions !== undefined || s.scenario.repetitions > 1 ? ` #${m.repetition}` : ''} | ${a.honestNodes} | ${a.junkLeaves} | ${a.omittingRelays.join(' ') || '-'} | ${(a.reach * 100).toFixed(2)} % | ${(a.reachedAllHonest * 100).toFixed(1)} % | ${f(a.bytesInPerHonestNodePerTx, 0)} | ${dropped}/${a.junk.connections} | ${omit} | ${excl} |`)
+    }
   }
   for (const x of s.failed ?? []) out.push('', `FAILED: ${x.mode}${s.scenario.repetitions > 1 ? ` #${x.repetition}` : ''}: ${x.error}`)
   return out.join('\n') + '\n'

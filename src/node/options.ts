@@ -46,4 +46,6 @@ export interface NodeOptions {
   rpc?: Partial<RpcSettings>
   /** Address devp2p TCP and discovery UDP bind to; default `host`. */
   p2pListenAddr?: string
+  /** Bench adversary: relay nothing it should forward (tee: tree/flood items; eth: tx and block relays); still serves requests. */
+  adversaryOmit?: boolean
 }

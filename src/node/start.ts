@@ -87,7 +87,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
           params: { epochZeroMs: Number(BigInt(genesis.timestamp ?? '0x0')) * 1000, ...(o.teeEpochMs !== undefined ? paramsForEpoch(o.teeEpochMs) : {}) },
         }
       : undefined
-  const propagation = installPropagation(config, { name: o.name, mode: o.propagation, staticPeers, dialTarget: links?.dialTarget, tee })
+  const propagation = installPropagation(config, { name: o.name, mode: o.propagation, staticPeers, dialTarget: links?.dialTarget, tee, ...(o.adversaryOmit === true ? { omitForwards: true } : {}) })
 
   const dbs = openDbs(config)
   let validateConsensus = false

@@ -81,13 +81,18 @@ export interface InstallOptions {
   dialTarget?: (peer: EnodeAddress) => Promise<{ host: string; port: number }>
   /** tee mode: the network's attestation policy, this node's enclave (if any) and tunables. */
   tee?: { policy: Policy | undefined; enclave: TeeNodeEnclave | undefined; params: Partial<TeeParams> }
+  /**
+   * Bench adversary (an omission fault): drop every tx and block relay the core decides on, in the driver's send step
+   * (tee: TxItems / BlockItems not sent as repairs); requests are still served.
+   */
+  omitForwards?: boolean
 }
 
 export function installPropagation(config: Config, o: InstallOptions): InstalledPropagation {
   const now = o.now ?? Date.now
   const stats = new WireStats()
   const selfId = nodeIdOf(config.key)
-  const tee = o.mode === 'tee' ? new TeeAdapter(config, { selfId, nodeKey: config.key, policy: o.tee?.policy, enclave: o.tee?.enclave, params: o.tee?.params ?? {}, now, onDuplicate: (kind, hash) => stats.sawItem(kind, hash, now(), true) }) : undefined
+  const tee = o.mode === 'tee' ? new TeeAdapter(config, { selfId, nodeKey: config.key, policy: o.tee?.policy, enclave: o.tee?.enclave, params: o.tee?.params ?? {}, now, onDuplicate: (kind, hash) => stats.sawItem(kind, hash, now(), true), omitForwards: o.omitForwards === true }) : undefined
   const policy: Propagation = tee !== undefined ? new TeePropagation((id) => tee.isTeePeer(id)) : createPropagation(o.mode)
   // The eth/68 rules of this node: a sans-IO core (src/propagation/eth/core.ts) that the seam below drives. The
   // client still adds to its pool, sends, requests and serves; the core decides whom and what.
@@ -133,13 +138,16 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
   let ctx: RunContext = { out: { fetch: [], push: [], announce: [] }, byId: new Map(), byHash: new Map() }
   const txsOf = (list: readonly EthTx[]): TypedTransaction[] => list.map((t) => ctx.byHash.get(t.hash)).filter((t): t is TypedTransaction => t !== undefined)
   // Built once: one handler per action tag, executing with the client's own senders (which apply its known filters again).
+  const omit = o.omitForwards === true
   const handlers: ActionHandlers<EthAction> = {
     'send-Transactions': (a) => {
+      if (omit) return
       const peer = ctx.byId.get(a.to)
       const list = txsOf(a.txs)
       if (peer !== undefined && list.length > 0) service?.txPool.sendTransactions(list, [peer])
     },
     'send-NewPooledTransactionHashes': (a) => {
+      if (omit) return
       const peer = ctx.byId.get(a.to)
       if (peer !== undefined) service?.txPool.sendNewTxHashes([a.txs.map((t) => t.type), a.txs.map((t) => t.size), a.txs.map((t) => hexToBytes(t.hash))], [peer])
     },
@@ -152,10 +160,12 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
     // The client answers GetPooledTransactions itself; the node never feeds the core one.
     'serve-PooledTransactions': () => {},
     'send-NewBlock': (a) => {
+      if (omit) return
       const peer = ctx.byId.get(a.to)
       if (peer !== undefined) ctx.out.push.push(peer)
     },
     'send-NewBlockHashes': (a) => {
+      if (omit) return
       const peer = ctx.byId.get(a.to)
       if (peer !== undefined) ctx.out.announce.push(peer)
     },

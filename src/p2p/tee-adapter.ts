@@ -48,6 +48,8 @@ export interface TeeAdapterOptions {
   now: () => number
   /** Counts full payloads the relay already held (they never reach the pool, whose handler counts the rest). */
   onDuplicate?: (kind: 'tx' | 'block', hash: string) => void
+  /** Bench adversary: items are not forwarded (answers to pulls still go out), as the simulator's omitting host. */
+  omitForwards?: boolean
 }
 
 interface Session {
@@ -205,6 +207,7 @@ export class TeeAdapter {
   private run(actions: TeeAction[]): void {
     runActions(actions, {
       send: (a) => {
+        if (this.o.omitForwards === true && a.msg.t === 'items' && a.msg.items.every((i) => i.mode !== 'repair')) return
         const s = this.sessions.get(a.to)
         if (s?.up === true) this.send(s, a.msg)
       },

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
-import { parseScenario, ScenarioError, loadScenario } from '../../bench/scenario.ts'
+import { adversaryCounts, parseScenario, ScenarioError, loadScenario } from '../../bench/scenario.ts'
 
 test('every shipped scenario parses', () => {
   for (const f of readdirSync('bench/scenarios')) {
@@ -59,4 +59,21 @@ test('defaults of the new workload fields, and a topology file read relative to 
   const regions = loadScenario('bench/scenarios/regions.yaml')
   assert.deepEqual(regions.network.regions?.regions, { eu: ['n0', 'n1', 'n2'], us: ['n3', 'n4', 'n5'], asia: ['n6', 'n7'] })
   assert.equal(regions.network.regions?.rtt['eu-asia'], '200ms')
+})
+
+test('adversaries: fractions of the nodes, whole counts, refused when out of range or when no honest follower is left', () => {
+  const base = readFileSync('bench/scenarios/tiny.yaml', 'utf8').replace('nodes: 3, degree: 2', 'nodes: 10, degree: 4')
+  const s = parseScenario(`${base}adversaries: { junkLeaves: 0.2, omittingRelays: 0.1 }\n`)
+  assert.deepEqual(s.adversaries, { junkLeaves: 0.2, omittingRelays: 0.1, clean: false })
+  assert.deepEqual(adversaryCounts(s.adversaries, s.network.nodes), { junkLeaves: 2, omittingRelays: 1 })
+  assert.equal(loadScenario('bench/scenarios/tiny.yaml').adversaries, undefined)
+  const cases: [string, RegExp][] = [
+    ['adversaries: { junkLeaves: 1.5 }', /fraction of the nodes, 0 to 1\s+→ at adversaries\.junkLeaves/],
+    ['adversaries: { omittingRelays: -0.1 }', /fraction of the nodes, 0 to 1\s+→ at adversaries\.omittingRelays/],
+    ['adversaries: { junkLeaves: 0.01 }', /0\.01 of 10 nodes rounds to none; give at least 0\.100\s+→ at adversaries\.junkLeaves/],
+    ['adversaries: { omittingRelays: 0.9 }', /9 omitting relays, but only 8 of 10 nodes/],
+    ['adversaries: { liars: 0.1 }', /liars/],
+    ['adversaries: { junkLeaves: "many" }', /junkLeaves/],
+  ]
+  for (const [extra, re] of cases) assert.throws(() => parseScenario(`${base}${extra}\n`, 't.yaml'), (e: Error) => e instanceof ScenarioError && re.test(e.message), `${extra}: ${(() => { try { parseScenario(`${base}${extra}\n`) } catch (e) { return (e as Error).message } })()}`)
 })

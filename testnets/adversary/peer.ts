@@ -15,6 +15,7 @@ import { RLP, type Input } from '@ethereumjs/rlp'
 import { bigIntToBytes, hexToBytes, intToBytes, utf8ToBytes } from '@ethereumjs/util'
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js'
 import * as snappy from 'snappyjs'
+import { TEE_CAPABILITY, Tee } from '../../src/p2p/tee-capability.ts'
 
 /** eth/68 message codes sit after the 16 base-protocol codes when eth is the only shared capability. */
 export const ETH_OFFSET = 16
@@ -63,13 +64,14 @@ interface RawPeer {
 }
 
 export class AdversaryPeer {
-  readonly received: { code: number; payload: Uint8Array }[] = []
+  /** What the node sent, per subprotocol (tee: codes within tee/1); the caller empties it on long connections. */
+  readonly received: { code: number; payload: Uint8Array; proto: 'eth' | 'tee' }[] = []
   readonly closed: Promise<Closed>
   private readonly raw: RawPeer
   private readonly started = Date.now()
   private helloDone: Promise<void>
 
-  private constructor(socket: net.Socket, target: AdversaryTarget, o: { hello: boolean }) {
+  private constructor(socket: net.Socket, target: AdversaryTarget, o: { hello: boolean; tee: boolean }) {
     const privateKey = randomBytes(32)
     const peer = new Peer({
       socket,
@@ -78,7 +80,8 @@ export class AdversaryPeer {
       id: pk2id(secp256k1.getPublicKey(privateKey, false)),
       timeout: 60_000,
       clientId: utf8ToBytes('teecast-adversary'),
-      capabilities: [ETH.eth68],
+      // With tee/1 as well, the peer looks like an unattested tee/1 leaf (it sends an empty quote).
+      capabilities: o.tee ? [ETH.eth68, TEE_CAPABILITY as never] : [ETH.eth68],
       common: target.common,
       port: 0,
     })
@@ -98,7 +101,8 @@ export class AdversaryPeer {
         // Record eth traffic instead of handling it, and never time the node out for its Status.
         for (const p of this.raw.getProtocols()) {
           clearTimeout(p._statusTimeoutId)
-          p._handleMessage = (code, payload) => void this.received.push({ code, payload })
+          const proto = p instanceof Tee ? 'tee' : 'eth'
+          p._handleMessage = (code, payload) => void this.received.push({ code, payload, proto })
         }
         resolve()
       })
@@ -107,10 +111,13 @@ export class AdversaryPeer {
     this.helloDone.catch(() => undefined)
   }
 
-  /** Dials the node and finishes ECIES; with `hello` (default) waits for both Hellos as well. */
-  static async connect(target: AdversaryTarget, o: { hello?: boolean } = {}): Promise<AdversaryPeer> {
+  /**
+   * Dials the node and finishes ECIES; with `hello` (default) waits for both Hellos as well. `tee`: offer tee/1 too
+   * (the node must run tee propagation for it to be shared).
+   */
+  static async connect(target: AdversaryTarget, o: { hello?: boolean; tee?: boolean } = {}): Promise<AdversaryPeer> {
     const socket = await dial(target.host, target.port)
-    const p = new AdversaryPeer(socket, target, { hello: o.hello ?? true })
+    const p = new AdversaryPeer(socket, target, { hello: o.hello ?? true, tee: o.tee ?? false })
     if (o.hello ?? true) await p.helloDone
     return p
   }
@@ -136,6 +143,14 @@ export class AdversaryPeer {
   /** Sends raw payload bytes (RLP or not) under eth/68 code `code`. */
   sendEthBytes(code: number, payload: Uint8Array): void {
     if (this.raw._sendMessage(ETH_OFFSET + code, snappy.compress(payload)) !== true) throw new Error(`could not send eth code ${code}: connection closed`)
+  }
+
+  /** Sends a tee/1 message (code within tee/1, payload as the tee/1 codec encodes it); needs `connect({ tee: true })`. */
+  sendTee(code: number, payload: Uint8Array): void {
+    const tee = this.raw.getProtocols().find((p): p is never => p instanceof Tee) as Tee | undefined
+    if (tee === undefined) throw new Error('tee/1 is not shared with this node (connect with { tee: true } to a tee node)')
+    if (this.isClosed) throw new Error(`could not send tee code ${code}: connection closed`)
+    tee.send(code, payload)
   }
 
   /** Sends an already-compressed payload as is (for snappy-level attacks). */

@@ -34,6 +34,7 @@ interface NodeArgs extends RpcArgs {
   'tee-epoch'?: number
   'attestation-dir'?: string
   'tee-policy'?: string
+  'adversary-omit'?: boolean
 }
 
 const KEY = /^(0x)?[0-9a-fA-F]{64}$/
@@ -105,6 +106,7 @@ function nodeOptionsWithoutRpcAccess(a: NodeArgs): NodeOptions {
       ...(teeEpochMs(a) ?? t.teeEpochMs) !== undefined ? { teeEpochMs: teeEpochMs(a) ?? t.teeEpochMs } : {},
       rpc: { ...testnetGasCap(a.dir, t.rpcGasCap), ...rpcSettingsFromArgs(a, t.rpcApis) },
       ...(a['p2p-listen-addr'] !== undefined ? { p2pListenAddr: a['p2p-listen-addr'] } : {}),
+      ...(a['adversary-omit'] === true || n.adversaryOmit === true ? { adversaryOmit: true } : {}),
     }
   }
   if (a.genesis === undefined || a.datadir === undefined || a['node-key'] === undefined) {
@@ -141,6 +143,7 @@ function nodeOptionsWithoutRpcAccess(a: NodeArgs): NodeOptions {
     ...(teeEpochMs(a) !== undefined ? { teeEpochMs: teeEpochMs(a) } : {}),
     rpc,
     ...(a['p2p-listen-addr'] !== undefined ? { p2pListenAddr: a['p2p-listen-addr'] } : {}),
+    ...(a['adversary-omit'] === true ? { adversaryOmit: true } : {}),
   }
 }
 
@@ -183,7 +186,9 @@ export const nodeCommand: CommandModule<object, NodeArgs> = {
       .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug', 'off'] })
       .option('attestation-dir', { type: 'string', describe: 'Attestation dir (teecast attest init): this node runs the simulated enclave (without --dir)' })
       .option('tee-policy', { type: 'string', describe: 'tee mode: attestation dir whose policy.json judges quotes and plans (without --dir)' })
-      .option('tee-epoch', { type: 'number', describe: 'tee mode: epoch length in seconds (a new broadcast plan per epoch; default 60)' }),
+      .option('tee-epoch', { type: 'number', describe: 'tee mode: epoch length in seconds (a new broadcast plan per epoch; default 60)' })
+      // Bench adversaries only (bench scenarios' omittingRelays): this node forwards nothing it should relay.
+      .option('adversary-omit', { type: 'boolean', hidden: true }),
   handler: async (a) => {
     const options = nodeOptionsFromArgs(a)
     // The client is loaded only once the flags are good: bad input answers at once.
