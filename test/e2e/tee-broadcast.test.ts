@@ -75,14 +75,20 @@ test('txs sent to any node reach every node and are committed; tee nodes carry t
   const after = await Promise.all(d.nodes.map(stats))
   const statuses = await Promise.all(teeNodes().map(async (n) => ({ name: n.name, ...(await status(n)) })))
   const delta = (i: number, key: string) => (after[i]!.messages[key]?.in ?? 0) - (before[i]!.messages[key]?.in ?? 0)
+  const why = JSON.stringify(statuses.map((s) => ({ name: s.name, epoch: s.epoch, inPlan: s.inPlan, planNodes: s.planNodes, relays: s.relays, teePeers: s.teePeers.length, counters: s.counters })))
+  const onlyTeePeers = (n: TestnetNode): boolean => n.peers.every((p) => d.nodes.find((x) => x.name === p)?.propagation === 'tee')
   d.nodes.forEach((n, i) => {
     if (n.propagation === 'stock') {
       assert.equal(Object.keys(after[i]!.messages).filter((k) => k.startsWith('tee/')).length, 0, `${n.name} saw no tee/1 frame`)
-    } else {
-      const why = JSON.stringify(statuses.map((s) => ({ name: s.name, epoch: s.epoch, inPlan: s.inPlan, planNodes: s.planNodes, relays: s.relays, teePeers: s.teePeers.length, counters: s.counters })))
-      assert.ok(delta(i, 'tee/TxItems') > 0, `${n.name} received txs over tee/1; tee nodes: ${why}`)
+      return
     }
+    // A tee node in the plan gets txs on its tree; one with tee peers only has no other way to get them. A tee node
+    // outside the plan with a stock peer may get every tx over eth/68 before a digest offers it (this network has
+    // two attested groups joined only through unattested nodes, and a plan covers one group).
+    const status = statuses.find((s) => s.name === n.name)!
+    if (status.inPlan || onlyTeePeers(n)) assert.ok(delta(i, 'tee/TxItems') > 0, `${n.name} received txs over tee/1; tee nodes: ${why}`)
   })
+  assert.ok(statuses.filter((s) => s.inPlan).length >= 3, `a plan of at least one attested node and its leaves: ${why}`)
   // Between tee nodes nothing goes over eth: a tee node whose peers are all tee nodes receives no eth tx message.
   d.nodes.forEach((n, i) => {
     if (n.propagation !== 'tee' || n.peers.some((p) => p === 'n6' || p === 'n7')) return
