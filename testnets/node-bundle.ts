@@ -137,14 +137,19 @@ function dropOldBuilds(site: BundleSite): void {
 
 const pending = new Map<string, Promise<string>>()
 
-/** The site's bundled entry script, built when missing or when any of its inputs changed. */
-export async function bundledScript(site: BundleSite): Promise<string> {
+/**
+ * The site's bundled entry script, built when missing or when any of its inputs changed; `onBuilt` hears how long
+ * a build this call started took.
+ */
+export async function bundledScript(site: BundleSite, onBuilt?: (ms: number) => void): Promise<string> {
   const hit = cachedBuild(site)
   if (hit !== undefined) return hit
   let p = pending.get(site.cacheDir)
   if (p === undefined) {
+    const t0 = Date.now()
     p = buildBundle(site).finally(() => pending.delete(site.cacheDir))
     pending.set(site.cacheDir, p)
+    if (onBuilt !== undefined) void p.then(() => onBuilt(Date.now() - t0), () => undefined)
   }
   return p
 }
@@ -155,13 +160,8 @@ export async function bundledScript(site: BundleSite): Promise<string> {
  */
 export async function nodeScript(fallback: string, say: (msg: string) => void = () => undefined): Promise<string> {
   if (process.env.TEECAST_NODE_BUNDLE === '0') return fallback
-  const hit = cachedBuild(TEECAST_BUNDLE)
-  if (hit !== undefined) return hit
   try {
-    const t0 = Date.now()
-    const script = await bundledScript(TEECAST_BUNDLE)
-    say(`bundled teecast for the node processes in ${((Date.now() - t0) / 1000).toFixed(1)} s (again only after a change)`)
-    return script
+    return await bundledScript(TEECAST_BUNDLE, (ms) => say(`bundled teecast for the node processes in ${(ms / 1000).toFixed(1)} s (again only after a change)`))
   } catch (e) {
     say(`nodes run unbundled (slower start): cannot bundle teecast: ${(e as Error).message.split('\n').slice(0, 3).join(' ')}`)
     return fallback
