@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { randomBytes, createHash } from 'node:crypto'
 import { startLinkProxy } from '../../src/shared/linkemu/proxy.ts'
 import { LinkProxies } from '../../src/shared/linkemu/proxies.ts'
-import { FAULTS_POLL_MS, readLinkFaults, writeLinkFaults } from '../../src/shared/linkemu/faults.ts'
+import { readLinkFaults, writeLinkFaults } from '../../src/shared/linkemu/faults.ts'
 import { UNLIMITED } from '../../src/shared/linkemu/spec.ts'
 
 async function echoServer(): Promise<{ port: number; close: () => Promise<void> }> {
@@ -30,6 +30,15 @@ function client(port: number): { socket: net.Socket; received: () => Buffer } {
 }
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Polls until `ok()` holds; a loaded machine delays the poll of the faults file and the proxy's writes, not the outcome. */
+async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!ok()) {
+    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms`)
+    await wait(25)
+  }
+}
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 
 test('a cut link delivers nothing until it heals, then everything, intact and in order', { timeout: 20_000 }, async () => {
@@ -40,7 +49,7 @@ test('a cut link delivers nothing until it heals, then everything, intact and in
     await new Promise((r) => c.socket.once('connect', r))
     const first = randomBytes(10_000)
     c.socket.write(first)
-    await wait(300)
+    await until('before the cut the echo comes back', () => c.received().length >= first.length)
     assert.equal(c.received().length, first.length, 'before the cut the echo comes back')
     proxy.setFault({ blocked: true, spec: UNLIMITED })
     const during = randomBytes(50_000)
@@ -53,7 +62,7 @@ test('a cut link delivers nothing until it heals, then everything, intact and in
     await wait(300)
     assert.equal(late.received().length, 0, 'a new connection across the cut waits')
     proxy.setFault({ blocked: false, spec: UNLIMITED })
-    await wait(500)
+    await until('after the heal everything arrives', () => c.received().length >= first.length + during.length && late.received().length >= probe.length)
     assert.equal(sha(c.received()), sha(Buffer.concat([first, during])), 'after the heal everything arrives, in order')
     assert.equal(sha(late.received()), sha(probe), 'the held connection goes through after the heal')
     c.socket.destroy()
@@ -75,13 +84,14 @@ test("a faults file cuts and heals a node's link by its port pair", { timeout: 2
     const target = await proxies.dialTarget({ id: 'ab', host: '127.0.0.1', port: echo.port })
     const key = `${Math.min(ownPort, echo.port)}-${Math.max(ownPort, echo.port)}`
     writeLinkFaults(path, { version: 1, links: { [key]: { cut: true } } })
-    await wait(FAULTS_POLL_MS * 4)
+    await until('the proxies read the cut from the file', () => proxies.faultsInForce().links[key]?.cut === true)
     const c = client(target.port)
     c.socket.write(Buffer.from('hello'))
     await wait(400)
     assert.equal(c.received().length, 0, 'the named link is cut')
     writeLinkFaults(path, { version: 1, links: {} })
-    await wait(FAULTS_POLL_MS * 4)
+    await until('the proxies read the heal from the file', () => proxies.faultsInForce().links[key] === undefined)
+    await until('healed: the held bytes arrive', () => c.received().length >= 5)
     assert.equal(c.received().toString(), 'hello', 'healed: the held bytes arrive')
     c.socket.destroy()
   } finally {

@@ -39,6 +39,11 @@ export class LinkProxies {
     return { blocked: cut === true, spec }
   }
 
+  /** The faults this node's proxies apply now (the file as last read). */
+  faultsInForce(): LinkFaults {
+    return this.faults
+  }
+
   private applyFaults(f: LinkFaults): void {
     this.faults = f
     for (const { peerPort, proxy } of this.proxies.values()) {
