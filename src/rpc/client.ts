@@ -24,7 +24,7 @@ let nextId = 1
 
 const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) }
 
-interface HttpAnswer {
+export interface HttpAnswer {
   status: number
   text: string
 }
@@ -59,6 +59,11 @@ function post(url: URL, body: string, timeoutMs: number, retried = false): Promi
     })
     req.end(body)
   })
+}
+
+/** One raw POST of `body` (any bytes a caller wants to test a server with): the HTTP status and the text back. */
+export function postRaw(url: string, body: string, timeoutMs = 10_000): Promise<HttpAnswer> {
+  return post(new URL(url), body, timeoutMs)
 }
 
 export async function rpcCall<T>(url: string, method: string, params: unknown[] = [], timeoutMs = 10_000): Promise<T> {

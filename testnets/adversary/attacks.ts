@@ -15,14 +15,16 @@ export interface AttackContext {
   genesisHash: Uint8Array
   headHash: Uint8Array
   genesisTd: bigint
+  /** The node's JSON-RPC URL (RPC attacks). */
+  rpcUrl?: string
 }
 
 export type Attack = (c: AttackContext) => Promise<string>
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** How the node ended the attacker's connection, waiting at most `ms`. */
-async function outcome(p: AdversaryPeer, ms: number): Promise<string> {
+export async function outcome(p: AdversaryPeer, ms: number): Promise<string> {
   const c = await Promise.race([p.closed, sleep(ms).then(() => undefined)])
   if (c === undefined) {
     p.destroy()
@@ -31,7 +33,7 @@ async function outcome(p: AdversaryPeer, ms: number): Promise<string> {
   return `disconnected after ${c.afterMs} ms: ${reasonName(c.reason)}`
 }
 
-async function withStatus(c: AttackContext, td = c.genesisTd, bestHash = c.genesisHash): Promise<AdversaryPeer> {
+export async function withStatus(c: AttackContext, td = c.genesisTd, bestHash = c.genesisHash): Promise<AdversaryPeer> {
   const p = await AdversaryPeer.connect(c.target)
   p.status(c.target, { td, bestHash, genesisHash: c.genesisHash })
   await sleep(200)

@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto'
 import { createFeeMarket1559Tx } from '@ethereumjs/tx'
 import { RLP } from '@ethereumjs/rlp'
-import { encodeTeeMessage, TEE_PROTOCOL_VERSION } from '../../src/propagation/tee/codec.ts'
+import { encodeTeeMessage } from '../../src/propagation/tee/codec.ts'
 import { ORIGIN_UNKNOWN } from '../../src/propagation/tee/messages.ts'
 import { SHORT_ID_BYTES } from '../../src/propagation/tee/constants.ts'
 import { AdversaryPeer, reasonName, type AdversaryTarget } from './peer.ts'
@@ -104,10 +104,7 @@ export class JunkLeaf {
     this.stats.connections++
     try {
       p.status(target, { td: this.o.genesisTd, bestHash: this.o.genesisHash, genesisHash: this.o.genesisHash })
-      if (this.o.protocol === 'tee') {
-        this.tee(p, encodeTeeMessage({ t: 'status', version: TEE_PROTOCOL_VERSION, challenge: new Uint8Array(randomBytes(32)), hasEnclave: false }))
-        this.tee(p, encodeTeeMessage({ t: 'attest', quote: new Uint8Array() }))
-      }
+      if (this.o.protocol === 'tee') p.teeHello()
     } catch {
       // Closed during the handshake: counted below as a disconnect before any junk.
     }
@@ -171,10 +168,11 @@ export class JunkLeaf {
   }
 }
 
-/** A well-formed EIP-1559 transfer signed by a fresh key that holds nothing. */
-function unfundedTx(target: AdversaryTarget): Uint8Array {
+/** A well-formed EIP-1559 transfer signed by a fresh key that holds nothing; `dataBytes` of calldata. */
+export function unfundedTx(target: AdversaryTarget, dataBytes = 0): Uint8Array {
+  const data = new Uint8Array(randomBytes(dataBytes))
   const tx = createFeeMarket1559Tx(
-    { chainId: target.common.chainId(), nonce: 0n, maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n, gasLimit: 21_000n, to: randomHash().subarray(0, 20), value: 1n },
+    { chainId: target.common.chainId(), nonce: 0n, maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n, gasLimit: 21_000n + 16n * BigInt(dataBytes), to: randomHash().subarray(0, 20), value: 1n, data },
     { common: target.common },
   )
   return tx.sign(new Uint8Array(randomBytes(32))).serialize()

@@ -16,6 +16,7 @@ import { bigIntToBytes, hexToBytes, intToBytes, utf8ToBytes } from '@ethereumjs/
 import { secp256k1 } from 'ethereum-cryptography/secp256k1.js'
 import * as snappy from 'snappyjs'
 import { TEE_CAPABILITY, Tee } from '../../src/p2p/tee-capability.ts'
+import { encodeTeeMessage, TEE_PROTOCOL_VERSION } from '../../src/propagation/tee/codec.ts'
 
 /** eth/68 message codes sit after the 16 base-protocol codes when eth is the only shared capability. */
 export const ETH_OFFSET = 16
@@ -143,6 +144,14 @@ export class AdversaryPeer {
   /** Sends raw payload bytes (RLP or not) under eth/68 code `code`. */
   sendEthBytes(code: number, payload: Uint8Array): void {
     if (this.raw._sendMessage(ETH_OFFSET + code, snappy.compress(payload)) !== true) throw new Error(`could not send eth code ${code}: connection closed`)
+  }
+
+  /** The tee/1 hello of an unattested leaf: Status without an enclave, then an empty quote. */
+  teeHello(): void {
+    const st = encodeTeeMessage({ t: 'status', version: TEE_PROTOCOL_VERSION, challenge: new Uint8Array(randomBytes(32)), hasEnclave: false })
+    this.sendTee(st.code, st.payload)
+    const at = encodeTeeMessage({ t: 'attest', quote: new Uint8Array() })
+    this.sendTee(at.code, at.payload)
   }
 
   /** Sends a tee/1 message (code within tee/1, payload as the tee/1 codec encodes it); needs `connect({ tee: true })`. */

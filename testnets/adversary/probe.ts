@@ -1,6 +1,7 @@
 /**
  * Watches a node process during an attack: JSON-RPC latency (eth_blockNumber every `everyMs`), the longest call,
- * failed calls, RSS (VmRSS) and CPU time from /proc, and the head before and after. Linux only (/proc).
+ * failed calls, RSS (VmRSS) and CPU time from /proc, the head before and after, and the longest time the head stood
+ * still. Linux only (/proc).
  */
 import { readFileSync } from 'node:fs'
 import { rpcCall } from '../../src/rpc/client.ts'
@@ -14,6 +15,8 @@ export interface ProbeReport {
   cpuSec: number
   headStart: number
   headEnd: number
+  /** The longest time between two head changes seen (or from the start, or until the end), ms. */
+  maxHeadGapMs: number
   elapsedMs: number
 }
 
@@ -32,14 +35,21 @@ export async function probe(rpcUrl: string, pid: number, everyMs = 100): Promise
   const headStart = Number(await rpcCall<string>(rpcUrl, 'eth_blockNumber'))
   const t0 = Date.now()
   const cpu0 = cpuSec(pid)
-  const r: ProbeReport = { maxRpcMs: 0, failedCalls: 0, calls: 0, rssStartMb: rssMb(pid), rssPeakMb: 0, cpuSec: 0, headStart, headEnd: headStart, elapsedMs: 0 }
+  const r: ProbeReport = { maxRpcMs: 0, failedCalls: 0, calls: 0, rssStartMb: rssMb(pid), rssPeakMb: 0, cpuSec: 0, headStart, headEnd: headStart, maxHeadGapMs: 0, elapsedMs: 0 }
   r.rssPeakMb = r.rssStartMb
   let running = true
+  let head = headStart
+  let headAt = t0
   const loop = (async () => {
     while (running) {
       const t = Date.now()
       try {
-        await rpcCall<string>(rpcUrl, 'eth_blockNumber', [], 60_000)
+        const h = Number(await rpcCall<string>(rpcUrl, 'eth_blockNumber', [], 60_000))
+        if (h !== head) {
+          r.maxHeadGapMs = Math.max(r.maxHeadGapMs, Date.now() - headAt)
+          head = h
+          headAt = Date.now()
+        }
       } catch {
         r.failedCalls++
       }
@@ -58,6 +68,7 @@ export async function probe(rpcUrl: string, pid: number, everyMs = 100): Promise
       running = false
       await loop
       r.elapsedMs = Date.now() - t0
+      r.maxHeadGapMs = Math.max(r.maxHeadGapMs, Date.now() - headAt)
       try {
         r.cpuSec = cpuSec(pid) - cpu0
         r.headEnd = Number(await rpcCall<string>(rpcUrl, 'eth_blockNumber', [], 5_000))
