@@ -23,6 +23,8 @@
  * - Every holder of a pending pull is a live peer; tries are 1..maxPullTries.
  * - `digestCursor` has live peers only; `downCursor` none.
  * - `nextPullAt` is at or before the earliest pending retry (since + pullTimeoutMs).
+ * - `pendingBy` counts, per peer, exactly the pending pulls its digests started, and is at most
+ *   MAX_PENDING_PULLS_PER_PEER for each (a peer's digests cannot make this node track ids without bound).
  */
 import { DIGEST_FULL_IDS, MAX_IDS_PER_MESSAGE, NEW_PEER_BACKLOG_MS } from './constants.ts'
 import type { ItemStore } from './item-store.ts'
@@ -37,7 +39,17 @@ interface PendingPull {
   since: number
   holders: string[]
   tries: number
+  /** The peer whose digest started this pull (its share of MAX_PENDING_PULLS_PER_PEER). */
+  by: string
 }
+
+/**
+ * Pulls one peer's digests may have in flight here (go-ethereum's tx fetcher keeps 4,096 announcements per peer).
+ * One full digest fits, so a new peer's backlog is pulled at once; ids beyond it are not pulled from that peer
+ * until its earlier ones arrive or are given up. Without it, a peer that digests 16,384 random ids every 100 ms made
+ * a node track 2.1M ids in 20 s (+480 MB RSS, RPC stalled for 3.5 s).
+ */
+export const MAX_PENDING_PULLS_PER_PEER = MAX_IDS_PER_MESSAGE
 
 /** Down peers whose cursors are remembered; beyond this the memory is cleared (bounded state per departed peer). */
 const MAX_DOWN_CURSORS = 4096
@@ -45,6 +57,8 @@ const MAX_DOWN_CURSORS = 4096
 export class Repair {
   // Stage 2: pending pulls, by short id (hex).
   private readonly pending = new Map<string, PendingPull>()
+  /** Pending pulls per peer whose digest started them. */
+  private readonly pendingBy = new Map<string, number>()
   /** At or before the earliest time a pending pull is due for a retry. */
   private nextPullAt = Infinity
   // Digest rounds.
@@ -85,11 +99,21 @@ export class Repair {
 
   /** The item with this short id is now held (stage 3): it is no longer pending. */
   held(short: string): void {
-    this.pending.delete(short)
+    this.drop(short)
+  }
+
+  private drop(key: string): void {
+    const p = this.pending.get(key)
+    if (p === undefined) return
+    this.pending.delete(key)
+    const n = (this.pendingBy.get(p.by) ?? 1) - 1
+    if (n > 0) this.pendingBy.set(p.by, n)
+    else this.pendingBy.delete(p.by)
   }
 
   onDigest(out: TeeAction[], from: string, ids: Uint8Array[], now: number): void {
     const want: Uint8Array[] = []
+    let started = this.pendingBy.get(from) ?? 0
     for (const id of ids) {
       const key = shortKey(id)
       const e = this.store.get(key)
@@ -102,10 +126,13 @@ export class Repair {
         if (!p.holders.includes(from)) p.holders.push(from)
         continue
       }
-      this.pending.set(key, { since: now, holders: [from], tries: 1 })
+      if (started >= MAX_PENDING_PULLS_PER_PEER) continue
+      started++
+      this.pending.set(key, { since: now, holders: [from], tries: 1, by: from })
       this.nextPullAt = Math.min(this.nextPullAt, now + this.ctx.params.pullTimeoutMs)
       want.push(id)
     }
+    if (started > 0) this.pendingBy.set(from, started)
     if (want.length > 0) {
       this.ctx.counters.pulls += want.length
       out.push({ t: 'send', to: from, msg: { t: 'pull', ids: want } })
@@ -211,7 +238,7 @@ export class Repair {
       p.holders.push(p.holders.shift()!)
       const holder = p.holders.find((h) => this.ctx.peers.has(h))
       if (p.tries >= this.ctx.params.maxPullTries || holder === undefined) {
-        this.pending.delete(key)
+        this.drop(key)
         continue
       }
       p.tries++
@@ -236,6 +263,13 @@ export class Repair {
       for (const h of p.holders) if (!this.ctx.peers.has(h)) bad.push(`repair: pending ${key} names holder ${h.slice(0, 8)}, not a live peer`)
       if (p.tries < 1 || p.tries > this.ctx.params.maxPullTries) bad.push(`repair: pending ${key} at try ${p.tries}`)
       earliest = Math.min(earliest, p.since + this.ctx.params.pullTimeoutMs)
+    }
+    const by = new Map<string, number>()
+    for (const p of this.pending.values()) by.set(p.by, (by.get(p.by) ?? 0) + 1)
+    for (const [peer, n] of by) if (this.pendingBy.get(peer) !== n) bad.push(`repair: ${n} pending pulls started by ${peer.slice(0, 8)}, counted ${this.pendingBy.get(peer) ?? 0}`)
+    for (const [peer, n] of this.pendingBy) {
+      if (!by.has(peer)) bad.push(`repair: ${peer.slice(0, 8)} counted ${n} pending pulls, has none`)
+      if (n > MAX_PENDING_PULLS_PER_PEER) bad.push(`repair: ${peer.slice(0, 8)} has ${n} pending pulls, cap ${MAX_PENDING_PULLS_PER_PEER}`)
     }
     if (this.pending.size > 0 && this.nextPullAt > earliest) bad.push(`repair: next pull retry at ${this.nextPullAt}, after the earliest due (${earliest})`)
     for (const p of this.digestCursor.keys()) if (!this.ctx.peers.has(p)) bad.push(`repair: digest cursor for ${p.slice(0, 8)}, not a live peer`)
