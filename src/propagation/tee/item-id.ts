@@ -6,7 +6,7 @@
  * A payload that cannot give an id (a block item that is not a compact block) fails with TeeError('MALFORMED_MESSAGE').
  */
 import { RLP } from '@ethereumjs/rlp'
-import { keccak256 } from 'ethereum-cryptography/keccak.js'
+import { keccak256 } from '../../shared/keccak.ts'
 import { decodeCompactBlock } from './compact-block.ts'
 import type { ItemKind } from './messages.ts'
 
