@@ -60,9 +60,10 @@ fuzz-eth68: install
 fuzz-tee: install
 	node --import tsx bench/fuzz/tee.ts $(or $(RUNS),1000000) $(or $(SEED),1)
 
-# Devp2p attacks against one real node, before/after figures per attack (ATTACKS= names, default all).
+# The live campaign: devp2p, tee/1 and JSON-RPC attacks against one real node, round after round for MINUTES
+# (default 10), figures per attack and for the whole run (ATTACKS= names, default all; PROPAGATION=stock|tee).
 adversary-campaign: install
-	node --import tsx bench/adversary/campaign.ts $(ATTACKS)
+	node --import tsx bench/adversary/campaign.ts --minutes $(or $(MINUTES),10) --propagation $(or $(PROPAGATION),tee) $(ATTACKS)
 
 # Chain-side throughput in one process, pinned to one core when taskset exists. ARGS=--baseline adds the ratios.
 bench-chain: install
