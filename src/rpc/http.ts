@@ -15,6 +15,19 @@ export const MAX_BODY_BYTES = 5 * 1024 * 1024
 /** How long a browser may cache a preflight answer, seconds. */
 const PREFLIGHT_MAX_AGE = 600
 
+/**
+ * Connection bounds, so that idle or slow clients cannot hold the node's file descriptors (20,000 here, shared with
+ * devp2p and LevelDB): at most `maxConnections` open at once (WebSocket ones included; more are closed at once), the
+ * request's headers within `headersMs` and its whole body within `requestMs` (node's defaults are 60 s and 300 s,
+ * checked every 30 s; geth's ReadHeaderTimeout and ReadTimeout are 30 s).
+ */
+export interface HttpBounds {
+  maxConnections: number
+  headersMs: number
+  requestMs: number
+}
+export const HTTP_BOUNDS: HttpBounds = { maxConnections: 1_024, headersMs: 10_000, requestMs: 30_000 }
+
 function refuse(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) })
   res.end(text)
@@ -52,8 +65,8 @@ export function admit(req: IncomingMessage, res: ServerResponse, access: RpcAcce
   return true
 }
 
-export function createHttpRpcListener(dispatch: Dispatch, access: RpcAccess, onError: (err: Error) => void, bodyLimitBytes = MAX_BODY_BYTES): Server {
-  return createServer((req, res) => {
+export function createHttpRpcListener(dispatch: Dispatch, access: RpcAccess, onError: (err: Error) => void, bodyLimitBytes = MAX_BODY_BYTES, bounds: HttpBounds = HTTP_BOUNDS): Server {
+  const server = createServer({ headersTimeout: bounds.headersMs, requestTimeout: bounds.requestMs, connectionsCheckingInterval: Math.min(1_000, bounds.headersMs) }, (req, res) => {
     if (!admit(req, res, access)) return
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST, OPTIONS')
@@ -83,4 +96,6 @@ export function createHttpRpcListener(dispatch: Dispatch, access: RpcAccess, onE
         })
     })
   })
+  server.maxConnections = bounds.maxConnections
+  return server
 }

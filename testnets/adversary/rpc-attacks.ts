@@ -4,6 +4,7 @@
  * numbers, a body over the size cap. Each returns what came back and how long it took; the campaign
  * (bench/adversary/campaign.ts) measures the node around it.
  */
+import net from 'node:net'
 import { postRaw } from '../../src/rpc/client.ts'
 import type { Attack } from './attacks.ts'
 
@@ -58,3 +59,24 @@ export const RPC_ATTACKS: Record<string, Attack> = {
   'rpc-bad-block-numbers': badNumbers(),
   'rpc-body-6mb': bigBody(),
 }
+
+/** `n` sockets that start a request and never finish its headers; how many the node still holds after `ms`. */
+const slowloris = (n: number, ms: number): Attack => async (c) => {
+  if (c.rpcUrl === undefined) throw new Error('an RPC attack needs the node\'s rpcUrl')
+  const { hostname, port } = new URL(c.rpcUrl)
+  const socks = await Promise.all(Array.from({ length: n }, () => new Promise<net.Socket>((resolve) => {
+    const s = net.connect(Number(port), hostname, () => {
+      s.write('POST / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ')
+      resolve(s)
+    })
+    s.on('error', () => resolve(s))
+    // Read what the node sends (a 408), so that its close is seen.
+    s.resume()
+  })))
+  await new Promise((r) => setTimeout(r, ms))
+  const open = socks.filter((s) => !s.destroyed && !s.readableEnded).length
+  for (const s of socks) s.destroy()
+  return `${open} of ${n} slow HTTP clients (headers never ended) still open after ${ms} ms`
+}
+
+RPC_ATTACKS['rpc-slowloris-2000'] = slowloris(2_000, 15_000)
