@@ -492,7 +492,7 @@ export class ControlPlane {
     this.requestedVersion = this.latestVersion
     // Without candidates every node reports every epoch: only the epoch's own reports count, as they always did.
     const reports = [...this.latest.values()].map((h) => h.r).filter((r) => this.routed || r.report.epoch === epoch)
-    out.push({ t: 'computePlan', epoch, reports })
+    out.push({ t: 'computePlan', epoch, reports, running: this.running.plan })
   }
 
   /**
