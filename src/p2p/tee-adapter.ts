@@ -21,6 +21,7 @@ import { TeeRelay, type TeeAction } from '../propagation/tee/relay.ts'
 import { ethItemVerifier } from '../propagation/tee/item-verifier.ts'
 import { runActions } from '../propagation/core.ts'
 import type { TeeParams } from '../propagation/tee/params.ts'
+import { UNATTESTED_LINK_AGE_MS } from '../propagation/tee/constants.ts'
 import type { WireItem } from '../propagation/tee/messages.ts'
 import { relayAuthority, computeSignedPlan } from '../tee/plan-auth.ts'
 import type { Policy } from '../tee/policy.ts'
@@ -78,9 +79,10 @@ export class TeeAdapter {
     private readonly o: TeeAdapterOptions,
   ) {
     const authority = relayAuthority(o.policy, o.nodeKey, new Uint8Array(Buffer.from(o.selfId, 'hex')))
-    // A node has a pool: txs from peers are forwarded only once it admitted them (admission before forward), unless
-    // the params say otherwise.
-    this.relay = new TeeRelay(o.selfId, o.enclave !== undefined && o.policy !== undefined, { authority, verifier: ethItemVerifier(config.chainCommon) }, { admitTxs: 1, ...o.params })
+    // A node has a pool: txs from peers are forwarded only once it admitted them (admission before forward); and
+    // unattested peers are reported once their link has lasted (junk leaves stay out of plans). The params may say
+    // otherwise.
+    this.relay = new TeeRelay(o.selfId, o.enclave !== undefined && o.policy !== undefined, { authority, verifier: ethItemVerifier(config.chainCommon) }, { admitTxs: 1, unattestedLinkAgeMs: UNATTESTED_LINK_AGE_MS, ...o.params })
   }
 
   isTeePeer(id: string): boolean {

@@ -45,6 +45,12 @@ export interface TeeParams {
   admitTimeoutMs: number
   /** An excluded omitting relay stays a leaf this many epochs after the last charge (0: only while charged). */
   exclusionEpochs: number
+  /**
+   * An unattested peer enters this node's reports (and so the plan, as a leaf) once its link is this old (ms); 0: at
+   * once. Keeps hostile peers that are dropped within seconds out of plans. The core's default is 0 (the simulator's
+   * figures stay as they were); the node's driver sets UNATTESTED_LINK_AGE_MS.
+   */
+  unattestedLinkAgeMs: number
 }
 
 export const DEFAULT_TEE_PARAMS: TeeParams = {
@@ -72,6 +78,7 @@ export const DEFAULT_TEE_PARAMS: TeeParams = {
   admitTxs: 0,
   admitTimeoutMs: C.DEFAULT_ADMIT_TIMEOUT_MS,
   exclusionEpochs: C.DEFAULT_EXCLUSION_EPOCHS,
+  unattestedLinkAgeMs: 0,
 }
 
 export function teeParams(over: Partial<TeeParams> = {}): TeeParams {

@@ -1321,3 +1321,19 @@ test('relay: an omitting relay, once excluded, stays a leaf for exclusionEpochs 
   const out0 = brief.find((p) => !p.interior)
   assert.ok(out0 !== undefined && brief.some((p) => p.epoch > out0.epoch && p.interior), `without carrying, readmitted: ${JSON.stringify(brief)}`)
 })
+
+test('relay: with unattestedLinkAgeMs, an unattested peer enters reports (and the plan, as a leaf) only once its link is that old', () => {
+  const w = new World({ ...PARAMS, unattestedLinkAgeMs: 5000 }, (i) => i !== JUNK_LEAF).connect()
+  const first = w.establishPlan()
+  assert.ok(!first.body.nodes.includes(w.ids[JUNK_LEAF]!), 'the first plan (reports of links under 5 s old) leaves the young unattested link out')
+  for (const s of w.sent) if (s.msg.t === 'report') for (const r of s.msg.reports) assert.ok(r.report.links.every((l) => l.peer !== w.ids[JUNK_LEAF]), 'no report names it')
+  // Epoch 1's reports name it (its links are 60 s old), and the plan takes it as a leaf.
+  w.runDeadlines(60_000 + 5000)
+  const next = w.relays[0]!.currentPlan!
+  assert.equal(next.body.epoch, 1)
+  const i = next.body.nodes.indexOf(w.ids[JUNK_LEAF]!)
+  assert.ok(i >= 0 && next.body.interior[i] === false, 'in the epoch-1 plan, as a leaf')
+  // Without the age (the core's default) the first plan has it at once: the control.
+  const w0 = new World(PARAMS, (i) => i !== JUNK_LEAF).connect()
+  assert.ok(w0.establishPlan().body.nodes.includes(w0.ids[JUNK_LEAF]!))
+})
