@@ -5,7 +5,8 @@
  *
  * Stages of a charge against a neighbour for one item:
  * 1. delivered: the expected neighbour sent it in tree mode: `rows[peer].delivered++` at once.
- * 2. charged: it came by repair instead: `charges` holds it and the entry's `chargedTo` names the neighbour.
+ * 2. charged: it came by repair instead, answering a pull of ours: `charges` holds it and the entry's `chargedTo`
+ *    names the neighbour. An unasked repair charges nobody, nor does a tx this node's pool refused (admission.ts).
  * 3a. refunded: the neighbour's copy arrived late in tree mode, or it pulled the item from us (it never had it, so
  *     it was not omitting): `chargedTo` cleared, counted as delivered.
  * 3b. counted: still charged at the first epoch report at least settleMs + digestIntervalMs after the charge (a
