@@ -117,10 +117,11 @@ export const MAX_EXCLUSION_STRIKES = 4
  */
 export const DEFAULT_ADMIT_TIMEOUT_MS = 5_000
 /**
- * The node's params.unattestedLinkAgeMs: an unattested tee/1 peer is reported (and planned, as a leaf) once its link
- * is 10 s old. A junk leaf is dropped at its first undecodable or unsigned item, within a second or two; an honest
- * unattested node meanwhile gets items by digest from every peer (it is outside the plan), and joins it at the next
- * report (the next epoch's start at the latest).
+ * The node's params.unattestedLinkAgeMs: under a plan, an unattested tee/1 peer is reported (and planned, as a
+ * leaf) once its link is 10 s old. A junk leaf is dropped at its first undecodable or badly signed item, within a
+ * few seconds; an honest unattested node meanwhile gets items by digest from every peer (it is outside the plan).
+ * Under a plan an unattested peer joins at an epoch's report anyway, so this costs it at most one epoch. Before the
+ * first plan it does not apply (the first plan covers the unattested nodes at boot).
  */
 export const UNATTESTED_LINK_AGE_MS = 10_000
 /** Txs waiting for the pool's verdict at once; beyond this the oldest is given up (bounded memory). */

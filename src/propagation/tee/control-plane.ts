@@ -15,8 +15,8 @@
  * Stages of one epoch e, at an attested node:
  * 1. reporting (`own`, `ownEpoch`, `ownLinks`, `ownSentTo`, `ownReachedAll`, `lastReportAt`): at e's start the node
  *    closes last epoch's omission rows and signs a report (seq 0) if one is due (see above); until e's plan exists,
- *    a changed peer set is reported again with seq + 1, at most every reportWait / 2. An unattested peer is reported
- *    once its link is params.unattestedLinkAgeMs old (`linkUpAt`).
+ *    a changed peer set is reported again with seq + 1, at most every reportWait / 2. Under a plan, an unattested
+ *    peer is reported once its link is params.unattestedLinkAgeMs old (`linkUpAt`).
  * 2. carrying (`latest`, `changedAt`, `rankBelow`, `reportQueue`): the newest report per node (epoch, then seq) of
  *    the age window is kept with the peers it was sent to, and passed on to the peers its route needs and has not
  *    had: an older or equal copy brings nothing (a replay), a bad signature disconnects its sender.
@@ -179,12 +179,13 @@ export class ControlPlane {
   }
 
   /**
-   * The links to report. An unattested peer counts once its link is unattestedLinkAgeMs old: junk leaves that dial
-   * with a fresh key each time and are refused within a second would otherwise enter every report and every plan
-   * (in the adversaries bench plans held 10-12 nodes for 10 and reports grew from 4 to 23 B per tx).
+   * The links to report. Under a plan, an unattested peer counts once its link is unattestedLinkAgeMs old: junk
+   * leaves that dial with a fresh key each time and are refused within a second would otherwise enter every report
+   * and every plan (in the adversaries bench plans held 10-12 nodes for 10, and reports grew from 4 to 23 B per tx).
+   * Before the first plan every link is young, and the first plan must cover the unattested nodes there are.
    */
   private currentLinks(): { links: Report['links']; key: string } {
-    const age = this.ctx.params.unattestedLinkAgeMs
+    const age = this.running.plan === undefined ? 0 : this.ctx.params.unattestedLinkAgeMs
     const now = this.ctx.now()
     const links = [...this.ctx.peers].filter(([peer, i]) => i.attested || age === 0 || now - (this.linkUpAt.get(peer) ?? now) >= age).map(([peer, i]) => ({ peer, rttMs: i.rttMs, attested: i.attested })).sort((a, b) => (a.peer < b.peer ? -1 : 1))
     return { links, key: links.map((l) => `${l.peer}/${l.attested ? 1 : 0}/${Math.round(l.rttMs)}`).join(',') }

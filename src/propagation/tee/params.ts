@@ -46,8 +46,8 @@ export interface TeeParams {
   /** An excluded omitting relay stays a leaf this many epochs after the last charge (0: only while charged). */
   exclusionEpochs: number
   /**
-   * An unattested peer enters this node's reports (and so the plan, as a leaf) once its link is this old (ms); 0: at
-   * once. Keeps hostile peers that are dropped within seconds out of plans. The core's default is 0 (the simulator's
+   * Under a plan, an unattested peer enters this node's reports (and so the next plan, as a leaf) once its link is
+   * this old (ms); 0: at once. Keeps hostile peers that are dropped within seconds out of plans. The core's default is 0 (the simulator's
    * figures stay as they were); the node's driver sets UNATTESTED_LINK_AGE_MS.
    */
   unattestedLinkAgeMs: number

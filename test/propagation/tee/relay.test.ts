@@ -1322,18 +1322,27 @@ test('relay: an omitting relay, once excluded, stays a leaf for exclusionEpochs 
   assert.ok(out0 !== undefined && brief.some((p) => p.epoch > out0.epoch && p.interior), `without carrying, readmitted: ${JSON.stringify(brief)}`)
 })
 
-test('relay: with unattestedLinkAgeMs, an unattested peer enters reports (and the plan, as a leaf) only once its link is that old', () => {
-  const w = new World({ ...PARAMS, unattestedLinkAgeMs: 5000 }, (i) => i !== JUNK_LEAF).connect()
-  const first = w.establishPlan()
-  assert.ok(!first.body.nodes.includes(w.ids[JUNK_LEAF]!), 'the first plan (reports of links under 5 s old) leaves the young unattested link out')
-  for (const s of w.sent) if (s.msg.t === 'report') for (const r of s.msg.reports) assert.ok(r.report.links.every((l) => l.peer !== w.ids[JUNK_LEAF]), 'no report names it')
-  // Epoch 1's reports name it (its links are 60 s old), and the plan takes it as a leaf.
-  w.runDeadlines(60_000 + 5000)
-  const next = w.relays[0]!.currentPlan!
-  assert.equal(next.body.epoch, 1)
-  const i = next.body.nodes.indexOf(w.ids[JUNK_LEAF]!)
-  assert.ok(i >= 0 && next.body.interior[i] === false, 'in the epoch-1 plan, as a leaf')
-  // Without the age (the core's default) the first plan has it at once: the control.
-  const w0 = new World(PARAMS, (i) => i !== JUNK_LEAF).connect()
-  assert.ok(w0.establishPlan().body.nodes.includes(w0.ids[JUNK_LEAF]!))
+test('relay: with unattestedLinkAgeMs, under a plan an unattested peer enters reports (and the plan, as a leaf) only once its link is that old', () => {
+  const run = (age: number): { plan1: boolean; plan2: boolean } => {
+    const w = new World({ ...PARAMS, unattestedLinkAgeMs: age }, (i) => i !== JUNK_LEAF)
+    for (const [a, b] of EDGES) if (a !== JUNK_LEAF && b !== JUNK_LEAF) w.linkUp(a, b)
+    w.runDeadlines(3000)
+    assert.ok(w.relays[0]!.currentPlan !== undefined && !w.relays[0]!.currentPlan.body.nodes.includes(w.ids[JUNK_LEAF]!), 'a first plan without the unattested node')
+    // It connects 2 s before epoch 1: at epoch 1's reports its links are young; at epoch 2's, 62 s old.
+    w.runDeadlines(58_000)
+    w.linkUp(JUNK_LEAF, 0)
+    w.linkUp(JUNK_LEAF, 3)
+    const inPlan = (epoch: number): boolean => {
+      w.runDeadlines(epoch * 60_000 + 5000)
+      const p = w.relays[0]!.currentPlan!
+      assert.equal(p.body.epoch, epoch)
+      const i = p.body.nodes.indexOf(w.ids[JUNK_LEAF]!)
+      if (i >= 0) assert.equal(p.body.interior[i], false, 'only ever as a leaf')
+      return i >= 0
+    }
+    return { plan1: inPlan(1), plan2: inPlan(2) }
+  }
+  assert.deepEqual(run(5000), { plan1: false, plan2: true }, 'young at epoch 1: left out; old at epoch 2: a leaf')
+  // The control: without the age (the core's default) epoch 1's plan has it.
+  assert.deepEqual(run(0), { plan1: true, plan2: true })
 })
