@@ -21,6 +21,7 @@ import { TeeRelay, type TeeAction } from '../propagation/tee/relay.ts'
 import { ethItemVerifier } from '../propagation/tee/item-verifier.ts'
 import { runActions } from '../propagation/core.ts'
 import type { TeeParams } from '../propagation/tee/params.ts'
+import { UNATTESTED_LINK_AGE_MS } from '../propagation/tee/constants.ts'
 import type { WireItem } from '../propagation/tee/messages.ts'
 import { relayAuthority, computeSignedPlan } from '../tee/plan-auth.ts'
 import type { Policy } from '../tee/policy.ts'
@@ -78,7 +79,10 @@ export class TeeAdapter {
     private readonly o: TeeAdapterOptions,
   ) {
     const authority = relayAuthority(o.policy, o.nodeKey, new Uint8Array(Buffer.from(o.selfId, 'hex')))
-    this.relay = new TeeRelay(o.selfId, o.enclave !== undefined && o.policy !== undefined, { authority, verifier: ethItemVerifier(config.chainCommon) }, o.params)
+    // A node has a pool: txs from peers are forwarded only once it admitted them (admission before forward); and
+    // unattested peers are reported once their link has lasted (junk leaves stay out of plans). The params may say
+    // otherwise.
+    this.relay = new TeeRelay(o.selfId, o.enclave !== undefined && o.policy !== undefined, { authority, verifier: ethItemVerifier(config.chainCommon) }, { admitTxs: 1, unattestedLinkAgeMs: UNATTESTED_LINK_AGE_MS, ...o.params })
   }
 
   isTeePeer(id: string): boolean {
@@ -219,7 +223,7 @@ export class TeeAdapter {
         const enclave = this.o.enclave
         if (enclave === undefined) return
         this.log('info', `coordinating epoch ${a.epoch} from ${a.reports.length} reports`)
-        computeSignedPlan(enclave.planner, a.epoch, this.o.selfId, a.reports, this.relay.params)
+        computeSignedPlan(enclave.planner, a.epoch, this.o.selfId, a.reports, this.relay.params, a.running)
           .then((plan) => this.run(this.relay.planComputed(plan, this.o.now())))
           .catch((e: Error) => this.log('warn', `planning epoch ${a.epoch} failed: ${e.message}`))
       },
@@ -239,23 +243,43 @@ export class TeeAdapter {
 
   private deliverTx(item: WireItem, from: string): void {
     const service = this.service
-    const peer = this.clientPeer(from)
-    if (service === undefined || peer === undefined) return
+    // A tee/1 session whose client peer is not (yet, or any more) in the pool: the tx enters through another peer.
+    const peer = this.clientPeer(from) ?? service?.pool.peers[0]
+    if (service === undefined || peer === undefined) return this.verdict(item.id, false, from, false)
     // The relay checked the item (payload decodes, hashes to its id) before delivering it.
     let tx: TypedTransaction
     try {
       tx = createTxFromRLP(item.payload, { common: this.config.chainCommon }) as TypedTransaction
     } catch (e) {
-      return this.log('warn', `tx ${bytesToHex(item.id).slice(0, 10)} passed the relay's check but does not decode: ${(e as Error).message}`)
+      this.log('warn', `tx ${bytesToHex(item.id).slice(0, 10)} passed the relay's check but does not decode: ${(e as Error).message}`)
+      return this.verdict(item.id, false, from, false)
     }
     if (!service.txPool.running) {
       if (this.parkedTxs.length >= PARKED_TXS_LIMIT) this.parkedTxs.shift()
       this.parkedTxs.push({ tx, from })
       return
     }
-    // The client's Transactions handler: known-by-peer, duplicate counters, pool add, and the eth relay (which the
-    // tee Propagation limits to eth-only peers). Errors are the pool's (nonce, funds) and are logged there.
-    service.txPool.handleAnnouncedTxs([tx], peer, service.pool).catch((e: Error) => this.log('debug', `pool: ${e.message}`))
+    this.addToPool(service, tx, peer, from)
+  }
+
+  /**
+   * The client's Transactions handler: known-by-peer, duplicate counters, pool add, and the eth relay (which the tee
+   * Propagation limits to eth-only peers). Errors are the pool's (nonce, funds) and are logged there. Then the verdict
+   * goes back to the relay, which forwards only what the pool holds (params.admitTxs).
+   */
+  private addToPool(service: FullEthereumService, tx: TypedTransaction, peer: Peer, from: string): void {
+    service.txPool
+      .handleAnnouncedTxs([tx], peer, service.pool)
+      .catch((e: Error) => this.log('debug', `pool: ${e.message}`))
+      .then(() => {
+        const { admitted, hostile } = poolVerdict(service, tx)
+        this.verdict(tx.hash(), admitted, from, hostile)
+      })
+      .catch((e: Error) => this.log('warn', `pool verdict: ${e.message}`))
+  }
+
+  private verdict(id: Uint8Array, admitted: boolean, from: string, hostile: boolean): void {
+    this.run(this.relay.onPoolResult(bytesToHex(id), admitted, from, this.o.now(), hostile))
   }
 
   /** The pool runs now: hand it the txs that arrived before (from a peer that is gone: from any peer). */
@@ -264,8 +288,11 @@ export class TeeAdapter {
     this.log('info', `pool started: adding ${parked.length} txs that arrived before`)
     for (const { tx, from } of parked) {
       const peer = this.clientPeer(from) ?? service.pool.peers[0]
-      if (peer === undefined) continue
-      service.txPool.handleAnnouncedTxs([tx], peer, service.pool).catch((e: Error) => this.log('debug', `pool: ${e.message}`))
+      if (peer === undefined) {
+        this.verdict(tx.hash(), false, from, false)
+        continue
+      }
+      this.addToPool(service, tx, peer, from)
     }
   }
 
@@ -333,6 +360,25 @@ export class TeeAdapter {
     // had just arrived as compact blocks: 146 B per node per tx in the 8-node bench, more than the compact blocks.
     if (block.header.number > service.chain.headers.height) noteBestHeaderOf(service, peer, block)
   }
+}
+
+/**
+ * The pool's verdict on a tx it was just handed: admitted iff the pool holds it now (also when it held it already,
+ * from an eth/68 peer: the add then fails as a duplicate, yet the tx is valid). Hostile iff its signature does not
+ * recover (or it is unsigned): invalid whatever the chain state, so no honest node forwards it. Funds, nonce, fee and
+ * pool-full refusals depend on this node's state and are not hostile.
+ */
+function poolVerdict(service: FullEthereumService, tx: TypedTransaction): { admitted: boolean; hostile: boolean } {
+  let sender: string
+  try {
+    if (!tx.isSigned()) return { admitted: false, hostile: true }
+    sender = tx.getSenderAddress().toString().slice(2)
+  } catch {
+    return { admitted: false, hostile: true }
+  }
+  const hash = bytesToHex(tx.hash()).slice(2)
+  const pooled = service.txPool.pool.get(sender)
+  return { admitted: pooled?.some((o) => o.hash === hash) === true, hostile: false }
 }
 
 /**

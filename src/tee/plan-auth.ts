@@ -77,13 +77,14 @@ export interface PlanningEnclave {
   quote(enclaveKey64: Uint8Array, challenge: Uint8Array): Uint8Array
 }
 
-/** The `plan` ecall's arguments: the one place they are spelled out. */
-function planArgs(epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams): EcallValue[] {
+/** The `plan` ecall's arguments: the one place they are spelled out. `running`: the plan this host runs (exclusions). */
+function planArgs(epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams, running: SignedPlan | undefined): EcallValue[] {
   return [
     epoch,
     coordinator,
     reports.map((x) => ({ body: x.bodyBytes, signature: x.signature })),
-    { trees: params.trees, maxTreeDegree: params.maxTreeDegree, omissionMinSamples: params.omissionMinSamples, omissionRatio: params.omissionRatio, reportMaxAgeEpochs: params.reportMaxAgeEpochs },
+    { trees: params.trees, maxTreeDegree: params.maxTreeDegree, omissionMinSamples: params.omissionMinSamples, omissionRatio: params.omissionRatio, reportMaxAgeEpochs: params.reportMaxAgeEpochs, exclusionEpochs: params.exclusionEpochs },
+    running?.bodyBytes ?? null,
   ]
 }
 
@@ -95,13 +96,13 @@ function signedPlanOf(enclave: PlanningEnclave, result: EcallValue): SignedPlan 
 }
 
 /** The coordinator's plan for `epoch`, from an enclave in a worker (the node). */
-export async function computeSignedPlan(enclave: PlanningEnclave, epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams): Promise<SignedPlan> {
-  return signedPlanOf(enclave, await enclave.ecall('plan', ...planArgs(epoch, coordinator, reports, params)))
+export async function computeSignedPlan(enclave: PlanningEnclave, epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams, running?: SignedPlan): Promise<SignedPlan> {
+  return signedPlanOf(enclave, await enclave.ecall('plan', ...planArgs(epoch, coordinator, reports, params, running)))
 }
 
 /** The same, from an in-process enclave whose ecall answers at once (the simulator and the tests run on a virtual clock). */
-export function computeSignedPlanNow(enclave: PlanningEnclave, epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams): SignedPlan {
-  const r = enclave.ecall('plan', ...planArgs(epoch, coordinator, reports, params))
+export function computeSignedPlanNow(enclave: PlanningEnclave, epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams, running?: SignedPlan): SignedPlan {
+  const r = enclave.ecall('plan', ...planArgs(epoch, coordinator, reports, params, running))
   if (r instanceof Promise) throw new Error('computeSignedPlanNow: the enclave answered asynchronously; use computeSignedPlan')
   return signedPlanOf(enclave, r)
 }

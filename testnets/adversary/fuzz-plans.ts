@@ -6,7 +6,7 @@
 import fc from 'fast-check'
 import { NOT_IN_TREE, ROOT } from '../../src/propagation/tee/plan.ts'
 import { PLAN_VERSION } from '../../src/propagation/tee/constants.ts'
-import type { PlanBody } from '../../src/propagation/tee/messages.ts'
+import type { Exclusion, PlanBody } from '../../src/propagation/tee/messages.ts'
 
 /** mulberry32: a small seeded PRNG, so one fast-check integer stands for a whole plan. */
 export function prng(seed: number): () => number {
@@ -48,6 +48,22 @@ function tree(n: number, interior: boolean[], shape: TreeShape, rnd: () => numbe
   return t
 }
 
+/**
+ * Exclusions of a valid plan (plan body v2): about one node in ten, ascending; a relay's exclusion ended before the
+ * epoch (it is remembered), a leaf's may run on. Absent when there are none (one plan, one encoding).
+ */
+function exclusions(interior: boolean[], epoch: number, rnd: () => number): { excluded?: Exclusion[] } {
+  const out: Exclusion[] = []
+  interior.forEach((relays, node) => {
+    if (rnd() >= 0.1) return
+    const strikes = 1 + Math.floor(rnd() * 4)
+    if (relays) {
+      if (epoch > 0) out.push({ node, strikes, until: Math.floor(rnd() * epoch) })
+    } else out.push({ node, strikes, until: epoch + Math.floor(rnd() * 64) })
+  })
+  return out.length > 0 ? { excluded: out } : {}
+}
+
 export interface PlanSpec {
   seed: number
   n: number
@@ -60,7 +76,8 @@ export function planOf(s: PlanSpec): PlanBody {
   const nodes = ids(s.n, rnd)
   const interior = nodes.map(() => s.shape === 'chain' || rnd() < 0.7)
   const parents = Array.from({ length: s.trees }, () => tree(s.n, interior, s.shape, rnd))
-  return { version: PLAN_VERSION, epoch: Math.floor(rnd() * 1000), coordinator: nodes[0] ?? ids(1, rnd)[0]!, nodes, interior, parents }
+  const epoch = Math.floor(rnd() * 1000)
+  return { version: PLAN_VERSION, epoch, coordinator: nodes[0] ?? ids(1, rnd)[0]!, nodes, interior, parents, ...exclusions(interior, epoch, rnd) }
 }
 
 /** The next epoch of `base`: some members leave, some join (ids between the old ones), new trees. */
@@ -72,7 +89,7 @@ export function nextPlanOf(base: PlanBody, seed: number, keepTrees: boolean): Pl
   if (keepTrees && nodes.length === base.nodes.length) return { ...base, epoch: base.epoch + 1 }
   const interior = nodes.map(() => rnd() < 0.7)
   const parents = base.parents.map(() => tree(nodes.length, interior, rnd() < 0.2 ? 'chain' : 'random', rnd))
-  return { version: PLAN_VERSION, epoch: base.epoch + 1, coordinator: nodes[0] ?? base.coordinator, nodes, interior, parents }
+  return { version: PLAN_VERSION, epoch: base.epoch + 1, coordinator: nodes[0] ?? base.coordinator, nodes, interior, parents, ...exclusions(interior, base.epoch + 1, rnd) }
 }
 
 /** Mostly small plans; now and then a large one with deep (chain) trees, where a quadratic check shows. */

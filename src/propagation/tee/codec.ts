@@ -14,14 +14,15 @@
  *   0x15 getBlockTxs [blockHash(32), [index, ...]]
  *   0x16 blockTxs    [blockHash(32), [tx, ...]]
  *   0x18 planDelta   [baseHash(32), epoch, coordinator(64), removed, added, interiorFlips, [parents per tree],
- *                    enclaveKey(65), signature(64), quote]   removed / interiorFlips: u16s concatenated; added: 64-byte
- *                    ids concatenated; a tree's parents: (index u16, parent u16) pairs concatenated (plan-delta.ts)
+ *                    enclaveKey(65), signature(64), quote, excluded]   removed / interiorFlips: u16s concatenated;
+ *                    added: 64-byte ids concatenated; a tree's parents: (index u16, parent u16) pairs concatenated;
+ *                    excluded: (node u16, until u32, strikes u8) concatenated (plan-delta.ts)
  *   0x19 getPlan     [epoch]                      ask a peer for its whole plan (a delta's base is missing)
  */
 import { RLP } from '@ethereumjs/rlp'
 import { MAX_IDS_PER_MESSAGE, MAX_PLAN_NODES, MAX_TREES, MAX_MESSAGE_BYTES, MAX_TX_BYTES, MAX_TXS_PER_MESSAGE, SHORT_ID_BYTES } from './constants.ts'
 import { TeeError } from './errors.ts'
-import type { ItemKind, ItemMode, TeeMessage, WireItem } from './messages.ts'
+import type { Exclusion, ItemKind, ItemMode, TeeMessage, WireItem } from './messages.ts'
 import { ethItemId, type ItemIdOf } from './item-id.ts'
 import { decodePlanBody, NOT_IN_TREE, ROOT } from './plan.ts'
 import type { PlanDiff } from './plan-delta.ts'
@@ -84,7 +85,7 @@ export function encodeTeeMessage(m: AnyTeeMessage): { code: number; payload: Uin
       d.added.forEach((id, i) => added.set(Buffer.from(id, 'hex'), i * 64))
       return {
         code: TEE_CODES.planDelta,
-        payload: RLP.encode([m.delta.baseHash, int(d.epoch), Buffer.from(d.coordinator, 'hex'), u16s(d.removed), added, u16s(d.interiorFlips), d.parents.map(pairs), m.delta.enclaveKey, m.delta.signature, m.delta.quote]),
+        payload: RLP.encode([m.delta.baseHash, int(d.epoch), Buffer.from(d.coordinator, 'hex'), u16s(d.removed), added, u16s(d.interiorFlips), d.parents.map(pairs), m.delta.enclaveKey, m.delta.signature, m.delta.quote, exclusionBytes(d.excluded ?? [])]),
       }
     }
     case 'getPlan':
@@ -108,8 +109,28 @@ function readU16s(b: Uint8Array, what: string): number[] {
   return out
 }
 
+/** Exclusions as (node u16 | until u32 | strikes u8) concatenated; the plan body check validates them. */
+function exclusionBytes(xs: readonly Exclusion[]): Uint8Array {
+  const out = Buffer.alloc(xs.length * 7)
+  xs.forEach((x, i) => {
+    out.writeUInt16BE(x.node, i * 7)
+    out.writeUInt32BE(x.until, i * 7 + 2)
+    out.writeUInt8(x.strikes, i * 7 + 6)
+  })
+  return new Uint8Array(out)
+}
+
+function readExclusions(b: Uint8Array): Exclusion[] {
+  if (b.length % 7 !== 0 || b.length / 7 > MAX_PLAN_NODES) return bad(`planDelta.excluded: ${b.length} bytes is not a list of 7-byte exclusions`)
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+  const out: Exclusion[] = []
+  for (let i = 0; i < b.length; i += 7) out.push({ node: buf.readUInt16BE(i), until: buf.readUInt32BE(i + 2), strikes: buf.readUInt8(i + 6) })
+  return out
+}
+
 function planDiffOf(fields: unknown[]): PlanDiff {
-  const [, e, c, rm, ad, fl, ps] = fields
+  const [, e, c, rm, ad, fl, ps, , , , ex] = fields
+  const excluded = readExclusions(bytes(ex, 'planDelta.excluded'))
   const added = bytes(ad, 'planDelta.added')
   if (added.length % 64 !== 0 || added.length / 64 > MAX_PLAN_NODES) return bad(`planDelta.added: ${added.length} bytes is not a list of 64-byte ids`)
   const ids: string[] = []
@@ -130,6 +151,7 @@ function planDiffOf(fields: unknown[]): PlanDiff {
     added: ids,
     interiorFlips: readU16s(bytes(fl, 'planDelta.interiorFlips'), 'planDelta.interiorFlips'),
     parents,
+    ...(excluded.length > 0 ? { excluded } : {}),
   }
 }
 
@@ -185,7 +207,7 @@ const MAX_ITEMS: Record<number, number> = {
   [TEE_CODES.plan]: 5,
   [TEE_CODES.getBlockTxs]: 3 + MAX_IDS_PER_MESSAGE,
   [TEE_CODES.blockTxs]: 3 + MAX_IDS_PER_MESSAGE,
-  [TEE_CODES.planDelta]: 12 + MAX_TREES,
+  [TEE_CODES.planDelta]: 13 + MAX_TREES,
   [TEE_CODES.getPlan]: 2,
 }
 
@@ -272,7 +294,7 @@ export function decodeTeeMessage(code: number, payload: Uint8Array, idOf: ItemId
       return { t: 'blockTxs', block: bytes(h, 'blockTxs.block', 32), txs: l.map((x, i) => bytes(x, `blockTxs.txs[${i}]`, undefined, MAX_TX_BYTES)) }
     }
     case TEE_CODES.planDelta: {
-      const f = list(raw, 'planDelta', 10)
+      const f = list(raw, 'planDelta', 11)
       const diff = planDiffOf(f)
       return { t: 'planDelta', delta: { baseHash: bytes(f[0], 'planDelta.baseHash', 32), diff, enclaveKey: bytes(f[7], 'planDelta.enclaveKey', 65), signature: bytes(f[8], 'planDelta.signature', 64), quote: bytes(f[9], 'planDelta.quote', undefined, 64 * 1024) } }
     }

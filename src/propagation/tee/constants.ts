@@ -4,7 +4,7 @@
  */
 
 /** Version of the plan body layout (first field of the signed body). Bump on any layout change. */
-export const PLAN_VERSION = 1
+export const PLAN_VERSION = 2
 
 /** Short id length in bytes. 64 bits: collision odds for 1e6 items in a window are ~2.7e-8 (birthday bound). */
 export const SHORT_ID_BYTES = 8
@@ -99,6 +99,33 @@ export const DEFAULT_MAX_PULL_TRIES = 4
 export const DEFAULT_OMISSION_MIN_SAMPLES = 20
 /** ...and omitted / (omitted + delivered) at least this ratio. Ordinary loss on a healthy link is well under 1 %. */
 export const DEFAULT_OMISSION_RATIO = 0.1
+
+/**
+ * A relay excluded for omissions stays a leaf for this many epochs after the last epoch that charged it (the plan
+ * carries each excluded node's last excluded epoch, plan.ts). While it is a leaf nobody can charge it: with
+ * exclusion taken from the epoch's reports alone it was readmitted at the next plan and omitted again. A repeat
+ * within the memory window (as long as the last exclusion) doubles the length, up to MAX_EXCLUSION_STRIKES doublings.
+ * 8 epochs of 60 s: 8 minutes, then 16, 32, 64. 0: the old rule (excluded only by the epoch's own reports).
+ */
+export const DEFAULT_EXCLUSION_EPOCHS = 8
+/** Exclusion lengths double per repeat up to this many strikes (exclusionEpochs * 2^(strikes-1)). */
+export const MAX_EXCLUSION_STRIKES = 4
+/**
+ * Admission before forward (params.admitTxs): a tx from a peer waits this long (ms) at most for the pool's verdict
+ * before it is given up as not admitted (not forwarded). The pool answers in milliseconds; a pool that is not running
+ * (a node still syncing: the driver parks txs) may never answer, and the wait must not hold memory for good.
+ */
+export const DEFAULT_ADMIT_TIMEOUT_MS = 5_000
+/**
+ * The node's params.unattestedLinkAgeMs: under a plan, an unattested tee/1 peer is reported (and planned, as a
+ * leaf) once its link is 10 s old. A junk leaf is dropped at its first undecodable or badly signed item, within a
+ * few seconds; an honest unattested node meanwhile gets items by digest from every peer (it is outside the plan).
+ * Under a plan an unattested peer joins at an epoch's report anyway, so this costs it at most one epoch. Before the
+ * first plan it does not apply (the first plan covers the unattested nodes at boot).
+ */
+export const UNATTESTED_LINK_AGE_MS = 10_000
+/** Txs waiting for the pool's verdict at once; beyond this the oldest is given up (bounded memory). */
+export const MAX_PENDING_ADMISSIONS = 8_192
 
 /** Epoch length (ms): the coordinator publishes a new plan this often. */
 export const DEFAULT_EPOCH_MS = 60_000

@@ -15,7 +15,8 @@
  * Stages of one epoch e, at an attested node:
  * 1. reporting (`own`, `ownEpoch`, `ownLinks`, `ownSentTo`, `ownReachedAll`, `lastReportAt`): at e's start the node
  *    closes last epoch's omission rows and signs a report (seq 0) if one is due (see above); until e's plan exists,
- *    a changed peer set is reported again with seq + 1, at most every reportWait / 2.
+ *    a changed peer set is reported again with seq + 1, at most every reportWait / 2. Under a plan, an unattested
+ *    peer is reported once its link is params.unattestedLinkAgeMs old (`linkUpAt`).
  * 2. carrying (`latest`, `changedAt`, `rankBelow`, `reportQueue`): the newest report per node (epoch, then seq) of
  *    the age window is kept with the peers it was sent to, and passed on to the peers its route needs and has not
  *    had: an older or equal copy brings nothing (a replay), a bad signature disconnects its sender.
@@ -73,6 +74,8 @@ export class ControlPlane {
   /** The last epoch whose start this node handled (closed the omission rows, decided on a report). */
   private ownEpoch = -1
   private ownLinks = ''
+  /** When each live peer's link came up: an unattested one is reported only once params.unattestedLinkAgeMs old. */
+  private readonly linkUpAt = new Map<string, number>()
   private lastReportAt = -Infinity
   private ownOmissions: Report['omissions'] = []
   /** Candidates the current own report was routed toward; true in `ownReachedAll` when it went to every node. */
@@ -137,12 +140,14 @@ export class ControlPlane {
 
   peerUp(peer: string): TeeAction[] {
     this.peersVersion++
+    this.linkUpAt.set(peer, this.ctx.now())
     const plan = this.running.plan
     return plan === undefined ? [] : [{ t: 'send', to: peer, msg: { t: 'plan', plan } }]
   }
 
   peerDown(peer: string): void {
     this.peersVersion++
+    this.linkUpAt.delete(peer)
     this.planPushed.delete(peer)
     this.planServed.delete(peer)
     this.planAsked.delete(peer)
@@ -173,8 +178,16 @@ export class ControlPlane {
     return plan !== undefined && plan.body.epoch >= epoch
   }
 
+  /**
+   * The links to report. Under a plan, an unattested peer counts once its link is unattestedLinkAgeMs old: junk
+   * leaves that dial with a fresh key each time and are refused within a second would otherwise enter every report
+   * and every plan (in the adversaries bench plans held 10-12 nodes for 10, and reports grew from 4 to 23 B per tx).
+   * Before the first plan every link is young, and the first plan must cover the unattested nodes there are.
+   */
   private currentLinks(): { links: Report['links']; key: string } {
-    const links = [...this.ctx.peers].map(([peer, i]) => ({ peer, rttMs: i.rttMs, attested: i.attested })).sort((a, b) => (a.peer < b.peer ? -1 : 1))
+    const age = this.running.plan === undefined ? 0 : this.ctx.params.unattestedLinkAgeMs
+    const now = this.ctx.now()
+    const links = [...this.ctx.peers].filter(([peer, i]) => i.attested || age === 0 || now - (this.linkUpAt.get(peer) ?? now) >= age).map(([peer, i]) => ({ peer, rttMs: i.rttMs, attested: i.attested })).sort((a, b) => (a.peer < b.peer ? -1 : 1))
     return { links, key: links.map((l) => `${l.peer}/${l.attested ? 1 : 0}/${Math.round(l.rttMs)}`).join(',') }
   }
 
@@ -492,7 +505,7 @@ export class ControlPlane {
     this.requestedVersion = this.latestVersion
     // Without candidates every node reports every epoch: only the epoch's own reports count, as they always did.
     const reports = [...this.latest.values()].map((h) => h.r).filter((r) => this.routed || r.report.epoch === epoch)
-    out.push({ t: 'computePlan', epoch, reports })
+    out.push({ t: 'computePlan', epoch, reports, running: this.running.plan })
   }
 
   /**
@@ -624,6 +637,7 @@ export class ControlPlane {
 
   invariants(): InvariantViolations {
     const bad: InvariantViolations = []
+    for (const p of this.linkUpAt.keys()) if (!this.ctx.peers.has(p)) bad.push(`control: link-up time for ${p.slice(0, 8)}, not a live peer`)
     if (this.ownEpoch >= 0) {
       const oldest = this.ownEpoch - this.ctx.params.reportMaxAgeEpochs + 1
       for (const [node, h] of this.latest) {

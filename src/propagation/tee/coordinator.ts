@@ -6,9 +6,20 @@
  * vouched node reports as an attested peer (it verified that peer's quote in the tee/1 hello). The graph is the links
  * of vouched reports; the nodes are the vouched reporters (may relay) and their tee/1 peers (leaves). A node whose
  * tree neighbours report it omitting (>= minSamples omissions and >= ratio of its expected deliveries) may not relay.
+ *
+ * Lasting exclusion: a leaf omits nothing anyone counts, so an exclusion taken from the epoch's rows alone ended at
+ * the next plan, and the relay was readmitted to omit again. The plan therefore carries its exclusions (plan.ts:
+ * node, until epoch, strikes), and the planner continues those of the running plan (`carried`): a node charged at
+ * epoch e is a leaf through e + exclusionEpochs * 2^(strikes-1); charged again while excluded, the end moves on at
+ * the same strikes; charged again within the memory (as long again after the end), strikes + 1 (up to
+ * MAX_EXCLUSION_STRIKES). Afterwards it is forgotten. A node that leaves the plan loses its entry.
+ * What the carried list can do: the host hands the enclave its running plan, whose signature its relay checked; a
+ * host that lies could exclude relays for a while or end exclusions early, which a vouched host can do already by
+ * its own signed omission rows or by withholding others' reports. The enclave bounds each carried `until` by the
+ * running plan's epoch plus the length its strikes allow, so a lie cannot exclude for longer than a real charge.
  */
-import { PLAN_VERSION } from './constants.ts'
-import type { PlanBody, Report } from './messages.ts'
+import { MAX_EXCLUSION_STRIKES, PLAN_VERSION } from './constants.ts'
+import type { Exclusion, PlanBody, Report } from './messages.ts'
 import { computeTrees, type PlanEdge, type PlanGraphNode } from './planner.ts'
 
 /**
@@ -24,6 +35,24 @@ export interface PlanningParams {
   omissionRatio: number
   /** Reports of epochs epoch - this + 1 .. epoch count (the newest per node); omission rows only from epoch's own. */
   reportMaxAgeEpochs: number
+  /** An excluded relay stays a leaf this many epochs after its last charge, doubling per repeat (0: no carrying). */
+  exclusionEpochs: number
+}
+
+/** An exclusion of the running plan, by node id (the indexes change with the membership). */
+export interface CarriedExclusion {
+  node: string
+  until: number
+  strikes: number
+}
+
+/** Epochs an exclusion lasts at `strikes`. */
+export const exclusionLength = (exclusionEpochs: number, strikes: number): number => exclusionEpochs * 2 ** (Math.min(strikes, MAX_EXCLUSION_STRIKES) - 1)
+
+/** The running plan's exclusions by id, each `until` bounded by what its strikes allow from that plan's epoch. */
+export function carriedExclusions(running: PlanBody | undefined, epoch: number, exclusionEpochs: number): CarriedExclusion[] {
+  if (running === undefined || running.epoch > epoch || exclusionEpochs === 0) return []
+  return (running.excluded ?? []).map((x) => ({ node: running.nodes[x.node]!, strikes: x.strikes, until: Math.min(x.until, running.epoch + exclusionLength(exclusionEpochs, x.strikes)) }))
 }
 
 export interface PlanningResult {
@@ -33,7 +62,7 @@ export interface PlanningResult {
   excluded: string[]
 }
 
-export function planFromReports(epoch: number, coordinator: string, reports: readonly Report[], p: PlanningParams): PlanningResult {
+export function planFromReports(epoch: number, coordinator: string, reports: readonly Report[], p: PlanningParams, carried: readonly CarriedExclusion[] = []): PlanningResult {
   // The newest report per node (epoch, then seq) of the age window: a node re-reports only when its report changed.
   const byNode = new Map<string, Report>()
   for (const r of reports) {
@@ -69,10 +98,19 @@ export function planFromReports(epoch: number, coordinator: string, reports: rea
     row.delivered += o.delivered
     omitted.set(o.peer, row)
   }
-  const excluded = [...omitted]
-    .filter(([, o]) => o.omitted >= p.omissionMinSamples && o.omitted / (o.omitted + o.delivered) >= p.omissionRatio)
-    .map(([id]) => id)
-    .sort()
+  const charged = new Set([...omitted].filter(([, o]) => o.omitted >= p.omissionMinSamples && o.omitted / (o.omitted + o.delivered) >= p.omissionRatio).map(([id]) => id))
+  const entries = new Map<string, CarriedExclusion>()
+  const before = new Map(p.exclusionEpochs > 0 ? carried.map((c) => [c.node, c]) : [])
+  for (const id of nodes) {
+    const c = before.get(id)
+    if (charged.has(id)) {
+      // Still excluded: the end moves on. Within the memory after it: a repeat, longer. Else: a first exclusion.
+      const strikes = c === undefined ? 1 : c.until >= epoch ? c.strikes : c.until + exclusionLength(p.exclusionEpochs, c.strikes) >= epoch ? Math.min(MAX_EXCLUSION_STRIKES, c.strikes + 1) : 1
+      entries.set(id, { node: id, strikes, until: Math.max(c !== undefined && c.until >= epoch ? c.until : 0, epoch + exclusionLength(p.exclusionEpochs, strikes)) })
+    } else if (c !== undefined && c.until + exclusionLength(p.exclusionEpochs, c.strikes) >= epoch) entries.set(id, c)
+  }
+  // Excluded now: charged in this epoch's rows, or an exclusion that runs through this epoch.
+  const excluded = nodes.filter((id) => charged.has(id) || (entries.get(id)?.until ?? -1) >= epoch)
   const excludedSet = new Set(excluded)
 
   const graphNodes: PlanGraphNode[] = nodes.map((id) => ({ id, attested: vouched.has(id), excluded: excludedSet.has(id) }))
@@ -92,5 +130,10 @@ export function planFromReports(epoch: number, coordinator: string, reports: rea
   // Edges in index order, not vouching order: the trees then do not depend on who coordinates.
   const planned = computeTrees({ nodes: graphNodes, edges: [...edges.values()].sort((x, y) => x.a - y.a || x.b - y.b) }, { trees: p.trees, maxDegree: p.maxTreeDegree, seed: PLANNER_SEED })
   const interior = graphNodes.map((n) => n.attested && !n.excluded)
-  return { body: { version: PLAN_VERSION, epoch, coordinator, nodes, interior, parents: planned.parents }, ignored, excluded }
+  // With exclusionEpochs 0 nothing is carried: exclusion lasts while the epoch's rows charge (the rule before v2).
+  const list: Exclusion[] = p.exclusionEpochs === 0 ? [] : nodes.flatMap((id, i) => {
+    const x = entries.get(id)
+    return x === undefined ? [] : [{ node: i, until: x.until, strikes: x.strikes }]
+  })
+  return { body: { version: PLAN_VERSION, epoch, coordinator, nodes, interior, parents: planned.parents, ...(list.length > 0 ? { excluded: list } : {}) }, ignored, excluded }
 }

@@ -49,7 +49,10 @@ export interface TeeRelayDeps {
 
 export type TeeAction =
   | { t: 'send'; to: string; msg: TeeMessage }
-  /** A new tx item: hand it to the pool. `from` is the peer it came from. */
+  /**
+   * A new tx item: hand it to the pool. `from` is the peer it came from. Under params.admitTxs the core holds its
+   * forwards until the driver reports the pool's verdict with `onPoolResult`.
+   */
   | { t: 'deliver'; item: WireItem; from: string }
   /**
    * A compact block rebuilt from held txs (compact-blocks.ts): assemble it, check its tx root, import it, and report
@@ -60,8 +63,11 @@ export type TeeAction =
   | { t: 'serveBlockTxsFromChain'; peer: string; block: Uint8Array; indexes: number[] }
   /** A block item could not be rebuilt (timeout, wrong txs): eth/68 sync is left to fetch it. */
   | { t: 'blockAbandoned'; id: Uint8Array; reason: string }
-  /** This node coordinates `epoch`: run the enclave's planner over `reports` and pass the result to `planComputed`. */
-  | { t: 'computePlan'; epoch: number; reports: SignedReport[] }
+  /**
+   * This node coordinates `epoch`: run the enclave's planner over `reports` and the plan it runs (`running`: the
+   * exclusions go on) and pass the result to `planComputed`.
+   */
+  | { t: 'computePlan'; epoch: number; reports: SignedReport[]; running: SignedPlan | undefined }
   | { t: 'planAccepted'; epoch: number; coordinator: string }
   /** A message was refused. `disconnect`: the peer broke the protocol (a forged plan is never relayed by honest nodes). */
   | { t: 'refused'; peer: string; what: string; reason: string; disconnect: boolean }
@@ -86,6 +92,12 @@ export interface RelayCounters {
   planDeltas: number
   /** Whole plans asked for because a delta's base was missing. */
   planAsks: number
+  /** Txs the pool did not admit (params.admitTxs): not forwarded. */
+  txsRejected: number
+  /** ...of them, invalid whatever the chain state (the driver's `hostile`): an unattested sender is disconnected. */
+  txsRejectedHostile: number
+  /** Txs whose verdict did not come within admitTimeoutMs (or found no room to wait): given up, not forwarded. */
+  admitTimeouts: number
 }
 
 /** What every part of one relay shares: who it is, its tunables, its live peers, its counters and its clock. */

@@ -38,7 +38,15 @@ export interface Entry {
   sentAt: Map<string, number>
   /** The tree neighbour charged an omission when this item came by repair (refunded if its copy arrives late). */
   chargedTo?: string
+  /**
+   * A tx from a peer under admission before forward (admission.ts): waiting for the pool's verdict, or rejected by
+   * it. Either way it is not forwarded, digested or served. Unset: held as any item.
+   */
+  admission?: 'pending' | 'rejected'
 }
+
+/** Held and usable: forwarded, digested and served (not waiting for, or rejected by, the pool). */
+export const usable = (e: Entry): boolean => e.admission === undefined
 
 /** The peer holds the item, or we sent it to them. */
 export const told = (e: Entry, p: string): boolean => e.known.has(p) || e.sentAt.has(p)

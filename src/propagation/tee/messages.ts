@@ -32,6 +32,19 @@ export interface PlanBody {
   interior: boolean[]
   /** Per tree, per node: parent index, ROOT (-1) or NOT_IN_TREE (-2). */
   parents: Int32Array[]
+  /**
+   * Relays excluded for omissions, by node index, ascending (absent: none): each stays a leaf through epoch `until`,
+   * and is remembered as a repeat offender for as long again (coordinator.ts). Carried from plan to plan, so that
+   * any coordinator's enclave continues the same exclusions.
+   */
+  excluded?: Exclusion[]
+}
+
+/** One excluded relay in a plan: its index, the last epoch it is a leaf, and how many times it was excluded (1..). */
+export interface Exclusion {
+  node: number
+  until: number
+  strikes: number
 }
 
 /** A plan with its proof: the enclave's signature over the body and the coordinator's quote binding that key. */
@@ -88,6 +101,8 @@ export interface PlanDiff {
   interiorFlips: number[]
   /** Per tree: [new index, new parent (ROOT, NOT_IN_TREE or an index)] where it differs from the mapped base's. */
   parents: [number, number][][]
+  /** The new plan's exclusions, whole (new-plan indexes; absent: none). A few bytes each, and usually none. */
+  excluded?: Exclusion[]
 }
 
 /** A plan on the wire as a delta: the base it applies to (SHA-256 of the base body), the diff and the plan's proof. */

@@ -5,7 +5,8 @@
  *
  * Stages of a charge against a neighbour for one item:
  * 1. delivered: the expected neighbour sent it in tree mode: `rows[peer].delivered++` at once.
- * 2. charged: it came by repair instead: `charges` holds it and the entry's `chargedTo` names the neighbour.
+ * 2. charged: it came by repair instead, answering a pull of ours: `charges` holds it and the entry's `chargedTo`
+ *    names the neighbour. An unasked repair charges nobody, nor does a tx this node's pool refused (admission.ts).
  * 3a. refunded: the neighbour's copy arrived late in tree mode, or it pulled the item from us (it never had it, so
  *     it was not omitting): `chargedTo` cleared, counted as delivered.
  * 3b. counted: still charged at the first epoch report at least settleMs + digestIntervalMs after the charge (a
@@ -37,8 +38,13 @@ export class OmissionLedger {
     private readonly running: RunningPlan,
   ) {}
 
-  /** Omission accounting against the tree neighbour that should have delivered an item. */
-  account(e: Entry, from: string, mode: ItemMode): void {
+  /**
+   * Omission accounting against the tree neighbour that should have delivered an item. A repair charges only when it
+   * answered a pull of ours (`pulled`: a digest named the item): a peer could send an unasked repair-mode item naming
+   * any origin and so charge any honest relay. Called only for items this node took (admission.ts): a tx its pool
+   * refused charges nobody, since the neighbour that did not send it may have refused it too.
+   */
+  account(e: Entry, from: string, mode: ItemMode, pulled: boolean): void {
     const view = this.running.view
     const self = this.running.selfIndex
     if (view === undefined || self < 0 || e.origin === undefined) return
@@ -49,7 +55,7 @@ export class OmissionLedger {
     const expected = view.towards(t, self, o)
     if (expected === undefined || !this.ctx.peers.has(expected)) return
     if (mode === 'tree' && from === expected) this.row(expected).delivered++
-    else if (mode === 'repair') {
+    else if (mode === 'repair' && pulled) {
       // Items repaired soon after a plan switch were mostly routed on the previous plan's trees: no one is to blame.
       const now = this.ctx.now()
       if (this.running.inSwitchGrace(now)) return

@@ -33,6 +33,24 @@ export interface TeeParams {
   reportRefreshEpochs: number
   /** The coordinator plans from reports of the last this many epochs. Must exceed reportRefreshEpochs. */
   reportMaxAgeEpochs: number
+  /**
+   * 1: a tx from a peer is forwarded only after the pool admitted it (the driver reports the verdict with
+   * `onPoolResult`), as stock relays only what `txPool.add` took; a rejected tx is not forwarded, digested or served,
+   * and charges no omission. 0: forwarded on the relay's own check (payload decodes, hashes to its id). The core's
+   * default is 0, for drivers without a pool (the simulator, whose synthetic txs are all valid, and unit tests); the
+   * node's driver (src/p2p/tee-adapter.ts) sets 1.
+   */
+  admitTxs: number
+  /** With admitTxs, how long (ms) a tx waits for the pool's verdict before it is given up as not admitted. */
+  admitTimeoutMs: number
+  /** An excluded omitting relay stays a leaf this many epochs after the last charge (0: only while charged). */
+  exclusionEpochs: number
+  /**
+   * Under a plan, an unattested peer enters this node's reports (and so the next plan, as a leaf) once its link is
+   * this old (ms); 0: at once. Keeps hostile peers that are dropped within seconds out of plans. The core's default is 0 (the simulator's
+   * figures stay as they were); the node's driver sets UNATTESTED_LINK_AGE_MS.
+   */
+  unattestedLinkAgeMs: number
 }
 
 export const DEFAULT_TEE_PARAMS: TeeParams = {
@@ -57,6 +75,10 @@ export const DEFAULT_TEE_PARAMS: TeeParams = {
   digestCheckers: C.DEFAULT_DIGEST_CHECKERS,
   reportRefreshEpochs: C.DEFAULT_REPORT_REFRESH_EPOCHS,
   reportMaxAgeEpochs: C.DEFAULT_REPORT_MAX_AGE_EPOCHS,
+  admitTxs: 0,
+  admitTimeoutMs: C.DEFAULT_ADMIT_TIMEOUT_MS,
+  exclusionEpochs: C.DEFAULT_EXCLUSION_EPOCHS,
+  unattestedLinkAgeMs: 0,
 }
 
 export function teeParams(over: Partial<TeeParams> = {}): TeeParams {
@@ -73,6 +95,9 @@ export function teeParams(over: Partial<TeeParams> = {}): TeeParams {
   if (p.seenCapacity < 16) bad('seenCapacity must be >= 16')
   if (!Number.isInteger(p.reportCandidates)) bad('reportCandidates must be a whole number')
   if (p.digestCheckers !== 0 && p.digestCheckers !== 1) bad('digestCheckers must be 0 or 1')
+  if (p.admitTxs !== 0 && p.admitTxs !== 1) bad('admitTxs must be 0 or 1')
+  if (p.admitTimeoutMs < 1) bad('admitTimeoutMs must be >= 1')
+  if (!Number.isInteger(p.exclusionEpochs) || p.exclusionEpochs > 0xffff) bad('exclusionEpochs must be a whole number 0..65535')
   if (!Number.isInteger(p.reportRefreshEpochs) || p.reportRefreshEpochs < 1) bad('reportRefreshEpochs must be a whole number >= 1')
   if (!Number.isInteger(p.reportMaxAgeEpochs) || p.reportMaxAgeEpochs <= p.reportRefreshEpochs) bad('reportMaxAgeEpochs must be a whole number above reportRefreshEpochs')
   return p

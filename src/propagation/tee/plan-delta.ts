@@ -10,7 +10,8 @@
  *
  * Mapping: a node of the new plan that was in the base keeps its base interior flag and parents (base parent indexes
  * mapped into the new plan; a parent that left becomes NOT_IN_TREE) unless the delta lists it; a node that joins
- * starts as a non-relay outside every tree. `interiorFlips` and `parents` then give what differs.
+ * starts as a non-relay outside every tree. `interiorFlips` and `parents` then give what differs. The exclusions
+ * (a few, usually none) travel whole, in new-plan indexes.
  */
 import { createHash } from 'node:crypto'
 import { encodePlanBody, NOT_IN_TREE, validatePlanBody } from './plan.ts'
@@ -81,7 +82,7 @@ export function diffPlans(base: PlanBody, next: PlanBody): PlanDiff | undefined 
     })
     return out
   })
-  return { epoch: next.epoch, coordinator: next.coordinator, removed, added, interiorFlips, parents }
+  return { epoch: next.epoch, coordinator: next.coordinator, removed, added, interiorFlips, parents, ...(next.excluded !== undefined ? { excluded: next.excluded } : {}) }
 }
 
 /** Rebuilds the plan body from its base and a diff; throws INVALID_PLAN if the diff does not fit the base. */
@@ -105,7 +106,7 @@ export function applyPlanDiff(base: PlanBody, d: PlanDiff): { body: PlanBody; bo
       m.parents[t]![i] = par
     }
   })
-  const body: PlanBody = { version: PLAN_VERSION, epoch: d.epoch, coordinator: d.coordinator, nodes, interior: m.interior, parents: m.parents }
+  const body: PlanBody = { version: PLAN_VERSION, epoch: d.epoch, coordinator: d.coordinator, nodes, interior: m.interior, parents: m.parents, ...(d.excluded !== undefined && d.excluded.length > 0 ? { excluded: d.excluded } : {}) }
   // Sorted unique ids (a joining id already there, or out of order, fails here), one root, no cycles.
   validatePlanBody(body)
   return { body, bodyBytes: encodePlanBody(body) }
@@ -120,5 +121,5 @@ export function planDeltaOf(base: SignedPlan, next: SignedPlan): PlanDelta | und
 
 /** Bytes a diff puts on the wire, roughly (to choose between a delta and the full plan). */
 export function planDiffBytes(d: PlanDiff): number {
-  return 2 * d.removed.length + 64 * d.added.length + 2 * d.interiorFlips.length + d.parents.reduce((a, t) => a + 4 * t.length, 0)
+  return 2 * d.removed.length + 64 * d.added.length + 2 * d.interiorFlips.length + d.parents.reduce((a, t) => a + 4 * t.length, 0) + 7 * (d.excluded?.length ?? 0)
 }

@@ -4,13 +4,14 @@
  * only relative modules and `node:` built-ins.
  *
  * Body layout (big-endian): version u8 | epoch u32 | coordinator 64 | n u16 | K u8 | node ids n x 64 |
- * interior bitmap ceil(n/8) | parents K x n x u16 (0xffff = root, 0xfffe = not in tree).
+ * interior bitmap ceil(n/8) | parents K x n x u16 (0xffff = root, 0xfffe = not in tree) |
+ * exclusions u16 x (node index u16 | until epoch u32 | strikes u8), ascending by node (version 2; see Exclusion).
  */
 import { createHash } from 'node:crypto'
 import { ByteReader, ByteWriter, bytesOfHex, hexOf } from './bytes.ts'
-import { MAX_PLAN_NODES, MAX_TREES, PLAN_VERSION } from './constants.ts'
+import { MAX_EXCLUSION_STRIKES, MAX_PLAN_NODES, MAX_TREES, PLAN_VERSION } from './constants.ts'
 import { TeeError } from './errors.ts'
-import type { PlanBody } from './messages.ts'
+import type { Exclusion, PlanBody } from './messages.ts'
 
 export const ROOT = -1
 export const NOT_IN_TREE = -2
@@ -36,6 +37,9 @@ export function encodePlanBody(p: PlanBody): Uint8Array {
     if (tree.length !== n) throw new TeeError('INVALID_PLAN', `tree has ${tree.length} parents for ${n} nodes`)
     for (const par of tree) w.u16(par === ROOT ? WIRE_ROOT : par === NOT_IN_TREE ? WIRE_NOT_IN_TREE : par)
   }
+  const ex = p.excluded ?? []
+  w.u16(ex.length)
+  for (const x of ex) w.u16(x.node).u32(x.until).u8(x.strikes)
   return w.finish()
 }
 
@@ -63,16 +67,34 @@ export function decodePlanBody(bytes: Uint8Array): PlanBody {
     }
     parents.push(tree)
   }
+  const ne = r.u16('exclusion count')
+  if (ne > n) throw new TeeError('INVALID_PLAN', `${ne} exclusions for ${n} nodes`)
+  const excluded: Exclusion[] = []
+  for (let i = 0; i < ne; i++) excluded.push({ node: r.u16('excluded node'), until: r.u32('excluded until'), strikes: r.u8('excluded strikes') })
   r.end()
-  const body: PlanBody = { version, epoch, coordinator, nodes, interior, parents }
+  const body: PlanBody = { version, epoch, coordinator, nodes, interior, parents, ...(ne > 0 ? { excluded } : {}) }
   validatePlanBody(body)
   return body
 }
 
-/** Structural checks: sorted unique ids, parents in range, one root per tree, no cycles, children only under interior nodes. */
+/**
+ * Structural checks: sorted unique ids, parents in range, one root per tree, no cycles, children only under interior
+ * nodes; exclusions ascending by node, in range, with 1..MAX_EXCLUSION_STRIKES strikes, and no node interior while
+ * its exclusion runs (until >= epoch). An empty exclusion list is absent (one plan, one encoding).
+ */
 export function validatePlanBody(p: PlanBody): void {
   const n = p.nodes.length
   for (let i = 1; i < n; i++) if (!(p.nodes[i - 1]! < p.nodes[i]!)) throw new TeeError('INVALID_PLAN', 'node ids are not sorted and unique')
+  const ex = p.excluded
+  if (ex !== undefined) {
+    if (ex.length === 0 || ex.length > n) throw new TeeError('INVALID_PLAN', `${ex.length} exclusions for ${n} nodes (none is written as absent)`)
+    ex.forEach((x, k) => {
+      if (!(Number.isInteger(x.node) && x.node >= 0 && x.node < n) || (k > 0 && x.node <= ex[k - 1]!.node)) throw new TeeError('INVALID_PLAN', `exclusion ${k}: node ${x.node} is not an ascending index below ${n}`)
+      if (!(Number.isInteger(x.strikes) && x.strikes >= 1 && x.strikes <= MAX_EXCLUSION_STRIKES)) throw new TeeError('INVALID_PLAN', `exclusion ${k}: ${x.strikes} strikes (1..${MAX_EXCLUSION_STRIKES})`)
+      if (!(Number.isInteger(x.until) && x.until >= 0 && x.until <= 0xffffffff)) throw new TeeError('INVALID_PLAN', `exclusion ${k}: until ${x.until} is not a u32`)
+      if (x.until >= p.epoch && p.interior[x.node]) throw new TeeError('INVALID_PLAN', `node ${x.node} is excluded through epoch ${x.until} yet may relay`)
+    })
+  }
   p.parents.forEach((tree, t) => {
     let roots = 0
     for (let i = 0; i < n; i++) {

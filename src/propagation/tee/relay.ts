@@ -17,8 +17,10 @@
  *
  * This class only dispatches. An item from a peer goes: check (the injected verifier: a forged item is refused,
  * its sender disconnected, and it never occupies its id) -> store (item-store.ts) -> leave repair's pending set
- * (repair.ts) -> deliver (a tx) or rebuild (a block, compact-blocks.ts) -> omission accounting (omission-ledger.ts) -> forward (forwarding.ts). Reports and plans
- * go to the control plane (control-plane.ts), which also owns the running plan (running-plan.ts).
+ * (repair.ts) -> deliver (a tx) or rebuild (a block, compact-blocks.ts) -> [a tx under params.admitTxs: wait for the
+ * pool's verdict, admission.ts; a rejected tx stops here] -> omission accounting (omission-ledger.ts) -> forward
+ * (forwarding.ts). Reports and plans go to the control plane (control-plane.ts), which also owns the running plan
+ * (running-plan.ts).
  *
  * Invariants: those of each part (`invariants()` collects them), and: the clock never goes backwards; every
  * deadline `nextTimeout()` returns is cleared by `onTimeout` at that time (it returns a later one or none).
@@ -38,6 +40,7 @@ import { ControlPlane } from './control-plane.ts'
 import { coalesce, Forwarding } from './forwarding.ts'
 import { CompactBlocks } from './compact-blocks.ts'
 import { Outbox } from './outbox.ts'
+import { Admission, type Waiting } from './admission.ts'
 import type { InvariantViolations, PeerInfo, RelayContext, RelayCounters, TeeAction, TeeRelayDeps } from './interface.ts'
 
 export type { ItemCheck, ItemVerifier, PeerInfo, PlanCheck, RelayAuthority, RelayCounters, TeeAction, TeeRelayDeps } from './interface.ts'
@@ -52,7 +55,7 @@ export interface LocalItem {
 
 export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalItem, PeerInfo> {
   readonly params: TeeParams
-  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0, itemsRefused: 0, reportsRefused: 0, reportsStale: 0, planDeltas: 0, planAsks: 0 }
+  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0, itemsRefused: 0, reportsRefused: 0, reportsStale: 0, planDeltas: 0, planAsks: 0, txsRejected: 0, txsRejectedHostile: 0, admitTimeouts: 0 }
   private readonly peers = new Map<string, PeerInfo>()
   private lastNow = -Infinity
   private readonly store: ItemStore
@@ -63,6 +66,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
   private readonly forwarding: Forwarding
   private readonly blocks: CompactBlocks
   private readonly outbox: Outbox
+  private readonly admission: Admission
 
   constructor(
     readonly self: string,
@@ -80,6 +84,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     this.forwarding = new Forwarding(ctx, this.running, this.store)
     this.blocks = new CompactBlocks(ctx, this.store)
     this.outbox = new Outbox(ctx)
+    this.admission = new Admission(ctx)
   }
 
   // ---- queries ----
@@ -113,7 +118,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
 
   /** Every part's invariants that do not hold (empty: all hold). Tests call it after every step. */
   invariants(): InvariantViolations {
-    return [...this.store.invariants(), ...this.running.invariants(), ...this.ledger.invariants(), ...this.repair.invariants(), ...this.control.invariants(), ...this.blocks.invariants(), ...this.outbox.invariants()]
+    return [...this.store.invariants(), ...this.running.invariants(), ...this.ledger.invariants(), ...this.repair.invariants(), ...this.control.invariants(), ...this.blocks.invariants(), ...this.outbox.invariants(), ...this.admission.invariants()]
   }
 
   // ---- PropagationCore ----
@@ -189,12 +194,32 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
   }
 
   /**
-   * The pool's verdict on a delivered item. The relay forwards on its own check of the id (the verifier), not on
-   * pool admission: a tx that is valid but not admitted here (nonce gap, pool full) may be admitted elsewhere.
+   * The pool's verdict on a delivered tx. Without params.admitTxs the relay forwarded it on its own check already:
+   * nothing to do. With it (admission.ts): admitted -> accounted and forwarded; rejected -> kept as a duplicate
+   * filter, never forwarded, digested or served, charging no one. `hostile`: the driver found the tx invalid on its
+   * own, whatever the chain state (a signature that does not recover): no honest node forwards such a tx, so an
+   * unattested sender is disconnected. An attested sender is never dropped for a verdict (its host may inject, but its
+   * relay code does not forward what its pool refused; a state-dependent refusal, such as funds or nonce, is a race
+   * an honest node can lose, and is never a penalty).
    */
-  onPoolResult(_id: Hex, _accepted: boolean, _from: Origin, now: number): TeeAction[] {
+  onPoolResult(id: Hex, accepted: boolean, _from: Origin, now: number, hostile = false): TeeAction[] {
     this.clock(now)
-    return []
+    const w = this.admission.take(shortKey(shortId(Buffer.from(id.slice(2), 'hex'))))
+    // Not waiting (no admission, given up, or a verdict twice), or evicted from the store meanwhile: nothing to do.
+    if (w === undefined || this.store.get(w.e.short) !== w.e) return []
+    const out: TeeAction[] = []
+    if (accepted) {
+      w.e.admission = undefined
+      this.admitted(out, w)
+    } else {
+      w.e.admission = 'rejected'
+      this.counters.txsRejected++
+      if (hostile) {
+        this.counters.txsRejectedHostile++
+        if (this.peers.get(w.from)?.attested === false) out.push({ t: 'refused', peer: w.from, what: `tx ${id.slice(0, 12)}`, reason: 'invalid tx (its signature does not recover): no honest node forwards it', disconnect: true })
+      }
+    }
+    return this.outbox.pass(coalesce(out), now)
   }
 
   onTimeout(now: number): TeeAction[] {
@@ -204,6 +229,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     const due: TeeAction[] = []
     this.outbox.onTimeout(due, now)
     const out: TeeAction[] = []
+    for (const w of this.admission.expire(now)) this.giveUp(w)
     this.control.onTimeout(out, now)
     this.repair.onTimeout(out, now)
     this.blocks.onTimeout(out, now)
@@ -211,7 +237,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
   }
 
   nextTimeout(): number | undefined {
-    const t = Math.min(this.control.nextTimeout() ?? Infinity, this.repair.nextTimeout() ?? Infinity, this.blocks.nextTimeout() ?? Infinity, this.outbox.nextTimeout() ?? Infinity)
+    const t = Math.min(this.control.nextTimeout() ?? Infinity, this.repair.nextTimeout() ?? Infinity, this.blocks.nextTimeout() ?? Infinity, this.outbox.nextTimeout() ?? Infinity, this.admission.nextTimeout() ?? Infinity)
     return t === Infinity ? undefined : t
   }
 
@@ -271,6 +297,8 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
       return true
     }
     if (!this.checked(out, from, item)) return false
+    // A repair-mode item that answers no pull of ours charges nobody: any peer can send one, naming any origin.
+    const pulled = this.repair.isPending(key)
     const plan = this.running.plan
     const selfIndex = this.running.selfIndex
     const sameEpoch = plan !== undefined && plan.body.epoch === epoch
@@ -280,14 +308,31 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     e.known.add(from)
     this.repair.held(e.short)
     this.counters.received++
+    if (item.mode === 'repair') this.counters.repaired++
+    const w: Waiting = { e, from, at: now, mode: item.mode, pulled, routeFrom: item.mode === 'entry' && selfIndex >= 0 ? undefined : from, routeMode: item.mode === 'entry' ? 'tree' : item.mode }
     if (item.kind === 'tx') {
       out.push({ t: 'deliver', item: { ...item }, from })
       this.blocks.onTxHeld(out, e.short, e.payload, now)
+      if (this.params.admitTxs === 1) {
+        const dropped = this.admission.wait(w)
+        if (dropped !== undefined) this.giveUp(dropped)
+        return true
+      }
     } else this.blocks.onBlockItem(out, e.id, e.payload, from, now)
-    this.ledger.account(e, from, item.mode)
-    if (item.mode === 'repair') this.counters.repaired++
-    this.forwarding.route(out, e, item.mode === 'entry' && selfIndex >= 0 ? undefined : from, item.mode === 'entry' ? 'tree' : item.mode)
+    this.admitted(out, w)
     return true
+  }
+
+  /** A checked item that may go on (a block, a tx admitted by the pool or not waiting for it): account, forward. */
+  private admitted(out: TeeAction[], w: Waiting): void {
+    this.ledger.account(w.e, w.from, w.mode, w.pulled)
+    this.forwarding.route(out, w.e, w.routeFrom, w.routeMode)
+  }
+
+  /** No verdict in time (or no room to wait): not admitted, without a penalty (the pool may not be running). */
+  private giveUp(w: Waiting): void {
+    w.e.admission = 'rejected'
+    this.counters.admitTimeouts++
   }
 
   /** Check before store and forward: an item that is not what its id says is refused, and its sender dropped. */

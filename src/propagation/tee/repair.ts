@@ -27,7 +27,7 @@
  *   MAX_PENDING_PULLS_PER_PEER for each (a peer's digests cannot make this node track ids without bound).
  */
 import { DIGEST_FULL_IDS, MAX_IDS_PER_MESSAGE, NEW_PEER_BACKLOG_MS } from './constants.ts'
-import type { ItemStore } from './item-store.ts'
+import { usable, type ItemStore } from './item-store.ts'
 import type { OmissionLedger } from './omission-ledger.ts'
 import { ORIGIN_UNKNOWN, type WireItem } from './messages.ts'
 import type { RunningPlan } from './running-plan.ts'
@@ -97,6 +97,11 @@ export class Repair {
     for (const p of this.pending.values()) p.holders = p.holders.filter((h) => h !== peer)
   }
 
+  /** Did this node pull the item with this short id (a digest named it), and is it still waiting for it? */
+  isPending(short: string): boolean {
+    return this.pending.has(short)
+  }
+
   /** The item with this short id is now held (stage 3): it is no longer pending. */
   held(short: string): void {
     this.drop(short)
@@ -143,7 +148,8 @@ export class Repair {
     const items: WireItem[] = []
     for (const id of ids) {
       const e = this.store.get(shortKey(id))
-      if (e === undefined) continue
+      // A tx waiting for or refused by the pool is not served (the puller asks the next holder).
+      if (e === undefined || !usable(e)) continue
       e.known.add(from)
       // The neighbour we charged for it asks us for it: it never had it, so it did not omit it.
       if (e.chargedTo === from) this.ledger.refund(e, from)
@@ -179,12 +185,24 @@ export class Repair {
       const ids: Uint8Array[] = []
       let upTo = cutoff
       let prevSeen = cutoff
+      // The latest first-seen time scanned, and the one before it (a cursor that stops before entries seen at lastSeen).
+      let lastSeen = since
+      let before = since
       const checks = this.checksFor(p)
       const upAt = this.upAt.get(p) ?? -Infinity
       let oldest = Infinity
       for (const e of this.store.since(since)) {
         if (e.firstSeen > cutoff) break
-        if (!e.known.has(p) && (e.firstSeen < upAt || checks(e.id))) {
+        // A tx still waiting for the pool's verdict holds the cursor: once admitted it is digested (rejected: never).
+        if (e.admission === 'pending') {
+          upTo = e.firstSeen > lastSeen ? lastSeen : before
+          break
+        }
+        if (e.firstSeen > lastSeen) {
+          before = lastSeen
+          lastSeen = e.firstSeen
+        }
+        if (usable(e) && !e.known.has(p) && (e.firstSeen < upAt || checks(e.id))) {
           // The decoder's cap: the rest goes in the next round.
           if (ids.length === MAX_IDS_PER_MESSAGE) {
             upTo = prevSeen

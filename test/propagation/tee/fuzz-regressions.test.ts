@@ -107,8 +107,9 @@ test('fuzz regression: assembleBlock refuses a tx of unknown type (from a BlockT
 })
 
 test('fuzz regression: a plan body with an interior-bitmap bit past its last node is refused (the found input: 7 nodes, bitmap 0x88)', () => {
+  // Plan version 2 (exclusions): the found v1 input with its version byte set to 2 and an empty exclusion list appended.
   const found = Buffer.from(
-  '01000001ab0000000032549098477139233c22caa11aad589acb7d7bcc0128e9972ba131a44673e4f1565ac5c7f6b803c68bf535d24770ec' +
+  '02000001ab0000000032549098477139233c22caa11aad589acb7d7bcc0128e9972ba131a44673e4f1565ac5c7f6b803c68bf535d24770ec' +
   '11e746e3f057d457ee445a07430007010000000032549098477139233c22caa11aad589acb7d7bcc0128e9972ba131a44673e4f1565ac5c7' +
   'f6b803c68bf535d24770ec11e746e3f057d457ee445a074300000004446daf67cf270aa35aeae41a1a9826810b0fbe1967fda9d5ad90af19' +
   'dbea3a363865e5aed55bd747770f61c111a5caa1d64de85a7891e416a378d805000000082ece240687c680226d3f3766e527accd37a13706' +
@@ -117,7 +118,7 @@ test('fuzz regression: a plan body with an interior-bitmap bit past its last nod
   'f3fb9dfe22605af013eefc82ff7e7bd674e6442d5573c742522c130d71000d14e642313198a2ea90fc6a5dcf17daedb91e965d45b3a33c8c' +
   '000000149c61ccfae5966613983acd5a263cddefcb6a3868a550303f9602d1d33acd1c4b93f2c9652885b08e30306ba8af7151424c70d232' +
   '0ea18a80a736bc25000000182a317bd9344115c6951ccc9a223f77884e8a538b453a4717c1a6e0dcd67b01f2cad0af82200fbcb12777a9cf' +
-  'd213ec4a979ba4a59449f61cee190ebb88000300030003ffff000300030003',
+  'd213ec4a979ba4a59449f61cee190ebb88000300030003ffff000300030003' + '0000',
     'hex',
   )
   assert.throws(() => decodePlanBody(found), (e: unknown) => isTeeError(e, 'INVALID_PLAN') && /bitmap/.test(e.message))

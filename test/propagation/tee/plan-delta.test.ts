@@ -94,3 +94,25 @@ test('plan delta: the codec carries planDelta and getPlan, and refuses malformed
     assert.throws(() => decodeTeeMessage(e.code, RLP.encode(f)), malformed, `field ${k}`)
   }
 })
+
+test('plan delta: exclusions travel whole in the diff and on the wire; the rebuilt body carries them byte for byte', () => {
+  // Node 5 (a leaf) is excluded through epoch 12; node 4 left the plan; relay 2's old exclusion ended (remembered).
+  const withEx: PlanBody = { ...base(), epoch: 8, excluded: [{ node: 2, until: 6, strikes: 2 }, { node: 5, until: 12, strikes: 1 }] }
+  roundTrip(base(), withEx)
+  // And back to none: the diff says so (absent), and the rebuilt body has none.
+  roundTrip(withEx, { ...base(), epoch: 9 })
+  const d = diffPlans(base(), withEx)!
+  assert.deepEqual(d.excluded, withEx.excluded)
+  assert.equal(planDiffBytes(d), 2 * 7)
+  const delta: PlanDelta = { baseHash: new Uint8Array(32).fill(1), diff: d, enclaveKey: new Uint8Array(65).fill(4), signature: new Uint8Array(64).fill(2), quote: new Uint8Array(40).fill(3) }
+  const { code, payload } = encodeTeeMessage({ t: 'planDelta', delta })
+  const back = decodeTeeMessage(code, payload)
+  assert.ok(back.t === 'planDelta')
+  assert.deepEqual(back.delta.diff, d)
+  // A diff whose exclusions do not fit the rebuilt plan (an interior node excluded through the epoch) is refused.
+  assert.throws(() => applyPlanDiff(base(), { ...d, excluded: [{ node: 0, until: 8, strikes: 1 }] }), (e: unknown) => isTeeError(e, 'INVALID_PLAN') && /may relay/.test((e as Error).message))
+  // On the wire, an exclusions field that is not whole 7-byte entries is malformed.
+  const fields = RLP.decode(payload) as Uint8Array[]
+  fields[10] = new Uint8Array(6)
+  assert.throws(() => decodeTeeMessage(code, RLP.encode(fields)), (e: unknown) => isTeeError(e, 'MALFORMED_MESSAGE'))
+})

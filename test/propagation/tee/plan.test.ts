@@ -29,7 +29,8 @@ const invalid = (e: unknown): boolean => isTeeError(e, 'INVALID_PLAN')
 test('plan: encode/decode round trip, and the layout size', () => {
   const b = body()
   const bytes = encodePlanBody(b)
-  assert.equal(bytes.length, 1 + 4 + 64 + 2 + 1 + 7 * 64 + 1 + 2 * 7 * 2)
+  // ... + an exclusion count (u16) of 0.
+  assert.equal(bytes.length, 1 + 4 + 64 + 2 + 1 + 7 * 64 + 1 + 2 * 7 * 2 + 2)
   const back = decodePlanBody(bytes)
   assert.deepEqual(back, b)
   assert.deepEqual(encodePlanBody(back), bytes)
@@ -122,4 +123,27 @@ test('plan: treeOf and the coordinator ranking are deterministic', () => {
   // Different epochs rotate the first coordinator (over a few epochs, not always the same one).
   const firsts = new Set(Array.from({ length: 20 }, (_, e) => coordinatorRanking(e, cands)[0]))
   assert.ok(firsts.size > 1)
+})
+
+test('plan: exclusions round-trip in the body; malformed ones are refused', () => {
+  const b: PlanBody = { ...body(), excluded: [{ node: 4, until: 50, strikes: 1 }, { node: 6, until: 0xffffffff, strikes: 4 }] }
+  const bytes = encodePlanBody(b)
+  assert.equal(bytes.length, encodePlanBody(body()).length + 2 * 7)
+  assert.deepEqual(decodePlanBody(bytes), b)
+  const bad = (x: PlanBody, re: RegExp): void => assert.throws(() => validatePlanBody(x), (e: unknown) => invalid(e) && re.test((e as Error).message))
+  bad({ ...body(), excluded: [] }, /absent/)
+  bad({ ...body(), excluded: [{ node: 6, until: 50, strikes: 1 }, { node: 4, until: 50, strikes: 1 }] }, /ascending/)
+  bad({ ...body(), excluded: [{ node: 7, until: 50, strikes: 1 }] }, /ascending index below 7/)
+  bad({ ...body(), excluded: [{ node: 4, until: 50, strikes: 0 }] }, /strikes/)
+  bad({ ...body(), excluded: [{ node: 4, until: 50, strikes: 5 }] }, /strikes/)
+  // A node may not relay while its exclusion runs (until >= epoch 42); after it ends it may.
+  bad({ ...body(), excluded: [{ node: 1, until: 42, strikes: 1 }] }, /may relay/)
+  validatePlanBody({ ...body(), excluded: [{ node: 1, until: 41, strikes: 1 }] })
+  // On the wire: a count above the node count, and a bad entry, are refused by decodePlanBody.
+  const raw = Buffer.from(encodePlanBody(body()))
+  raw.writeUInt16BE(8, raw.length - 2)
+  assert.throws(() => decodePlanBody(raw), invalid)
+  const strikes0 = Buffer.from(bytes)
+  strikes0[strikes0.length - 1] = 0
+  assert.throws(() => decodePlanBody(strikes0), invalid)
 })

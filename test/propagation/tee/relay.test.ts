@@ -12,7 +12,8 @@ import type { SignedPlan, SignedReport, TeeMessage, WireItem } from '../../../sr
 import { coordinatorRanking, decodePlanBody, planChallenge, planSigningBytes, PlanView, treeOf } from '../../../src/propagation/tee/plan.ts'
 import { encodeReportBody, reportSigningBytes } from '../../../src/propagation/tee/report.ts'
 import { nodeSigner } from '../../../src/propagation/tee/node-signature.ts'
-import type { TeeParams } from '../../../src/propagation/tee/params.ts'
+import { paramsForEpoch, type TeeParams } from '../../../src/propagation/tee/params.ts'
+import { shortId } from '../../../src/propagation/tee/short-id.ts'
 import { inProcessEnclaveContext } from '../../../src/tee/sim/runtime.ts'
 import { SimulatedQuotingEnclave, produceQuote, type EnclaveIdentity } from '../../../src/tee/qe.ts'
 import { createAttestationRoot } from '../../../src/tee/root.ts'
@@ -68,6 +69,12 @@ class World {
   readonly enclaves = new Map<number, PlanningEnclave>()
   /** Return true to lose a message on the wire. */
   drop: (s: Sent) => boolean = () => false
+  /**
+   * The pool's verdict on a delivered tx (params.admitTxs): true admitted, false refused, 'hostile' refused as invalid
+   * whatever the state, undefined no verdict (a pool that is not running). Unset: no verdicts at all.
+   */
+  pool: ((node: number, item: WireItem) => boolean | 'hostile' | undefined) | undefined
+  private readonly verdicts: { node: number; id: Uint8Array; from: string; v: boolean | 'hostile' }[] = []
 
   constructor(params: Partial<TeeParams> = PARAMS, attested: (i: number) => boolean = () => true, verifier: ItemVerifier = syntheticItemVerifier) {
     clock.now = 0
@@ -126,24 +133,26 @@ class World {
         assert.ok(!m.has(node), `node ${node} delivered ${k.slice(0, 8)} twice`)
         m.set(node, a.item)
         this.delivered.set(k, m)
+        const v = this.pool?.(node, a.item)
+        if (v !== undefined) this.verdicts.push({ node, id: a.item.id, from: a.from, v })
       },
       importBlock: () => assert.fail('these tests publish no blocks (compact-blocks.test.ts does)'),
       serveBlockTxsFromChain: () => undefined,
       blockAbandoned: () => undefined,
-      computePlan: (a) => this.run(node, this.relays[node]!.planComputed(this.plan(node, a.epoch, a.reports), this.now)),
+      computePlan: (a) => this.run(node, this.relays[node]!.planComputed(this.plan(node, a.epoch, a.reports, a.running), this.now)),
       planAccepted: (a) => void this.accepted.push({ node, epoch: a.epoch, coordinator: a.coordinator }),
       refused: (a) => void this.refused.push({ node, a }),
     })
   }
 
   /** Runs the coordinator program of `node` over `reports`, through the plan builder a node's host uses. */
-  plan(node: number, epoch: number, reports: SignedReport[]): SignedPlan {
+  plan(node: number, epoch: number, reports: SignedReport[], running?: SignedPlan): SignedPlan {
     let enclave = this.enclaves.get(node)
     if (enclave === undefined) {
       enclave = inProcessPlanningEnclave((key64, challenge) => produceQuote(qe, identity, key64, challenge))
       this.enclaves.set(node, enclave)
     }
-    return computeSignedPlanNow(enclave, epoch, this.ids[node]!, reports, this.relays[node]!.params)
+    return computeSignedPlanNow(enclave, epoch, this.ids[node]!, reports, this.relays[node]!.params, running)
   }
 
   /** A plan for `epoch` by `coordinator`, from reports signed here (every node attested, links as wired). */
@@ -161,8 +170,15 @@ class World {
   }
 
   flush(): void {
-    for (let guard = 0; this.queue.length > 0; guard++) {
+    for (let guard = 0; this.queue.length > 0 || this.verdicts.length > 0; guard++) {
       assert.ok(guard < 100_000, 'message storm')
+      // The pool answers before the next message is handled (it takes a few ms; messages take longer).
+      const v = this.verdicts.shift()
+      if (v !== undefined) {
+        this.run(v.node, this.relays[v.node]!.onPoolResult(`0x${Buffer.from(v.id).toString('hex')}`, v.v === true, v.from, this.now, v.v === 'hostile'))
+        this.checkInvariants(v.node, 'after a pool verdict')
+        continue
+      }
       const s = this.queue.shift()!
       if (!this.links.has(this.key(s.from, s.to))) continue
       this.run(s.to, this.relays[s.to]!.receive(this.ids[s.from]!, s.msg, this.now))
@@ -1145,4 +1161,188 @@ test('relay: of two plans for one epoch, a node keeps the one that covers the no
   w.flush()
   for (const r of w.relays) assert.equal(r.currentPlan?.body.nodes.length, 5)
   assert.deepEqual(w.refused, [])
+})
+
+// ---- admission before forward (params.admitTxs) and lasting omission exclusion (issue 12) ----
+
+const JUNK_LEAF = 4
+/** Sends `item` from node JUNK_LEAF's host to each of its peers (0 and 3), tagged with the receiver's plan epoch. */
+function injectFromLeaf(w: World, item: WireItem, to: number[] = [0, 3]): void {
+  for (const t of to) {
+    const s = { from: JUNK_LEAF, to: t, msg: { t: 'items' as const, epoch: w.relays[t]!.currentPlan?.body.epoch ?? 0, items: [item] } }
+    w.sent.push(s)
+    w.queue.push(s)
+  }
+  w.flush()
+}
+
+/** Omission rows with omitted > 0 in every report sent so far. */
+function charges(w: World): { by: number; peer: string; omitted: number }[] {
+  const out: { by: number; peer: string; omitted: number }[] = []
+  for (const s of w.sent) if (s.msg.t === 'report') for (const r of s.msg.reports) for (const o of r.report.omissions) if (o.omitted > 0) out.push({ by: w.index.get(r.report.node)!, peer: o.peer, omitted: o.omitted })
+  return out
+}
+
+const digested = (w: World, id: Uint8Array): boolean => {
+  const short = Buffer.from(shortId(id)).toString('hex')
+  return w.sent.some((s) => s.msg.t === 'digest' && s.msg.ids.some((x) => Buffer.from(x).toString('hex') === short))
+}
+
+test('relay: admission before forward: a tx the pool refuses is not forwarded, digested or served, and charges nobody; an admitted one reaches every node', () => {
+  // Node 4 is an unattested leaf whose host injects txs: junk (refused by every pool) and one good tx.
+  const w = new World({ ...PARAMS, admitTxs: 1 }, (i) => i !== JUNK_LEAF).connect()
+  const plan = w.establishPlan()
+  assert.equal(plan.body.interior[plan.body.nodes.indexOf(w.ids[JUNK_LEAF]!)], false, 'the unattested node is a leaf')
+  w.advance(4000)
+  const junk = [itemOn(0, 2), itemOn(1, 2), itemOn(0, 2)]
+  const good = itemOn(1, 2)
+  const junkKeys = new Set(junk.map((id) => Buffer.from(id).toString('hex')))
+  w.pool = (_node, item) => !junkKeys.has(Buffer.from(item.id).toString('hex'))
+  // Junk in every mode a peer may claim: tree (origin: the leaf), flood, and an unasked repair naming node 1 as origin.
+  const o4 = plan.body.nodes.indexOf(w.ids[JUNK_LEAF]!)
+  const o1 = plan.body.nodes.indexOf(w.ids[1]!)
+  injectFromLeaf(w, { kind: 'tx', id: junk[0]!, mode: 'tree', origin: o4, payload: syntheticPayload(junk[0]!, 52) })
+  injectFromLeaf(w, { kind: 'tx', id: junk[1]!, mode: 'flood', origin: ORIGIN_UNKNOWN, payload: syntheticPayload(junk[1]!, 52) })
+  injectFromLeaf(w, { kind: 'tx', id: junk[2]!, mode: 'repair', origin: o1, payload: syntheticPayload(junk[2]!, 52) })
+  for (const id of junk) {
+    assert.deepEqual(w.reached(id), [0, 3], 'the pools of the leaf\'s peers saw it')
+    assert.ok(w.itemSends(id).every((s) => s.from === JUNK_LEAF), 'no honest node forwarded it')
+  }
+  for (const i of [0, 3]) assert.equal(w.relays[i]!.counters.txsRejected, 3)
+  // A copy is a duplicate (delivered once: the World asserts it), and still not forwarded.
+  injectFromLeaf(w, { kind: 'tx', id: junk[0]!, mode: 'tree', origin: o4, payload: syntheticPayload(junk[0]!, 52) })
+  assert.ok(w.itemSends(junk[0]!).every((s) => s.from === JUNK_LEAF))
+  // A pull for it is not served (the puller would take the junk on to others).
+  const before = w.sent.length
+  w.run(0, w.relays[0]!.receive(w.ids[3]!, { t: 'pull', ids: [shortId(junk[0]!)] }, w.now))
+  assert.ok(w.sent.slice(before).every((s) => s.msg.t !== 'items'), 'a refused tx is not served to a pull')
+  // The good tx from the same leaf is admitted and reaches every node, on the tree.
+  injectFromLeaf(w, { kind: 'tx', id: good, mode: 'tree', origin: o4, payload: syntheticPayload(good, 52) })
+  w.advance(w.now + 3000)
+  // (The leaf's own relay never holds it: its host injected it, and both peers know the leaf has it.)
+  assert.deepEqual(w.reached(good), [0, 1, 2, 3], 'the admitted tx reached every other node')
+  // Two epochs on: nobody digested the junk, nobody charged anyone, nobody was refused (not hostile, only refused).
+  w.advance(w.now + 2 * 60_000, 500)
+  for (const id of junk) assert.equal(digested(w, id), false, 'junk is never digested')
+  assert.deepEqual(charges(w), [], 'no omission charged to anyone')
+  assert.deepEqual(w.refused, [], 'no disconnects for refused txs')
+})
+
+test('relay: admission before forward: a tx invalid whatever the state (hostile verdict) disconnects an unattested sender, never an attested one', () => {
+  const w = new World({ ...PARAMS, admitTxs: 1 }, (i) => i !== JUNK_LEAF).connect()
+  w.establishPlan()
+  const bad = itemOn(undefined, 2)
+  w.pool = (_node, item) => (Buffer.compare(item.id, bad) === 0 ? 'hostile' : true)
+  injectFromLeaf(w, { kind: 'tx', id: bad, mode: 'flood', origin: ORIGIN_UNKNOWN, payload: syntheticPayload(bad, 52) })
+  assert.deepEqual(w.refused.map((r) => [r.node, r.a.peer, r.a.disconnect]).sort(), [[0, w.ids[JUNK_LEAF], true], [3, w.ids[JUNK_LEAF], true]], 'the unattested sender is dropped by both peers')
+  assert.ok(w.itemSends(bad).every((s) => s.from === JUNK_LEAF), 'not forwarded')
+  // The same verdict on a tx an attested peer sent: counted, no disconnect (an attested relay's code forwards only
+  // what its pool took; a host that injects is not told apart from a pool that differs).
+  const bad2 = itemOn(undefined, 2)
+  w.pool = (_node, item) => (Buffer.compare(item.id, bad2) === 0 ? 'hostile' : true)
+  const refusedBefore = w.refused.length
+  const s = { from: 1, to: 0, msg: { t: 'items' as const, epoch: w.relays[0]!.currentPlan!.body.epoch, items: [{ kind: 'tx' as const, id: bad2, mode: 'flood' as const, origin: ORIGIN_UNKNOWN, payload: syntheticPayload(bad2, 52) }] } }
+  w.sent.push(s)
+  w.queue.push(s)
+  w.flush()
+  assert.equal(w.refused.length, refusedBefore, 'an attested sender is not dropped')
+  assert.equal(w.relays[0]!.counters.txsRejectedHostile, 2)
+})
+
+test('relay: admission before forward: a verdict that never comes is given up at admitTimeoutMs (bounded), and a late one changes nothing', () => {
+  const w = new World({ ...PARAMS, admitTxs: 1, admitTimeoutMs: 2000 }, (i) => i !== JUNK_LEAF).connect()
+  w.establishPlan()
+  const id = itemOn(undefined, 2)
+  w.pool = () => undefined
+  const t0 = w.now
+  injectFromLeaf(w, { kind: 'tx', id, mode: 'flood', origin: ORIGIN_UNKNOWN, payload: syntheticPayload(id, 52) }, [0])
+  const r = w.relays[0]!
+  assert.ok((r.nextTimeout() ?? Infinity) <= t0 + 2000, 'the wait is a deadline')
+  w.runDeadlines(t0 + 2000)
+  assert.equal(r.counters.admitTimeouts, 1)
+  assert.ok(w.itemSends(id).every((s) => s.from === JUNK_LEAF), 'a tx without a verdict is not forwarded')
+  assert.deepEqual(r.onPoolResult(`0x${Buffer.from(id).toString('hex')}`, true, w.ids[JUNK_LEAF]!, w.now), [], 'a late verdict does nothing')
+  assert.deepEqual(r.invariants(), [])
+})
+
+test('relay: an unasked repair-mode item charges no tree neighbour (any peer could name any origin)', () => {
+  // Without admission: the rule is the ledger's. The leaf sends good txs as "repairs" naming node 1 as their origin.
+  const w = new World({ ...PARAMS, omissionMinSamples: 1 }, (i) => i !== JUNK_LEAF).connect()
+  const plan = w.establishPlan()
+  w.advance(4000)
+  const o1 = plan.body.nodes.indexOf(w.ids[1]!)
+  // Node 0 alone gets them, and its data traffic with honest peers is cut: no late tree copy or pull refunds a charge.
+  w.drop = (m) => m.from !== JUNK_LEAF && (m.from === 0 || m.to === 0) && (m.msg.t === 'items' || m.msg.t === 'digest' || m.msg.t === 'pull')
+  for (let k = 0; k < 5; k++) {
+    const id = itemOn(k % 2, 2)
+    injectFromLeaf(w, { kind: 'tx', id, mode: 'repair', origin: o1, payload: syntheticPayload(id, 52) }, [0])
+  }
+  w.advance(60_000 + 2000, 500)
+  assert.deepEqual(charges(w), [], 'nobody was charged for repairs it did not ask for')
+})
+
+test('relay: an omitting relay, once excluded, stays a leaf for exclusionEpochs epochs after its last charge', () => {
+  const epochMs = 10_000
+  const run = (exclusionEpochs: number): { epoch: number; interior: boolean }[] => {
+    const w = new World({ ...PARAMS, ...paramsForEpoch(epochMs), omissionMinSamples: 3, exclusionEpochs })
+    w.connect()
+    const plan = w.establishPlan()
+    const v = new PlanView(plan.body)
+    // The omitter: a relay of tree 0 with a child; its host drops every tree send (answers to pulls still go).
+    const x = w.index.get(plan.body.nodes.find((id, i) => plan.body.interior[i] && v.neighbours(0, i).length >= 2)!)!
+    const xi = v.index.get(w.ids[x]!)!
+    w.drop = (s) => s.from === x && s.msg.t === 'items' && s.msg.items.every((i) => i.mode !== 'repair')
+    const origin = all.find((o) => o !== x && v.neighbours(0, xi).includes(w.ids[o]!))!
+    const seen: { epoch: number; interior: boolean }[] = []
+    let lastEpoch = -1
+    for (let e = 1; e <= 10; e++) {
+      // Mid-epoch (past the plan-switch grace), items on both trees from the omitter's neighbour.
+      w.runDeadlines(e * epochMs + 4000)
+      for (let k = 0; k < 8; k++) w.publish(origin, itemOn(k % 2, 2))
+      w.runDeadlines(e * epochMs + epochMs - 1)
+      const cur = w.relays[origin]!.currentPlan!
+      if (cur.body.epoch !== lastEpoch) {
+        lastEpoch = cur.body.epoch
+        seen.push({ epoch: cur.body.epoch, interior: cur.body.interior[cur.body.nodes.indexOf(w.ids[x]!)]! })
+      }
+    }
+    return seen
+  }
+  const lasting = run(3)
+  const firstOut = lasting.find((p) => !p.interior)
+  assert.ok(firstOut !== undefined, `the omitter was excluded: ${JSON.stringify(lasting)}`)
+  // From its exclusion on it is never interior again while it would be charged; once a leaf nobody charges it, so
+  // it must stay a leaf through the charge epoch + 3.
+  const after = lasting.filter((p) => p.epoch > firstOut.epoch && p.epoch <= firstOut.epoch + 3)
+  assert.ok(after.length >= 3, `plans of the ${3} epochs after the exclusion: ${JSON.stringify(lasting)}`)
+  assert.ok(after.every((p) => !p.interior), `a leaf for 3 epochs after: ${JSON.stringify(lasting)}`)
+  // The control: with exclusionEpochs 0 the omitter is readmitted soon after (the rule before).
+  const brief = run(0)
+  const out0 = brief.find((p) => !p.interior)
+  assert.ok(out0 !== undefined && brief.some((p) => p.epoch > out0.epoch && p.interior), `without carrying, readmitted: ${JSON.stringify(brief)}`)
+})
+
+test('relay: with unattestedLinkAgeMs, under a plan an unattested peer enters reports (and the plan, as a leaf) only once its link is that old', () => {
+  const run = (age: number): { plan1: boolean; plan2: boolean } => {
+    const w = new World({ ...PARAMS, unattestedLinkAgeMs: age }, (i) => i !== JUNK_LEAF)
+    for (const [a, b] of EDGES) if (a !== JUNK_LEAF && b !== JUNK_LEAF) w.linkUp(a, b)
+    w.runDeadlines(3000)
+    assert.ok(w.relays[0]!.currentPlan !== undefined && !w.relays[0]!.currentPlan.body.nodes.includes(w.ids[JUNK_LEAF]!), 'a first plan without the unattested node')
+    // It connects 2 s before epoch 1: at epoch 1's reports its links are young; at epoch 2's, 62 s old.
+    w.runDeadlines(58_000)
+    w.linkUp(JUNK_LEAF, 0)
+    w.linkUp(JUNK_LEAF, 3)
+    const inPlan = (epoch: number): boolean => {
+      w.runDeadlines(epoch * 60_000 + 5000)
+      const p = w.relays[0]!.currentPlan!
+      assert.equal(p.body.epoch, epoch)
+      const i = p.body.nodes.indexOf(w.ids[JUNK_LEAF]!)
+      if (i >= 0) assert.equal(p.body.interior[i], false, 'only ever as a leaf')
+      return i >= 0
+    }
+    return { plan1: inPlan(1), plan2: inPlan(2) }
+  }
+  assert.deepEqual(run(5000), { plan1: false, plan2: true }, 'young at epoch 1: left out; old at epoch 2: a leaf')
+  // The control: without the age (the core's default) epoch 1's plan has it.
+  assert.deepEqual(run(0), { plan1: true, plan2: true })
 })
