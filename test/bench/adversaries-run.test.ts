@@ -45,9 +45,9 @@ adversaries: { junkLeaves: 0.34, omittingRelays: 0.17 }
       // stock: not one push or announcement; tee: only answers to pulls (repairs), far fewer than an honest relay sends.
       if (m.mode === 'stock') assert.equal(o.txMsgsOut, 0)
       // The honest mean no longer counts junk forwards (a relay forwards a tx only once its pool admitted it), so it
-      // is smaller than it was: n5's answers to pulls were 25 against an honest mean of 56 in one run (half, not a
-      // third, is the bound).
-      else assert.ok(o.txMsgsOut < o.honestMeanTxMsgsOut / 2, `tee: n5 sent ${o.txMsgsOut} TxItems, honest mean ${o.honestMeanTxMsgsOut}`)
+      // is smaller than it was: n5's answers to pulls were 25 against an honest mean of 56 in one run. A relay that
+      // forwarded would send at least the honest mean; 3/4 of it leaves room for how many pulls n5 happens to get.
+      else assert.ok(o.txMsgsOut < o.honestMeanTxMsgsOut * 0.75, `tee: n5 sent ${o.txMsgsOut} TxItems, honest mean ${o.honestMeanTxMsgsOut}`)
     }
     const tee = summary.modes[0]!.adversaries!
     assert.equal(tee.exclusion?.length, 1)
