@@ -134,9 +134,11 @@ const syncLie = (ms: number): Attack => async (c) => {
 const trickle = (ms: number): Attack => async (c) => {
   const ps = await Promise.all([withStatus(c), withStatus(c)])
   const sent = await Promise.race([Promise.all(ps.map((p) => p.trickle(16 * 1024 * 1024 - 64, 1024, 1))), sleep(ms).then(() => undefined)])
+  // A whole frame sent: its MAC is wrong, so the node drops the session (DISCONNECT, then the socket within 7 s).
+  if (sent !== undefined) await Promise.race([Promise.all(ps.map((p) => p.closed)), sleep(10_000)])
   const open = ps.filter((p) => !p.isClosed).length
   for (const p of ps) p.destroy()
-  return `${sent === undefined ? 'still trickling' : `sent ${sent.join(', ')} B`} after ${ms} ms; ${open} of 2 sessions open`
+  return `${sent === undefined ? `still trickling after ${ms} ms` : `sent ${sent.join(', ')} B`}; ${open} of 2 sessions open${sent !== undefined ? ' 10 s after the frame' : ''}`
 }
 
 /** Garbage NewBlock, invalid txs, an unsolicited response: well-formed RLP, hostile content. */

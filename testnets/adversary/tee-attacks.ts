@@ -45,10 +45,12 @@ const undecodableItem = (): Attack => async (c) => {
 
 /** `count` signed txs of ~`kb` KB each from fresh keys that hold nothing, in messages of 8. */
 const unfundedBig = (count: number, kb: number): Attack => async (c) => {
+  // Built before connecting: signing 25 MB in this process would compete with the node for the CPU meanwhile.
+  const txs = Array.from({ length: count }, () => unfundedTx(c.target, kb * 1024))
   const p = await teeLeaf(c)
   let sent = 0
   for (let i = 0; i < count && !p.isClosed; i += 8) {
-    const batch = Array.from({ length: Math.min(8, count - i) }, () => unfundedTx(c.target, kb * 1024))
+    const batch = txs.slice(i, i + 8)
     try {
       send(p, txItems(batch))
     } catch {
