@@ -22,7 +22,7 @@ import { rpcCall } from '../../src/rpc/client.ts'
 import { ATTACKS, type Attack, type AttackContext } from '../../testnets/adversary/attacks.ts'
 import { TEE_ATTACKS } from '../../testnets/adversary/tee-attacks.ts'
 import { RPC_ATTACKS } from '../../testnets/adversary/rpc-attacks.ts'
-import { probe, rssMb, type ProbeReport } from '../../testnets/adversary/probe.ts'
+import { longProbe, rssMb, type ProbeReport } from '../../testnets/adversary/probe.ts'
 
 const PERIOD_S = 2
 const IDLE_S = 30
@@ -111,7 +111,7 @@ try {
   await new Promise((r) => setTimeout(r, IDLE_S * 1000))
   rssIdleMb = rssMb(pid)
   console.log(`RSS ${rssLaunchMb.toFixed(0)} MB after launch, ${rssIdleMb.toFixed(0)} MB after ${IDLE_S} s idle (the baseline)`)
-  const wholeWatch = await probe(node.rpcUrl, pid)
+  const wholeWatch = await longProbe(node.rpcUrl, pid)
   const deadline = Date.now() + minutes * 60_000
   for (let round = 1; crashed === undefined && (round === 1 || Date.now() < deadline); round++) {
     for (const name of chosen) {
@@ -124,7 +124,7 @@ try {
         rpcUrl: node.rpcUrl,
       }
       const unhandled0 = unhandledIn(node.logPath)
-      const watch = await probe(node.rpcUrl, pid)
+      const watch = await wholeWatch.window()
       let outcome: string
       try {
         outcome = await all[name]!(ctx)

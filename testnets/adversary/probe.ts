@@ -45,6 +45,7 @@ const r = { maxRpcMs: 0, failedCalls: 0, calls: 0, rssPeakMb: 0, maxHeadGapMs: 0
 let running = true
 let head = headStart
 let headAt = Date.now()
+let lastOk = true
 parentPort.on('message', () => { running = false })
 ;(async () => {
   while (running) {
@@ -53,10 +54,14 @@ parentPort.on('message', () => { running = false })
       const res = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}', signal: AbortSignal.timeout(60000) })
       const h = Number((await res.json()).result)
       if (h !== head) { r.maxHeadGapMs = Math.max(r.maxHeadGapMs, Date.now() - headAt); head = h; headAt = Date.now() }
-    } catch { r.failedCalls++ }
+      lastOk = true
+    } catch { r.failedCalls++; lastOk = false }
     r.calls++
-    r.maxRpcMs = Math.max(r.maxRpcMs, Date.now() - t)
-    try { r.rssPeakMb = Math.max(r.rssPeakMb, rss()) } catch { running = false }
+    const ms = Date.now() - t
+    r.maxRpcMs = Math.max(r.maxRpcMs, ms)
+    let now = 0
+    try { now = rss(); r.rssPeakMb = Math.max(r.rssPeakMb, now) } catch { running = false }
+    if (workerData.samples) parentPort.postMessage({ sample: { at: Date.now(), ms, ok: lastOk, head, rss: now } })
     await new Promise((ok) => setTimeout(ok, everyMs))
   }
   r.maxHeadGapMs = Math.max(r.maxHeadGapMs, Date.now() - headAt)
@@ -64,29 +69,65 @@ parentPort.on('message', () => { running = false })
 })()
 `
 
-export async function probe(rpcUrl: string, pid: number, everyMs = 100): Promise<{ stop(): Promise<ProbeReport> }> {
-  const headStart = Number(await rpcCall<string>(rpcUrl, 'eth_blockNumber'))
-  const t0 = Date.now()
-  const cpu0 = cpuSec(pid)
-  const rssStartMb = rssMb(pid)
-  const worker = new Worker(LOOP, { eval: true, workerData: { rpcUrl, pid, everyMs, headStart } })
-  const done = new Promise<Pick<ProbeReport, 'maxRpcMs' | 'failedCalls' | 'calls' | 'rssPeakMb' | 'maxHeadGapMs'>>((resolve, reject) => {
-    worker.once('message', resolve)
-    worker.once('error', reject)
+/**
+ * One probe for a whole campaign, on one kept-alive connection (a probe that dials anew per attack is refused while
+ * an attack fills the RPC listener's connection slots, and would charge that to every call): `window()` starts a
+ * sub-report whose `stop()` gives the figures since, from the same samples.
+ */
+export async function longProbe(rpcUrl: string, pid: number, everyMs = 100): Promise<{ window(): Promise<{ stop(): Promise<ProbeReport> }>; stop(): Promise<ProbeReport> }> {
+  const worker = new Worker(LOOP, { eval: true, workerData: { rpcUrl, pid, everyMs, headStart: Number(await rpcCall<string>(rpcUrl, 'eth_blockNumber')), samples: true } })
+  const samples: Sample[] = []
+  worker.on('message', (m: { sample?: Sample }) => {
+    if (m.sample !== undefined) samples.push(m.sample)
   })
+  const windowOf = async (): Promise<{ stop(): Promise<ProbeReport> }> => {
+    const from = samples.length
+    const t0 = Date.now()
+    const cpu0 = cpuSec(pid)
+    const rssStartMb = rssMb(pid)
+    const headStart = Number(await rpcCall<string>(rpcUrl, 'eth_blockNumber', [], 10_000).catch(() => -1))
+    return {
+      async stop() {
+        const s = samples.slice(from)
+        const r: ProbeReport = { maxRpcMs: 0, failedCalls: 0, calls: s.length, rssStartMb, rssPeakMb: rssStartMb, cpuSec: 0, headStart, headEnd: headStart, maxHeadGapMs: 0, elapsedMs: Date.now() - t0 }
+        let head = headStart
+        let headAt = t0
+        for (const x of s) {
+          r.maxRpcMs = Math.max(r.maxRpcMs, x.ms)
+          if (!x.ok) r.failedCalls++
+          r.rssPeakMb = Math.max(r.rssPeakMb, x.rss)
+          if (x.ok && x.head !== head) {
+            r.maxHeadGapMs = Math.max(r.maxHeadGapMs, x.at - headAt)
+            head = x.head
+            headAt = x.at
+          }
+        }
+        r.maxHeadGapMs = Math.max(r.maxHeadGapMs, Date.now() - headAt)
+        r.headEnd = head
+        try {
+          r.cpuSec = cpuSec(pid) - cpu0
+        } catch {
+          // the process is gone
+        }
+        return r
+      },
+    }
+  }
+  const whole = await windowOf()
   return {
+    window: windowOf,
     async stop() {
-      worker.postMessage('stop')
-      const w = await done
+      const r = await whole.stop()
       await worker.terminate()
-      const r: ProbeReport = { ...w, rssStartMb, rssPeakMb: Math.max(rssStartMb, w.rssPeakMb), cpuSec: 0, headStart, headEnd: headStart, elapsedMs: Date.now() - t0 }
-      try {
-        r.cpuSec = cpuSec(pid) - cpu0
-        r.headEnd = Number(await rpcCall<string>(rpcUrl, 'eth_blockNumber', [], 5_000))
-      } catch {
-        r.headEnd = -1
-      }
       return r
     },
   }
+}
+
+interface Sample {
+  at: number
+  ms: number
+  ok: boolean
+  head: number
+  rss: number
 }

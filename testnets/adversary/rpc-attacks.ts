@@ -5,6 +5,7 @@
  * (bench/adversary/campaign.ts) measures the node around it.
  */
 import net from 'node:net'
+import { request as httpRequest } from 'node:http'
 import { postRaw } from '../../src/rpc/client.ts'
 import type { Attack } from './attacks.ts'
 
@@ -73,10 +74,33 @@ const slowloris = (n: number, ms: number): Attack => async (c) => {
     // Read what the node sends (a 408), so that its close is seen.
     s.resume()
   })))
-  await new Promise((r) => setTimeout(r, ms))
+  // What a new client sees meanwhile: one fresh connection per call (no keep-alive), every second.
+  const fresh: string[] = []
+  const t0 = Date.now()
+  while (Date.now() - t0 < ms) {
+    const t = Date.now()
+    const r = await freshCall(c.rpcUrl, 2_000)
+    fresh.push(`${Math.round((t - t0) / 1000)}s:${r}`)
+    await new Promise((res) => setTimeout(res, Math.max(0, 1_000 - (Date.now() - t))))
+  }
   const open = socks.filter((s) => !s.destroyed && !s.readableEnded).length
   for (const s of socks) s.destroy()
-  return `${open} of ${n} slow HTTP clients (headers never ended) still open after ${ms} ms`
+  return `${open} of ${n} slow HTTP clients (headers never ended) still open after ${ms} ms; a new client each second: ${fresh.join(' ')}`
+}
+
+/** eth_blockNumber on a connection of its own: 'ok', or 'refused' (closed, reset, no answer in `ms`). */
+function freshCall(url: string, ms: number): Promise<string> {
+  return new Promise((resolve) => {
+    const u = new URL(url)
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] })
+    const req = httpRequest({ host: u.hostname, port: u.port, method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': body.length }, timeout: ms }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode === 200 ? 'ok' : `HTTP ${res.statusCode}`))
+    })
+    req.on('timeout', () => req.destroy(new Error('timeout')))
+    req.on('error', () => resolve('refused'))
+    req.end(body)
+  })
 }
 
 RPC_ATTACKS['rpc-slowloris-2000'] = slowloris(2_000, 15_000)
