@@ -73,7 +73,10 @@ export class SimEthNode implements SimPeerNode {
 
   receive(from: number, msg: unknown): void {
     const m = msg as EthMsg
-    if (m.t === 'Transactions' || m.t === 'PooledTransactions') this.tracker.receipt(this.index, m.txs.length)
+    if (m.t === 'Transactions' || m.t === 'PooledTransactions') {
+      this.tracker.receipt(this.index, m.txs.length)
+      if (this.tracker.perItem) for (const tx of m.txs) this.tracker.receiptOf(tx.hash.slice(2))
+    }
     this.run(this.core.onMessage(String(from), m, this.net.now))
   }
 

@@ -4,8 +4,13 @@ export class ItemTracker {
   readonly published = new Map<string, { origin: number; at: number; kind: 'tx' | 'block' }>()
   /** Full-payload receipts per node (duplicates included). */
   readonly receipts: number[]
+  /** With `perItem`: full-payload receipts per item, over all nodes (duplicates included). */
+  readonly receiptsOf = new Map<string, number>()
 
-  constructor(n: number) {
+  constructor(
+    n: number,
+    readonly perItem = false,
+  ) {
     this.receipts = new Array<number>(n).fill(0)
   }
 
@@ -25,5 +30,10 @@ export class ItemTracker {
 
   receipt(node: number, count = 1): void {
     this.receipts[node]! += count
+  }
+
+  /** One full copy of `key` received (only with `perItem`; the per-node count is `receipt`'s). */
+  receiptOf(key: string): void {
+    this.receiptsOf.set(key, (this.receiptsOf.get(key) ?? 0) + 1)
   }
 }

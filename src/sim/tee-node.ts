@@ -97,7 +97,10 @@ export class SimTeeNode implements SimPeerNode {
 
   receive(from: number, msg: unknown): void {
     const m = msg as TeeMessage
-    if (m.t === 'items') this.tracker.receipt(this.index, m.items.length)
+    if (m.t === 'items') {
+      this.tracker.receipt(this.index, m.items.length)
+      if (this.tracker.perItem) for (const it of m.items) this.tracker.receiptOf(Buffer.from(it.id).toString('hex'))
+    }
     this.run(this.relay.onMessage(this.ids[from]!, m, this.net.now))
   }
 
