@@ -29,6 +29,9 @@ interface SimArgs {
   json?: string
 }
 
+/** The largest network the command accepts (FRing's sizes are 2K and 8K; a public chain has ~10K nodes). */
+export const MAX_SIM_NODES = 20_000
+
 const fixed = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : '-')
 
 export function simTable(results: SimResult[]): string {
@@ -88,7 +91,7 @@ export const simCommand: CommandModule<object, SimArgs> = {
     for (const m of modes) if (m !== 'tee' && !(PROPAGATION_MODES as readonly string[]).includes(m)) throw badInput(`--modes: "${m}" is not a mode`)
     const lat = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(a.latency)
     if (lat === null || Number(lat[1]) > Number(lat[2])) throw badInput(`--latency must look like 10-100 (ms), got "${a.latency}"`)
-    if (!(a.nodes >= 3 && a.nodes <= 5000) || !Number.isInteger(a.nodes)) throw badInput('--nodes must be an integer in 3..5000')
+    if (!(a.nodes >= 3 && a.nodes <= MAX_SIM_NODES) || !Number.isInteger(a.nodes)) throw badInput(`--nodes must be an integer in 3..${MAX_SIM_NODES}`)
     const detectMs = parseDetectMs(a['detect-ms'])
     if ((a.nodes * a.degree) % 2 !== 0 || a.degree < 2 || a.degree >= a.nodes) throw badInput('--degree must be >= 2, < nodes, and nodes x degree even')
     for (const [k, v] of [['crash', a.crash], ['drop', a.drop], ['omit', a.omit], ['tee-fraction', a['tee-fraction']]] as const) if (!(v >= 0 && v <= 1)) throw badInput(`--${k} must be in [0, 1]`)
