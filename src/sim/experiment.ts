@@ -267,19 +267,22 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     const seen = tracker.firstSeen.get(key)!
     // A live origin: the live nodes still connected to it. A crashed one: the live nodes connected to any live node
     // it reached (its tx is judged by where it got to); if it reached none, it died with its origin and is left out.
+    const seenAt = seen.at
     let eligible: Set<number>
     if (net.alive[p.origin]) eligible = component(p.origin)
     else {
       eligible = new Set()
-      for (const i of seen.keys()) if (net.alive[i] && !eligible.has(i)) for (const j of component(i)) eligible.add(j)
+      for (let i = 0; i < s.nodes; i++) if (net.alive[i] && !Number.isNaN(seenAt[i]!) && !eligible.has(i)) for (const j of component(i)) eligible.add(j)
       if (eligible.size === 0) {
         lostAt.push(p.at)
         continue
       }
     }
     let seenLive = 0
-    for (const i of seen.keys()) if (net.alive[i]) seenLive++
-    const times = [...eligible].map((i) => seen.get(i)).filter((t): t is number => t !== undefined).map((t) => t - p.at).sort((a, b) => a - b)
+    for (let i = 0; i < s.nodes; i++) if (net.alive[i] && !Number.isNaN(seenAt[i]!)) seenLive++
+    const times: number[] = []
+    for (const i of eligible) if (!Number.isNaN(seenAt[i]!)) times.push(seenAt[i]! - p.at)
+    times.sort((a, b) => a - b)
     const reach = times.length / eligible.size
     judgedItems.push({ at: p.at, reach, reachAllLive: seenLive / Math.max(1, live.length), copies: tracker.receiptsOf.get(key) ?? 0 })
     if (reach === 1 && times.length > 0) to100.push(times[times.length - 1]!)
