@@ -23,6 +23,28 @@ test('event queue: runs in (time, insertion) order on a virtual clock; refuses t
   assert.equal(q.now, 100)
 })
 
+test('event queue: 5,000 random events, some scheduled while running, run in (time, insertion) order', () => {
+  const q = new EventQueue()
+  let x = 12345
+  const rand = (n: number): number => ((x = (x * 1103515245 + 12345) % 2 ** 31), x % n)
+  const expected: { at: number; seq: number }[] = []
+  const ran: number[] = []
+  let seq = 0
+  const add = (at: number): void => {
+    const id = seq++
+    expected.push({ at, seq: id })
+    q.at(at, () => {
+      ran.push(id)
+      if (rand(4) === 0) add(q.now + rand(50))
+    })
+  }
+  for (let k = 0; k < 5000; k++) add(rand(1000))
+  q.runUntil(Infinity)
+  expected.sort((a, b) => a.at - b.at || a.seq - b.seq)
+  assert.equal(q.size, 0)
+  assert.deepEqual(ran, expected.map((e) => e.seq))
+})
+
 class Probe implements SimPeerNode {
   readonly log: string[] = []
   constructor(private readonly net: SimNetwork) {}
