@@ -38,6 +38,16 @@ function ethWireBytes(m: EthMsg): number {
   return rlpxFrameBytes(body + reqId + 3)
 }
 
+/** Counter names, built once: a template string per send cost a string and its hash in every counter lookup. */
+const ETH_WIRE_TYPE: Record<EthMsg['t'], string> = {
+  Transactions: 'eth/Transactions',
+  PooledTransactions: 'eth/PooledTransactions',
+  NewPooledTransactionHashes: 'eth/NewPooledTransactionHashes',
+  GetPooledTransactions: 'eth/GetPooledTransactions',
+  NewBlock: 'eth/NewBlock',
+  NewBlockHashes: 'eth/NewBlockHashes',
+}
+
 export class SimEthNode implements SimPeerNode {
   /** The node's tx pool. */
   private readonly pool = new Map<Hex, EthTx>()
@@ -73,7 +83,10 @@ export class SimEthNode implements SimPeerNode {
 
   receive(from: number, msg: unknown): void {
     const m = msg as EthMsg
-    if (m.t === 'Transactions' || m.t === 'PooledTransactions') this.tracker.receipt(this.index, m.txs.length)
+    if (m.t === 'Transactions' || m.t === 'PooledTransactions') {
+      this.tracker.receipt(this.index, m.txs.length)
+      if (this.tracker.perItem) for (const tx of m.txs) this.tracker.receiptOf(tx.hash.slice(2))
+    }
     this.run(this.core.onMessage(String(from), m, this.net.now))
   }
 
@@ -126,6 +139,6 @@ export class SimEthNode implements SimPeerNode {
   }
 
   private send(to: string, m: EthMsg): void {
-    this.net.send(this.index, Number(to), `eth/${m.t}`, ethWireBytes(m), m)
+    this.net.send(this.index, Number(to), ETH_WIRE_TYPE[m.t], ethWireBytes(m), m)
   }
 }

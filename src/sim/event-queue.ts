@@ -11,14 +11,18 @@ export class EventQueue {
   at(time: number, fn: () => void): void {
     if (!(time >= this.now)) throw new Error(`event scheduled in the past: ${time} < ${this.now}`)
     const h = this.heap
-    h.push({ at: time, seq: this.seq++, fn })
-    let i = h.length - 1
+    const e = { at: time, seq: this.seq++, fn }
+    // Sift up by moving parents down into the hole (no swaps: this loop runs once per simulated message).
+    let i = h.length
+    h.push(e)
     while (i > 0) {
       const p = (i - 1) >> 1
-      if (this.less(h[p]!, h[i]!)) break
-      ;[h[p], h[i]] = [h[i]!, h[p]!]
+      const up = h[p]!
+      if (this.less(up, e)) break
+      h[i] = up
       i = p
     }
+    h[i] = e
   }
 
   after(delayMs: number, fn: () => void): void {
@@ -46,19 +50,21 @@ export class EventQueue {
     const h = this.heap
     const top = h[0]!
     const last = h.pop()!
-    if (h.length > 0) {
-      h[0] = last
+    const n = h.length
+    if (n > 0) {
+      // Sift `last` down from the root, moving the smaller child up into the hole.
       let i = 0
       for (;;) {
         const l = 2 * i + 1
+        if (l >= n) break
         const r = l + 1
-        let m = i
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r
-        if (m === i) break
-        ;[h[m], h[i]] = [h[i]!, h[m]!]
-        i = m
+        const c = r < n && this.less(h[r]!, h[l]!) ? r : l
+        const child = h[c]!
+        if (!this.less(child, last)) break
+        h[i] = child
+        i = c
       }
+      h[i] = last
     }
     return top
   }

@@ -47,7 +47,10 @@ export interface SimScenario {
   /** Share of nodes that crash at `crashAtMs` (never an item's origin after that). */
   crashFraction: number
   crashAtMs: number
-  detectMs: number
+  /** How long each peer of a crashed node takes to notice (network.ts): ms, a per-link [min, max], or Infinity. */
+  detectMs: number | readonly [number, number]
+  /** Crash runs: the window after the crash for `afterCrash` (copies of txs published in it; reach of later txs). */
+  crashWindowMs: number
   /** Churn: share of links that drop once, at a uniform time during the workload, and reconnect after churnDownMs. */
   churnFraction: number
   /** How long a churned link stays down, ms (uniform in the range, from the seed). */
@@ -79,6 +82,7 @@ export const DEFAULT_SCENARIO: SimScenario = {
   crashFraction: 0,
   crashAtMs: 0,
   detectMs: 0,
+  crashWindowMs: 10_000,
   churnFraction: 0,
   churnDownMs: [200, 2_000],
   omittingFraction: 0,
@@ -101,6 +105,8 @@ export interface SimResult {
   meanReachAllLive: number
   /** Items whose origin crashed before any live node had them: not judged. */
   lostWithOrigin: number
+  /** Crash runs: the txs published in the `crashWindowMs` after the crash, and those published after that window. */
+  afterCrash?: { windowMs: number; inWindow: CrashWindowStats; later: CrashWindowStats }
   itemsFullyReached: number
   items: number
   liveNodes: number
@@ -137,6 +143,20 @@ export interface SimResult {
   wallMs: number
 }
 
+export interface CrashWindowStats {
+  /** Items published in the window, and how many of them were judged (not lost with their origin). */
+  items: number
+  judged: number
+  /** Reach of the live nodes connected to the origin (as `minReach`), and of all live nodes. */
+  minReach: number
+  meanReach: number
+  minReachAllLive: number
+  meanReachAllLive: number
+  itemsFullyReached: number
+  /** Full payloads received per live node per item published in the window (duplicates included). */
+  copiesPerNodePerItem: number
+}
+
 const CONTROL_TYPES = new Set(['tee/report', 'tee/plan', 'tee/planDelta', 'tee/getPlan'])
 
 export function runExperiment(over: Partial<SimScenario>): SimResult {
@@ -153,7 +173,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     dropRate: s.dropRate,
     detectMs: s.detectMs,
   })
-  const tracker = new ItemTracker(s.nodes)
+  const tracker = new ItemTracker(s.nodes, s.crashFraction > 0)
   const order = rng.shuffle([...Array(s.nodes).keys()])
   const attested = new Set(order.slice(0, Math.max(1, Math.round(s.teeFraction * s.nodes))))
   const crashing = new Set(rng.shuffle([...Array(s.nodes).keys()]).slice(0, Math.round(s.crashFraction * s.nodes)))
@@ -228,9 +248,6 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   controlAt.push(controlSoFar())
 
   const live = [...Array(s.nodes).keys()].filter((i) => net.alive[i])
-  let minReach = 1
-  let sumReach = 0
-  let full = 0
   const to50: number[] = []
   const to90: number[] = []
   const to100: number[] = []
@@ -243,35 +260,31 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     }
     return c
   }
-  let lostWithOrigin = 0
-  let minReachAllLive = 1
-  let sumReachAllLive = 0
-  let judged = 0
+  /** Per judged item: when it was published, its reach of connected live nodes and of all live nodes, its copies. */
+  const judgedItems: ItemReach[] = []
+  const lostAt: number[] = []
   for (const [key, p] of tracker.published) {
     const seen = tracker.firstSeen.get(key)!
     // A live origin: the live nodes still connected to it. A crashed one: the live nodes connected to any live node
     // it reached (its tx is judged by where it got to); if it reached none, it died with its origin and is left out.
+    const seenAt = seen.at
     let eligible: Set<number>
     if (net.alive[p.origin]) eligible = component(p.origin)
     else {
       eligible = new Set()
-      for (const i of seen.keys()) if (net.alive[i] && !eligible.has(i)) for (const j of component(i)) eligible.add(j)
+      for (let i = 0; i < s.nodes; i++) if (net.alive[i] && !Number.isNaN(seenAt[i]!) && !eligible.has(i)) for (const j of component(i)) eligible.add(j)
       if (eligible.size === 0) {
-        lostWithOrigin++
+        lostAt.push(p.at)
         continue
       }
     }
-    judged++
     let seenLive = 0
-    for (const i of seen.keys()) if (net.alive[i]) seenLive++
-    const reachAll = seenLive / Math.max(1, live.length)
-    minReachAllLive = Math.min(minReachAllLive, reachAll)
-    sumReachAllLive += reachAll
-    const times = [...eligible].map((i) => seen.get(i)).filter((t): t is number => t !== undefined).map((t) => t - p.at).sort((a, b) => a - b)
+    for (let i = 0; i < s.nodes; i++) if (net.alive[i] && !Number.isNaN(seenAt[i]!)) seenLive++
+    const times: number[] = []
+    for (const i of eligible) if (!Number.isNaN(seenAt[i]!)) times.push(seenAt[i]! - p.at)
+    times.sort((a, b) => a - b)
     const reach = times.length / eligible.size
-    minReach = Math.min(minReach, reach)
-    sumReach += reach
-    if (reach === 1) full++
+    judgedItems.push({ at: p.at, reach, reachAllLive: seenLive / Math.max(1, live.length), copies: tracker.receiptsOf.get(key) ?? 0 })
     if (reach === 1 && times.length > 0) to100.push(times[times.length - 1]!)
     const at = (q: number): number | undefined => times[Math.ceil(q * eligible.size) - 1]
     const t50 = at(0.5)
@@ -279,6 +292,11 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     if (t50 !== undefined) to50.push(t50)
     if (t90 !== undefined) to90.push(t90)
   }
+  const all = reachStats(judgedItems, lostAt.length, live.length)
+  const crashEnd = s.crashAtMs + s.crashWindowMs
+  const within = (from: number, to: number) =>
+    reachStats(judgedItems.filter((x) => x.at >= from && x.at < to), lostAt.filter((t) => t >= from && t < to).length, live.length)
+  const afterCrash = s.crashFraction > 0 ? { windowMs: s.crashWindowMs, inWindow: within(s.crashAtMs, crashEnd), later: within(crashEnd, Infinity) } : undefined
   const byType: Record<string, { msgs: number; bytes: number }> = {}
   let msgs = 0
   let bytes = 0
@@ -328,12 +346,13 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     .sort((a, b) => a.epoch - b.epoch || b.adoptedBy - a.adoptedBy)
   return {
     scenario: s,
-    minReach,
-    meanReach: sumReach / Math.max(1, judged),
-    minReachAllLive,
-    meanReachAllLive: sumReachAllLive / Math.max(1, judged),
-    lostWithOrigin,
-    itemsFullyReached: full,
+    minReach: all.minReach,
+    meanReach: all.meanReach,
+    minReachAllLive: all.minReachAllLive,
+    meanReachAllLive: all.meanReachAllLive,
+    lostWithOrigin: lostAt.length,
+    afterCrash,
+    itemsFullyReached: all.itemsFullyReached,
     items: tracker.published.size,
     liveNodes: live.length,
     receiptsPerNodePerItem: live.reduce((a, i) => a + tracker.receipts[i]!, 0) / perNodeItem,
@@ -355,6 +374,33 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     events,
     wallMs: Math.round(performance.now() - wall),
   }
+}
+
+interface ItemReach {
+  at: number
+  reach: number
+  reachAllLive: number
+  copies: number
+}
+
+/** Reach over judged items (NaN if there are none), and copies per live node per item. */
+function reachStats(xs: readonly ItemReach[], lost: number, live: number): CrashWindowStats {
+  let minReach = xs.length === 0 ? NaN : 1
+  let minReachAllLive = minReach
+  let sum = 0
+  let sumAll = 0
+  let copies = 0
+  let full = 0
+  for (const x of xs) {
+    minReach = Math.min(minReach, x.reach)
+    minReachAllLive = Math.min(minReachAllLive, x.reachAllLive)
+    sum += x.reach
+    sumAll += x.reachAllLive
+    copies += x.copies
+    if (x.reach === 1) full++
+  }
+  const n = xs.length
+  return { items: xs.length + lost, judged: xs.length, minReach, meanReach: sum / n, minReachAllLive, meanReachAllLive: sumAll / n, itemsFullyReached: full, copiesPerNodePerItem: copies / (live * n) }
 }
 
 /** Per node: its children summed over the trees (0 = a leaf everywhere). */

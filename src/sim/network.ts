@@ -20,8 +20,12 @@ export interface SimNetworkOptions {
   link: LinkModel
   /** Probability that a message is lost on the wire (a host omitting it). */
   dropRate: number
-  /** How long after a crash its peers see the disconnect (TCP reset: ~0; a silent host: a keepalive period). */
-  detectMs: number
+  /**
+   * How long after a crash each peer sees the disconnect, ms: 0 is a TCP reset; a silent crash (a hung host, a dropped
+   * route) is noticed after a keepalive timeout. A number is the same delay on every link; [min, max] draws one per
+   * link, uniform, from the seed; Infinity: never (until then, messages to the crashed node are lost silently).
+   */
+  detectMs: number | readonly [number, number]
 }
 
 export interface TypeCount {
@@ -47,6 +51,8 @@ export class SimNetwork {
   readonly adj: Set<number>[]
   readonly counters: NodeCounters[]
   readonly rng: SeededRandom
+  /** Detection delays draw from their own stream, so that a range leaves the rest of a seeded run unchanged. */
+  private readonly detectRng: SeededRandom
   nodes: SimPeerNode[] = []
   dropped = 0
 
@@ -56,6 +62,7 @@ export class SimNetwork {
     readonly o: SimNetworkOptions,
   ) {
     this.rng = new SeededRandom(`${o.seed}/network`)
+    this.detectRng = new SeededRandom(`${o.seed}/detect`)
     this.alive = new Array<boolean>(n).fill(true)
     this.adj = Array.from({ length: n }, () => new Set<number>())
     for (const [a, b] of edges) {
@@ -138,12 +145,25 @@ export class SimNetwork {
     }
   }
 
+  /** The delay after which a peer notices that its link to a crashed node is dead (Infinity: never). */
+  private detectDelay(): number {
+    const d = this.o.detectMs
+    if (typeof d === 'number') return d
+    return d[0] + this.detectRng.next() * (d[1] - d[0])
+  }
+
+  /**
+   * Node i stops: it sends and receives nothing from now on, and what it had in flight is lost. Each live peer gets
+   * peerDown after its link's detection delay; until then its sends to i are counted as sent and lost silently.
+   */
   crash(i: number): void {
     if (!this.alive[i]) return
     this.alive[i] = false
     for (const p of this.adj[i]!) {
       if (!this.alive[p]) continue
-      this.q.after(this.o.detectMs, () => {
+      const delay = this.detectDelay()
+      if (!Number.isFinite(delay)) continue
+      this.q.after(delay, () => {
         if (this.alive[p]) this.nodes[p]!.peerDown(i)
       })
     }

@@ -5,9 +5,9 @@
  * network's event queue: no ticks.
  */
 import { TeeRelay, type TeeAction } from '../propagation/tee/relay.ts'
-import { runActions } from '../propagation/core.ts'
+import { runActions, type ActionHandlers } from '../propagation/core.ts'
 import { encodeTeeMessage } from '../propagation/tee/codec.ts'
-import type { SignedPlan, SignedReport, TeeMessage } from '../propagation/tee/messages.ts'
+import type { SignedPlan, SignedReport, TeeMessage, WireItem } from '../propagation/tee/messages.ts'
 import type { TeeParams } from '../propagation/tee/params.ts'
 import { computeSignedPlanNow, type PlanningEnclave } from '../tee/plan-auth.ts'
 import { inProcessPlanningEnclave } from '../tee/sim/in-process-planner.ts'
@@ -23,8 +23,30 @@ export interface SimEnclaveHost {
 
 const sizeCache = new WeakMap<object, number>()
 
-/** Wire size of a tee/1 message, framed. Reports and plans are flooded as one shared object: encode them once. */
+/** RLP size of a string of `len` bytes whose first byte is `first`. */
+const rlpStringBytes = (len: number, first: number): number => (len === 1 && first < 0x80 ? 1 : rlpHeaderBytes(len) + len)
+/** RLP header of a string or list of `len` bytes. */
+const rlpHeaderBytes = (len: number): number => (len < 56 ? 1 : 1 + (len < 256 ? 1 : len < 65536 ? 2 : len < 16777216 ? 3 : 4))
+/** RLP size of a canonical integer (codec.ts `int`: big-endian, no leading zeros, 0 as the empty string). */
+const rlpIntBytes = (n: number): number => (n === 0 ? 1 : n < 0x80 ? 1 : 1 + Math.ceil(Math.log2(n + 1) / 8))
+/** RLP size of one row [mode, origin, payload] of an items message (the mode's index is < 4: one byte). */
+const itemRowBytes = (it: WireItem): number => {
+  const body = 1 + rlpIntBytes(it.origin) + rlpStringBytes(it.payload.length, it.payload[0] ?? 0)
+  return rlpHeaderBytes(body) + body
+}
+
+/**
+ * Wire size of a tee/1 message, framed. Items messages, the bulk of the traffic, are sized by arithmetic (encoding
+ * each one cost more than the relay's own work; test/sim/tee-wire-bytes.test.ts holds it to the codec). Reports and
+ * plans are flooded as one shared object: encode them once.
+ */
 export function teeWireBytes(msg: TeeMessage): number {
+  if (msg.t === 'items') {
+    let rows = 0
+    for (const it of msg.items) rows += itemRowBytes(it)
+    const body = rlpIntBytes(msg.epoch) + rlpHeaderBytes(rows) + rows
+    return rlpxFrameBytes(rlpHeaderBytes(body) + body)
+  }
   if (msg.t === 'report') {
     // RLP list of [body, signature] rows; each row's size is cached on the shared report object.
     let payload = 0
@@ -46,6 +68,14 @@ export function teeWireBytes(msg: TeeMessage): number {
   const bytes = rlpxFrameBytes(encodeTeeMessage(msg).payload.length)
   if (shared !== undefined) sizeCache.set(shared, bytes)
   return bytes
+}
+
+/** Counter names per message type, built once (a template string per send was a cost of its own). */
+const wireTypes = new Map<string, string>()
+const wireType = (t: string): string => {
+  let w = wireTypes.get(t)
+  if (w === undefined) wireTypes.set(t, (w = `tee/${t}`))
+  return w
 }
 
 export class SimTeeNode implements SimPeerNode {
@@ -97,7 +127,10 @@ export class SimTeeNode implements SimPeerNode {
 
   receive(from: number, msg: unknown): void {
     const m = msg as TeeMessage
-    if (m.t === 'items') this.tracker.receipt(this.index, m.items.length)
+    if (m.t === 'items') {
+      this.tracker.receipt(this.index, m.items.length)
+      if (this.tracker.perItem) for (const it of m.items) this.tracker.receiptOf(Buffer.from(it.id).toString('hex'))
+    }
     this.run(this.relay.onMessage(this.ids[from]!, m, this.net.now))
   }
 
@@ -117,27 +150,30 @@ export class SimTeeNode implements SimPeerNode {
     })
   }
 
+  /** One handler per action tag, built once (fresh closures per event cost more than the simulator's own work). */
+  private readonly handlers: ActionHandlers<TeeAction> = {
+    send: (a) => {
+      if (this.omitting && a.msg.t === 'items' && a.msg.items.every((i) => i.mode !== 'repair')) return
+      const to = this.indexOf.get(a.to)!
+      this.net.send(this.index, to, wireType(a.msg.t), teeWireBytes(a.msg), a.msg)
+    },
+    deliver: (a) => this.tracker.seen(Buffer.from(a.item.id).toString('hex'), this.index, this.net.now),
+    importBlock: (a) => {
+      this.tracker.seen(Buffer.from(a.id).toString('hex'), this.index, this.net.now)
+      // Simulated blocks carry no real txs: the tx root check passes.
+      this.run(this.relay.onBlockRebuilt(a.id, true, this.net.now))
+    },
+    serveBlockTxsFromChain: () => undefined,
+    blockAbandoned: () => undefined,
+    computePlan: (a) => this.computePlan(a.epoch, a.reports),
+    refused: (a) => void this.refused.push({ peer: a.peer, reason: a.reason }),
+    planAccepted: () => {
+      if (this.relay.currentPlan !== undefined) this.adopted.push(this.relay.currentPlan)
+    },
+  }
+
   private run(actions: TeeAction[]): void {
-    runActions(actions, {
-      send: (a) => {
-        if (this.omitting && a.msg.t === 'items' && a.msg.items.every((i) => i.mode !== 'repair')) return
-        const to = this.indexOf.get(a.to)!
-        this.net.send(this.index, to, `tee/${a.msg.t}`, teeWireBytes(a.msg), a.msg)
-      },
-      deliver: (a) => this.tracker.seen(Buffer.from(a.item.id).toString('hex'), this.index, this.net.now),
-      importBlock: (a) => {
-        this.tracker.seen(Buffer.from(a.id).toString('hex'), this.index, this.net.now)
-        // Simulated blocks carry no real txs: the tx root check passes.
-        this.run(this.relay.onBlockRebuilt(a.id, true, this.net.now))
-      },
-      serveBlockTxsFromChain: () => undefined,
-      blockAbandoned: () => undefined,
-      computePlan: (a) => this.computePlan(a.epoch, a.reports),
-      refused: (a) => void this.refused.push({ peer: a.peer, reason: a.reason }),
-      planAccepted: () => {
-        if (this.relay.currentPlan !== undefined) this.adopted.push(this.relay.currentPlan)
-      },
-    })
+    if (actions.length > 0) runActions(actions, this.handlers)
     if (this.checkInvariants) {
       const bad = this.relay.invariants()
       if (bad.length > 0) throw new Error(`sim: node ${this.index} at t=${this.net.now}: ${bad.join('; ')}`)

@@ -119,3 +119,32 @@ test('sim reach: a tx whose origin crashed before it reached a live node is left
   assert.equal(calm.lostWithOrigin, 0)
   assert.equal(calm.minReachAllLive, calm.minReach)
 })
+
+test('sim reach: where crashes split the live graph, reach of connected live nodes and of all live nodes differ, and the table shows both, min and mean', async () => {
+  // Half of a 3-regular graph crashes before the workload: the live nodes fall apart into pieces.
+  const r = runExperiment({ mode: 'stock', nodes: 30, degree: 3, items: 20, rateTps: 20, startMs: 1000, crashFraction: 0.5, crashAtMs: 500, drainMs: 3000, seed: 'split1' })
+  assert.equal(r.lostWithOrigin, 0, 'every origin was live when it published')
+  assert.equal(r.minReach, 1, 'each tx reached its origin\'s piece')
+  assert.equal(r.meanReach, 1)
+  assert.ok(r.minReachAllLive < 0.5, `a tx from a small piece reached few of all live nodes: ${r.minReachAllLive}`)
+  assert.ok(r.meanReachAllLive > r.minReachAllLive && r.meanReachAllLive < 1, `mean over all live nodes ${r.meanReachAllLive}`)
+  const { simTable } = await import('../../src/cli/commands/sim.ts')
+  const [header, , row] = simTable([r]).split('\n')
+  const cells = (line: string): string[] => line.trim().split(/\s{2,}/)
+  const col = (name: string): string => row !== undefined ? cells(row)[cells(header!).indexOf(name)]! : ''
+  assert.equal(col('min reach'), '1.0000')
+  assert.equal(col('min reach (all live)'), r.minReachAllLive.toFixed(4))
+  assert.equal(col('mean reach (all live)'), r.meanReachAllLive.toFixed(4))
+})
+
+test('sim silent crash: 30 % crash silently, detected per link after 1-3 s; tee and stock reach every live connected node with every tx published after the crash', () => {
+  for (const mode of ['tee', 'stock'] as const) {
+    const r = runExperiment({ mode, nodes: 60, degree: 6, items: 400, rateTps: 40, startMs: 3000, crashFraction: 0.3, crashAtMs: 4000, crashWindowMs: 4000, detectMs: [1000, 3000], drainMs: 5000, seed: 's1' })
+    const a = r.afterCrash!
+    assert.equal(a.inWindow.items + a.later.items, 360, 'txs from 4 s to 13 s')
+    assert.equal(a.inWindow.minReach, 1, `${mode}: ${JSON.stringify(a.inWindow)}`)
+    assert.equal(a.later.minReach, 1, `${mode}: ${JSON.stringify(a.later)}`)
+    assert.equal(a.later.minReachAllLive, a.later.minReach, 'a 6-regular graph stays connected at 30 % crashed')
+    assert.ok(a.inWindow.copiesPerNodePerItem >= 0.95, `${mode}: every live node got its copy (${a.inWindow.copiesPerNodePerItem})`)
+  }
+})

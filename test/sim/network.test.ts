@@ -23,6 +23,28 @@ test('event queue: runs in (time, insertion) order on a virtual clock; refuses t
   assert.equal(q.now, 100)
 })
 
+test('event queue: 5,000 random events, some scheduled while running, run in (time, insertion) order', () => {
+  const q = new EventQueue()
+  let x = 12345
+  const rand = (n: number): number => ((x = (x * 1103515245 + 12345) % 2 ** 31), x % n)
+  const expected: { at: number; seq: number }[] = []
+  const ran: number[] = []
+  let seq = 0
+  const add = (at: number): void => {
+    const id = seq++
+    expected.push({ at, seq: id })
+    q.at(at, () => {
+      ran.push(id)
+      if (rand(4) === 0) add(q.now + rand(50))
+    })
+  }
+  for (let k = 0; k < 5000; k++) add(rand(1000))
+  q.runUntil(Infinity)
+  expected.sort((a, b) => a.at - b.at || a.seq - b.seq)
+  assert.equal(q.size, 0)
+  assert.deepEqual(ran, expected.map((e) => e.seq))
+})
+
 class Probe implements SimPeerNode {
   readonly log: string[] = []
   constructor(private readonly net: SimNetwork) {}
@@ -90,4 +112,36 @@ test('network churn: linkDown/linkUp tell both ends, lose in-flight messages, an
   const n0 = nodes[0]!.log.length
   net.linkUp(0, 2)
   assert.equal(nodes[0]!.log.length, n0)
+})
+
+test('network silent crash: peers notice only after their link\'s detection delay; until then sends to the crashed node are lost silently', () => {
+  // A star around node 0: each leaf detects 0's crash after its own delay, drawn per link from [1000, 3000] ms.
+  const edges: [number, number][] = [[0, 1], [0, 2], [0, 3], [0, 4]]
+  const mk = (detectMs: number | [number, number]) => {
+    const net = new SimNetwork(5, edges, { seed: 'silent', link: { latencyMs: () => 10, jitterMs: 0 }, dropRate: 0, detectMs })
+    const nodes = [0, 1, 2, 3, 4].map(() => new Probe(net))
+    net.nodes = nodes
+    return { net, nodes }
+  }
+  const { net, nodes } = mk([1000, 3000])
+  net.q.at(100, () => net.crash(0))
+  // Node 1 keeps sending to 0 every 100 ms until it notices.
+  const noticed = (): boolean => nodes[1]!.log.some((l) => l.endsWith('down 0'))
+  for (let t = 200; t < 4000; t += 100) net.q.at(t, () => void (noticed() || net.send(1, 0, 'm', 10, `at ${t}`)))
+  net.q.runUntil(5000)
+  const downAt = (i: number): number => Number(nodes[i]!.log.find((l) => l.endsWith('down 0'))!.split(' ')[0])
+  const delays = [1, 2, 3, 4].map((i) => downAt(i) - 100)
+  for (const d of delays) assert.ok(d >= 1000 && d <= 3000, `detected after ${d} ms`)
+  assert.ok(new Set(delays).size > 1, 'one delay per link, not one for all')
+  assert.equal(nodes[0]!.log.length, 0, 'the crashed node received nothing')
+  // Every send before detection went out (counted) and was lost; none arrived anywhere.
+  const sentBefore = [...Array(38).keys()].map((k) => 200 + 100 * k).filter((t) => t < downAt(1)).length
+  assert.ok(sentBefore >= 9, 'the scenario sends for at least the shortest delay')
+  assert.equal(net.counters[1]!.out.get('m')!.msgs, sentBefore)
+  assert.equal(net.counters[0]!.in.get('m'), undefined)
+  // Never: no peer is ever told.
+  const hung = mk(Infinity)
+  hung.net.crash(0)
+  hung.net.q.runUntil(1e9)
+  assert.deepEqual(hung.nodes.map((n) => n.log.length), [0, 0, 0, 0, 0])
 })
