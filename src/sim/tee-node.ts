@@ -165,7 +165,7 @@ export class SimTeeNode implements SimPeerNode {
     },
     serveBlockTxsFromChain: () => undefined,
     blockAbandoned: () => undefined,
-    computePlan: (a) => this.computePlan(a.epoch, a.reports),
+    computePlan: (a) => this.computePlan(a.epoch, a.reports, a.running),
     refused: (a) => void this.refused.push({ peer: a.peer, reason: a.reason }),
     planAccepted: () => {
       if (this.relay.currentPlan !== undefined) this.adopted.push(this.relay.currentPlan)
@@ -181,9 +181,9 @@ export class SimTeeNode implements SimPeerNode {
     if (this.net.alive[this.index]) this.schedule()
   }
 
-  private computePlan(epoch: number, reports: SignedReport[]): void {
+  private computePlan(epoch: number, reports: SignedReport[], running: SignedPlan | undefined): void {
     this.enclave ??= inProcessPlanningEnclave((key64, challenge) => this.host.quote(key64, challenge))
-    const plan = computeSignedPlanNow(this.enclave, epoch, this.relay.self, reports, this.relay.params)
+    const plan = computeSignedPlanNow(this.enclave, epoch, this.relay.self, reports, this.relay.params, running)
     this.net.q.after(this.planDelayMs, () => {
       if (this.net.alive[this.index]) this.run(this.relay.planComputed(plan, this.net.now))
     })
