@@ -54,6 +54,12 @@ test('every tee node adopts one signed plan; only attested nodes are interior re
 })
 
 test('txs sent to any node reach every node and are committed; tee nodes carry them on tee/1', async () => {
+  // Under a plan, an unattested peer enters reports (and so plans) once its link is 10 s old (junk leaves dialling
+  // with fresh keys stay out), at the next epoch's report: the plan covers the leaves within ~10 s + an epoch.
+  await eventually('a plan of at least 3 nodes (an attested node and its leaves)', 60_000, async () => {
+    const s = await Promise.all(teeNodes().map(status))
+    return s.filter((x) => x.inPlan).length >= 3 ? true : undefined
+  }, 500)
   const before = await Promise.all(d.nodes.map(stats))
   const r = await runTransferWorkload(d, { count: 120, rate: 30, inclusionTimeoutMs: 90_000 })
   assert.equal(r.committed, 120)
