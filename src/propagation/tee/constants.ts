@@ -55,6 +55,13 @@ export const DEFAULT_MAX_TREE_DEGREE = 6
 export const DEFAULT_SEEN_CAPACITY = 65_536
 
 /**
+ * Payload bytes the item store holds at most; beyond, the oldest items are forgotten as beyond the entry capacity.
+ * 65,536 transfers are ~7 MB, but 65,536 txs of 128 KB would be 8 GB: a peer that sends well-formed 120 KB txs of
+ * unfunded keys (refused by the pool without a penalty: an honest peer can send one) grew a node by ~100 MB per 832.
+ */
+export const MAX_STORE_BYTES = 64 * 1024 * 1024
+
+/**
  * An item is digested this long after first sight (ms). It must exceed the tree's delivery time (depth ~6 hops x
  * ~100 ms), or digests would report in-flight items and cause needless pulls.
  */

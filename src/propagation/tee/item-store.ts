@@ -3,7 +3,8 @@
  * first-seen order for digests and eviction.
  *
  * Stages of an item id in the store:
- * 1. absent: never seen, or evicted (the store forgets the oldest beyond `seenCapacity`).
+ * 1. absent: never seen, or evicted (the store forgets the oldest beyond `seenCapacity` entries or `byteCapacity`
+ *    payload bytes).
  * 2. held: in `entries` under its short id, and in the live part of `log` (`log[logStart..]`).
  *
  * An item enters only after it was checked (the relay's verifier, or published here): a forged payload never
@@ -13,11 +14,12 @@
  * - `entries` and the live log hold the same entries: `entries.size === log.length - logStart`, and each live log
  *   entry is `entries.get(e.short)`.
  * - The live log is in first-seen order (non-decreasing `firstSeen`).
- * - `entries.size <= seenCapacity`.
+ * - `entries.size <= seenCapacity`; `bytes` is the live entries' payload bytes, at most `byteCapacity` (or one entry).
  */
 import type { ItemKind } from './messages.ts'
 import { shortId, shortKey } from './short-id.ts'
 import type { InvariantViolations } from './interface.ts'
+import { MAX_STORE_BYTES } from './constants.ts'
 
 export interface Entry {
   kind: ItemKind
@@ -57,8 +59,13 @@ export class ItemStore {
   /** Entries in first-seen order (oldest first), for digests and eviction; `log[logStart..]` is live. */
   private log: Entry[] = []
   private logStart = 0
+  /** Payload bytes of the live entries. */
+  private bytes = 0
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly byteCapacity: number = MAX_STORE_BYTES,
+  ) {}
 
   get size(): number {
     return this.entries.size
@@ -82,9 +89,11 @@ export class ItemStore {
     const e: Entry = { kind, id, payload, short, shortBytes, firstSeen: now, origin, known: new Set(), sentAt: new Map() }
     this.entries.set(short, e)
     this.log.push(e)
-    while (this.entries.size > this.capacity) {
+    this.bytes += payload.length
+    while (this.entries.size > this.capacity || (this.bytes > this.byteCapacity && this.entries.size > 1)) {
       const old = this.log[this.logStart++]!
       this.entries.delete(old.short)
+      this.bytes -= old.payload.length
     }
     if (this.logStart > 4096 && this.logStart > this.log.length / 2) {
       this.log = this.log.slice(this.logStart)
@@ -120,12 +129,16 @@ export class ItemStore {
     if (this.entries.size !== this.log.length - this.logStart) bad.push(`store: ${this.entries.size} entries but ${this.log.length - this.logStart} live log entries`)
     if (this.entries.size > this.capacity) bad.push(`store: ${this.entries.size} entries above capacity ${this.capacity}`)
     let last = -Infinity
+    let bytes = 0
     for (let i = this.logStart; i < this.log.length; i++) {
       const e = this.log[i]!
+      bytes += e.payload.length
       if (this.entries.get(e.short) !== e) bad.push(`store: live log entry ${e.short} is not the entry under its short id`)
       if (e.firstSeen < last) bad.push(`store: log out of first-seen order at ${e.short}`)
       last = e.firstSeen
     }
+    if (bytes !== this.bytes) bad.push(`store: counted ${this.bytes} payload bytes, holds ${bytes}`)
+    if (this.bytes > this.byteCapacity && this.entries.size > 1) bad.push(`store: ${this.bytes} payload bytes above ${this.byteCapacity}`)
     return bad
   }
 }

@@ -1,14 +1,16 @@
 /**
- * Repair's bound on what one peer's digests can make a node track: a hostile tee/1 peer that digests 16,384 random
- * ids every 100 ms gets at most MAX_PENDING_PULLS_PER_PEER ids pulled until those arrive or are given up, while an
- * honest peer's digests are still pulled at once. Virtual clock; invariants after every step.
+ * Bounds on what one peer can make a node hold. Repair: a hostile tee/1 peer that digests 16,384 random ids every
+ * 100 ms gets at most MAX_PENDING_PULLS_PER_PEER ids pulled until those arrive or are given up, while an honest
+ * peer's digests are still pulled at once. The item store: payload bytes are capped (MAX_STORE_BYTES) as entries
+ * are. Virtual clock; invariants after every step.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { TeeRelay, type TeeAction } from '../../../src/propagation/tee/relay.ts'
 import { MAX_PENDING_PULLS_PER_PEER } from '../../../src/propagation/tee/repair.ts'
-import { MAX_IDS_PER_MESSAGE, SHORT_ID_BYTES } from '../../../src/propagation/tee/constants.ts'
+import { MAX_IDS_PER_MESSAGE, MAX_STORE_BYTES, SHORT_ID_BYTES } from '../../../src/propagation/tee/constants.ts'
+import { ItemStore } from '../../../src/propagation/tee/item-store.ts'
 import { relayAuthority } from '../../../src/tee/plan-auth.ts'
 import { syntheticItemVerifier } from '../../../src/sim/synthetic-items.ts'
 import { nodeKey } from '../../helpers/node-key.ts'
@@ -46,4 +48,22 @@ test('repair: one peer\'s digests start at most MAX_PENDING_PULLS_PER_PEER pulls
   const again = pulled(r.receive(hostile, { t: 'digest', ids: randomIds(10) }, now), hostile)
   assert.equal(again, 10, 'once its earlier pulls are given up, its share is free')
   assert.deepEqual(r.invariants(), [])
+})
+
+test('store: payload bytes are capped as entries are; the oldest go first, invariants hold after every add', () => {
+  const store = new ItemStore(100, 1_000_000)
+  const ids: Uint8Array[] = []
+  for (let i = 0; i < 50; i++) {
+    const id = new Uint8Array(randomBytes(32))
+    ids.push(id)
+    store.add('tx', id, new Uint8Array(100_000), undefined, i)
+    assert.deepEqual(store.invariants(), [], `after add ${i}`)
+  }
+  assert.equal(store.size, 10, '10 payloads of 100 kB fit in 1 MB')
+  assert.ok(ids.slice(40).every((id) => store.has(id)) && !ids.slice(0, 40).some((id) => store.has(id)), 'the newest are held')
+  // Small items are held up to the entry capacity, as before.
+  for (let i = 0; i < 200; i++) store.add('tx', new Uint8Array(randomBytes(32)), new Uint8Array(100), undefined, 100 + i)
+  assert.equal(store.size, 100)
+  assert.deepEqual(store.invariants(), [])
+  assert.ok(MAX_STORE_BYTES <= 256 * 1024 * 1024, 'the default bounds what 65,536 txs of 128 KB would take (8 GB)')
 })
