@@ -2,7 +2,8 @@
  * Patch @ethereumjs/rlp 002 (decode-counts-first): with an item cap, decode counts the items from their headers
  * before it builds any, so a bomb is refused without building the first 2^19 of its items. The heap is read before
  * and right after the refused decode, with no collection in between: what the decode built is still there. Without
- * the patch the 4M-item bomb builds ~1.5M objects (tens of MB) before the cap throws.
+ * the patch the 4M-item bomb builds its first 2^19 items before the cap throws: +105 MB of heap and ~0.8 s, against
+ +1 MB and 7 ms with it (measured once, on a loaded machine).
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -13,15 +14,17 @@ import { RLP } from '@ethereumjs/rlp'
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
 
-/** A list of `n` empty strings: 1 byte per item, the RLP bomb. */
+/** A list of `n` (< 2^24) empty strings: 1 byte per item, the RLP bomb; a canonical 3-byte length. */
 function bomb(n: number): Uint8Array {
-  const b = new Uint8Array(5 + n).fill(0x80)
-  b[0] = 0xfb
-  new DataView(b.buffer).setUint32(1, n)
+  const b = new Uint8Array(4 + n).fill(0x80)
+  b[0] = 0xfa
+  b[1] = (n >> 16) & 0xff
+  b[2] = (n >> 8) & 0xff
+  b[3] = n & 0xff
   return b
 }
 
-test('a capped decode refuses a bomb before building its items (heap grows < 8 MB, not tens of MB)', () => {
+test('a capped decode refuses a bomb before building its items (heap grows < 8 MB, not ~100 MB)', () => {
   const input = bomb(4_000_000)
   gc()
   const before = process.memoryUsage().heapUsed
