@@ -54,12 +54,6 @@ test('every tee node adopts one signed plan; only attested nodes are interior re
 })
 
 test('txs sent to any node reach every node and are committed; tee nodes carry them on tee/1', async () => {
-  // Under a plan, an unattested peer enters reports (and so plans) once its link is 10 s old (junk leaves dialling
-  // with fresh keys stay out), at the next epoch's report: the plan covers the leaves within ~10 s + an epoch.
-  await eventually('a plan of at least 3 nodes (an attested node and its leaves)', 60_000, async () => {
-    const s = await Promise.all(teeNodes().map(status))
-    return s.filter((x) => x.inPlan).length >= 3 ? true : undefined
-  }, 500)
   const before = await Promise.all(d.nodes.map(stats))
   const r = await runTransferWorkload(d, { count: 120, rate: 30, inclusionTimeoutMs: 90_000 })
   assert.equal(r.committed, 120)
@@ -94,7 +88,14 @@ test('txs sent to any node reach every node and are committed; tee nodes carry t
     const status = statuses.find((s) => s.name === n.name)!
     if (status.inPlan || onlyTeePeers(n)) assert.ok(delta(i, 'tee/TxItems') > 0, `${n.name} received txs over tee/1; tee nodes: ${why}`)
   })
-  assert.ok(statuses.filter((s) => s.inPlan).length >= 3, `a plan of at least one attested node and its leaves: ${why}`)
+  // This network's two attested groups (n5 alone, n2-n3) are joined only through unattested and stock nodes, and a
+  // plan covers one group (README, known problems); which one runs can change from epoch to epoch, and under a plan
+  // an unattested peer enters reports once its link is 10 s old. So the plan is checked over a while: some epoch
+  // runs a plan of an attested node and its leaves.
+  await eventually(`a plan of at least one attested node and its leaves (at the end: ${why})`, 60_000, async () => {
+    const s = await Promise.all(teeNodes().map(status))
+    return s.filter((x) => x.inPlan).length >= 3 ? true : undefined
+  }, 250)
   // Between tee nodes nothing goes over eth: a tee node whose peers are all tee nodes receives no eth tx message.
   d.nodes.forEach((n, i) => {
     if (n.propagation !== 'tee' || n.peers.some((p) => p === 'n6' || p === 'n7')) return
