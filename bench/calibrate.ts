@@ -44,8 +44,8 @@ const SIM_NAME: Record<string, string> = {
   'tee/GetPlan': 'tee/getPlan',
 }
 const simName = (testnetName: string): string => SIM_NAME[testnetName] ?? testnetName
-/** Block traffic: the simulator has none yet. */
-const isBlockMessage = (name: string): boolean => /Block|^tee\/(BlockItems|GetBlockTxs|BlockTxs)$/.test(name)
+/** Block traffic (eth/68 block sync, NewBlock, tee BlockItems, GetBlockTxs, BlockTxs): the simulator has none yet. */
+const isBlockMessage = (name: string): boolean => /Block/.test(name)
 
 let summary: Summary
 let scenario: Scenario

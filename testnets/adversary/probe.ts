@@ -1,7 +1,7 @@
 /**
- * Watches a node process during an attack: JSON-RPC latency (eth_blockNumber every `everyMs`), the longest call,
+ * Watches a node process during a campaign: JSON-RPC latency (eth_blockNumber every `everyMs`), the longest call,
  * failed calls, RSS (VmRSS) and CPU time from /proc, the head before and after, and the longest time the head stood
- * still. Linux only (/proc).
+ * still, for the whole run and per attack (a window). Linux only (/proc).
  *
  * The polling loop runs in a worker thread: an attack that keeps this process busy (signing 25 MB of txs, 50 ECIES
  * handshakes) would otherwise hold the probe's own calls, and the stall would be charged to the node.
@@ -35,37 +35,26 @@ export const cpuSec = (pid: number): number => {
   return (Number(f[11]) + Number(f[12])) / 100
 }
 
-/** The worker's loop, plain JS (a worker started from source gets no TypeScript loader). */
+/** The worker's loop, plain JS (a worker started from source gets no TypeScript loader): one sample per call. */
 const LOOP = `
 const { parentPort, workerData } = require('node:worker_threads')
 const { readFileSync } = require('node:fs')
-const { rpcUrl, pid, everyMs, headStart } = workerData
+const { rpcUrl, pid, everyMs } = workerData
 const rss = () => { const m = /VmRSS:\\s+(\\d+) kB/.exec(readFileSync('/proc/' + pid + '/status', 'utf8')); return m === null ? 0 : Number(m[1]) / 1024 }
-const r = { maxRpcMs: 0, failedCalls: 0, calls: 0, rssPeakMb: 0, maxHeadGapMs: 0 }
-let running = true
-let head = headStart
-let headAt = Date.now()
-let lastOk = true
-parentPort.on('message', () => { running = false })
 ;(async () => {
-  while (running) {
+  for (;;) {
     const t = Date.now()
+    let head = -1
     try {
       const res = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}', signal: AbortSignal.timeout(60000) })
-      const h = Number((await res.json()).result)
-      if (h !== head) { r.maxHeadGapMs = Math.max(r.maxHeadGapMs, Date.now() - headAt); head = h; headAt = Date.now() }
-      lastOk = true
-    } catch { r.failedCalls++; lastOk = false }
-    r.calls++
+      head = Number((await res.json()).result)
+    } catch {}
     const ms = Date.now() - t
-    r.maxRpcMs = Math.max(r.maxRpcMs, ms)
-    let now = 0
-    try { now = rss(); r.rssPeakMb = Math.max(r.rssPeakMb, now) } catch { running = false }
-    if (workerData.samples) parentPort.postMessage({ sample: { at: Date.now(), ms, ok: lastOk, head, rss: now } })
+    let now
+    try { now = rss() } catch { return } // the process is gone
+    parentPort.postMessage({ at: Date.now(), ms, ok: head >= 0, head, rss: now })
     await new Promise((ok) => setTimeout(ok, everyMs))
   }
-  r.maxHeadGapMs = Math.max(r.maxHeadGapMs, Date.now() - headAt)
-  parentPort.postMessage(r)
 })()
 `
 
@@ -75,11 +64,9 @@ parentPort.on('message', () => { running = false })
  * sub-report whose `stop()` gives the figures since, from the same samples.
  */
 export async function longProbe(rpcUrl: string, pid: number, everyMs = 100): Promise<{ window(): Promise<{ stop(): Promise<ProbeReport> }>; stop(): Promise<ProbeReport> }> {
-  const worker = new Worker(LOOP, { eval: true, workerData: { rpcUrl, pid, everyMs, headStart: Number(await rpcCall<string>(rpcUrl, 'eth_blockNumber')), samples: true } })
+  const worker = new Worker(LOOP, { eval: true, workerData: { rpcUrl, pid, everyMs } })
   const samples: Sample[] = []
-  worker.on('message', (m: { sample?: Sample }) => {
-    if (m.sample !== undefined) samples.push(m.sample)
-  })
+  worker.on('message', (m: Sample) => samples.push(m))
   const windowOf = async (): Promise<{ stop(): Promise<ProbeReport> }> => {
     const from = samples.length
     const t0 = Date.now()
