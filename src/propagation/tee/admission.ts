@@ -12,11 +12,15 @@
  *     forwarded, digested or served, and it charges no tree neighbour (a neighbour that did not send junk was right).
  *     No verdict within admitTimeoutMs, or more than MAX_PENDING_ADMISSIONS waiting, counts as rejected (no penalty).
  *
+ * Before stage 1, a peer's allowance (`allowance`, UNADMITTED_TX_BYTES_PER_PEER, refilled over time): each tx it
+ * sends spends its bytes, an admitted one gives them back. A peer out of allowance has its txs dropped unchecked.
+ *
  * Invariants:
  * - Every waiting entry is marked 'pending'; `waiting` holds at most MAX_PENDING_ADMISSIONS.
  * - `waiting` is in arrival order (non-decreasing `at`): expiry takes a prefix.
+ * - Every allowance is between 0 and UNADMITTED_TX_BYTES_PER_PEER, for a live peer.
  */
-import { MAX_PENDING_ADMISSIONS } from './constants.ts'
+import { MAX_PENDING_ADMISSIONS, UNADMITTED_TX_BYTES_PER_PEER, UNADMITTED_TX_BYTES_REFILL_PER_S } from './constants.ts'
 import type { Entry } from './item-store.ts'
 import type { ItemMode } from './messages.ts'
 import type { InvariantViolations, RelayContext } from './interface.ts'
@@ -37,11 +41,46 @@ export interface Waiting {
 export class Admission {
   // Stage 1: by short id, in arrival order.
   private readonly waiting = new Map<string, Waiting>()
+  /** Per peer: bytes of unadmitted txs it may still send, and when that was last refilled. */
+  private readonly allowance = new Map<string, { bytes: number; at: number }>()
 
   constructor(private readonly ctx: RelayContext) {}
 
   get size(): number {
     return this.waiting.size
+  }
+
+  /**
+   * May `peer` have a tx of `bytes` checked and sent to the pool? Spends the bytes from its allowance; false (the tx
+   * is dropped, unstored) when the allowance does not cover them.
+   */
+  spend(peer: string, bytes: number, now: number): boolean {
+    const a = this.refilled(peer, now)
+    if (a.bytes < bytes) return false
+    a.bytes -= bytes
+    return true
+  }
+
+  /** The pool admitted a tx of `bytes` from `peer`: its allowance gets them back. */
+  giveBack(peer: string, bytes: number, now: number): void {
+    if (!this.ctx.peers.has(peer)) return
+    const a = this.refilled(peer, now)
+    a.bytes = Math.min(UNADMITTED_TX_BYTES_PER_PEER, a.bytes + bytes)
+  }
+
+  peerDown(peer: string): void {
+    this.allowance.delete(peer)
+  }
+
+  private refilled(peer: string, now: number): { bytes: number; at: number } {
+    let a = this.allowance.get(peer)
+    if (a === undefined) {
+      a = { bytes: UNADMITTED_TX_BYTES_PER_PEER, at: now }
+      this.allowance.set(peer, a)
+    }
+    a.bytes = Math.min(UNADMITTED_TX_BYTES_PER_PEER, a.bytes + ((now - a.at) / 1000) * UNADMITTED_TX_BYTES_REFILL_PER_S)
+    a.at = now
+    return a
   }
 
   /** A stored tx goes to the pool: wait for its verdict. Returns the tx given up to make room, if any. */
@@ -92,6 +131,10 @@ export class Admission {
       if (w.e.admission !== 'pending') bad.push(`admission: waiting ${key} is marked ${w.e.admission ?? 'admitted'}`)
       if (w.at < last) bad.push('admission: waiting txs out of arrival order')
       last = w.at
+    }
+    for (const [peer, a] of this.allowance) {
+      if (!this.ctx.peers.has(peer)) bad.push(`admission: allowance for ${peer.slice(0, 8)}, not a live peer`)
+      if (!(a.bytes >= 0 && a.bytes <= UNADMITTED_TX_BYTES_PER_PEER)) bad.push(`admission: allowance of ${peer.slice(0, 8)} is ${a.bytes} B`)
     }
     return bad
   }

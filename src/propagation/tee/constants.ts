@@ -134,6 +134,17 @@ export const UNATTESTED_LINK_AGE_MS = 10_000
 /** Txs waiting for the pool's verdict at once; beyond this the oldest is given up (bounded memory). */
 export const MAX_PENDING_ADMISSIONS = 8_192
 
+/**
+ * Per peer, bytes of txs the pool did not admit (or has not judged yet) that the relay takes before it drops that
+ * peer's further txs unchecked, and the rate at which the allowance comes back. An admitted tx gives its bytes back,
+ * so a peer whose txs the pool takes is never throttled (8 MiB in flight is 64 txs of 128 KB, the pool's largest).
+ * Without it, one peer's 208 signed 120 KB txs of unfunded keys (25 MB) each cost the node a decode, a hash and a
+ * pool check: 3-6 CPU-s, RPC calls of 0.5-1.4 s and a head still for 4-5 s under load. A dropped tx is not stored, so
+ * an honest copy from another peer is still taken. No penalty: an honest peer can send txs this node cannot fund yet.
+ */
+export const UNADMITTED_TX_BYTES_PER_PEER = 8 * 1024 * 1024
+export const UNADMITTED_TX_BYTES_REFILL_PER_S = 1024 * 1024
+
 /** Epoch length (ms): the coordinator publishes a new plan this often. */
 export const DEFAULT_EPOCH_MS = 60_000
 /** If no plan for epoch e is seen this long after it is due (ms), the next coordinator in the ranking publishes it. */

@@ -98,6 +98,10 @@ export interface RelayCounters {
   txsRejectedHostile: number
   /** Txs whose verdict did not come within admitTimeoutMs (or found no room to wait): given up, not forwarded. */
   admitTimeouts: number
+  /** Peers disconnected for digesting MAX_UNSERVED_DIGESTED ids in a row that no one delivered (repair.ts). */
+  digestersRefused: number
+  /** Txs dropped unchecked: their peer was out of its allowance of unadmitted tx bytes (admission.ts). */
+  txsThrottled: number
 }
 
 /** What every part of one relay shares: who it is, its tunables, its live peers, its counters and its clock. */

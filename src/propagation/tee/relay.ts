@@ -55,7 +55,7 @@ export interface LocalItem {
 
 export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalItem, PeerInfo> {
   readonly params: TeeParams
-  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0, itemsRefused: 0, reportsRefused: 0, reportsStale: 0, planDeltas: 0, planAsks: 0, txsRejected: 0, txsRejectedHostile: 0, admitTimeouts: 0 }
+  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0, itemsRefused: 0, reportsRefused: 0, reportsStale: 0, planDeltas: 0, planAsks: 0, txsRejected: 0, txsRejectedHostile: 0, admitTimeouts: 0, digestersRefused: 0, txsThrottled: 0 }
   private readonly peers = new Map<string, PeerInfo>()
   private lastNow = -Infinity
   private readonly store: ItemStore
@@ -136,6 +136,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     this.outbox.peerDown(peer)
     this.control.peerDown(peer)
     this.repair.peerDown(peer)
+    this.admission.peerDown(peer)
     this.running.peerDown(peer)
     const out: TeeAction[] = []
     // Items it got from us just before dying may not have gone on: flood them from here (duplicates are dropped).
@@ -210,6 +211,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     const out: TeeAction[] = []
     if (accepted) {
       w.e.admission = undefined
+      this.admission.giveBack(w.from, w.e.payload.length, now)
       this.admitted(out, w)
     } else {
       w.e.admission = 'rejected'
@@ -294,6 +296,11 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
       this.counters.duplicates++
       // The neighbour we charged was late, not omitting (it was itself waiting for a repair): refund it.
       if (have.chargedTo === from && item.mode === 'tree') this.ledger.refund(have, from)
+      return true
+    }
+    // A peer whose txs the pool keeps refusing is out of allowance: its txs are dropped before any work (admission.ts).
+    if (item.kind === 'tx' && this.params.admitTxs === 1 && !this.admission.spend(from, item.payload.length, now)) {
+      this.counters.txsThrottled++
       return true
     }
     if (!this.checked(out, from, item)) return false

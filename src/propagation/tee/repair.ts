@@ -25,6 +25,7 @@
  * - `nextPullAt` is at or before the earliest pending retry (since + pullTimeoutMs).
  * - `pendingBy` counts, per peer, exactly the pending pulls its digests started, and is at most
  *   MAX_PENDING_PULLS_PER_PEER for each (a peer's digests cannot make this node track ids without bound).
+ * - `unserved` has live peers only, each below MAX_UNSERVED_DIGESTED (at it, the peer is refused and its count cleared).
  */
 import { DIGEST_FULL_IDS, MAX_IDS_PER_MESSAGE, NEW_PEER_BACKLOG_MS } from './constants.ts'
 import { usable, type ItemStore } from './item-store.ts'
@@ -51,6 +52,15 @@ interface PendingPull {
  */
 export const MAX_PENDING_PULLS_PER_PEER = MAX_IDS_PER_MESSAGE
 
+/**
+ * Ids a peer may digest in a row that are then given up (no one delivered them within maxPullTries), before it is
+ * disconnected. An honest peer digests only items it holds and serves them when pulled; its count is reset whenever
+ * one of the ids it digested arrives. A quarter of a full digest: a peer digesting random ids every 100 ms (16,384
+ * a time) cost a node 4.7 CPU-s and +50-170 MB of heap in 20 s while its pulls were only capped; now it is dropped at
+ * its first given-up batch, pullTimeoutMs x maxPullTries (4 s) after its first digest.
+ */
+export const MAX_UNSERVED_DIGESTED = MAX_IDS_PER_MESSAGE / 4
+
 /** Down peers whose cursors are remembered; beyond this the memory is cleared (bounded state per departed peer). */
 const MAX_DOWN_CURSORS = 4096
 
@@ -59,6 +69,10 @@ export class Repair {
   private readonly pending = new Map<string, PendingPull>()
   /** Pending pulls per peer whose digest started them. */
   private readonly pendingBy = new Map<string, number>()
+  /** Per peer: ids its digests started that were given up unserved, since one it digested last arrived. */
+  private readonly unserved = new Map<string, number>()
+  /** Peers refused for it, until their link goes down (refused once, not once per given-up id). */
+  private readonly refusedDigesters = new Set<string>()
   /** At or before the earliest time a pending pull is due for a retry. */
   private nextPullAt = Infinity
   // Digest rounds.
@@ -90,6 +104,8 @@ export class Repair {
     const cursor = this.digestCursor.get(peer)
     this.digestCursor.delete(peer)
     this.upAt.delete(peer)
+    this.unserved.delete(peer)
+    this.refusedDigesters.delete(peer)
     if (cursor !== undefined) {
       if (this.downCursor.size >= MAX_DOWN_CURSORS) this.downCursor.clear()
       this.downCursor.set(peer, cursor)
@@ -104,6 +120,9 @@ export class Repair {
 
   /** The item with this short id is now held (stage 3): it is no longer pending. */
   held(short: string): void {
+    const p = this.pending.get(short)
+    // What a peer digested arrived (from it or anyone): its digests name real items.
+    if (p !== undefined) this.unserved.delete(p.by)
     this.drop(short)
   }
 
@@ -257,6 +276,7 @@ export class Repair {
       const holder = p.holders.find((h) => this.ctx.peers.has(h))
       if (p.tries >= this.ctx.params.maxPullTries || holder === undefined) {
         this.drop(key)
+        this.countUnserved(out, p.by)
         continue
       }
       p.tries++
@@ -271,6 +291,20 @@ export class Repair {
       this.ctx.counters.pulls += ids.length
       out.push({ t: 'send', to, msg: { t: 'pull', ids } })
     }
+  }
+
+  /** One more id that `peer` digested was given up; at MAX_UNSERVED_DIGESTED in a row the peer is refused. */
+  private countUnserved(out: TeeAction[], peer: string): void {
+    if (!this.ctx.peers.has(peer) || this.refusedDigesters.has(peer)) return
+    const n = (this.unserved.get(peer) ?? 0) + 1
+    if (n < MAX_UNSERVED_DIGESTED) {
+      this.unserved.set(peer, n)
+      return
+    }
+    this.unserved.delete(peer)
+    this.refusedDigesters.add(peer)
+    this.ctx.counters.digestersRefused++
+    out.push({ t: 'refused', peer, what: 'digest', reason: `digested ${n} ids in a row that no one could deliver (${this.ctx.params.maxPullTries} pulls each)`, disconnect: true })
   }
 
   invariants(): InvariantViolations {
@@ -293,6 +327,11 @@ export class Repair {
     for (const p of this.digestCursor.keys()) if (!this.ctx.peers.has(p)) bad.push(`repair: digest cursor for ${p.slice(0, 8)}, not a live peer`)
     for (const p of this.downCursor.keys()) if (this.ctx.peers.has(p)) bad.push(`repair: down cursor for live peer ${p.slice(0, 8)}`)
     for (const p of this.upAt.keys()) if (!this.ctx.peers.has(p)) bad.push(`repair: link-up time for ${p.slice(0, 8)}, not a live peer`)
+    for (const [p, n] of this.unserved) {
+      if (!this.ctx.peers.has(p)) bad.push(`repair: unserved count for ${p.slice(0, 8)}, not a live peer`)
+      if (n >= MAX_UNSERVED_DIGESTED) bad.push(`repair: ${p.slice(0, 8)} at ${n} unserved digested ids, not refused`)
+    }
+    for (const p of this.refusedDigesters) if (!this.ctx.peers.has(p)) bad.push(`repair: refused digester ${p.slice(0, 8)}, not a live peer`)
     return bad
   }
 }

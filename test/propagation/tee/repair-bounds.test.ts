@@ -2,17 +2,20 @@
  * Bounds on what one peer can make a node hold. Repair: a hostile tee/1 peer that digests 16,384 random ids every
  * 100 ms gets at most MAX_PENDING_PULLS_PER_PEER ids pulled until those arrive or are given up, while an honest
  * peer's digests are still pulled at once. The item store: payload bytes are capped (MAX_STORE_BYTES) as entries
- * are. Virtual clock; invariants after every step.
+ * are. A peer whose digested ids no one can deliver is refused; a peer's unadmitted tx bytes are capped. Virtual
+ * clock; invariants after every step.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { TeeRelay, type TeeAction } from '../../../src/propagation/tee/relay.ts'
-import { MAX_PENDING_PULLS_PER_PEER } from '../../../src/propagation/tee/repair.ts'
-import { MAX_IDS_PER_MESSAGE, MAX_STORE_BYTES, SHORT_ID_BYTES } from '../../../src/propagation/tee/constants.ts'
+import { MAX_PENDING_PULLS_PER_PEER, MAX_UNSERVED_DIGESTED } from '../../../src/propagation/tee/repair.ts'
+import { MAX_IDS_PER_MESSAGE, MAX_STORE_BYTES, SHORT_ID_BYTES, UNADMITTED_TX_BYTES_PER_PEER, UNADMITTED_TX_BYTES_REFILL_PER_S } from '../../../src/propagation/tee/constants.ts'
+import { ORIGIN_UNKNOWN } from '../../../src/propagation/tee/messages.ts'
+import { shortId } from '../../../src/propagation/tee/short-id.ts'
 import { ItemStore } from '../../../src/propagation/tee/item-store.ts'
 import { relayAuthority } from '../../../src/tee/plan-auth.ts'
-import { syntheticItemVerifier } from '../../../src/sim/synthetic-items.ts'
+import { syntheticItemVerifier, syntheticPayload } from '../../../src/sim/synthetic-items.ts'
 import { nodeKey } from '../../helpers/node-key.ts'
 
 const pulled = (actions: TeeAction[], to: string): number =>
@@ -66,4 +69,76 @@ test('store: payload bytes are capped as entries are; the oldest go first, invar
   assert.equal(store.size, 100)
   assert.deepEqual(store.invariants(), [])
   assert.ok(MAX_STORE_BYTES <= 256 * 1024 * 1024, 'the default bounds what 65,536 txs of 128 KB would take (8 GB)')
+})
+
+const refusals = (actions: TeeAction[], peer: string): TeeAction[] => actions.filter((a) => a.t === 'refused' && a.peer === peer && a.disconnect)
+
+test('repair: a peer whose digested ids no one can deliver is refused once MAX_UNSERVED_DIGESTED are given up; a peer whose digested ids arrive is not', () => {
+  const k = nodeKey()
+  const r = new TeeRelay(k.hex, false, { authority: relayAuthority(undefined, k.priv, k.id), verifier: syntheticItemVerifier }, { batchMs: 0 })
+  const hostile = nodeKey().hex
+  const honest = nodeKey().hex
+  const other = nodeKey().hex
+  let now = 0
+  for (const p of [hostile, honest, other]) r.peerUp(p, { attested: false, rttMs: 10 }, now)
+  const all: TeeAction[] = []
+  const step = (a: TeeAction[], what: string): void => {
+    all.push(...a)
+    assert.deepEqual(r.invariants(), [], what)
+  }
+  // The honest peer digests MAX_UNSERVED_DIGESTED - 1 ids it cannot serve (say, evicted), then one that arrives.
+  const item = new Uint8Array(randomBytes(32))
+  step(r.receive(honest, { t: 'digest', ids: [...randomIds(MAX_UNSERVED_DIGESTED - 1), shortId(item)] }, now), 'honest digest')
+  // The hostile peer digests random ids: 16,384 every 100 ms for 1 s.
+  for (let i = 0; i < 10; i++) {
+    now += 100
+    step([...r.receive(hostile, { t: 'digest', ids: randomIds(MAX_IDS_PER_MESSAGE) }, now), ...r.tick(now)], `hostile digest ${i}`)
+  }
+  // The honest peer's one real item arrives (from another peer): its count starts again.
+  step(r.receive(other, { t: 'items', epoch: 0, items: [{ kind: 'tx', id: item, mode: 'flood', origin: ORIGIN_UNKNOWN, payload: syntheticPayload(item, 120) }] }, now), 'the real item')
+  assert.equal(refusals(all, hostile).length, 0, 'nothing given up yet: no refusal')
+  for (let i = 0; i <= r.params.maxPullTries + 1; i++) {
+    now += r.params.pullTimeoutMs
+    step(r.tick(now), `retry ${i}`)
+  }
+  assert.equal(refusals(all, hostile).length, 1, 'the digest flooder is refused once, at its first given-up batch')
+  assert.match((refusals(all, hostile)[0] as { reason: string }).reason, /no one could deliver/)
+  assert.equal(refusals(all, honest).length, 0, 'MAX_UNSERVED_DIGESTED - 1 unserved ids, then one served: not refused')
+  assert.equal(refusals(all, other).length, 0)
+  assert.equal(r.counters.digestersRefused, 1)
+})
+
+test('admission: a peer\'s unadmitted tx bytes are capped (its further txs dropped unchecked, then let in again at the refill rate); admitted txs give their bytes back', () => {
+  const k = nodeKey()
+  const r = new TeeRelay(k.hex, false, { authority: relayAuthority(undefined, k.priv, k.id), verifier: syntheticItemVerifier }, { batchMs: 0, admitTxs: 1 })
+  const junk = nodeKey().hex
+  const good = nodeKey().hex
+  let now = 0
+  r.peerUp(junk, { attested: false, rttMs: 10 }, now)
+  r.peerUp(good, { attested: false, rttMs: 10 }, now)
+  const TX = 120_000
+  const send = (from: string, verdict: boolean): { delivered: boolean } => {
+    const id = new Uint8Array(randomBytes(32))
+    const a = r.receive(from, { t: 'items', epoch: 0, items: [{ kind: 'tx', id, mode: 'flood', origin: ORIGIN_UNKNOWN, payload: syntheticPayload(id, TX) }] }, now)
+    const delivered = a.some((x) => x.t === 'deliver')
+    if (delivered) r.onPoolResult(`0x${Buffer.from(id).toString('hex')}`, verdict, from, now)
+    assert.deepEqual(r.invariants(), [])
+    return { delivered }
+  }
+  // 208 refused txs of 120 KB in one burst: only the allowance's worth reaches the pool.
+  let junkTaken = 0
+  for (let i = 0; i < 208; i++) if (send(junk, false).delivered) junkTaken++
+  assert.equal(junkTaken, Math.floor(UNADMITTED_TX_BYTES_PER_PEER / TX), 'the allowance in txs of 120 KB')
+  assert.equal(r.counters.txsThrottled, 208 - junkTaken)
+  // Another peer whose txs the pool admits is never throttled, however many bytes it sends.
+  let goodTaken = 0
+  for (let i = 0; i < 208; i++) if (send(good, true).delivered) goodTaken++
+  assert.equal(goodTaken, 208, 'admitted txs give their bytes back')
+  // After a second the junk peer has a second's refill: that many txs get in, not more.
+  now += 1000
+  let later = 0
+  for (let i = 0; i < 20; i++) if (send(junk, false).delivered) later++
+  assert.equal(later, Math.floor((UNADMITTED_TX_BYTES_PER_PEER - junkTaken * TX + UNADMITTED_TX_BYTES_REFILL_PER_S) / TX), 'what was left, plus a second\'s refill')
+  // No penalty: the junk peer is not refused.
+  assert.equal(r.counters.txsRejectedHostile, 0)
 })
