@@ -5,7 +5,9 @@
  * seconds, the longest time the head stood still, unhandled rejections the node logged, and how long until the node
  * took a tx over RPC afterwards. Then the whole run against the issue's targets.
  *
- *   node --import tsx bench/adversary/campaign.ts [--minutes M] [--propagation tee|stock] [--json PATH] [attack ...]
+ *   node --import tsx bench/adversary/campaign.ts [--minutes M] [--propagation tee|stock] [--json PATH] [--keep] [attack ...]
+ *
+ * --keep leaves the testnet's directory (the node's log and data) in place and prints where it is.
  *
  * tee (the default) runs every attack: a tee node speaks eth/68 as well. stock leaves out the tee/1 attacks.
  */
@@ -28,13 +30,13 @@ const PERIOD_S = 2
 const IDLE_S = 30
 
 function usage(msg: string): never {
-  console.error(`${msg}\nusage: campaign.ts [--minutes M] [--propagation tee|stock] [--json PATH] [attack ...]`)
+  console.error(`${msg}\nusage: campaign.ts [--minutes M] [--propagation tee|stock] [--json PATH] [--keep] [attack ...]`)
   process.exit(2)
 }
 
-let args: ReturnType<typeof parseArgs<{ options: { minutes: { type: 'string' }; propagation: { type: 'string' }; json: { type: 'string' } }; allowPositionals: true }>>
+let args: ReturnType<typeof parseArgs<{ options: { minutes: { type: 'string' }; propagation: { type: 'string' }; json: { type: 'string' }; keep: { type: 'boolean' } }; allowPositionals: true }>>
 try {
-  args = parseArgs({ options: { minutes: { type: 'string' }, propagation: { type: 'string' }, json: { type: 'string' } }, allowPositionals: true })
+  args = parseArgs({ options: { minutes: { type: 'string' }, propagation: { type: 'string' }, json: { type: 'string' }, keep: { type: 'boolean' } }, allowPositionals: true })
 } catch (e) {
   usage((e as Error).message)
 }
@@ -163,7 +165,8 @@ try {
   rssEndMb = isAlive(pid) ? rssMb(pid) : 0
 } finally {
   await stopTestnet(dir).catch(() => undefined)
-  rmSync(dir, { recursive: true, force: true })
+  if (args.values.keep === true) console.log(`kept ${dir}`)
+  else rmSync(dir, { recursive: true, force: true })
 }
 
 console.log('\nattack | rounds | outcome (worst round) | max RPC ms | failed RPC | RSS MB start -> peak | CPU s | head still, ms | unhandled | tx intake after, ms | alive')
@@ -191,7 +194,7 @@ const totals = {
   loadAverage: loadavg()[0],
 }
 console.log(`\nwhole run: ${totals.minutes} min, ${totals.crashes} crashes${crashed !== undefined ? ` (during ${crashed})` : ''}, ${totals.unhandledRejections} unhandled rejections`)
-console.log(`  JSON-RPC (eth_blockNumber every 100 ms): longest ${totals.maxRpcMs} ms, ${totals.failedRpcCalls} of ${totals.rpcCalls} failed (target: every call within 1,000 ms)`)
+console.log(`  JSON-RPC (eth_blockNumber every 100 ms on one kept-alive connection): longest ${totals.maxRpcMs} ms, ${totals.failedRpcCalls} of ${totals.rpcCalls} failed (target: every call within 1,000 ms)`)
 console.log(`  head: ${totals.blocks} blocks of ${totals.blocksExpected} periods, longest still ${totals.maxHeadGapMs} ms (period ${PERIOD_S * 1000} ms)`)
 console.log(`  RSS: ${totals.rssIdleMb} MB after ${IDLE_S} s idle, ${totals.rssEndMb} MB at the end (growth ${totals.rssEndMb - totals.rssIdleMb} MB, target < 100), peak ${totals.rssPeakMb} MB`)
 console.log(`  tx intake after an attack: at most ${totals.maxIntakeMs} ms (target: within one period, ${PERIOD_S * 1000} ms); load average at the end ${totals.loadAverage!.toFixed(1)}; took ${((Date.now() - startedAt) / 60_000).toFixed(1)} min`)
