@@ -9,6 +9,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { TeeRelay, type TeeAction } from '../../../src/propagation/tee/relay.ts'
+import type { TeeParams } from '../../../src/propagation/tee/params.ts'
 import { MAX_PENDING_PULLS_PER_PEER, MAX_UNSERVED_DIGESTED } from '../../../src/propagation/tee/repair.ts'
 import { MAX_IDS_PER_MESSAGE, MAX_STORE_BYTES, SHORT_ID_BYTES, UNADMITTED_TX_BYTES_PER_PEER, UNADMITTED_TX_BYTES_REFILL_PER_S } from '../../../src/propagation/tee/constants.ts'
 import { ORIGIN_UNKNOWN } from '../../../src/propagation/tee/messages.ts'
@@ -22,14 +23,18 @@ const pulled = (actions: TeeAction[], to: string): number =>
   actions.reduce((s, a) => s + (a.t === 'send' && a.to === to && a.msg.t === 'pull' ? a.msg.ids.length : 0), 0)
 const randomIds = (n: number): Uint8Array[] => Array.from({ length: n }, () => new Uint8Array(randomBytes(SHORT_ID_BYTES)))
 
-test('repair: one peer\'s digests start at most MAX_PENDING_PULLS_PER_PEER pulls; another peer\'s are still pulled; the share frees as pulls are given up', () => {
+/** An unattested relay at time 0 with three unattested peers up. */
+function relayWithPeers(params: Partial<TeeParams> = {}): { r: TeeRelay; ids: [string, string, string] } {
   const k = nodeKey()
-  const r = new TeeRelay(k.hex, false, { authority: relayAuthority(undefined, k.priv, k.id), verifier: syntheticItemVerifier }, { batchMs: 0 })
-  const hostile = nodeKey().hex
-  const honest = nodeKey().hex
+  const r = new TeeRelay(k.hex, false, { authority: relayAuthority(undefined, k.priv, k.id), verifier: syntheticItemVerifier }, { batchMs: 0, ...params })
+  const ids: [string, string, string] = [nodeKey().hex, nodeKey().hex, nodeKey().hex]
+  for (const p of ids) r.peerUp(p, { attested: false, rttMs: 10 }, 0)
+  return { r, ids }
+}
+
+test('repair: one peer\'s digests start at most MAX_PENDING_PULLS_PER_PEER pulls; another peer\'s are still pulled; the share frees as pulls are given up', () => {
+  const { r, ids: [hostile, honest] } = relayWithPeers()
   let now = 0
-  r.peerUp(hostile, { attested: false, rttMs: 10 }, now)
-  r.peerUp(honest, { attested: false, rttMs: 10 }, now)
   let fromHostile = 0
   // 0.6 s of a digest of 16,384 random ids every 100 ms: 98,304 ids named.
   for (let i = 0; i < 6; i++) {
@@ -74,13 +79,8 @@ test('store: payload bytes are capped as entries are; the oldest go first, invar
 const refusals = (actions: TeeAction[], peer: string): TeeAction[] => actions.filter((a) => a.t === 'refused' && a.peer === peer && a.disconnect)
 
 test('repair: a peer whose digested ids no one can deliver is refused once MAX_UNSERVED_DIGESTED are given up; a peer whose digested ids arrive is not', () => {
-  const k = nodeKey()
-  const r = new TeeRelay(k.hex, false, { authority: relayAuthority(undefined, k.priv, k.id), verifier: syntheticItemVerifier }, { batchMs: 0 })
-  const hostile = nodeKey().hex
-  const honest = nodeKey().hex
-  const other = nodeKey().hex
+  const { r, ids: [hostile, honest, other] } = relayWithPeers()
   let now = 0
-  for (const p of [hostile, honest, other]) r.peerUp(p, { attested: false, rttMs: 10 }, now)
   const all: TeeAction[] = []
   const step = (a: TeeAction[], what: string): void => {
     all.push(...a)
@@ -109,13 +109,8 @@ test('repair: a peer whose digested ids no one can deliver is refused once MAX_U
 })
 
 test('admission: a peer\'s unadmitted tx bytes are capped (its further txs dropped unchecked, then let in again at the refill rate); admitted txs give their bytes back', () => {
-  const k = nodeKey()
-  const r = new TeeRelay(k.hex, false, { authority: relayAuthority(undefined, k.priv, k.id), verifier: syntheticItemVerifier }, { batchMs: 0, admitTxs: 1 })
-  const junk = nodeKey().hex
-  const good = nodeKey().hex
+  const { r, ids: [junk, good] } = relayWithPeers({ admitTxs: 1 })
   let now = 0
-  r.peerUp(junk, { attested: false, rttMs: 10 }, now)
-  r.peerUp(good, { attested: false, rttMs: 10 }, now)
   const TX = 120_000
   const send = (from: string, verdict: boolean): { delivered: boolean } => {
     const id = new Uint8Array(randomBytes(32))
