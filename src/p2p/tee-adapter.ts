@@ -165,6 +165,17 @@ export class TeeAdapter {
     s.proto.send(code, payload)
   }
 
+  /** Stops reading the peer's socket for `ms`: its frames wait in its own TCP send buffer, costing this node nothing. */
+  private pauseReading(s: Session, ms: number): void {
+    // The RLPx peer's socket is not public in devp2p; a session without one (tests) is not paused.
+    const socket = (s.proto.peer as unknown as { _socket?: { pause(): void; resume(): void; destroyed: boolean } })._socket
+    if (socket === undefined || socket.destroyed) return
+    socket.pause()
+    setTimeout(() => {
+      if (!socket.destroyed) socket.resume()
+    }, ms).unref()
+  }
+
   private drop(s: Session, reason: string): void {
     this.log('warn', `disconnecting ${s.id.slice(0, 8)}: ${reason}`)
     this.peerGone(s.id)
@@ -232,6 +243,7 @@ export class TeeAdapter {
         this.log('warn', `refused ${a.what} from ${a.peer.slice(0, 8)}: ${a.reason}`)
         const s = this.sessions.get(a.peer)
         if (a.disconnect && s !== undefined) this.drop(s, a.reason)
+        else if (a.pauseMs !== undefined && s !== undefined) this.pauseReading(s, a.pauseMs)
       },
     })
     this.reschedule()

@@ -38,11 +38,18 @@ export interface Waiting {
   routeMode: ItemMode
 }
 
+/** A peer's allowance of unadmitted tx bytes: what is left, when it was last refilled, and its running pause. */
+interface Allowance {
+  bytes: number
+  at: number
+  pausedUntil: number
+}
+
 export class Admission {
   // Stage 1: by short id, in arrival order.
   private readonly waiting = new Map<string, Waiting>()
   /** Per peer: bytes of unadmitted txs it may still send, and when that was last refilled. */
-  private readonly allowance = new Map<string, { bytes: number; at: number }>()
+  private readonly allowance = new Map<string, Allowance>()
 
   constructor(private readonly ctx: RelayContext) {}
 
@@ -61,6 +68,17 @@ export class Admission {
     return true
   }
 
+  /**
+   * Should the driver stop reading from `peer` for `ms` (TCP then holds its sender back, at no cost here)? Once per
+   * pause: true when no pause of that peer is running at `now`.
+   */
+  pause(peer: string, ms: number, now: number): boolean {
+    const a = this.refilled(peer, now)
+    if (now < a.pausedUntil) return false
+    a.pausedUntil = now + ms
+    return true
+  }
+
   /** The pool admitted a tx of `bytes` from `peer`: its allowance gets them back. */
   giveBack(peer: string, bytes: number, now: number): void {
     if (!this.ctx.peers.has(peer)) return
@@ -72,10 +90,10 @@ export class Admission {
     this.allowance.delete(peer)
   }
 
-  private refilled(peer: string, now: number): { bytes: number; at: number } {
+  private refilled(peer: string, now: number): Allowance {
     let a = this.allowance.get(peer)
     if (a === undefined) {
-      a = { bytes: UNADMITTED_TX_BYTES_PER_PEER, at: now }
+      a = { bytes: UNADMITTED_TX_BYTES_PER_PEER, at: now, pausedUntil: -Infinity }
       this.allowance.set(peer, a)
     }
     a.bytes = Math.min(UNADMITTED_TX_BYTES_PER_PEER, a.bytes + ((now - a.at) / 1000) * UNADMITTED_TX_BYTES_REFILL_PER_S)

@@ -145,6 +145,13 @@ export const MAX_PENDING_ADMISSIONS = 8_192
 export const UNADMITTED_TX_BYTES_PER_PEER = 8 * 1024 * 1024
 export const UNADMITTED_TX_BYTES_REFILL_PER_S = 1024 * 1024
 
+/**
+ * How long a driver stops reading from a peer out of that allowance (its frames wait in its own TCP buffers, costing
+ * this node nothing; the allowance refills 1 MiB meanwhile). Short, so that an honest peer's other messages (blocks,
+ * pings) wait at most this long, and only after it sent 8 MiB of txs the pool refused.
+ */
+export const READ_PAUSE_MS = 1_000
+
 /** Epoch length (ms): the coordinator publishes a new plan this often. */
 export const DEFAULT_EPOCH_MS = 60_000
 /** If no plan for epoch e is seen this long after it is due (ms), the next coordinator in the ranking publishes it. */

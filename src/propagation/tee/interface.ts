@@ -69,8 +69,11 @@ export type TeeAction =
    */
   | { t: 'computePlan'; epoch: number; reports: SignedReport[]; running: SignedPlan | undefined }
   | { t: 'planAccepted'; epoch: number; coordinator: string }
-  /** A message was refused. `disconnect`: the peer broke the protocol (a forged plan is never relayed by honest nodes). */
-  | { t: 'refused'; peer: string; what: string; reason: string; disconnect: boolean }
+  /**
+   * A message was refused. `disconnect`: the peer broke the protocol (a forged plan is never relayed by honest nodes).
+   * `pauseMs`: stop reading from the peer for that long (it sends faster than this node takes; TCP holds it back).
+   */
+  | { t: 'refused'; peer: string; what: string; reason: string; disconnect: boolean; pauseMs?: number }
 
 export interface RelayCounters {
   published: number

@@ -41,6 +41,7 @@ import { coalesce, Forwarding } from './forwarding.ts'
 import { CompactBlocks } from './compact-blocks.ts'
 import { Outbox } from './outbox.ts'
 import { Admission, type Waiting } from './admission.ts'
+import { READ_PAUSE_MS } from './constants.ts'
 import type { InvariantViolations, PeerInfo, RelayContext, RelayCounters, TeeAction, TeeRelayDeps } from './interface.ts'
 
 export type { ItemCheck, ItemVerifier, PeerInfo, PlanCheck, RelayAuthority, RelayCounters, TeeAction, TeeRelayDeps } from './interface.ts'
@@ -298,9 +299,11 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
       if (have.chargedTo === from && item.mode === 'tree') this.ledger.refund(have, from)
       return true
     }
-    // A peer whose txs the pool keeps refusing is out of allowance: its txs are dropped before any work (admission.ts).
+    // A peer whose txs the pool keeps refusing is out of allowance: its txs are dropped before any work, and its
+    // driver stops reading from it until the allowance covers one more (admission.ts).
     if (item.kind === 'tx' && this.params.admitTxs === 1 && !this.admission.spend(from, item.payload.length, now)) {
       this.counters.txsThrottled++
+      if (this.admission.pause(from, READ_PAUSE_MS, now)) out.push({ t: 'refused', peer: from, what: `tx ${Buffer.from(item.id).toString('hex').slice(0, 10)}`, reason: `out of its allowance of txs the pool did not admit: not read for ${READ_PAUSE_MS} ms`, disconnect: false, pauseMs: READ_PAUSE_MS })
       return true
     }
     if (!this.checked(out, from, item)) return false

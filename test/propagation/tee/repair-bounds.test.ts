@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto'
 import { TeeRelay, type TeeAction } from '../../../src/propagation/tee/relay.ts'
 import type { TeeParams } from '../../../src/propagation/tee/params.ts'
 import { MAX_PENDING_PULLS_PER_PEER, MAX_UNSERVED_DIGESTED } from '../../../src/propagation/tee/repair.ts'
-import { MAX_IDS_PER_MESSAGE, MAX_STORE_BYTES, SHORT_ID_BYTES, UNADMITTED_TX_BYTES_PER_PEER, UNADMITTED_TX_BYTES_REFILL_PER_S } from '../../../src/propagation/tee/constants.ts'
+import { MAX_IDS_PER_MESSAGE, MAX_STORE_BYTES, SHORT_ID_BYTES, UNADMITTED_TX_BYTES_PER_PEER, UNADMITTED_TX_BYTES_REFILL_PER_S, READ_PAUSE_MS } from '../../../src/propagation/tee/constants.ts'
 import { ORIGIN_UNKNOWN } from '../../../src/propagation/tee/messages.ts'
 import { shortId } from '../../../src/propagation/tee/short-id.ts'
 import { ItemStore } from '../../../src/propagation/tee/item-store.ts'
@@ -134,6 +134,36 @@ test('admission: a peer\'s unadmitted tx bytes are capped (its further txs dropp
   let later = 0
   for (let i = 0; i < 20; i++) if (send(junk, false).delivered) later++
   assert.equal(later, Math.floor((UNADMITTED_TX_BYTES_PER_PEER - junkTaken * TX + UNADMITTED_TX_BYTES_REFILL_PER_S) / TX), 'what was left, plus a second\'s refill')
-  // No penalty: the junk peer is not refused.
+  // No penalty: the junk peer is never disconnected, only not read for a while (once per pause, at most a second).
   assert.equal(r.counters.txsRejectedHostile, 0)
+})
+
+test('admission: a peer out of its allowance gets one read pause of READ_PAUSE_MS at a time, and the allowance it refills meanwhile', () => {
+  const { r, ids: [junk] } = relayWithPeers({ admitTxs: 1 })
+  const TX = 120_000
+  let now = 0
+  const pauses: number[] = []
+  let taken = 0
+  const send = (): void => {
+    const id = new Uint8Array(randomBytes(32))
+    const a = r.receive(junk, { t: 'items', epoch: 0, items: [{ kind: 'tx', id, mode: 'flood', origin: ORIGIN_UNKNOWN, payload: syntheticPayload(id, TX) }] }, now)
+    for (const x of a) {
+      if (x.t === 'deliver') {
+        taken++
+        r.onPoolResult(`0x${Buffer.from(id).toString('hex')}`, false, junk, now)
+      }
+      if (x.t === 'refused') {
+        assert.equal(x.disconnect, false, 'never a disconnect')
+        pauses.push(x.pauseMs ?? -1)
+      }
+    }
+    assert.deepEqual(r.invariants(), [])
+  }
+  for (let i = 0; i < 100; i++) send()
+  assert.deepEqual(pauses, [READ_PAUSE_MS], 'one pause while it runs, however many txs come meanwhile')
+  now += READ_PAUSE_MS
+  taken = 0
+  for (let i = 0; i < 100; i++) send()
+  assert.equal(taken, Math.floor((UNADMITTED_TX_BYTES_PER_PEER - Math.floor(UNADMITTED_TX_BYTES_PER_PEER / TX) * TX + (READ_PAUSE_MS / 1000) * UNADMITTED_TX_BYTES_REFILL_PER_S) / TX), 'after the pause: what was left plus the refill')
+  assert.deepEqual(pauses, [READ_PAUSE_MS, READ_PAUSE_MS], 'then out again: a new pause')
 })
