@@ -233,6 +233,10 @@ export class TeeAdapter {
         const s = this.sessions.get(a.peer)
         if (a.disconnect && s !== undefined) this.drop(s, a.reason)
       },
+      disconnect: (a) => {
+        const s = this.sessions.get(a.peer)
+        if (s !== undefined) this.drop(s, a.reason)
+      },
     })
     this.reschedule()
   }

@@ -7,6 +7,8 @@
  * - `omission-ledger.ts` who should have sent what, and did not: the omission rows of the epoch report;
  * - `control-plane.ts`  epoch reports, coordinator election, plan adoption, and the running plan's trees;
  * - `forwarding.ts`     where an item goes next on the running plan (tree, entry, flood);
+ * - `liveness.ts`       keepalives on idle links, and peers judged gone by their silence;
+ * - `tree-repair.ts`    orphaned subtrees re-attached under a stand-in parent (graft), loop-free by a plan rank;
  * - `compact-blocks.ts` rebuilding a block item from held txs, fetching the missing ones, serving them;
  * - `relay.ts`          the dispatcher `TeeRelay`: the PropagationCore that feeds each event to those parts.
  *
@@ -71,6 +73,11 @@ export type TeeAction =
   | { t: 'planAccepted'; epoch: number; coordinator: string }
   /** A message was refused. `disconnect`: the peer broke the protocol (a forged plan is never relayed by honest nodes). */
   | { t: 'refused'; peer: string; what: string; reason: string; disconnect: boolean }
+  /**
+   * Close the session with this peer: the relay judged it gone (silent for params.silenceMs, liveness.ts) and treats
+   * it as down already; a later onPeerDown for it is a no-op. A reconnect is a new onPeerUp.
+   */
+  | { t: 'disconnect'; peer: string; reason: string }
 
 export interface RelayCounters {
   published: number
@@ -98,6 +105,12 @@ export interface RelayCounters {
   txsRejectedHostile: number
   /** Txs whose verdict did not come within admitTimeoutMs (or found no room to wait): given up, not forwarded. */
   admitTimeouts: number
+  /** Peers judged gone by their silence (liveness.ts), without a peer-down event from the driver. */
+  silentPeers: number
+  /** Keepalives sent on idle links. */
+  keepalives: number
+  /** Stand-in parents taken on trees whose plan parent was gone (tree-repair.ts). */
+  grafts: number
 }
 
 /** What every part of one relay shares: who it is, its tunables, its live peers, its counters and its clock. */
