@@ -434,6 +434,38 @@ test('relay: a tree neighbour going down breaks that tree at both ends, yet noth
   assert.deepEqual(w.refused, [])
 })
 
+test('relay: a graft is taken only from a peer that ranks after this node on the tree, under the running epoch', () => {
+  const w = new World().connect()
+  const plan = w.establishPlan()
+  const v = new PlanView(plan.body)
+  const rank = ranks(v)[0]!
+  const r = (n: number): number => rank[v.index.get(w.ids[n]!)!]!
+  // A link that is not a tree-0 edge: lo ranks before hi on tree 0.
+  const edge = EDGES.find(([a, b]) => !v.neighbours(0, v.index.get(w.ids[a]!)!).includes(w.ids[b]!))
+  assert.ok(edge !== undefined, 'the 5-node graph has a link outside tree 0')
+  const [lo, hi] = r(edge[0]) < r(edge[1]) ? edge : [edge[1], edge[0]]
+  const epoch = plan.body.epoch
+  const graft = (from: number, to: number, e: number, attach: boolean): void => {
+    w.run(to, w.relays[to]!.receive(w.ids[from]!, { t: 'graft', epoch: e, tree: 0, attach }, w.now))
+    w.checkInvariants(to, 'after a graft')
+    w.flush()
+  }
+  const sendsOn = (from: number, to: number): number => {
+    const id = itemOn(0, 2)
+    w.publish(from, id)
+    return w.itemSends(id).filter((s) => s.from === from && s.to === to).length
+  }
+  graft(hi, lo, epoch + 1, true)
+  assert.equal(sendsOn(lo, hi), 0, 'a graft under another epoch is not taken')
+  graft(lo, hi, epoch, true)
+  assert.equal(sendsOn(hi, lo), 0, 'a graft from a peer that ranks before is not taken (it could close a loop)')
+  graft(hi, lo, epoch, true)
+  assert.equal(sendsOn(lo, hi), 1, 'taken: lo sends tree-0 items to hi')
+  graft(hi, lo, epoch, false)
+  assert.equal(sendsOn(lo, hi), 0, 'detached')
+  assert.deepEqual(w.refused, [])
+})
+
 test('relay: a lost tree send is found by a digest and pulled; the omission is reported', () => {
   const w = new World().connect()
   const plan = w.establishPlan()
