@@ -75,7 +75,8 @@ export class Liveness {
     if (!this.on) return
     const idle = this.ctx.params.keepaliveIdleMs
     for (const [p, t] of this.sentAt) {
-      if (now - t < idle) continue
+      // The same sum as nextTimeout's (a difference can round below it, and a deadline would never clear).
+      if (t + idle > now) continue
       this.sentAt.set(p, now)
       out.push({ t: 'send', to: p, msg: { t: 'keepalive' } })
     }
@@ -85,7 +86,7 @@ export class Liveness {
   silent(now: number): { peer: string; silentMs: number }[] {
     if (!this.on) return []
     const out: { peer: string; silentMs: number }[] = []
-    for (const [p, t] of this.heardAt) if (now - t >= this.ctx.params.silenceMs) out.push({ peer: p, silentMs: now - t })
+    for (const [p, t] of this.heardAt) if (t + this.ctx.params.silenceMs <= now) out.push({ peer: p, silentMs: now - t })
     return out
   }
 
