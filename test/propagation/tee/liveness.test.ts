@@ -53,7 +53,8 @@ class Bench {
   runUntil(until: number, at: { peer: string; times: number[] }[] = []): void {
     const events = at.flatMap(({ peer, times }) => times.map((t) => ({ t, peer }))).sort((x, y) => x.t - y.t)
     let k = 0
-    for (let guard = 0; guard < 100_000; guard++) {
+    for (let guard = 0; ; guard++) {
+      assert.ok(guard < 100_000, `deadline storm at t=${this.now}`)
       const due = this.relay.nextTimeout() ?? Infinity
       const next = Math.min(due, events[k]?.t ?? Infinity)
       if (next > until) break
@@ -64,6 +65,8 @@ class Bench {
         continue
       }
       this.take(this.relay.onTimeout(this.now))
+      const after = this.relay.nextTimeout()
+      assert.ok(after === undefined || after > this.now, `the deadline at ${this.now} did not clear (next ${after})`)
     }
     this.now = Math.max(this.now, until)
   }
@@ -180,4 +183,13 @@ test('liveness: silenceMs 0 turns detection and keepalives off; bad values are r
   assert.deepEqual(b.sendsTo(B, 'keepalive'), [])
   assert.throws(() => new Bench({ silenceMs: 3_000, keepaliveIdleMs: 2_000 }), /silenceMs/)
   assert.throws(() => new Bench({ keepaliveIdleMs: 10 }), /keepaliveIdleMs/)
+})
+
+test('liveness: deadlines at fractional times clear (a rounded difference once left one that never did: the simulator spun)', () => {
+  const b = new Bench()
+  // 3186.6666666666665 + 2000 rounds to 5186.666666666666, yet 5186.666666666666 - 3186.6666666666665 < 2000.
+  b.now = 3186.6666666666665
+  b.up(B)
+  b.runUntil(60_000, [{ peer: B, times: every(IDLE, 3186.6666666666665 + 1e-9, 60_000) }])
+  assert.ok(b.sendsTo(B, 'keepalive').length > 0)
 })
