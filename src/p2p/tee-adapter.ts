@@ -245,6 +245,10 @@ export class TeeAdapter {
         if (a.disconnect && s !== undefined) this.drop(s, a.reason)
         else if (a.pauseMs !== undefined && s !== undefined) this.pauseReading(s, a.pauseMs)
       },
+      disconnect: (a) => {
+        const s = this.sessions.get(a.peer)
+        if (s !== undefined) this.drop(s, a.reason)
+      },
     })
     this.reschedule()
   }

@@ -167,6 +167,12 @@ export class SimTeeNode implements SimPeerNode {
     blockAbandoned: () => undefined,
     computePlan: (a) => this.computePlan(a.epoch, a.reports, a.running),
     refused: (a) => void this.refused.push({ peer: a.peer, reason: a.reason }),
+    // The relay judged the peer gone (silent): the link closes, as a node's driver closes the session; a peer that
+    // was alive after all sees the disconnect. After this event, not inside it.
+    disconnect: (a) => {
+      const to = this.indexOf.get(a.peer)!
+      this.net.q.after(0, () => this.net.linkDown(this.index, to))
+    },
     planAccepted: () => {
       if (this.relay.currentPlan !== undefined) this.adopted.push(this.relay.currentPlan)
     },

@@ -148,6 +148,8 @@ const messages: Record<number, fc.Arbitrary<AnyTeeMessage>> = {
     .tuple(planPair, fixed(32), fixed(65), fixed(64), randomBytes(40))
     .map(([p, baseHash, enclaveKey, signature, quote]) => ({ t: 'planDelta' as const, delta: { baseHash, diff: p.diff, enclaveKey, signature, quote } })),
   [TEE_CODES.getPlan]: fc.record({ t: fc.constant('getPlan' as const), epoch: u32 }),
+  [TEE_CODES.keepalive]: fc.constant({ t: 'keepalive' as const }),
+  [TEE_CODES.graft]: fc.record({ t: fc.constant('graft' as const), epoch: u32, tree: fc.nat({ max: MAX_TREES - 1 }), attach: fc.boolean() }),
 }
 
 // ---- shape checks of decoded values ----------------------------------------------------------------------------
@@ -165,7 +167,7 @@ function checkPlanBody(name: string, p: PlanBody): void {
 
 function checkMessage(code: number, m: AnyTeeMessage): void {
   const name = TEE_MESSAGE_NAMES[code]!
-  const want: Record<number, AnyTeeMessage['t']> = { 0x00: 'status', 0x01: 'attest', 0x10: 'items', 0x17: 'items', 0x11: 'digest', 0x12: 'pull', 0x13: 'report', 0x14: 'plan', 0x15: 'getBlockTxs', 0x16: 'blockTxs', 0x18: 'planDelta', 0x19: 'getPlan' }
+  const want: Record<number, AnyTeeMessage['t']> = { 0x00: 'status', 0x01: 'attest', 0x10: 'items', 0x17: 'items', 0x11: 'digest', 0x12: 'pull', 0x13: 'report', 0x14: 'plan', 0x15: 'getBlockTxs', 0x16: 'blockTxs', 0x18: 'planDelta', 0x19: 'getPlan', 0x1a: 'keepalive', 0x1b: 'graft' }
   if (m.t !== want[code]) fail(`${name} decoded to a ${m.t}`)
   const ok = ((): boolean => {
     switch (m.t) {
@@ -213,6 +215,10 @@ function checkMessage(code: number, m: AnyTeeMessage): void {
       }
       case 'getPlan':
         return intIn(m.epoch, 0xffffffff)
+      case 'keepalive':
+        return true
+      case 'graft':
+        return intIn(m.epoch, 0xffffffff) && intIn(m.tree, MAX_TREES - 1) && typeof m.attach === 'boolean'
     }
   })()
   if (!ok) fail(`${name} decoded to a bad shape`)

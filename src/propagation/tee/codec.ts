@@ -18,6 +18,8 @@
  *                    added: 64-byte ids concatenated; a tree's parents: (index u16, parent u16) pairs concatenated;
  *                    excluded: (node u16, until u32, strikes u8) concatenated (plan-delta.ts)
  *   0x19 getPlan     [epoch]                      ask a peer for its whole plan (a delta's base is missing)
+ *   0x1a keepalive   []                           an idle link's sign of life (liveness.ts); 64 B framed
+ *   0x1b graft       [epoch, tree, attach]        hang under / leave the receiver on a tree (tree-repair.ts); 64 B framed
  */
 import { RLP } from '@ethereumjs/rlp'
 import { MAX_IDS_PER_MESSAGE, MAX_PLAN_NODES, MAX_TREES, MAX_MESSAGE_BYTES, MAX_TX_BYTES, MAX_TXS_PER_MESSAGE, SHORT_ID_BYTES } from './constants.ts'
@@ -34,9 +36,9 @@ export type HelloMessage = { t: 'status'; version: number; challenge: Uint8Array
 
 export type AnyTeeMessage = TeeMessage | HelloMessage
 
-export const TEE_CODES = { status: 0x00, attest: 0x01, txItems: 0x10, blockItems: 0x17, digest: 0x11, pull: 0x12, report: 0x13, plan: 0x14, getBlockTxs: 0x15, blockTxs: 0x16, planDelta: 0x18, getPlan: 0x19 } as const
+export const TEE_CODES = { status: 0x00, attest: 0x01, txItems: 0x10, blockItems: 0x17, digest: 0x11, pull: 0x12, report: 0x13, plan: 0x14, getBlockTxs: 0x15, blockTxs: 0x16, planDelta: 0x18, getPlan: 0x19, keepalive: 0x1a, graft: 0x1b } as const
 /** Message codes tee/1 occupies (devp2p's capability length). */
-export const TEE_CODE_COUNT = 0x1a
+export const TEE_CODE_COUNT = 0x1c
 /** Wire counter names: TxItems, BlockItems, Digest, ... */
 export const TEE_MESSAGE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(TEE_CODES).map(([k, v]) => [v, k[0]!.toUpperCase() + k.slice(1)]))
 
@@ -90,6 +92,10 @@ export function encodeTeeMessage(m: AnyTeeMessage): { code: number; payload: Uin
     }
     case 'getPlan':
       return { code: TEE_CODES.getPlan, payload: RLP.encode([int(m.epoch)]) }
+    case 'keepalive':
+      return { code: TEE_CODES.keepalive, payload: RLP.encode([]) }
+    case 'graft':
+      return { code: TEE_CODES.graft, payload: RLP.encode([int(m.epoch), int(m.tree), int(m.attach ? 1 : 0)]) }
   }
 }
 
@@ -209,7 +215,13 @@ const MAX_ITEMS: Record<number, number> = {
   [TEE_CODES.blockTxs]: 3 + MAX_IDS_PER_MESSAGE,
   [TEE_CODES.planDelta]: 13 + MAX_TREES,
   [TEE_CODES.getPlan]: 2,
+  [TEE_CODES.keepalive]: 1,
+  [TEE_CODES.graft]: 4,
 }
+
+/** Byte caps of the two tiny control messages (an RLP list of three small integers is at most 16 bytes). */
+const MAX_KEEPALIVE_BYTES = 1
+const MAX_GRAFT_BYTES = 16
 
 /**
  * A report row [body, signature] is at least this many bytes of RLP (a body with no links or omission rows is 75
@@ -300,6 +312,15 @@ export function decodeTeeMessage(code: number, payload: Uint8Array, idOf: ItemId
     }
     case TEE_CODES.getPlan:
       return { t: 'getPlan', epoch: uint(list(raw, 'getPlan', 1)[0], 'getPlan.epoch', 0xffffffff) }
+    case TEE_CODES.keepalive:
+      if (payload.length > MAX_KEEPALIVE_BYTES) return bad(`keepalive: ${payload.length} bytes (an empty list is ${MAX_KEEPALIVE_BYTES})`)
+      list(raw, 'keepalive', 0)
+      return { t: 'keepalive' }
+    case TEE_CODES.graft: {
+      if (payload.length > MAX_GRAFT_BYTES) return bad(`graft: ${payload.length} bytes (at most ${MAX_GRAFT_BYTES})`)
+      const [e, t, a] = list(raw, 'graft', 3)
+      return { t: 'graft', epoch: uint(e, 'graft.epoch', 0xffffffff), tree: uint(t, 'graft.tree', MAX_TREES - 1), attach: uint(a, 'graft.attach', 1) === 1 }
+    }
     default:
       throw new TeeError('UNKNOWN_MESSAGE_CODE', `tee/1 has no message code 0x${code.toString(16)}`)
   }

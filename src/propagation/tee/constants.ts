@@ -152,6 +152,22 @@ export const UNADMITTED_TX_BYTES_REFILL_PER_S = 1024 * 1024
  */
 export const READ_PAUSE_MS = 1_000
 
+/**
+ * Failure detection without a TCP reset (liveness.ts). A peer that sent nothing for SILENCE_MS is judged gone: treated
+ * as down and disconnected. A link on which this node sent nothing for KEEPALIVE_IDLE_MS gets a keepalive (64 B
+ * framed), so an idle peer is never mistaken for a dead one.
+ * - Idle 2 s: under traffic every link carries a digest about every 2 s anyway (2 partners per 500 ms round over 8
+ *   peers), so keepalives go almost only on links with no traffic at all: at most 8 x 64 B / 2 s = 256 B/s per node
+ *   on an idle network, and close to nothing under load.
+ * - Silence 8 s: the real node's links stall for a second or two under load (block import, GC, a full socket). The
+ *   longest gap a live peer shows is its idle time (2 s) plus such a stall on its side, plus a stall of the network:
+ *   8 s leaves 6 s of stall, 3x the worst seen, before a live peer is cut. A stall of this node itself (its timers
+ *   fire late) is not blamed on its peers (liveness.ts). Shorter would find crashes sooner, but a false verdict costs
+ *   a reconnect and a tree repair, and the data path loses nothing while it waits (repair pulls fill the gap).
+ */
+export const DEFAULT_KEEPALIVE_IDLE_MS = 2_000
+export const DEFAULT_SILENCE_MS = 8_000
+
 /** Epoch length (ms): the coordinator publishes a new plan this often. */
 export const DEFAULT_EPOCH_MS = 60_000
 /** If no plan for epoch e is seen this long after it is due (ms), the next coordinator in the ranking publishes it. */

@@ -1,21 +1,26 @@
 /**
  * Forwarding: where a held item goes next, on the running plan. Stateless beyond the entries' `sentAt` / `known`
- * marks (which say whom it was already sent to) and the running plan's broken trees.
+ * marks (which say whom it was already sent to) and the tree as repaired at this node (tree-repair.ts).
  *
  * Modes, by how the item arrived (or 'tree' when published here):
- * - tree: to the item's tree neighbours but the sender (tree `hash mod K`); N-1 sends reach the tree's N nodes.
+ * - tree: to the item's tree neighbours but the sender (tree `hash mod K`); N-1 sends reach the tree's N nodes. The
+ *   neighbours are those of the tree as repaired here: live plan neighbours, a stand-in parent, grafted children. A
+ *   plan neighbour that is gone is skipped, not flooded around: its orphans graft, and what they missed meanwhile
+ *   they pull (repair.ts), one copy each.
  * - entry: this node is not in the item's tree: hand it to the closest tree member among the peers, which
  *   publishes it on the tree as its own.
  * - repair: as tree, except back toward the origin (that neighbour is the one that failed to send it).
- * - flood: to every peer not known to hold it; used with no plan, on a broken tree, and for flooded items.
+ * - flood: to every peer not known to hold it; used with no plan, by a node outside the tree with no tree member
+ *   among its peers, and for flooded items.
  *
- * Invariant: an item is never sent twice to one peer (`told` filters the targets), except the re-flood of items
- * sent to a peer that went down right after (they may have died with it; duplicates are dropped).
+ * Invariant: an item is never sent twice to one peer (`told` filters the targets), except the re-flood, without a
+ * plan, of items sent to a peer that went down right after (they may have died with it; duplicates are dropped).
  */
 import { treeOf } from './plan.ts'
 import { ORIGIN_UNKNOWN, type ItemMode, type WireItem } from './messages.ts'
 import { told, type Entry, type ItemStore } from './item-store.ts'
 import type { RunningPlan } from './running-plan.ts'
+import type { TreeRepair } from './tree-repair.ts'
 import type { RelayContext, TeeAction } from './interface.ts'
 
 export class Forwarding {
@@ -23,6 +28,7 @@ export class Forwarding {
     private readonly ctx: RelayContext,
     private readonly running: RunningPlan,
     private readonly store: ItemStore,
+    private readonly repaired: TreeRepair,
   ) {}
 
   /** Forwards an item that arrived in `mode` from `from` (undefined: published here). */
@@ -38,29 +44,34 @@ export class Forwarding {
       if (entry === undefined) return this.send(out, e, 'flood', this.floodTargets(e, from))
       return this.send(out, e, 'entry', [entry])
     }
-    if (this.running.broken.has(t)) return this.send(out, e, 'flood', this.floodTargets(e, from))
-    let targets = view.neighbours(t, self).filter((p) => p !== from)
+    // A plan neighbour that is not a live peer marks the tree as broken here (no omission charges, every peer
+    // digests; running-plan.ts), but the item still goes on the tree as repaired here.
+    if (!this.running.broken.has(t) && view.neighbours(t, self).some((p) => !this.ctx.peers.has(p))) this.running.breakTree(t)
+    let targets = this.repaired.neighbours(t).filter((p) => p !== from)
     if (mode === 'repair') {
       // The neighbour toward the origin is the one that failed to send it; it is not waiting for it from us.
       const originIndex = this.running.originIndex(e.origin) ?? -1
       const back = originIndex < 0 ? undefined : view.towards(t, self, originIndex)
       targets = targets.filter((p) => p !== back)
     }
-    const missing = targets.filter((p) => !this.ctx.peers.has(p))
-    if (missing.length > 0) {
-      this.running.breakTree(t)
-      return this.send(out, e, 'flood', this.floodTargets(e, from))
-    }
     this.send(out, e, 'tree', targets.filter((p) => !told(e, p)))
   }
 
-  /** A peer went down: items sent to it just before may not have gone on; flood them from here. */
+  /**
+   * A peer went down: items sent to it just before may not have gone on. Without a plan they flood from here. With
+   * one, an item of a tree this node is in needs nothing (the dead peer's orphans graft and pull what they missed); an
+   * item this node handed to the peer as the tree's entry goes to another entry peer.
+   */
   resendAfterPeerDown(out: TeeAction[], peer: string, now: number): void {
     const { resendWindowMs, settleMs } = this.ctx.params
+    const view = this.running.view
+    const self = this.running.selfIndex
     for (const e of this.store.newestFirst()) {
       if (now - e.firstSeen > resendWindowMs + settleMs) break
       const at = e.sentAt.get(peer)
-      if (at !== undefined && now - at <= resendWindowMs) this.send(out, e, 'flood', this.floodTargets(e, undefined))
+      if (at === undefined || now - at > resendWindowMs) continue
+      if (view === undefined) this.send(out, e, 'flood', this.floodTargets(e, undefined))
+      else if (self < 0 || !view.inTree(treeOf(e.id, view.trees), self)) this.route(out, e, undefined, 'tree')
     }
   }
 

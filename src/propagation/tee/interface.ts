@@ -7,6 +7,8 @@
  * - `omission-ledger.ts` who should have sent what, and did not: the omission rows of the epoch report;
  * - `control-plane.ts`  epoch reports, coordinator election, plan adoption, and the running plan's trees;
  * - `forwarding.ts`     where an item goes next on the running plan (tree, entry, flood);
+ * - `liveness.ts`       keepalives on idle links, and peers judged gone by their silence;
+ * - `tree-repair.ts`    orphaned subtrees re-attached under a stand-in parent (graft), loop-free by a plan rank;
  * - `compact-blocks.ts` rebuilding a block item from held txs, fetching the missing ones, serving them;
  * - `relay.ts`          the dispatcher `TeeRelay`: the PropagationCore that feeds each event to those parts.
  *
@@ -74,6 +76,11 @@ export type TeeAction =
    * `pauseMs`: stop reading from the peer for that long (it sends faster than this node takes; TCP holds it back).
    */
   | { t: 'refused'; peer: string; what: string; reason: string; disconnect: boolean; pauseMs?: number }
+  /**
+   * Close the session with this peer: the relay judged it gone (silent for params.silenceMs, liveness.ts) and treats
+   * it as down already; a later onPeerDown for it is a no-op. A reconnect is a new onPeerUp.
+   */
+  | { t: 'disconnect'; peer: string; reason: string }
 
 export interface RelayCounters {
   published: number
@@ -105,6 +112,12 @@ export interface RelayCounters {
   digestersRefused: number
   /** Txs dropped unchecked: their peer was out of its allowance of unadmitted tx bytes (admission.ts). */
   txsThrottled: number
+  /** Peers judged gone by their silence (liveness.ts), without a peer-down event from the driver. */
+  silentPeers: number
+  /** Keepalives sent on idle links. */
+  keepalives: number
+  /** Stand-in parents taken on trees whose plan parent was gone (tree-repair.ts). */
+  grafts: number
 }
 
 /** What every part of one relay shares: who it is, its tunables, its live peers, its counters and its clock. */

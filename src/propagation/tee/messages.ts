@@ -131,5 +131,12 @@ export type TeeMessage =
   /** Compact block repair: the txs at these indexes of block `block`. */
   | { t: 'getBlockTxs'; block: Uint8Array; indexes: number[] }
   | { t: 'blockTxs'; block: Uint8Array; txs: Uint8Array[] }
+  /** Nothing to say: sent on a link idle for params.keepaliveIdleMs, so the peer can tell silence from quiet (liveness.ts). */
+  | { t: 'keepalive' }
+  /**
+   * Tree repair (tree-repair.ts): `attach` true, the sender's parent on tree `tree` of plan `epoch` is gone and it hangs
+   * itself under the receiver; false, its parent is back (or the plan moved) and it leaves.
+   */
+  | { t: 'graft'; epoch: number; tree: number; attach: boolean }
 
 export type TeeMessageType = TeeMessage['t']

@@ -51,6 +51,10 @@ export interface TeeParams {
    * figures stay as they were); the node's driver sets UNATTESTED_LINK_AGE_MS.
    */
   unattestedLinkAgeMs: number
+  /** A peer this node sent nothing for this long (ms) gets a keepalive (liveness.ts). */
+  keepaliveIdleMs: number
+  /** A peer heard nothing from for this long (ms) is judged gone: down for propagation, and disconnected. 0: never. */
+  silenceMs: number
 }
 
 export const DEFAULT_TEE_PARAMS: TeeParams = {
@@ -79,6 +83,8 @@ export const DEFAULT_TEE_PARAMS: TeeParams = {
   admitTimeoutMs: C.DEFAULT_ADMIT_TIMEOUT_MS,
   exclusionEpochs: C.DEFAULT_EXCLUSION_EPOCHS,
   unattestedLinkAgeMs: 0,
+  keepaliveIdleMs: C.DEFAULT_KEEPALIVE_IDLE_MS,
+  silenceMs: C.DEFAULT_SILENCE_MS,
 }
 
 export function teeParams(over: Partial<TeeParams> = {}): TeeParams {
@@ -100,6 +106,8 @@ export function teeParams(over: Partial<TeeParams> = {}): TeeParams {
   if (!Number.isInteger(p.exclusionEpochs) || p.exclusionEpochs > 0xffff) bad('exclusionEpochs must be a whole number 0..65535')
   if (!Number.isInteger(p.reportRefreshEpochs) || p.reportRefreshEpochs < 1) bad('reportRefreshEpochs must be a whole number >= 1')
   if (!Number.isInteger(p.reportMaxAgeEpochs) || p.reportMaxAgeEpochs <= p.reportRefreshEpochs) bad('reportMaxAgeEpochs must be a whole number above reportRefreshEpochs')
+  if (p.keepaliveIdleMs < 100) bad('keepaliveIdleMs must be >= 100')
+  if (p.silenceMs !== 0 && p.silenceMs < 2 * p.keepaliveIdleMs) bad('silenceMs must be 0 (off) or at least 2 x keepaliveIdleMs (a live idle peer speaks every keepaliveIdleMs)')
   return p
 }
 

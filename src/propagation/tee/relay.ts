@@ -5,8 +5,10 @@
  * (src/p2p/tee-adapter.ts), the simulator (src/sim/tee-node.ts) and the tests drive this same code.
  *
  * Data path: an item travels on tree `hash mod K` of the current plan; each node forwards it to its tree neighbours
- * except the sender, so a tree delivers it to N nodes with N-1 sends. A tree with a missing edge at this node falls
- * back to flooding until the next plan. Digests of settled items to a few peers per round reveal gaps; gaps are
+ * except the sender, so a tree delivers it to N nodes with N-1 sends. A peer is down when its driver says so or when
+ * it has been silent for params.silenceMs (liveness.ts: keepalives on idle links; the relay then asks the driver to
+ * disconnect it). A node whose tree parent is down grafts itself under a stand-in that ranks before it on the plan's
+ * tree (tree-repair.ts): the tree is repaired locally, loop-free, and nothing floods. Digests of settled items to a few peers per round reveal gaps; gaps are
  * pulled. A pulled item counts as an omission of the tree neighbour that should have delivered it; the counts go
  * to the coordinator in the epoch report and a relay that keeps omitting loses its interior positions.
  * Control path: attested nodes send one signed report per epoch: flooded before the first plan, then along tree 0
@@ -42,6 +44,8 @@ import { CompactBlocks } from './compact-blocks.ts'
 import { Outbox } from './outbox.ts'
 import { Admission, type Waiting } from './admission.ts'
 import { READ_PAUSE_MS } from './constants.ts'
+import { Liveness } from './liveness.ts'
+import { TreeRepair } from './tree-repair.ts'
 import type { InvariantViolations, PeerInfo, RelayContext, RelayCounters, TeeAction, TeeRelayDeps } from './interface.ts'
 
 export type { ItemCheck, ItemVerifier, PeerInfo, PlanCheck, RelayAuthority, RelayCounters, TeeAction, TeeRelayDeps } from './interface.ts'
@@ -56,7 +60,7 @@ export interface LocalItem {
 
 export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalItem, PeerInfo> {
   readonly params: TeeParams
-  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0, itemsRefused: 0, reportsRefused: 0, reportsStale: 0, planDeltas: 0, planAsks: 0, txsRejected: 0, txsRejectedHostile: 0, admitTimeouts: 0, digestersRefused: 0, txsThrottled: 0 }
+  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0, itemsRefused: 0, reportsRefused: 0, reportsStale: 0, planDeltas: 0, planAsks: 0, txsRejected: 0, txsRejectedHostile: 0, admitTimeouts: 0, digestersRefused: 0, txsThrottled: 0, silentPeers: 0, keepalives: 0, grafts: 0 }
   private readonly peers = new Map<string, PeerInfo>()
   private lastNow = -Infinity
   private readonly store: ItemStore
@@ -68,6 +72,8 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
   private readonly blocks: CompactBlocks
   private readonly outbox: Outbox
   private readonly admission: Admission
+  private readonly liveness: Liveness
+  private readonly treeRepair: TreeRepair
 
   constructor(
     readonly self: string,
@@ -82,7 +88,9 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     this.ledger = new OmissionLedger(ctx, this.running)
     this.repair = new Repair(ctx, this.store, this.running, this.ledger)
     this.control = new ControlPlane(ctx, this.running, this.ledger, deps.authority)
-    this.forwarding = new Forwarding(ctx, this.running, this.store)
+    this.liveness = new Liveness(ctx)
+    this.treeRepair = new TreeRepair(ctx, this.running, this.liveness)
+    this.forwarding = new Forwarding(ctx, this.running, this.store, this.treeRepair)
     this.blocks = new CompactBlocks(ctx, this.store)
     this.outbox = new Outbox(ctx)
     this.admission = new Admission(ctx)
@@ -119,7 +127,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
 
   /** Every part's invariants that do not hold (empty: all hold). Tests call it after every step. */
   invariants(): InvariantViolations {
-    return [...this.store.invariants(), ...this.running.invariants(), ...this.ledger.invariants(), ...this.repair.invariants(), ...this.control.invariants(), ...this.blocks.invariants(), ...this.outbox.invariants(), ...this.admission.invariants()]
+    return [...this.store.invariants(), ...this.running.invariants(), ...this.ledger.invariants(), ...this.repair.invariants(), ...this.control.invariants(), ...this.blocks.invariants(), ...this.outbox.invariants(), ...this.admission.invariants(), ...this.liveness.invariants(), ...this.treeRepair.invariants()]
   }
 
   // ---- PropagationCore ----
@@ -128,21 +136,40 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     this.clock(now)
     this.peers.set(peer, info)
     this.repair.peerUp(peer, now)
-    return this.outbox.pass(this.control.peerUp(peer), now)
+    this.liveness.peerUp(peer, now)
+    const out = this.control.peerUp(peer)
+    // A plan parent back: leave its stand-in.
+    this.treeRepair.reconcile(out, now)
+    return this.emit(this.outbox.pass(out, now), now)
   }
 
   onPeerDown(peer: string, now: number): TeeAction[] {
     this.clock(now)
-    if (!this.peers.delete(peer)) return []
+    const out: TeeAction[] = []
+    if (!this.peerGone(out, peer, now)) return []
+    return this.emit(this.outbox.pass(coalesce(out), now), now)
+  }
+
+  /** A peer is down (its driver said so, or it fell silent): every part lets it go; orphaned trees graft. */
+  private peerGone(out: TeeAction[], peer: string, now: number): boolean {
+    if (!this.peers.delete(peer)) return false
     this.outbox.peerDown(peer)
     this.control.peerDown(peer)
     this.repair.peerDown(peer)
     this.admission.peerDown(peer)
     this.running.peerDown(peer)
-    const out: TeeAction[] = []
-    // Items it got from us just before dying may not have gone on: flood them from here (duplicates are dropped).
+    this.liveness.peerDown(peer)
+    this.treeRepair.peerDown(peer)
+    this.treeRepair.reconcile(out, now)
+    // Items it got from us just before dying may not have gone on (forwarding.ts says which go again, and where).
     this.forwarding.resendAfterPeerDown(out, peer, now)
-    return this.outbox.pass(coalesce(out), now)
+    return true
+  }
+
+  /** The relay's output of one event: sends are marked as signs of life toward their peers (liveness.ts). */
+  private emit(actions: TeeAction[], now: number): TeeAction[] {
+    this.liveness.sent(actions, now)
+    return actions
   }
 
   /** An item published here (RPC submission, mined block): checked by the pool or the miner already. */
@@ -155,13 +182,15 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     const out: TeeAction[] = []
     if (item.kind === 'tx') this.blocks.onTxHeld(out, e.short, e.payload, now)
     this.forwarding.route(out, e, undefined, 'tree')
-    return this.outbox.pass(coalesce(out), now)
+    return this.emit(this.outbox.pass(coalesce(out), now), now)
   }
 
   onMessage(from: string, msg: TeeMessage, now: number): TeeAction[] {
     this.clock(now)
     if (!this.peers.has(from)) return []
+    this.liveness.heard(from, now)
     const out: TeeAction[] = []
+    const plan = this.running.plan
     switch (msg.t) {
       case 'items':
         this.control.onItemsTagged(out, from, msg.epoch, now)
@@ -191,8 +220,15 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
       case 'blockTxs':
         this.blocks.onBlockTxs(out, from, msg.block, msg.txs, now)
         break
+      case 'keepalive':
+        break
+      case 'graft':
+        this.treeRepair.onGraft(from, msg.epoch, msg.tree, msg.attach)
+        break
     }
-    return this.outbox.pass(coalesce(out), now)
+    // A new plan: grafts of the old one are void; orphans of the new one graft.
+    if (this.running.plan !== plan) this.treeRepair.reconcile(out, now)
+    return this.emit(this.outbox.pass(coalesce(out), now), now)
   }
 
   /**
@@ -222,7 +258,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
         if (this.peers.get(w.from)?.attested === false) out.push({ t: 'refused', peer: w.from, what: `tx ${id.slice(0, 12)}`, reason: 'invalid tx (its signature does not recover): no honest node forwards it', disconnect: true })
       }
     }
-    return this.outbox.pass(coalesce(out), now)
+    return this.emit(this.outbox.pass(coalesce(out), now), now)
   }
 
   onTimeout(now: number): TeeAction[] {
@@ -232,15 +268,29 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     const due: TeeAction[] = []
     this.outbox.onTimeout(due, now)
     const out: TeeAction[] = []
+    // Silent peers go first: nothing due now is sent to them.
+    for (const { peer, silentMs } of this.liveness.silent(now)) {
+      this.counters.silentPeers++
+      out.push({ t: 'disconnect', peer, reason: `silent for ${Math.round(silentMs)} ms (params.silenceMs ${this.params.silenceMs})` })
+      this.peerGone(out, peer, now)
+    }
+    const plan = this.running.plan
     for (const w of this.admission.expire(now)) this.giveUp(w)
     this.control.onTimeout(out, now)
     this.repair.onTimeout(out, now)
     this.blocks.onTimeout(out, now)
-    return [...due, ...this.outbox.pass(coalesce(out), now)]
+    if (this.running.plan !== plan) this.treeRepair.reconcile(out, now)
+    const sent = [...due, ...this.outbox.pass(coalesce(out), now)]
+    this.liveness.sent(sent, now)
+    // Links that carried nothing for keepaliveIdleMs, this event included, get a keepalive.
+    const before = sent.length
+    this.liveness.keepalives(sent, now)
+    this.counters.keepalives += sent.length - before
+    return sent
   }
 
   nextTimeout(): number | undefined {
-    const t = Math.min(this.control.nextTimeout() ?? Infinity, this.repair.nextTimeout() ?? Infinity, this.blocks.nextTimeout() ?? Infinity, this.outbox.nextTimeout() ?? Infinity, this.admission.nextTimeout() ?? Infinity)
+    const t = Math.min(this.control.nextTimeout() ?? Infinity, this.repair.nextTimeout() ?? Infinity, this.blocks.nextTimeout() ?? Infinity, this.outbox.nextTimeout() ?? Infinity, this.admission.nextTimeout() ?? Infinity, this.liveness.nextTimeout() ?? Infinity)
     return t === Infinity ? undefined : t
   }
 
@@ -249,15 +299,17 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     this.clock(now)
     const out: TeeAction[] = []
     this.blocks.onBlockRebuilt(out, id, rootOk, now)
-    return this.outbox.pass(out, now)
+    return this.emit(this.outbox.pass(out, now), now)
   }
 
   /** The enclave's answer to `computePlan`. The plan is checked like any received plan before it is used. */
   planComputed(plan: SignedPlan, now: number): TeeAction[] {
     this.clock(now)
     const out: TeeAction[] = []
+    const before = this.running.plan
     this.control.onPlan(out, this.self, plan, now)
-    return this.outbox.pass(out, now)
+    if (this.running.plan !== before) this.treeRepair.reconcile(out, now)
+    return this.emit(this.outbox.pass(out, now), now)
   }
 
   // ---- the names the drivers and tests used before the PropagationCore shape ----
@@ -357,5 +409,6 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
   private clock(now: number): void {
     if (now < this.lastNow) throw new TeeError('CLOCK_WENT_BACKWARDS', `now ${now} < ${this.lastNow}`)
     this.lastNow = now
+    this.liveness.touch(now)
   }
 }

@@ -4,8 +4,10 @@
  *
  * Stages:
  * 1. no plan (`plan` undefined): every item floods; reports flood.
- * 2. running a plan (`plan`, `view`, `selfIndex`, `at`): items travel their tree; `broken` holds the trees with a
- *    missing edge at this node, which flood until the next plan (a link that comes back does not un-break a tree).
+ * 2. running a plan (`plan`, `view`, `selfIndex`, `at`): items travel their tree, as repaired at this node
+ *    (tree-repair.ts); `broken` holds the trees with a missing plan edge at this node until the next plan (a link
+ *    that comes back does not un-break a tree). On a broken tree no omission is charged, every peer digests, and the
+ *    control plane floods what it would send on tree 0; items do not flood (tree-repair.ts grafts around the gap).
  *
  * Invariants:
  * - `plan`, `view` and `at` are all set or all unset; `selfIndex` is -1 or this node's index in `view`.
@@ -30,7 +32,7 @@ export class RunningPlan {
   selfIndex = -1
   /** When the current plan was adopted. */
   at = -Infinity
-  /** Trees with a missing edge at this node under the current plan: flood them. */
+  /** Trees with a missing plan edge at this node under the current plan (see stage 2). */
   readonly broken = new Set<number>()
 
   constructor(private readonly ctx: RelayContext) {}

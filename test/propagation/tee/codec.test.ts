@@ -15,6 +15,8 @@ import { keccak256 } from 'ethereum-cryptography/keccak.js'
 
 const id64 = (i: number): string => i.toString(16).padStart(2, '0').repeat(64)
 const bytesOf = (n: number, fill: number): Uint8Array => new Uint8Array(n).fill(fill)
+/** A canonical RLP integer (as the codec writes it). */
+const int = (n: number): Uint8Array => (n === 0 ? new Uint8Array() : new Uint8Array(Buffer.from(n.toString(16).padStart(2 * Math.ceil(n.toString(16).length / 2), '0'), 'hex')))
 
 const planBody: PlanBody = {
   version: PLAN_VERSION,
@@ -59,6 +61,9 @@ const samples: AnyTeeMessage[] = [
   { t: 'getPlan', epoch: 8 },
   { t: 'getBlockTxs', block: bytesOf(32, 8), indexes: [0, 1, 300, 0xffff] },
   { t: 'blockTxs', block: bytesOf(32, 8), txs: [bytesOf(10, 1), new Uint8Array()] },
+  { t: 'keepalive' },
+  { t: 'graft', epoch: 0xffffffff, tree: 63, attach: true },
+  { t: 'graft', epoch: 0, tree: 0, attach: false },
 ]
 
 test('codec: every message type round-trips (encode -> decode -> encode is identical)', () => {
@@ -82,12 +87,32 @@ function rejects(code: number, payload: Uint8Array | unknown[], want: TeeErrorCo
   assert.throws(() => decodeTeeMessage(code, bytes), (e: unknown) => isTeeError(e, want), `${what}: expected ${want}`)
 }
 
+test('codec: keepalive and graft are tiny and exact; anything else is refused', () => {
+  // Their framed size: 64 B each (RLPx header 32 + one 16-byte block + MAC 16), the cost stated in docs/tee-protocol.md.
+  assert.equal(encodeTeeMessage({ t: 'keepalive' }).payload.length, 1)
+  assert.ok(encodeTeeMessage({ t: 'graft', epoch: 0xffffffff, tree: 63, attach: true }).payload.length <= 15)
+  const M = 'MALFORMED_MESSAGE'
+  rejects(C.keepalive, [new Uint8Array()], M, 'keepalive with a field')
+  rejects(C.keepalive, new Uint8Array([0x80]), M, 'keepalive that is a string')
+  rejects(C.keepalive, RLP.encode([new Uint8Array(100)]), M, 'keepalive padded to 100 bytes')
+  rejects(C.keepalive, new Uint8Array([0xc0, 0x00]), M, 'keepalive with trailing bytes')
+  rejects(C.graft, [int(1), int(0)], M, 'graft with 2 fields')
+  rejects(C.graft, [int(1), int(0), int(1), int(0)], M, 'graft with 4 fields')
+  rejects(C.graft, [int(1), int(64), int(1)], M, 'graft on tree 64 (MAX_TREES is 64)')
+  rejects(C.graft, [int(1), int(0), int(2)], M, 'graft attach 2')
+  rejects(C.graft, [new Uint8Array([0, 1]), int(0), int(1)], M, 'graft epoch with a leading zero')
+  rejects(C.graft, [new Uint8Array(5).fill(0xff), int(0), int(1)], M, 'graft epoch above u32')
+  rejects(C.graft, [[], int(0), int(1)], M, 'graft epoch that is a list')
+  rejects(C.graft, [int(1), int(0), new Uint8Array(40)], M, 'graft padded past its byte cap')
+  rejects(C.graft, new Uint8Array(MAX_MESSAGE_BYTES), M, 'a 10 MiB graft')
+})
+
 const good = (m: AnyTeeMessage): unknown[] => RLP.decode(encodeTeeMessage(m).payload) as unknown as unknown[]
 const C = TEE_CODES
 
 test('codec: unknown codes and oversized messages', () => {
   rejects(0x02, [new Uint8Array()], 'UNKNOWN_MESSAGE_CODE', 'code 0x02')
-  rejects(0x1a, RLP.encode([]), 'UNKNOWN_MESSAGE_CODE', 'code 0x1a')
+  rejects(0x1c, RLP.encode([]), 'UNKNOWN_MESSAGE_CODE', 'code 0x1c')
   rejects(0x0f, RLP.encode([]), 'UNKNOWN_MESSAGE_CODE', 'code 0x0f')
   rejects(C.attest, new Uint8Array(MAX_MESSAGE_BYTES + 1), 'MESSAGE_TOO_LARGE', 'payload over the cap')
   // The size check comes first: an oversize payload of an unknown code is still MESSAGE_TOO_LARGE.

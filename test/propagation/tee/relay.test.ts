@@ -31,6 +31,7 @@ import { ethItemVerifier } from '../../../src/propagation/tee/item-verifier.ts'
 import { ORIGIN_UNKNOWN } from '../../../src/propagation/tee/messages.ts'
 import { checkerOf } from '../../../src/propagation/tee/repair.ts'
 import { planDeltaOf, type PlanDelta } from '../../../src/propagation/tee/plan-delta.ts'
+import { ranks } from '../../../src/propagation/tee/tree-repair.ts'
 import { Common, Mainnet } from '@ethereumjs/common'
 import { createLegacyTx } from '@ethereumjs/tx'
 
@@ -142,7 +143,20 @@ class World {
       computePlan: (a) => this.run(node, this.relays[node]!.planComputed(this.plan(node, a.epoch, a.reports, a.running), this.now)),
       planAccepted: (a) => void this.accepted.push({ node, epoch: a.epoch, coordinator: a.coordinator }),
       refused: (a) => void this.refused.push({ node, a }),
+      // As a node's driver: the session closes, and both ends see the link go down (after this event).
+      disconnect: (a) => void this.disconnects.push({ node, peer: this.index.get(a.peer)!, reason: a.reason }),
     })
+  }
+
+  /** Disconnects the relays asked for (action `disconnect`), in order, and what they asked it for. */
+  readonly disconnects: { node: number; peer: number; reason: string }[] = []
+  private disconnectsDone = 0
+
+  private runDisconnects(): void {
+    while (this.disconnectsDone < this.disconnects.length) {
+      const d = this.disconnects[this.disconnectsDone++]!
+      if (this.links.has(this.key(d.node, d.peer))) this.linkDown(d.node, d.peer)
+    }
   }
 
   /** Runs the coordinator program of `node` over `reports`, through the plan builder a node's host uses. */
@@ -170,6 +184,7 @@ class World {
   }
 
   flush(): void {
+    this.runDisconnects()
     for (let guard = 0; this.queue.length > 0 || this.verdicts.length > 0; guard++) {
       assert.ok(guard < 100_000, 'message storm')
       // The pool answers before the next message is handled (it takes a few ms; messages take longer).
@@ -183,6 +198,7 @@ class World {
       if (!this.links.has(this.key(s.from, s.to))) continue
       this.run(s.to, this.relays[s.to]!.receive(this.ids[s.from]!, s.msg, this.now))
       this.checkInvariants(s.to, `after ${s.msg.t} from ${s.from}`)
+      this.runDisconnects()
     }
   }
 
@@ -373,50 +389,81 @@ test('relay: a node that missed a plan is sent it once by a peer that sees its i
   assert.deepEqual(w.refused, [])
 })
 
-test('relay: a tree neighbour going down makes that tree flood at both ends; other trees stay trees', () => {
+test('relay: a tree neighbour going down breaks that tree at both ends, yet nothing floods: the orphan grafts under a stand-in', () => {
   const w = new World().connect()
   const plan = w.establishPlan()
   const v = new PlanView(plan.body)
   const at = (id: string): number => w.index.get(id)!
-  // A tree edge x-y of tree 0.
-  const x = v.index.get(w.ids[0]!)!
-  const y = at(v.neighbours(0, x)[0]!)
-  w.linkDown(0, y)
-  assert.equal(w.relays[0]!.counters.floodFallbacks >= 1, true)
-  assert.equal(w.relays[y]!.counters.floodFallbacks >= 1, true)
-  // An item of tree 0 published at either end of the broken edge is flooded: to every live peer, reaching everyone
-  // at once.
-  for (const end of [0, y]) {
+  // A tree edge child-parent of tree 0 whose child has another peer that ranks before it (a stand-in to take).
+  const rank0 = ranks(v)[0]!
+  const peersOf = (n: number): number[] => EDGES.filter(([a, b]) => a === n || b === n).map(([a, b]) => (a === n ? b : a))
+  const childIdx = plan.body.nodes.findIndex((id, i) => {
+    const par = plan.body.parents[0]![i]!
+    return par >= 0 && peersOf(at(id)).some((p) => p !== at(plan.body.nodes[par]!) && rank0[v.index.get(w.ids[p]!)!]! < rank0[i]!)
+  })
+  assert.ok(childIdx >= 0, 'the 5-node graph has such an edge')
+  const child = at(plan.body.nodes[childIdx]!)
+  const parent = at(plan.body.nodes[plan.body.parents[0]![childIdx]!]!)
+  const grafts = w.sent.length
+  w.linkDown(child, parent)
+  assert.equal(w.relays[child]!.counters.floodFallbacks >= 1, true, 'tree 0 is broken at the child (no omission charges)')
+  assert.equal(w.relays[parent]!.counters.floodFallbacks >= 1, true)
+  const graft = w.sent.slice(grafts).find((s) => s.msg.t === 'graft' && s.from === child)
+  assert.ok(graft !== undefined && graft.msg.t === 'graft' && graft.msg.attach && graft.msg.tree === 0, 'the orphan grafted on tree 0')
+  assert.equal(w.relays[child]!.counters.grafts, 1)
+  // Its stand-in ranks before it on tree 0 (the rule that keeps the repaired tree loop-free).
+  const rank = ranks(v)[0]!
+  assert.ok(rank[v.index.get(w.ids[graft.to]!)!]! < rank[childIdx]!, 'the stand-in ranks before the orphan')
+  // Items of tree 0 from anywhere, the two ends included, reach everyone at once, in tree mode, one send per node.
+  for (const origin of [child, parent, ...all.filter((o) => o !== child && o !== parent)]) {
     const id = itemOn(0, 2)
-    w.publish(end, id)
-    assert.deepEqual(w.reached(id), all.filter((o) => o !== end), `published at ${end}: everyone reached at once`)
+    w.publish(origin, id)
+    assert.deepEqual(w.reached(id), all.filter((o) => o !== origin), `published at ${origin}: everyone reached at once`)
     const sends = w.itemSends(id)
-    const fromEnd = sends.filter((s) => s.from === end)
-    const peers = EDGES.filter(([a, b]) => (a === end || b === end) && w.links.has(w.key(a, b))).map(([a, b]) => (a === end ? b : a))
-    assert.deepEqual(fromEnd.map((s) => s.to).sort(), peers.sort(), `node ${end} floods tree 0 to every live peer`)
-    assert.ok(sends.every((s) => s.item.mode === 'flood'), 'flood mode all the way (receivers flood on)')
+    assert.ok(sends.every((s) => s.item.mode === 'tree'), 'tree mode: nothing floods')
+    assert.equal(sends.length, w.n - 1, `published at ${origin}: N-1 sends`)
   }
-  // From elsewhere, tree 0 routing reaches the near side at once; a node cut off behind the broken edge may have to
-  // wait for a digest (the fallback flood starts at the near end, and its peers already hold the item).
-  const origin = all.find((o) => o !== 0 && o !== y)!
-  const id = itemOn(0, 2)
-  w.publish(origin, id)
-  w.advance(w.now + 3000)
-  assert.deepEqual(w.reached(id), all.filter((o) => o !== origin), 'everyone reached (repair covers the cut-off side)')
-  // A tree in which 0 and y are not neighbours keeps tree routing (N-1 sends) if there is one.
-  if (!v.neighbours(1, x).includes(w.ids[y]!)) {
-    const id1 = itemOn(1, 2)
-    w.publish(origin, id1)
-    assert.equal(w.itemSends(id1).length, w.n - 1)
-    assert.deepEqual(w.reached(id1), all.filter((o) => o !== origin))
-  }
-  // Bringing the link back does not un-break the tree before the next plan, and the peer gets the plan again.
-  const plansBefore = w.sent.filter((s) => s.msg.t === 'plan').length
-  w.linkUp(0, y)
-  assert.equal(w.sent.filter((s) => s.msg.t === 'plan').length, plansBefore + 2, 'both ends send their plan to the new peer')
+  // The parent's link back: the child leaves its stand-in and the plan's tree is whole again.
+  const before = w.sent.length
+  w.linkUp(child, parent)
+  assert.ok(w.sent.slice(before).some((s) => s.msg.t === 'graft' && !s.msg.attach && s.from === child && s.to === graft.to), 'the child left its stand-in')
   const id2 = itemOn(0, 2)
-  w.publish(origin, id2)
-  assert.ok(w.itemSends(id2).some((s) => s.from === 0 && s.item.mode === 'flood'))
+  w.publish(parent, id2)
+  assert.equal(w.itemSends(id2).length, w.n - 1)
+  assert.ok(w.itemSends(id2).some((s) => s.from === parent && s.to === child), 'the plan edge carries it again')
+  assert.deepEqual(w.refused, [])
+})
+
+test('relay: a graft is taken only from a peer that ranks after this node on the tree, under the running epoch', () => {
+  const w = new World().connect()
+  const plan = w.establishPlan()
+  const v = new PlanView(plan.body)
+  const rank = ranks(v)[0]!
+  const r = (n: number): number => rank[v.index.get(w.ids[n]!)!]!
+  // A link that is not a tree-0 edge: lo ranks before hi on tree 0.
+  const edge = EDGES.find(([a, b]) => !v.neighbours(0, v.index.get(w.ids[a]!)!).includes(w.ids[b]!))
+  assert.ok(edge !== undefined, 'the 5-node graph has a link outside tree 0')
+  const [lo, hi] = r(edge[0]) < r(edge[1]) ? edge : [edge[1], edge[0]]
+  const epoch = plan.body.epoch
+  const graft = (from: number, to: number, e: number, attach: boolean): void => {
+    w.run(to, w.relays[to]!.receive(w.ids[from]!, { t: 'graft', epoch: e, tree: 0, attach }, w.now))
+    w.checkInvariants(to, 'after a graft')
+    w.flush()
+  }
+  const sendsOn = (from: number, to: number): number => {
+    const id = itemOn(0, 2)
+    w.publish(from, id)
+    return w.itemSends(id).filter((s) => s.from === from && s.to === to).length
+  }
+  graft(hi, lo, epoch + 1, true)
+  assert.equal(sendsOn(lo, hi), 0, 'a graft under another epoch is not taken')
+  graft(lo, hi, epoch, true)
+  assert.equal(sendsOn(hi, lo), 0, 'a graft from a peer that ranks before is not taken (it could close a loop)')
+  graft(hi, lo, epoch, true)
+  assert.equal(sendsOn(lo, hi), 1, 'taken: lo sends tree-0 items to hi')
+  graft(hi, lo, epoch, false)
+  assert.equal(sendsOn(lo, hi), 0, 'detached')
+  assert.deepEqual(w.refused, [])
 })
 
 test('relay: a lost tree send is found by a digest and pulled; the omission is reported', () => {

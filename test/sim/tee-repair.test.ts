@@ -1,0 +1,49 @@
+/**
+ * Failure detection and local tree repair (liveness.ts, tree-repair.ts), as properties of whole simulated networks:
+ * crashes that no peer is ever told of (`detectMs: Infinity`: no peer-down event), with drops and churn, every
+ * relay's invariants checked after every event it handles. Deterministic per seed; sizes kept small for a loaded
+ * 2-core machine.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { runExperiment, type SimResult, type SimScenario } from '../../src/sim/experiment.ts'
+
+const SILENT: Partial<SimScenario> = { mode: 'tee', nodes: 50, degree: 6, items: 240, rateTps: 30, startMs: 3000, crashAtMs: 4000, crashWindowMs: 6000, detectMs: Infinity, drainMs: 10_000, checkInvariants: true }
+
+const show = (r: SimResult): string => JSON.stringify({ seed: r.scenario.seed, crash: r.scenario.crashFraction, drop: r.scenario.dropRate, churn: r.scenario.churnFraction, minReach: r.minReach, afterCrash: r.afterCrash })
+
+test('sim tee repair: under silent crashes (never reported), drops and churn, every tx reaches every live node connected to its origin', () => {
+  for (const [seed, sc] of [
+    ['sr1', { crashFraction: 0.3 }],
+    ['sr2', { crashFraction: 0.5 }],
+    ['sr3', { crashFraction: 0.3, dropRate: 0.01 }],
+    ['sr4', { crashFraction: 0.2, dropRate: 0.01, churnFraction: 0.3 }],
+  ] as const) {
+    const r = runExperiment({ ...SILENT, ...sc, seed })
+    assert.equal(r.minReach, 1, show(r))
+    assert.ok(r.liveNodes < 50)
+    assert.equal(r.plansRefused, 0)
+    // The crashes were found by silence (no peer-down came), and the orphans grafted.
+    assert.ok((r.byType['tee/graft']?.msgs ?? 0) > 0, `grafts: ${show(r)}`)
+    assert.ok((r.byType['tee/keepalive']?.msgs ?? 0) > 0)
+    // Repair, not flooding: about one full copy per live node per tx, also in the window right after the crash.
+    assert.ok(r.afterCrash!.inWindow.copiesPerNodePerItem <= 1.5, `copies after the crash: ${show(r)}`)
+  }
+})
+
+test('sim tee repair: a crash detected at once (TCP reset) costs no flood: ~1 copy per node per tx right after it', () => {
+  const r = runExperiment({ ...SILENT, seed: 'sr5', crashFraction: 0.3, detectMs: 0 })
+  assert.equal(r.minReach, 1, show(r))
+  assert.ok(r.afterCrash!.inWindow.copiesPerNodePerItem <= 1.5, show(r))
+  assert.ok((r.byType['tee/graft']?.msgs ?? 0) > 0)
+})
+
+test('sim tee repair: without faults no peer is judged gone and no tree is grafted; keepalives cost little', () => {
+  const r = runExperiment({ ...SILENT, seed: 'sr6', crashFraction: 0 })
+  assert.equal(r.minReach, 1)
+  assert.equal(r.byType['tee/graft'], undefined, 'no graft in a healthy network')
+  assert.ok(r.receiptsPerNodePerItem <= 1.05, `copies ${r.receiptsPerNodePerItem}`)
+  // Keepalives go on idle links only: here mostly in the idle seconds before and after the workload.
+  const keepalive = (r.byType['tee/keepalive']?.bytes ?? 0) / r.liveNodes / r.items
+  assert.ok(keepalive < 0.05 * r.bytesPerNodePerItem, `keepalives ${keepalive.toFixed(1)} B per node per tx of ${r.bytesPerNodePerItem.toFixed(0)}`)
+})
