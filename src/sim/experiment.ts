@@ -184,6 +184,8 @@ export interface SimBlockStats {
   blockTxsPerNodePerBlock?: number
   abandoned?: number
   rootMismatches?: number
+  /** tee: peers refused over block messages (getBlockTxs / blockTxs), by reason: an honest run has none. */
+  blockRefusals?: Record<string, number>
 }
 
 export interface CrashWindowStats {
@@ -509,6 +511,9 @@ function blockSummary(
     stats.blockTxsPerNodePerBlock = teeNodes.reduce((a, x) => a + x.blockTxsReceived, 0) / perNodeBlock
     stats.abandoned = teeNodes.reduce((a, x) => a + x.blocksAbandoned, 0)
     stats.rootMismatches = teeNodes.reduce((a, x) => a + x.rootMismatches, 0)
+    const refusals: Record<string, number> = {}
+    for (const x of teeNodes) for (const r of x.refusedOverBlocks) refusals[r] = (refusals[r] ?? 0) + 1
+    stats.blockRefusals = refusals
   }
   return stats
 }

@@ -106,6 +106,8 @@ export class SimTeeNode implements SimPeerNode {
   blockTxsReceived = 0
   /** Blocks: compact blocks the relay abandoned (then fetched whole over eth/68). */
   blocksAbandoned = 0
+  /** Blocks: reasons of peers refused over getBlockTxs / blockTxs. */
+  readonly refusedOverBlocks: string[] = []
   /** Blocks: rebuilds whose tx root did not match. */
   rootMismatches = 0
   /** With blocks: the tx ids the node's pool holds, in arrival order (what it seals as proposer). */
@@ -267,7 +269,10 @@ export class SimTeeNode implements SimPeerNode {
       if (b !== undefined && from !== undefined) this.sync!.fetch(from, b)
     },
     computePlan: (a) => this.computePlan(a.epoch, a.reports, a.running),
-    refused: (a) => void this.refused.push({ peer: a.peer, reason: a.reason }),
+    refused: (a) => {
+      this.refused.push({ peer: a.peer, reason: a.reason })
+      if (/^(getBlockTxs|blockTxs) /.test(a.what)) this.refusedOverBlocks.push(a.reason.replace(/\d+/g, 'N'))
+    },
     planAccepted: () => {
       if (this.relay.currentPlan !== undefined) this.adopted.push(this.relay.currentPlan)
     },
