@@ -71,6 +71,8 @@ export interface SimScenario {
   blockGasLimit: number
   /** Each node's upload rate, Mbit/s (Infinity: unlimited). Sends queue behind the node's uplink (network.ts). */
   uploadMbps: number
+  /** Also return each judged tx's publication time and time to 95 % of eligible nodes (`itemTimes`). */
+  keepItemTimes?: boolean
   /** tee: check every relay's invariants after every event it handles (tests; throws on the first violation). */
   checkInvariants?: boolean
   /** eth modes: the tick of the eth/68 node drivers (ms). tee nodes wake at their relay's deadlines instead. */
@@ -147,6 +149,8 @@ export interface SimResult {
   blockBytesPerNodePerItem: number
   /** Time from publication to 50/90/95/100 % of eligible nodes, ms: p50 and p99 (and p95 for 95 %) over items. */
   latency: { to50: { p50: number; p99: number }; to90: { p50: number; p99: number }; to95: { p50: number; p95: number; p99: number }; to100: { p50: number; p99: number } }
+  /** With `keepItemTimes`: per judged tx, when it was published and its time to 95 % (Infinity: never), ms. */
+  itemTimes?: { at: number; to95: number }[]
   /** Blocks (a run with `blockIntervalMs` > 0). */
   blocks?: SimBlockStats
   /** Per-node uplink queues (with `uploadMbps`): the longest wait a message had behind earlier sends, ms. */
@@ -320,6 +324,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   const to90: number[] = []
   const to95: number[] = []
   const to100: number[] = []
+  const itemTimes = s.keepItemTimes === true ? ([] as { at: number; to95: number }[]) : undefined
   const reachCache = new Map<number, Set<number>>()
   const component = (i: number): Set<number> => {
     let c = reachCache.get(i)
@@ -363,6 +368,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     if (t90 !== undefined) to90.push(t90)
     // An item short of 95 % counts as never there, so that a run whose queues diverge shows it.
     to95.push(t95 ?? Infinity)
+    if (itemTimes !== undefined) itemTimes.push({ at: p.at, to95: t95 ?? Infinity })
   }
   const all = reachStats(judgedItems, lostAt.length, live.length)
   const crashEnd = s.crashAtMs + s.crashWindowMs
@@ -448,6 +454,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     steadyControlMsgsPerNodePerEpoch: steady(controlMsgsPerEpoch),
     byType,
     latency: { to50: pct(to50), to90: pct(to90), to95: { ...pct(to95), p95: round(percentile(to95, 95) ?? NaN) }, to100: pct(to100) },
+    itemTimes,
     blocks: blockStats,
     uplink: { maxBacklogMs: round(maxBacklog), meanMaxBacklogMs: round(sumBacklog / Math.max(1, live.length)) },
     plansAccepted,
