@@ -17,13 +17,12 @@ import type { TeeParams } from '../propagation/tee/params.ts'
 import { computeSignedPlanNow, type PlanningEnclave } from '../tee/plan-auth.ts'
 import { inProcessPlanningEnclave } from '../tee/sim/in-process-planner.ts'
 import type { RelayAuthority } from '../propagation/tee/relay.ts'
-import { syntheticItemVerifier } from './synthetic-items.ts'
+import { syntheticItemVerifier, syntheticPayload } from './synthetic-items.ts'
 import type { ItemTracker } from './items.ts'
 import { rlpxFrameBytes, type SimNetwork, type SimPeerNode } from './network.ts'
 import { headerTxRoot, NodeChain, simTxRoot, type SimBlock } from './chain.ts'
 import { BlockSync, isBlockSyncMsg } from './block-sync.ts'
 import type { SimBlocks } from './eth-node.ts'
-import { syntheticPayload } from './synthetic-items.ts'
 import { ethItemVerifier } from '../propagation/tee/item-verifier.ts'
 import type { ItemVerifier } from '../propagation/tee/interface.ts'
 
@@ -86,7 +85,6 @@ const wireTypes = new Map<string, string>()
 /** Counter name of a message: items messages hold one kind, and the node's codec gives blocks their own code. */
 const teeWireType = (m: TeeMessage): string => wireType(m.t === 'items' && m.items[0]?.kind === 'block' ? 'blockItems' : m.t)
 const wireType = (t: string): string => {
-  if (t === 'blockItems') return 'tee/blockItems'
   let w = wireTypes.get(t)
   if (w === undefined) wireTypes.set(t, (w = `tee/${t}`))
   return w
