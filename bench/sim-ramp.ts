@@ -13,11 +13,13 @@
  * - tx delay: time to 95 % of the live nodes, p50 and p95 over txs (a tx that never got there counts as infinite);
  * - late / early: median delay of the workload's last quarter of txs over its first quarter (1: steady; a queue that
  *   grows makes it grow with the run's length);
- * - diverged: p95 delay above the bound, or late / early above 2 with the late median above 1 s.
- * A mode stops at its second diverged rate. The block gas limit is high by default so that the network, not the
+ * - diverged: "tx" when the p95 delay is above the bound, or late / early above 2 with the late median above 1 s;
+ *   "blocks" when some block took longer than a block interval to reach 95 % of the nodes (or never did): blocks then
+ *   pile up faster than they spread, whatever the txs do.
+ * A mode stops at its second diverged rate. `--from PATH` prints the tables of an earlier run's JSON again. The block gas limit is high by default so that the network, not the
  * gas limit, binds (30M gas at 12 s holds only ~119 transfers per second).
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { runExperiment, type SimMode, type SimResult } from '../src/sim/experiment.ts'
 import { percentile } from '../src/shared/percentile.ts'
@@ -41,6 +43,7 @@ const opts = {
   seed: { type: 'string', default: 'ramp' },
   start: { type: 'string', default: '10' },
   json: { type: 'string' },
+  from: { type: 'string' },
 } as const
 let a: ReturnType<typeof parseArgs<{ options: typeof opts }>>
 try {
@@ -76,9 +79,13 @@ interface Row {
   bytesPerNodePerTx: number
   blockBytesPerNodePerTx: number
   maxUplinkBacklogMs: number
-  diverged: boolean
+  txDiverged: boolean
+  blocksLate: boolean
   wallS: number
 }
+
+const diverged = (x: Row): boolean => x.txDiverged || x.blocksLate
+const divergedText = (x: Row): string => (x.txDiverged && x.blocksLate ? 'tx, blocks' : x.txDiverged ? 'tx' : x.blocksLate ? 'blocks' : 'no')
 
 const median = (xs: number[]): number => percentile(xs, 50) ?? NaN
 
@@ -102,15 +109,31 @@ function row(mode: SimMode, rate: number, r: SimResult): Row {
     bytesPerNodePerTx: r.bytesPerNodePerItem,
     blockBytesPerNodePerTx: r.blockBytesPerNodePerItem,
     maxUplinkBacklogMs: r.uplink.maxBacklogMs,
-    diverged: !(p95 <= boundMs) || (lateOverEarly > 2 && late > 1_000),
+    txDiverged: !(p95 <= boundMs) || (lateOverEarly > 2 && late > 1_000),
+    blocksLate: r.blocks !== undefined && !(r.blocks.to95.max <= blockIntervalS * 1000),
     wallS: r.wallMs / 1000,
   }
 }
 
-const f = (x: number, d = 0): string => (Number.isFinite(x) ? x.toFixed(d) : 'inf')
-const rows: Row[] = []
-for (const mode of modes) {
-  let diverged = 0
+const f = (x: number | null, d = 0): string => (x === null ? 'inf' : Number.isFinite(x) ? x.toFixed(d) : 'inf')
+interface Saved {
+  nodes: number
+  degree: number
+  uploadMbps: number
+  blockIntervalS: number
+  rows: (Row & { diverged?: boolean })[]
+}
+const saved = a.values.from === undefined ? undefined : (JSON.parse(readFileSync(a.values.from, 'utf8')) as Saved)
+const meta = saved ?? { nodes, degree, uploadMbps, blockIntervalS }
+// JSON keeps an infinite time as null. Runs saved before the block criterion kept one `diverged` flag for the txs.
+const rows: Row[] = (saved?.rows ?? []).map((x) => ({
+  ...x,
+  blockTo95MaxMs: x.blockTo95MaxMs ?? Infinity,
+  txDiverged: x.txDiverged ?? x.diverged ?? false,
+  blocksLate: x.blocksLate ?? !((x.blockTo95MaxMs ?? Infinity) <= meta.blockIntervalS * 1000),
+}))
+for (const mode of a.values.from === undefined ? modes : []) {
+  let divergedRates = 0
   for (const rate of rates) {
     process.stderr.write(`sim-ramp: ${mode} at ${rate} tx/s, ${nodes} nodes, ${uploadMbps} Mbit/s uplinks...\n`)
     const r = runExperiment({
@@ -129,16 +152,18 @@ for (const mode of modes) {
     const x = row(mode, rate, r)
     rows.push(x)
     process.stderr.write(`  delivered ${f(x.deliveredTps, 1)} tx/s, p95 delay ${f(x.delayP95Ms)} ms, late/early ${f(x.lateOverEarly, 2)}, ${f(x.wallS, 1)} s wall\n`)
-    if (x.diverged && ++diverged >= 2) break
+    if (diverged(x) && ++divergedRates >= 2) break
   }
+}
+for (const mode of [...new Set(rows.map((x) => x.mode))]) {
   const mine = rows.filter((x) => x.mode === mode)
-  const knee = mine.find((x) => x.diverged)
-  process.stdout.write(`\n${mode}: ${nodes} nodes, degree ${degree}, ${uploadMbps} Mbit/s uplinks, blocks every ${blockIntervalS} s; diverges at ${knee === undefined ? `> ${mine.at(-1)!.offeredTps}` : knee.offeredTps} tx/s\n`)
+  const knee = mine.find(diverged)
+  process.stdout.write(`\n${mode}: ${meta.nodes} nodes, degree ${meta.degree}, ${meta.uploadMbps} Mbit/s uplinks, blocks every ${meta.blockIntervalS} s; diverges at ${knee === undefined ? `> ${mine.at(-1)!.offeredTps}` : knee.offeredTps} tx/s\n`)
   process.stdout.write(
     `${renderTable(
       ['offered tx/s', 'delivered tx/s', 'delay p50 ms', 'delay p95 ms', 'late/early', 'block to 95% max ms', 'B/node/tx', 'of which blocks', 'max uplink queue ms', 'diverged', 'wall s'],
-      mine.map((x) => [String(x.offeredTps), f(x.deliveredTps, 1), f(x.delayP50Ms), f(x.delayP95Ms), f(x.lateOverEarly, 2), f(x.blockTo95MaxMs), f(x.bytesPerNodePerTx), f(x.blockBytesPerNodePerTx), f(x.maxUplinkBacklogMs), x.diverged ? 'yes' : 'no', f(x.wallS, 1)]),
+      mine.map((x) => [String(x.offeredTps), f(x.deliveredTps, 1), f(x.delayP50Ms), f(x.delayP95Ms), f(x.lateOverEarly, 2), f(x.blockTo95MaxMs), f(x.bytesPerNodePerTx), f(x.blockBytesPerNodePerTx), f(x.maxUplinkBacklogMs), divergedText(x), f(x.wallS, 1)]),
     )}\n`,
   )
 }
-if (a.values.json !== undefined) writeFileSync(a.values.json, `${JSON.stringify({ nodes, degree, uploadMbps, seconds, blockIntervalS, blockGas, boundMs, rows }, null, 2)}\n`)
+if (a.values.json !== undefined && a.values.from === undefined) writeFileSync(a.values.json, `${JSON.stringify({ nodes, degree, uploadMbps, seconds, blockIntervalS, blockGas, boundMs, rows }, null, 2)}\n`)
