@@ -23,7 +23,13 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { runExperiment, type SimMode, type SimResult } from '../src/sim/experiment.ts'
 import { percentile } from '../src/shared/percentile.ts'
-import { renderTable } from '../src/cli/table.ts'
+
+/** A plain-text table (bench may not import the CLI's). */
+function renderTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
+}
 
 function usage(msg: string): never {
   console.error(`${msg}\nusage: sim-ramp.ts [--start S] [--nodes N] [--degree D] [--upload-mbps X] [--modes LIST] [--rates LIST] [--seconds S] [--block-interval S] [--block-gas G] [--bound-ms MS] [--seed S] [--json PATH]`)
