@@ -2,15 +2,25 @@
  * An eth/68 node in the simulator: a driver of the node's own core (src/propagation/eth/core.ts), so the simulated
  * stock, geth and flood nodes run the real rules, not a copy. The driver only translates: it carries the core's
  * messages over the simulated network with eth/68 wire sizes, keeps the node's tx pool (a set: a tx is accepted the
- * first time it arrives), and wakes the core at its `nextTimeout()` deadline on the virtual clock.
- * The simulator carries txs only; block actions never arise.
+ * first time it arrives, unless a block it imported holds it), and wakes the core at its `nextTimeout()` deadline on
+ * the virtual clock. Blocks (with a chain, chain.ts): the core's NewBlock / NewBlockHashes sends carry the block at its
+ * eth/68 size; `fetch-block` fetches an announced block from the announcer (block-sync.ts), and the fetched block is
+ * handled as a NewBlock from that peer, as the client does; `deliver-block` imports it (its txs leave the pool).
  */
 import { runActions, type ActionHandlers } from '../propagation/core.ts'
 import type { EthCore } from '../propagation/eth/core.ts'
-import type { EthAction, EthMsg, EthTx } from '../propagation/eth/messages.ts'
+import type { EthAction, EthBlock, EthMsg, EthTx } from '../propagation/eth/messages.ts'
 import type { Hex } from '../propagation/interface.ts'
 import type { ItemTracker } from './items.ts'
 import { rlpxFrameBytes, type SimNetwork, type SimPeerNode } from './network.ts'
+import { NodeChain, type SimBlock, type SimChain } from './chain.ts'
+import { BlockSync, isBlockSyncMsg, newBlockHashesWireBytes, newBlockWireBytes } from './block-sync.ts'
+
+/** The chain a node follows, and the tracker of when each node first held each block. */
+export interface SimBlocks {
+  chain: SimChain
+  tracker: ItemTracker
+}
 
 /** eth/68 sizes: full txs at their size; an announcement entry is type (1) + size (~3) + hash (33); a request entry 33. */
 function ethWireBytes(m: EthMsg): number {
@@ -33,7 +43,7 @@ function ethWireBytes(m: EthMsg): number {
       break
     case 'NewBlock':
     case 'NewBlockHashes':
-      throw new Error(`the simulator carries no blocks (${m.t})`)
+      throw new Error(`eth wire bytes: ${m.t} is sized by its block (newBlockWireBytes)`)
   }
   return rlpxFrameBytes(body + reqId + 3)
 }
@@ -53,6 +63,8 @@ export class SimEthNode implements SimPeerNode {
   private readonly pool = new Map<Hex, EthTx>()
   /** The virtual time of the earliest wake-up queued for the core. */
   private wakeAt: number | undefined
+  private readonly held: NodeChain | undefined
+  private readonly sync: BlockSync | undefined
 
   constructor(
     readonly index: number,
@@ -60,7 +72,25 @@ export class SimEthNode implements SimPeerNode {
     private readonly net: SimNetwork,
     private readonly tracker: ItemTracker,
     private readonly txBytes: number,
-  ) {}
+    private readonly blocks?: SimBlocks,
+  ) {
+    if (blocks !== undefined) {
+      const held = (this.held = new NodeChain(blocks.chain))
+      // A fetched block is handled as a NewBlock from the peer that served it (the client's handleNewBlock).
+      this.sync = new BlockSync(index, net, (b) => held.has(b), (from, b) => this.run(this.core.onMessage(String(from), { t: 'NewBlock', block: ethBlock(b) }, this.net.now)))
+    }
+  }
+
+  /** Tx ids in the pool, in arrival order (what a proposer seals). */
+  poolKeys(): IterableIterator<string> {
+    return mapIter(this.pool.keys(), (h) => h.slice(2))
+  }
+
+  /** A block sealed here: imported, then routed as the client routes a block its miner sealed. */
+  propose(b: SimBlock): void {
+    this.importBlock(b)
+    this.run(this.core.onLocal({ kind: 'block', block: ethBlock(b) }, this.net.now))
+  }
 
   start(peers: Iterable<number>): void {
     for (const p of peers) this.run(this.core.onPeerUp(String(p), { pool: [...this.pool.values()] }, this.net.now))
@@ -82,6 +112,7 @@ export class SimEthNode implements SimPeerNode {
   }
 
   receive(from: number, msg: unknown): void {
+    if (isBlockSyncMsg(msg)) return this.sync?.handle(from, msg, (k) => this.blocks!.chain.byKey.get(k))
     const m = msg as EthMsg
     if (m.t === 'Transactions' || m.t === 'PooledTransactions') {
       this.tracker.receipt(this.index, m.txs.length)
@@ -101,7 +132,7 @@ export class SimEthNode implements SimPeerNode {
     },
     'deliver-txs': (a) => {
       for (const tx of a.txs) {
-        const accepted = !this.pool.has(tx.hash)
+        const accepted = !this.pool.has(tx.hash) && this.held?.holdsTx(tx.hash.slice(2)) !== true
         if (accepted) {
           this.pool.set(tx.hash, tx)
           this.tracker.seen(tx.hash.slice(2), this.index, this.net.now)
@@ -109,10 +140,37 @@ export class SimEthNode implements SimPeerNode {
         this.run(this.core.onPoolResult(tx.hash, accepted, a.from, this.net.now))
       }
     },
-    'send-NewBlock': () => this.noBlocks(),
-    'send-NewBlockHashes': () => this.noBlocks(),
-    'deliver-block': () => this.noBlocks(),
-    'fetch-block': () => this.noBlocks(),
+    'send-NewBlock': (a) => {
+      const b = this.block(a.block)
+      this.net.send(this.index, Number(a.to), ETH_WIRE_TYPE.NewBlock, newBlockWireBytes(this.blocks!.chain.blockBytes(b), b.number), { t: 'NewBlock', block: a.block } satisfies EthMsg)
+    },
+    'send-NewBlockHashes': (a) => {
+      for (const eb of a.blocks) {
+        const b = this.block(eb)
+        this.net.send(this.index, Number(a.to), ETH_WIRE_TYPE.NewBlockHashes, newBlockHashesWireBytes(b.number), { t: 'NewBlockHashes', blocks: [eb] } satisfies EthMsg)
+      }
+    },
+    'deliver-block': (a) => this.importBlock(this.block(a.block)),
+    'fetch-block': (a) => {
+      for (const eb of a.blocks) this.sync!.fetch(Number(a.from), this.block(eb))
+    },
+  }
+
+  private block(eb: EthBlock): SimBlock {
+    const b = this.blocks?.chain.byKey.get(eb.hash.slice(2))
+    if (b === undefined) throw new Error(`sim eth node ${this.index}: block ${eb.hash.slice(0, 10)} is not on the chain`)
+    return b
+  }
+
+  /** The chain takes the block (once): its txs are held now, and leave the pool (the client's removeNewBlockTxs). */
+  private importBlock(b: SimBlock): void {
+    if (!this.held!.import(b)) return
+    const now = this.net.now
+    this.blocks!.tracker.seen(b.key, this.index, now)
+    for (const t of b.txs) {
+      this.pool.delete(`0x${t}`)
+      this.tracker.seen(t, this.index, now)
+    }
   }
 
   private run(actions: EthAction[]): void {
@@ -134,11 +192,18 @@ export class SimEthNode implements SimPeerNode {
     })
   }
 
-  private noBlocks(): never {
-    throw new Error('the simulator carries no blocks')
+  /** Blocks this node fetched whole after an announcement. */
+  get blocksFetched(): number {
+    return this.sync?.fetched ?? 0
   }
 
   private send(to: string, m: EthMsg): void {
     this.net.send(this.index, Number(to), ETH_WIRE_TYPE[m.t], ethWireBytes(m), m)
   }
+}
+
+const ethBlock = (b: SimBlock): EthBlock => ({ hash: `0x${b.key}`, number: BigInt(b.number) })
+
+function* mapIter<A, B>(xs: IterableIterator<A>, f: (a: A) => B): IterableIterator<B> {
+  for (const x of xs) yield f(x)
 }

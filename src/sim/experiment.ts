@@ -26,6 +26,7 @@ import { SimNetwork } from './network.ts'
 import { SimTeeNode } from './tee-node.ts'
 import { syntheticPayload } from './synthetic-items.ts'
 import { SimEthNode } from './eth-node.ts'
+import { SimChain } from './chain.ts'
 
 export type SimMode = 'tee' | PropagationMode
 
@@ -61,6 +62,17 @@ export interface SimScenario {
   startMs: number
   /** Time after the last item for delivery and repair. */
   drainMs: number
+  /**
+   * Blocks: one block per slot of this many ms (0: no blocks, a tx-only run), sealed by one proposer per slot drawn
+   * from the seed, holding the txs in the proposer's pool up to `blockGasLimit` (chain.ts).
+   */
+  blockIntervalMs: number
+  /** Gas limit of a block; every simulated tx is a 21,000-gas transfer. */
+  blockGasLimit: number
+  /** Each node's upload rate, Mbit/s (Infinity: unlimited). Sends queue behind the node's uplink (network.ts). */
+  uploadMbps: number
+  /** Also return each judged tx's publication time and time to 95 % of eligible nodes (`itemTimes`). */
+  keepItemTimes?: boolean
   /** tee: check every relay's invariants after every event it handles (tests; throws on the first violation). */
   checkInvariants?: boolean
   /** eth modes: the tick of the eth/68 node drivers (ms). tee nodes wake at their relay's deadlines instead. */
@@ -88,6 +100,10 @@ export const DEFAULT_SCENARIO: SimScenario = {
   omittingFraction: 0,
   startMs: 3_000,
   drainMs: 10_000,
+  // Off here, so that the tests and figures of tx-only runs stay as they were; the CLI turns them on (12 s).
+  blockIntervalMs: 0,
+  blockGasLimit: 30_000_000,
+  uploadMbps: Infinity,
   tee: {},
 }
 
@@ -128,8 +144,17 @@ export interface SimResult {
   /** The same in messages. */
   steadyControlMsgsPerNodePerEpoch: number
   byType: Record<string, { msgs: number; bytes: number }>
-  /** Time from publication to 50/90/100 % of eligible nodes, ms: p50 and p99 over items. */
-  latency: { to50: { p50: number; p99: number }; to90: { p50: number; p99: number }; to100: { p50: number; p99: number } }
+  /** Of `bytesPerNodePerItem`: the tx messages' share, and the blocks' (block messages, eth/68 block sync). */
+  txBytesPerNodePerItem: number
+  blockBytesPerNodePerItem: number
+  /** Time from publication to 50/90/95/100 % of eligible nodes, ms: p50 and p99 (and p95 for 95 %) over items. */
+  latency: { to50: { p50: number; p99: number }; to90: { p50: number; p99: number }; to95: { p50: number; p95: number; p99: number }; to100: { p50: number; p99: number } }
+  /** With `keepItemTimes`: per judged tx, when it was published and its time to 95 % (Infinity: never), ms. */
+  itemTimes?: { at: number; to95: number }[]
+  /** Blocks (a run with `blockIntervalMs` > 0). */
+  blocks?: SimBlockStats
+  /** Per-node uplink queues (with `uploadMbps`): the longest wait a message had behind earlier sends, ms. */
+  uplink: { maxBacklogMs: number; meanMaxBacklogMs: number }
   plansAccepted: number
   plansRefused: number
   /** tee: the distinct plans nodes adopted, in epoch order, with each node's child count and how many adopted it. */
@@ -141,6 +166,30 @@ export interface SimResult {
   excludedRelays: number
   events: number
   wallMs: number
+}
+
+export interface SimBlockStats {
+  sealed: number
+  /** Txs sealed into blocks, and the mean per block. */
+  txsIncluded: number
+  meanTxs: number
+  /** Mean full block size (RLP [header, txs, uncles]) and mean header size, bytes. */
+  meanBlockBytes: number
+  headerBytes: number
+  /** Time from sealing to 95 % / 100 % of the live nodes connected to the proposer, ms: p50 and max over blocks. */
+  to95: { p50: number; max: number }
+  to100: { p50: number; max: number }
+  /** Per block, the share of those nodes that imported it by the end: the minimum over blocks. */
+  minReach: number
+  /** Blocks fetched whole over eth/68 (eth modes: after an announcement; tee: compact blocks abandoned). */
+  fetchedWhole: number
+  /** tee: txs of compact blocks missing from the store at first receipt, and those got by BlockTxs, per node per block. */
+  missingTxsPerNodePerBlock?: number
+  blockTxsPerNodePerBlock?: number
+  abandoned?: number
+  rootMismatches?: number
+  /** tee: peers refused over block messages (getBlockTxs / blockTxs), by reason: an honest run has none. */
+  blockRefusals?: Record<string, number>
 }
 
 export interface CrashWindowStats {
@@ -158,6 +207,8 @@ export interface CrashWindowStats {
 }
 
 const CONTROL_TYPES = new Set(['tee/report', 'tee/plan', 'tee/planDelta', 'tee/getPlan'])
+/** Messages that carry or fetch blocks, in every mode. */
+const BLOCK_TYPES = new Set(['eth/NewBlock', 'eth/NewBlockHashes', 'eth/GetBlockHeaders', 'eth/BlockHeaders', 'eth/GetBlockBodies', 'eth/BlockBodies', 'tee/blockItems', 'tee/getBlockTxs', 'tee/blockTxs'])
 
 export function runExperiment(over: Partial<SimScenario>): SimResult {
   const s: SimScenario = { ...DEFAULT_SCENARIO, ...over, tee: { ...DEFAULT_SCENARIO.tee, ...over.tee } }
@@ -172,8 +223,12 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     link: { latencyMs: (a, b) => latency.get(linkKey(a, b)) ?? s.latencyMs[1], jitterMs: s.jitterMs },
     dropRate: s.dropRate,
     detectMs: s.detectMs,
+    uploadBps: s.uploadMbps * 1e6,
   })
   const tracker = new ItemTracker(s.nodes, s.crashFraction > 0)
+  const chain = s.blockIntervalMs > 0 ? new SimChain(s.blockGasLimit, s.txBytes) : undefined
+  const blockTracker = new ItemTracker(s.nodes)
+  const blocks = chain === undefined ? undefined : { chain, tracker: blockTracker }
   const order = rng.shuffle([...Array(s.nodes).keys()])
   const attested = new Set(order.slice(0, Math.max(1, Math.round(s.teeFraction * s.nodes))))
   const crashing = new Set(rng.shuffle([...Array(s.nodes).keys()]).slice(0, Math.round(s.crashFraction * s.nodes)))
@@ -197,18 +252,35 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     const ids = keys.map((k) => Buffer.from(k.id).toString('hex'))
     const indexOf = new Map(ids.map((id, i) => [id, i]))
     const host = { quote: (key64: Uint8Array, challenge: Uint8Array) => produceQuote(qe, identity, key64, challenge) }
-    teeNodes = keys.map((k, i) => new SimTeeNode(i, ids, attested.has(i), relayAuthority(policy, k.priv, k.id), s.tee, net, tracker, host, 20, indexOf, s.checkInvariants ?? false))
+    teeNodes = keys.map((k, i) => new SimTeeNode(i, ids, attested.has(i), relayAuthority(policy, k.priv, k.id), s.tee, net, tracker, host, 20, indexOf, s.checkInvariants ?? false, blocks))
     for (const i of omitting) teeNodes[i]!.omitting = true
     net.nodes = teeNodes
     teeNodes.forEach((n, i) => n.start(net.adj[i]!, (p) => 2 * (latency.get(linkKey(i, p)) ?? 0), (p) => attested.has(p)))
   } else {
-    for (let i = 0; i < s.nodes; i++) ethNodes.push(new SimEthNode(i, createEthCore(s.mode), net, tracker, s.txBytes))
+    for (let i = 0; i < s.nodes; i++) ethNodes.push(new SimEthNode(i, createEthCore(s.mode), net, tracker, s.txBytes, blocks))
     net.nodes = ethNodes
     ethNodes.forEach((n, i) => n.start(net.adj[i]!))
   }
 
   // Every node wakes at its core's deadlines (tee-node.ts, eth-node.ts): nothing is ticked.
-  const endMs = s.startMs + (s.items / s.rateTps) * 1000 + s.drainMs
+  const lastItemMs = s.startMs + ((s.items - 1) * 1000) / s.rateTps
+  // Slots up to one interval past the last tx, so that every tx can be sealed; the drain follows the last slot.
+  const lastSlotMs = chain === undefined ? 0 : Math.floor((lastItemMs + s.blockIntervalMs) / s.blockIntervalMs) * s.blockIntervalMs
+  const endMs = Math.max(s.startMs + (s.items / s.rateTps) * 1000 + s.drainMs, chain === undefined ? 0 : lastSlotMs + s.drainMs)
+  if (chain !== undefined) {
+    // Proposers draw from their own stream, so that blocks leave the rest of a seeded scenario unchanged.
+    const blockRng = new SeededRandom(`${s.seed}/blocks`)
+    for (let t = s.blockIntervalMs; t <= lastSlotMs; t += s.blockIntervalMs) {
+      net.q.at(t, () => {
+        let p = blockRng.int(s.nodes)
+        while (!net.alive[p]) p = blockRng.int(s.nodes)
+        const node = s.mode === 'tee' ? teeNodes[p]! : ethNodes[p]!
+        const b = chain.seal(p, node.poolKeys(), net.now)
+        blockTracker.publish(b.key, p, net.now, 'block')
+        node.propose(b)
+      })
+    }
+  }
   if (s.crashFraction > 0) net.q.at(s.crashAtMs, () => crashing.forEach((i) => net.crash(i)))
   // Churn draws from its own stream, so that adding it leaves the rest of a seeded scenario unchanged.
   const churnRng = new SeededRandom(`${s.seed}/churn`)
@@ -250,7 +322,9 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   const live = [...Array(s.nodes).keys()].filter((i) => net.alive[i])
   const to50: number[] = []
   const to90: number[] = []
+  const to95: number[] = []
   const to100: number[] = []
+  const itemTimes = s.keepItemTimes === true ? ([] as { at: number; to95: number }[]) : undefined
   const reachCache = new Map<number, Set<number>>()
   const component = (i: number): Set<number> => {
     let c = reachCache.get(i)
@@ -289,8 +363,12 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     const at = (q: number): number | undefined => times[Math.ceil(q * eligible.size) - 1]
     const t50 = at(0.5)
     const t90 = at(0.9)
+    const t95 = at(0.95)
     if (t50 !== undefined) to50.push(t50)
     if (t90 !== undefined) to90.push(t90)
+    // An item short of 95 % counts as never there, so that a run whose queues diverge shows it.
+    to95.push(t95 ?? Infinity)
+    if (itemTimes !== undefined) itemTimes.push({ at: p.at, to95: t95 ?? Infinity })
   }
   const all = reachStats(judgedItems, lostAt.length, live.length)
   const crashEnd = s.crashAtMs + s.crashWindowMs
@@ -301,6 +379,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   let msgs = 0
   let bytes = 0
   let control = 0
+  let blockBytes = 0
   for (const i of live) for (const [type, c] of net.counters[i]!.in) {
     const row = (byType[type] ??= { msgs: 0, bytes: 0 })
     row.msgs += c.msgs
@@ -309,6 +388,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     else {
       msgs += c.msgs
       bytes += c.bytes
+      if (BLOCK_TYPES.has(type)) blockBytes += c.bytes
     }
   }
   const perNodeItem = live.length * s.items
@@ -321,6 +401,13 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     return whole.length === 0 ? NaN : whole.reduce((a, b) => a + b, 0) / whole.length
   }
   const pct = (xs: number[]) => ({ p50: round(percentile(xs, 50) ?? NaN), p99: round(percentile(xs, 99) ?? NaN) })
+  const blockStats = chain === undefined ? undefined : blockSummary(chain, blockTracker, net, component, s.mode === 'tee' ? teeNodes : ethNodes, teeNodes, live.length)
+  let maxBacklog = 0
+  let sumBacklog = 0
+  for (const i of live) {
+    maxBacklog = Math.max(maxBacklog, net.maxUplinkBacklogMs[i]!)
+    sumBacklog += net.maxUplinkBacklogMs[i]!
+  }
   const excluded = new Set<string>()
   let plansAccepted = 0
   let plansRefused = 0
@@ -358,13 +445,18 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     receiptsPerNodePerItem: live.reduce((a, i) => a + tracker.receipts[i]!, 0) / perNodeItem,
     msgsPerNodePerItem: msgs / perNodeItem,
     bytesPerNodePerItem: bytes / perNodeItem,
+    txBytesPerNodePerItem: (bytes - blockBytes) / perNodeItem,
+    blockBytesPerNodePerItem: blockBytes / perNodeItem,
     controlBytesPerNode: control / Math.max(1, live.length),
     controlBytesPerEpoch,
     controlMsgsPerEpoch,
     steadyControlBytesPerNodePerEpoch: steady(controlBytesPerEpoch),
     steadyControlMsgsPerNodePerEpoch: steady(controlMsgsPerEpoch),
     byType,
-    latency: { to50: pct(to50), to90: pct(to90), to100: pct(to100) },
+    latency: { to50: pct(to50), to90: pct(to90), to95: { ...pct(to95), p95: round(percentile(to95, 95) ?? NaN) }, to100: pct(to100) },
+    itemTimes,
+    blocks: blockStats,
+    uplink: { maxBacklogMs: round(maxBacklog), meanMaxBacklogMs: round(sumBacklog / Math.max(1, live.length)) },
     plansAccepted,
     plansRefused,
     excludedRelays: excluded.size,
@@ -374,6 +466,63 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     events,
     wallMs: Math.round(performance.now() - wall),
   }
+}
+
+/** Per block: when it reached 95 % and 100 % of the live nodes connected to its proposer (or to any live holder). */
+function blockSummary(
+  chain: SimChain,
+  tracker: ItemTracker,
+  net: SimNetwork,
+  component: (i: number) => Set<number>,
+  nodes: readonly { blocksFetched: number }[],
+  teeNodes: readonly SimTeeNode[],
+  live: number,
+): SimBlockStats {
+  const to95: number[] = []
+  const to100: number[] = []
+  let minReach = chain.blocks.length === 0 ? NaN : 1
+  for (const b of chain.blocks) {
+    const seen = tracker.firstSeen.get(b.key)!.at
+    let eligible: Set<number>
+    if (net.alive[b.proposer]) eligible = component(b.proposer)
+    else {
+      eligible = new Set()
+      for (let i = 0; i < net.n; i++) if (net.alive[i] && !Number.isNaN(seen[i]!)) for (const j of component(i)) eligible.add(j)
+    }
+    if (eligible.size === 0) continue
+    const times: number[] = []
+    for (const i of eligible) if (!Number.isNaN(seen[i]!)) times.push(seen[i]! - b.sealedAt)
+    times.sort((x, y) => x - y)
+    minReach = Math.min(minReach, times.length / eligible.size)
+    to95.push(times[Math.ceil(0.95 * eligible.size) - 1] ?? Infinity)
+    to100.push(times.length === eligible.size ? times[times.length - 1]! : Infinity)
+  }
+  const p50 = (xs: number[]): number => round(percentile(xs, 50) ?? NaN)
+  const max = (xs: number[]): number => (xs.length === 0 ? NaN : round(Math.max(...xs)))
+  const txs = chain.blocks.reduce((a, b) => a + b.txs.length, 0)
+  const n = Math.max(1, chain.blocks.length)
+  const stats: SimBlockStats = {
+    sealed: chain.blocks.length,
+    txsIncluded: txs,
+    meanTxs: txs / n,
+    meanBlockBytes: Math.round(chain.blocks.reduce((a, b) => a + chain.blockBytes(b), 0) / n),
+    headerBytes: chain.blocks[0]?.headerBytes ?? NaN,
+    to95: { p50: p50(to95), max: max(to95) },
+    to100: { p50: p50(to100), max: max(to100) },
+    minReach,
+    fetchedWhole: nodes.reduce((a, x) => a + x.blocksFetched, 0),
+  }
+  if (teeNodes.length > 0) {
+    const perNodeBlock = Math.max(1, live * chain.blocks.length)
+    stats.missingTxsPerNodePerBlock = teeNodes.reduce((a, x) => a + x.missingAtRebuild, 0) / perNodeBlock
+    stats.blockTxsPerNodePerBlock = teeNodes.reduce((a, x) => a + x.blockTxsReceived, 0) / perNodeBlock
+    stats.abandoned = teeNodes.reduce((a, x) => a + x.blocksAbandoned, 0)
+    stats.rootMismatches = teeNodes.reduce((a, x) => a + x.rootMismatches, 0)
+    const refusals: Record<string, number> = {}
+    for (const x of teeNodes) for (const r of x.refusedOverBlocks) refusals[r] = (refusals[r] ?? 0) + 1
+    stats.blockRefusals = refusals
+  }
+  return stats
 }
 
 interface ItemReach {

@@ -26,6 +26,11 @@ export interface SimNetworkOptions {
    * link, uniform, from the seed; Infinity: never (until then, messages to the crashed node are lost silently).
    */
   detectMs: number | readonly [number, number]
+  /**
+   * Each node's upload rate, bits per second (Infinity or absent: unlimited). A node's sends queue behind its one
+   * uplink: a message leaves at max(now, uplink free) + bytes * 8 / rate, then takes the link's latency.
+   */
+  uploadBps?: number
 }
 
 export interface TypeCount {
@@ -55,6 +60,11 @@ export class SimNetwork {
   private readonly detectRng: SeededRandom
   nodes: SimPeerNode[] = []
   dropped = 0
+  /** Per node: when its uplink is free again (virtual ms); stays 0 with unlimited upload. */
+  readonly uplinkFreeAt: Float64Array
+  /** Per node: the longest queue its uplink had, ms of sending ahead of a new message. */
+  readonly maxUplinkBacklogMs: Float64Array
+  private readonly msPerByte: number
 
   constructor(
     readonly n: number,
@@ -70,6 +80,16 @@ export class SimNetwork {
       this.adj[b]!.add(a)
     }
     this.counters = Array.from({ length: n }, () => ({ in: new Map(), out: new Map() }))
+    const bps = o.uploadBps ?? Infinity
+    if (!(bps > 0)) throw new Error(`sim network: upload rate must be > 0 bit/s, got ${bps}`)
+    this.msPerByte = Number.isFinite(bps) ? 8000 / bps : 0
+    this.uplinkFreeAt = new Float64Array(n)
+    this.maxUplinkBacklogMs = new Float64Array(n)
+  }
+
+  /** How long node i's uplink is busy from now with what it already queued, ms. */
+  uplinkBacklogMs(i: number): number {
+    return Math.max(0, this.uplinkFreeAt[i]! - this.q.now)
   }
 
   get now(): number {
@@ -89,6 +109,17 @@ export class SimNetwork {
   send(from: number, to: number, type: string, bytes: number, msg: unknown): void {
     if (!this.alive[from] || !this.adj[from]!.has(to)) return
     this.count(this.counters[from]!.out, type, bytes)
+    // The message occupies the sender's uplink whether or not it is lost on the way.
+    let departs = this.q.now
+    if (this.msPerByte > 0) {
+      const free = this.uplinkFreeAt[from]!
+      if (free > departs) {
+        if (free - departs > this.maxUplinkBacklogMs[from]!) this.maxUplinkBacklogMs[from] = free - departs
+        departs = free
+      }
+      departs += bytes * this.msPerByte
+      this.uplinkFreeAt[from] = departs
+    }
     if (this.o.dropRate > 0 && this.rng.next() < this.o.dropRate) {
       this.dropped++
       return
@@ -96,7 +127,7 @@ export class SimNetwork {
     const lat = this.o.link.latencyMs(from, to) + (this.o.link.jitterMs > 0 ? this.rng.next() * this.o.link.jitterMs : 0)
     const key = from * this.n + to
     // TCP keeps order on a link: never deliver before the previous message on it.
-    const at = Math.max(this.q.now + lat, this.lastArrival.get(key) ?? 0)
+    const at = Math.max(departs + lat, this.lastArrival.get(key) ?? 0)
     this.lastArrival.set(key, at)
     // A message in flight when its link goes down is lost with the connection, even if the link is back by then.
     const gen = this.linkGen(from, to)

@@ -26,6 +26,9 @@ interface SimArgs {
   'tee-fraction': number
   'epoch': number
   'latency': string
+  'block-interval': number
+  'block-gas': number
+  'upload-mbps': string
   json?: string
 }
 
@@ -36,7 +39,7 @@ const fixed = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) :
 
 export function simTable(results: SimResult[]): string {
   return renderTable(
-    ['mode', 'min reach', 'mean reach', 'min reach (all live)', 'mean reach (all live)', 'lost with origin', 'min reach, txs 10 s+ after crash', 'copies/node/tx, 10 s after crash', 'copies/node/item', 'msgs/node/item', 'bytes/node/item', 'to 100% p50 ms', 'to 100% p99 ms', 'control kB/node', 'control B/node/epoch', 'wall s'],
+    ['mode', 'min reach', 'mean reach', 'min reach (all live)', 'mean reach (all live)', 'lost with origin', 'min reach, txs 10 s+ after crash', 'copies/node/tx, 10 s after crash', 'copies/node/item', 'msgs/node/item', 'bytes/node/item', 'of which blocks', 'to 100% p50 ms', 'to 100% p99 ms', 'to 95% p95 ms', 'blocks', 'block to 95% p50 ms', 'block to 95% max ms', 'control kB/node', 'control B/node/epoch', 'wall s'],
     results.map((r) => [
       r.scenario.mode,
       fixed(r.minReach, 4),
@@ -49,8 +52,13 @@ export function simTable(results: SimResult[]): string {
       fixed(r.receiptsPerNodePerItem),
       fixed(r.msgsPerNodePerItem),
       fixed(r.bytesPerNodePerItem, 0),
+      r.blocks === undefined ? '-' : fixed(r.blockBytesPerNodePerItem, 0),
       fixed(r.latency.to100.p50, 0),
       fixed(r.latency.to100.p99, 0),
+      fixed(r.latency.to95.p95, 0),
+      r.blocks === undefined ? '-' : String(r.blocks.sealed),
+      r.blocks === undefined ? '-' : fixed(r.blocks.to95.p50, 0),
+      r.blocks === undefined ? '-' : fixed(r.blocks.to95.max, 0),
       fixed(r.controlBytesPerNode / 1000, 0),
       fixed(r.steadyControlBytesPerNodePerEpoch, 0),
       fixed(r.wallMs / 1000, 1),
@@ -64,6 +72,14 @@ export function parseDetectMs(v: string): number | [number, number] {
   const m = /^(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?$/.exec(v)
   if (m === null || (m[2] !== undefined && Number(m[1]) > Number(m[2]))) throw badInput(`--detect-ms must be N, MIN-MAX (ms) or never, got "${v}"`)
   return m[2] === undefined ? Number(m[1]) : [Number(m[1]), Number(m[2])]
+}
+
+/** `--upload-mbps`: Mbit/s per node (> 0), or unlimited. */
+export function parseUploadMbps(v: string): number {
+  if (v === 'unlimited') return Infinity
+  const x = /^\d+(?:\.\d+)?$/.test(v) ? Number(v) : NaN
+  if (!(x > 0)) throw badInput(`--upload-mbps must be a rate in Mbit/s above 0, or unlimited, got "${v}"`)
+  return x
 }
 
 export const simCommand: CommandModule<object, SimArgs> = {
@@ -85,6 +101,9 @@ export const simCommand: CommandModule<object, SimArgs> = {
       .option('tee-fraction', { type: 'number', default: 1, describe: 'Share of nodes with an enclave' })
       .option('epoch', { type: 'number', default: 60, describe: 'tee epoch, seconds' })
       .option('latency', { type: 'string', default: '10-100', describe: 'One-way link latency range, ms (MIN-MAX)' })
+      .option('block-interval', { type: 'number', default: 12, describe: 'Seconds between blocks (one proposer per slot, from the seed); 0: no blocks, txs only' })
+      .option('block-gas', { type: 'number', default: 30_000_000, describe: 'Gas limit of a block (each simulated tx is a 21,000-gas transfer)' })
+      .option('upload-mbps', { type: 'string', default: 'unlimited', describe: "Each node's upload rate, Mbit/s, or unlimited; sends queue behind the node's uplink" })
       .option('json', { type: 'string', describe: 'Also write the results as JSON here' }) as never,
   handler: (a) => {
     const modes = a.modes.split(',').map((m) => m.trim())
@@ -96,6 +115,9 @@ export const simCommand: CommandModule<object, SimArgs> = {
     if ((a.nodes * a.degree) % 2 !== 0 || a.degree < 2 || a.degree >= a.nodes) throw badInput('--degree must be >= 2, < nodes, and nodes x degree even')
     for (const [k, v] of [['crash', a.crash], ['drop', a.drop], ['omit', a.omit], ['tee-fraction', a['tee-fraction']]] as const) if (!(v >= 0 && v <= 1)) throw badInput(`--${k} must be in [0, 1]`)
     if (!(a.items >= 1 && a.rate > 0 && a.epoch >= 2)) throw badInput('--items >= 1, --rate > 0 and --epoch >= 2 are required')
+    if (!(a['block-interval'] === 0 || a['block-interval'] >= 0.1)) throw badInput(`--block-interval must be 0 (no blocks) or at least 0.1 s, got ${a['block-interval']}`)
+    if (!(Number.isInteger(a['block-gas']) && a['block-gas'] >= 21_000)) throw badInput(`--block-gas must be an integer >= 21000 (one transfer), got ${a['block-gas']}`)
+    const uploadMbps = parseUploadMbps(a['upload-mbps'])
     const results: SimResult[] = []
     for (const mode of modes) {
       process.stderr.write(`simulating ${mode}: ${a.nodes} nodes, degree ${a.degree}, ${a.items} items...\n`)
@@ -114,6 +136,9 @@ export const simCommand: CommandModule<object, SimArgs> = {
           omittingFraction: a.omit,
           teeFraction: a['tee-fraction'],
           latencyMs: [Number(lat[1]), Number(lat[2])],
+          blockIntervalMs: a['block-interval'] * 1000,
+          blockGasLimit: a['block-gas'],
+          uploadMbps,
           tee: paramsForEpoch(a.epoch * 1000),
         }),
       )
