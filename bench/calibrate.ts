@@ -89,6 +89,8 @@ for (const m of summary.modes) {
     txBytes,
     latencyMs: [1, 3],
     tee: { epochMs: (scenario.network.teeEpochSec ?? 60) * 1000 },
+    // As the testnet: the workload once every node holds a plan (testnet up waits for one), counted from its start.
+    afterPlan: true,
   })
   const perSim = (n: number): number => n / sim.liveNodes / sim.items
   const names = new Set([...Object.keys(m.perTxPerNode.byMessage).filter((k) => !isBlockMessage(k) && !/Status|Attest|Ping|Pong|Disconnect/.test(k)).map(simName), ...Object.keys(sim.byType)])

@@ -60,6 +60,12 @@ export interface SimScenario {
   omittingFraction: number
   /** Workload starts here (after the first plan, for tee). */
   startMs: number
+  /**
+   * tee: first run until every live node holds a plan naming every node (as `testnet up` waits for one), then run the
+   * scenario from there: its times (start, crash, slots) count from that moment, and the message and byte counts
+   * from the workload's start, as the testnet bench counts. Without it the first epoch's reports and plan are counted.
+   */
+  afterPlan?: boolean
   /** Time after the last item for delivery and repair. */
   drainMs: number
   /**
@@ -126,6 +132,8 @@ export interface SimResult {
   itemsFullyReached: number
   items: number
   liveNodes: number
+  /** When the workload started (virtual ms): `startMs`, after the wait for a plan with `afterPlan`. */
+  workloadStartMs: number
   /** Full payloads received per live node per item (duplicates included; the physical minimum is ~1). */
   receiptsPerNodePerItem: number
   /** Item-related messages / bytes received per live node per item (data + repair; control traffic apart). */
@@ -263,14 +271,17 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   }
 
   // Every node wakes at its core's deadlines (tee-node.ts, eth-node.ts): nothing is ticked.
-  const lastItemMs = s.startMs + ((s.items - 1) * 1000) / s.rateTps
+  const t0 = s.afterPlan === true && s.mode === 'tee' ? untilPlanned(net, teeNodes, s.nodes, 5 * teeNodes[0]!.relay.params.epochMs) : 0
+  const startMs = t0 + s.startMs
+  const crashAtMs = t0 + s.crashAtMs
+  const lastItemMs = startMs + ((s.items - 1) * 1000) / s.rateTps
   // Slots up to one interval past the last tx, so that every tx can be sealed; the drain follows the last slot.
-  const lastSlotMs = chain === undefined ? 0 : Math.floor((lastItemMs + s.blockIntervalMs) / s.blockIntervalMs) * s.blockIntervalMs
-  const endMs = Math.max(s.startMs + (s.items / s.rateTps) * 1000 + s.drainMs, chain === undefined ? 0 : lastSlotMs + s.drainMs)
+  const lastSlotMs = chain === undefined ? 0 : t0 + Math.floor((lastItemMs - t0 + s.blockIntervalMs) / s.blockIntervalMs) * s.blockIntervalMs
+  const endMs = Math.max(startMs + (s.items / s.rateTps) * 1000 + s.drainMs, chain === undefined ? 0 : lastSlotMs + s.drainMs)
   if (chain !== undefined) {
     // Proposers draw from their own stream, so that blocks leave the rest of a seeded scenario unchanged.
     const blockRng = new SeededRandom(`${s.seed}/blocks`)
-    for (let t = s.blockIntervalMs; t <= lastSlotMs; t += s.blockIntervalMs) {
+    for (let t = t0 + s.blockIntervalMs; t <= lastSlotMs; t += s.blockIntervalMs) {
       net.q.at(t, () => {
         let p = blockRng.int(s.nodes)
         while (!net.alive[p]) p = blockRng.int(s.nodes)
@@ -281,19 +292,22 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
       })
     }
   }
-  if (s.crashFraction > 0) net.q.at(s.crashAtMs, () => crashing.forEach((i) => net.crash(i)))
+  if (s.crashFraction > 0) net.q.at(crashAtMs, () => crashing.forEach((i) => net.crash(i)))
   // Churn draws from its own stream, so that adding it leaves the rest of a seeded scenario unchanged.
   const churnRng = new SeededRandom(`${s.seed}/churn`)
   const churned = s.churnFraction > 0 ? churnRng.shuffle(edges.map(([a, b]) => [a, b] as const)).slice(0, Math.round(s.churnFraction * edges.length)) : []
   const workloadMs = (s.items / s.rateTps) * 1000
   for (const [a, b] of churned) {
-    const down = s.startMs + churnRng.next() * workloadMs
+    const down = startMs + churnRng.next() * workloadMs
     const up = Math.min(endMs, down + s.churnDownMs[0] + churnRng.next() * (s.churnDownMs[1] - s.churnDownMs[0]))
     net.q.at(down, () => net.linkDown(a, b))
     net.q.at(up, () => net.linkUp(a, b))
   }
+  // With afterPlan the counts start with the workload (queued first: it runs before the first item at that time).
+  const countedFrom = s.afterPlan === true && s.mode === 'tee' ? new Map<number, Map<string, { msgs: number; bytes: number }>>() : undefined
+  if (countedFrom !== undefined) net.q.at(startMs, () => net.counters.forEach((c, i) => countedFrom.set(i, new Map([...c.in].map(([t, x]) => [t, { ...x }])))))
   for (let k = 0; k < s.items; k++) {
-    net.q.at(s.startMs + (k * 1000) / s.rateTps, () => {
+    net.q.at(startMs + (k * 1000) / s.rateTps, () => {
       let origin = rng.int(s.nodes)
       while (!net.alive[origin]) origin = rng.int(s.nodes)
       const id = createHash('sha256').update(`${s.seed}/item/${k}`).digest()
@@ -371,16 +385,19 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     if (itemTimes !== undefined) itemTimes.push({ at: p.at, to95: t95 ?? Infinity })
   }
   const all = reachStats(judgedItems, lostAt.length, live.length)
-  const crashEnd = s.crashAtMs + s.crashWindowMs
+  const crashEnd = crashAtMs + s.crashWindowMs
   const within = (from: number, to: number) =>
     reachStats(judgedItems.filter((x) => x.at >= from && x.at < to), lostAt.filter((t) => t >= from && t < to).length, live.length)
-  const afterCrash = s.crashFraction > 0 ? { windowMs: s.crashWindowMs, inWindow: within(s.crashAtMs, crashEnd), later: within(crashEnd, Infinity) } : undefined
+  const afterCrash = s.crashFraction > 0 ? { windowMs: s.crashWindowMs, inWindow: within(crashAtMs, crashEnd), later: within(crashEnd, Infinity) } : undefined
   const byType: Record<string, { msgs: number; bytes: number }> = {}
   let msgs = 0
   let bytes = 0
   let control = 0
   let blockBytes = 0
-  for (const i of live) for (const [type, c] of net.counters[i]!.in) {
+  for (const i of live) for (const [type, all] of net.counters[i]!.in) {
+    const before = countedFrom?.get(i)?.get(type)
+    const c = before === undefined ? all : { msgs: all.msgs - before.msgs, bytes: all.bytes - before.bytes }
+    if (c.msgs === 0) continue
     const row = (byType[type] ??= { msgs: 0, bytes: 0 })
     row.msgs += c.msgs
     row.bytes += c.bytes
@@ -442,6 +459,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     itemsFullyReached: all.itemsFullyReached,
     items: tracker.published.size,
     liveNodes: live.length,
+    workloadStartMs: startMs,
     receiptsPerNodePerItem: live.reduce((a, i) => a + tracker.receipts[i]!, 0) / perNodeItem,
     msgsPerNodePerItem: msgs / perNodeItem,
     bytesPerNodePerItem: bytes / perNodeItem,
@@ -560,3 +578,13 @@ function childCounts(parents: Int32Array[], n: number): number[] {
 }
 
 const round = (x: number): number => (Number.isFinite(x) ? Math.round(x * 10) / 10 : x)
+
+/**
+ * Runs the network in 100 ms steps until every live tee node holds a plan naming all `nodes` (or `limitMs` passes:
+ * the scenario then starts anyway, as a testnet would report the missing plan). Returns the time reached.
+ */
+function untilPlanned(net: SimNetwork, nodes: SimTeeNode[], all: number, limitMs: number): number {
+  const planned = (): boolean => nodes.every((n, i) => !net.alive[i] || n.relay.currentPlan?.body.nodes.length === all)
+  while (!planned() && net.now < limitMs) net.q.runUntil(net.now + 100)
+  return net.now
+}

@@ -152,3 +152,17 @@ test('sim silent crash: 30 % crash silently, detected per link after 1-3 s; tee 
     assert.ok(a.inWindow.copiesPerNodePerItem >= 0.95, `${mode}: every live node got its copy (${a.inWindow.copiesPerNodePerItem})`)
   }
 })
+
+test('sim afterPlan: the workload starts once every node holds a plan naming every node, and the counts start with it (no first-epoch reports or plan)', () => {
+  const base: Partial<SimScenario> = { ...SMALL, seed: 'after-plan', mode: 'tee', tee: { epochMs: 60_000 } }
+  const plain = runExperiment(base)
+  const after = runExperiment({ ...base, afterPlan: true })
+  assert.equal(plain.workloadStartMs, 3000)
+  assert.ok(after.workloadStartMs > 3000, `the wait for the plan moves the start: ${after.workloadStartMs}`)
+  assert.ok(plain.controlBytesPerNode > 0, 'without it the first epoch\'s reports and plan are counted')
+  assert.equal(after.controlBytesPerNode, 0, 'no report or plan in a workload shorter than an epoch, after the plan')
+  assert.equal(after.minReach, 1)
+  assert.equal(after.plans.length, plain.plans.length, 'the same plans are made')
+  // The data path is counted over the same txs: within a few percent of the plain run's (digests of early txs differ).
+  assert.ok(Math.abs(after.bytesPerNodePerItem / plain.bytesPerNodePerItem - 1) < 0.25, `${after.bytesPerNodePerItem} vs ${plain.bytesPerNodePerItem}`)
+})

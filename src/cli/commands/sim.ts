@@ -28,6 +28,7 @@ interface SimArgs {
   'latency': string
   'block-interval': number
   'block-gas': number
+  'after-plan': boolean
   'upload-mbps': string
   json?: string
 }
@@ -103,6 +104,7 @@ export const simCommand: CommandModule<object, SimArgs> = {
       .option('latency', { type: 'string', default: '10-100', describe: 'One-way link latency range, ms (MIN-MAX)' })
       .option('block-interval', { type: 'number', default: 12, describe: 'Seconds between blocks (one proposer per slot, from the seed); 0: no blocks, txs only' })
       .option('block-gas', { type: 'number', default: 30_000_000, describe: 'Gas limit of a block (each simulated tx is a 21,000-gas transfer)' })
+      .option('after-plan', { type: 'boolean', default: false, describe: 'tee: start the scenario once every node holds a plan naming every node (as testnet up waits), and count from the workload start' })
       .option('upload-mbps', { type: 'string', default: 'unlimited', describe: "Each node's upload rate, Mbit/s, or unlimited; sends queue behind the node's uplink" })
       .option('json', { type: 'string', describe: 'Also write the results as JSON here' }) as never,
   handler: (a) => {
@@ -139,6 +141,7 @@ export const simCommand: CommandModule<object, SimArgs> = {
           blockIntervalMs: a['block-interval'] * 1000,
           blockGasLimit: a['block-gas'],
           uploadMbps,
+          afterPlan: a['after-plan'],
           tee: paramsForEpoch(a.epoch * 1000),
         }),
       )
