@@ -42,6 +42,8 @@ const SIM_NAME: Record<string, string> = {
   'tee/Plan': 'tee/plan',
   'tee/PlanDelta': 'tee/planDelta',
   'tee/GetPlan': 'tee/getPlan',
+  'tee/Keepalive': 'tee/keepalive',
+  'tee/Graft': 'tee/graft',
 }
 const simName = (testnetName: string): string => SIM_NAME[testnetName] ?? testnetName
 /** Block traffic (eth/68 block sync, NewBlock, tee BlockItems, GetBlockTxs, BlockTxs): the simulator has none yet. */
