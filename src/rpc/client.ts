@@ -29,7 +29,10 @@ export interface HttpAnswer {
   text: string
 }
 
-/** One POST; a keep-alive socket that the server closed just before reuse is retried once on a new one. */
+/**
+ * One POST; a keep-alive socket that the server closed just before reuse is retried once, on a connection of its own
+ * (the pool may hold more sockets to a server that went away, e.g. a node restarted between two calls).
+ */
 function post(url: URL, body: string, timeoutMs: number, retried = false): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const https = url.protocol === 'https:'
@@ -38,7 +41,7 @@ function post(url: URL, body: string, timeoutMs: number, retried = false): Promi
     const timer = setTimeout(() => req?.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
     req = send(
       url,
-      { method: 'POST', agent: https ? agents.https : agents.http, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      { method: 'POST', agent: retried ? false : https ? agents.https : agents.http, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
       (res: IncomingMessage) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
