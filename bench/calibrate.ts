@@ -46,7 +46,7 @@ const SIM_NAME: Record<string, string> = {
   'tee/Graft': 'tee/graft',
 }
 const simName = (testnetName: string): string => SIM_NAME[testnetName] ?? testnetName
-/** Block traffic (eth/68 block sync, NewBlock, tee BlockItems, GetBlockTxs, BlockTxs): the simulator has none yet. */
+/** Block traffic (eth/68 block sync, NewBlock, tee BlockItems, GetBlockTxs, BlockTxs): left out; the calibration runs the simulator on txs only (its block model is not calibrated against a testnet yet). */
 const isBlockMessage = (name: string): boolean => /Block/.test(name)
 
 let summary: Summary
