@@ -257,7 +257,7 @@ export class SimTeeNode implements SimPeerNode {
       if (b === undefined || !this.held!.has(b) || a.indexes.some((i) => b.txs[i] === undefined)) return
       const txs = a.indexes.map((i) => syntheticPayload(Buffer.from(b.txs[i]!, 'hex'), this.blocks!.chain.txBytes))
       const msg: TeeMessage = { t: 'blockTxs', block: a.block, txs }
-      this.net.send(this.index, this.indexOf.get(a.peer)!, wireType(msg.t), teeWireBytes(msg), msg)
+      this.net.send(this.index, this.indexOf.get(a.peer)!, teeWireType(msg), teeWireBytes(msg), msg)
     },
     blockAbandoned: (a) => {
       this.blocksAbandoned++

@@ -69,12 +69,12 @@ export class Admission {
   }
 
   /**
-   * Should the driver stop reading from `peer` for `ms` (TCP then holds its sender back, at no cost here)? Once per
-   * pause: true when no pause of that peer is running at `now`.
+   * Should the driver stop reading from `peer` for `ms` (TCP then holds its sender back, at no cost here)? Asked after
+   * `spend` refused that peer; once per pause: true when no pause of that peer is running at `now`.
    */
   pause(peer: string, ms: number, now: number): boolean {
-    const a = this.refilled(peer, now)
-    if (now < a.pausedUntil) return false
+    const a = this.allowance.get(peer)
+    if (a === undefined || now < a.pausedUntil) return false
     a.pausedUntil = now + ms
     return true
   }
