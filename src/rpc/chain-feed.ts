@@ -3,7 +3,8 @@
  * the logs of blocks that a reorg took off the canonical chain (as `removed: true`, newest first, as geth sends
  * them), and each tx that entered the pool. The client has no such events, so the feed looks, every `everyMs`
  * while anyone listens: the executed head (the VM iterator head, whose receipts are saved before it moves) and the
- * pool's contents.
+ * pool's contents. A tx that entered the pool and was sealed between two looks is never in the pool at a look: it is
+ * reported from the block that holds it, if the pool took it after the feed started (the pool's `handled` record).
  *
  * State: `recent` holds the last RECENT_BLOCKS blocks it announced (number -> hash and logs), to find the common
  * ancestor after a reorg and to say which logs were removed. `pendingSeen` is the set of pool hashes at the last
@@ -28,6 +29,8 @@ export class ChainFeed {
   private readonly recent = new Map<bigint, { hash: string; logs: JsonLog[] }>()
   private head: bigint | undefined
   private pendingSeen = new Set<string>()
+  /** When the first look of this listening began (ms, the pool's clock): pool entries before it are not news. */
+  private since = 0
   private timer: NodeJS.Timeout | undefined
   private looking: Promise<void> | undefined
 
@@ -83,6 +86,7 @@ export class ChainFeed {
   private async lookOnce(): Promise<void> {
     // The first look only notes what is there: listeners hear of what comes after they started.
     const first = this.head === undefined
+    if (first) this.since = Date.now()
     await this.lookAtHead()
     this.lookAtPool(first)
   }
@@ -127,9 +131,23 @@ export class ChainFeed {
       const logs = blockLogs(blk, receipts)
       this.recent.set(blk.header.number, { hash: bytesToHex(blk.hash()), logs })
       this.head = blk.header.number
+      this.reportSealedBeforeSeen(blk)
       this.emit({ kind: 'block', block: blk, logs })
     }
     for (const n of this.recent.keys()) if (this.head - n >= BigInt(RECENT_BLOCKS)) this.recent.delete(n)
+  }
+
+  /** The block's txs that the pool took since the feed started but no look saw pending: they are reported now. */
+  private reportSealedBeforeSeen(blk: Block): void {
+    const handled = (this.service.txPool as unknown as { handled: Map<string, { added: number; error?: Error }> }).handled
+    for (const tx of blk.transactions) {
+      const hash = bytesToHex(tx.hash())
+      if (this.pendingSeen.has(hash)) continue
+      const h = handled.get(hash.slice(2))
+      if (h === undefined || h.error !== undefined || h.added < this.since) continue
+      this.pendingSeen.add(hash)
+      this.emit({ kind: 'pendingTx', hash })
+    }
   }
 
   private lookAtPool(quiet: boolean): void {
