@@ -17,13 +17,18 @@
  * Bridges (fragments). An orphan without a stand-in heads a fragment. Before bridges, its items crossed to the rest
  * only by digests and pulls, hop by hop, and in a sparse remainder (60 % crashed) some did not finish in seconds. So a
  * fragment head also sends `graft` (bridge) to one live peer that is in t, may relay and lies outside its own plan
- * subtree (any rank; preferring a fresh one, then the lowest RTT): both ends then forward t's items across, like a
- * tree edge. A bridge is not a way up: it never enters the up-edge walk above, so the forest (and its proof) is
- * unchanged; the head leaves its bridge (`graft`, detach) as soon as it has a way up again. A bridge may land in the
- * head's own fragment (a node there that grafted in from outside its plan subtree) or close a cycle of fragments;
+ * subtree (any rank; preferring a fresh one, then the lowest RTT), never to a peer that grafted onto it: both ends
+ * then forward t's items across, like a tree edge. A bridge is not a way up: it never enters the up-edge walk above,
+ * so the forest (and its proof) is unchanged. The head leaves its bridge (`graft`, detach) as soon as it has a way
+ * up again, or when the bridge peer grafts onto it (it is then in this fragment), and bridges elsewhere. A bridge may
+ * still land in the head's own fragment (a node there that grafted in deeper down) or close a cycle of fragments;
  * items still cross each link at most once each way (a node forwards an item once, never to a peer known to hold it),
  * so a cycle costs at most two copies per item on that one link, never a circulation. The fragment graph (fragments
  * joined by bridges) has one out-link per head: far fewer pieces than fragments, and those left still meet by pulls.
+ *
+ * Stages of a tree at a node (`reconcile`, after every change of peers, plan or grafts): whole (plan parent live) ->
+ * orphan (plan parent gone) with a stand-in, or else fragment head with a bridge (or none, if no peer qualifies) ->
+ * whole again when the plan parent is back (stand-in or bridge left) or void at the next plan.
  *
  * The tree an item travels at this node (`neighbours`): the plan neighbours that are live peers, plus the stand-in
  * parent, plus the peers that grafted onto this node, plus its bridge and the bridges it took.
@@ -40,15 +45,16 @@
  * - a stand-in is set only on a tree where this node's plan parent is not a live peer, and ranks before this node;
  * - every grafted child ranks after this node;
  * - a bridge is set only on a tree where this node has no way up (plan parent not live, no stand-in), and lies
- *   outside this node's plan subtree; a peer is at most one of grafted child and taken bridge on a tree.
+ *   outside this node's plan subtree, and is not a grafted child; a peer is at most one of grafted child and taken
+ *   bridge on a tree.
  *
  * Hostile peers. Nothing here is a claim a peer makes: ranks and `interior` come from the signed plan, RTT from the
  * driver's own measurement, so a liar cannot make itself a better stand-in or bridge than its plan place makes it. A
  * peer may graft or bridge itself onto an honest node on every tree: it then gets each item once (as a peer it could
  * pull them anyway), and takes at most one of a node's BRIDGES_TAKEN_PER_TREE slots per tree (a full node ignores
  * further bridges: the head's items still cross toward it, and the rest come by pulls, as before bridges). Chosen
- * as a stand-in or bridge, it can drop what it should forward: the subtree behind it falls back to digests and pulls
- * (and its omissions are charged, omission-ledger.ts), exactly as with a hostile plan parent.
+ * as a stand-in or bridge, it can drop what it should forward: the subtree behind it falls back to digests and pulls,
+ * as before bridges (uncharged: a tree broken at the node charges no omission, omission-ledger.ts).
  */
 import { NOT_IN_TREE, ROOT, type PlanView } from './plan.ts'
 import type { SignedPlan } from './messages.ts'
@@ -314,6 +320,7 @@ export class TreeRepair {
       const i = view.index.get(b)
       const r = i === undefined ? -1 : rank[t]![i]!
       const mine = rank[t]![self]!
+      if (this.down.get(t)?.has(b) === true) bad.push(`tree repair: bridge ${b.slice(0, 8)} on tree ${t} grafted onto this node (it is in this fragment)`)
       if (r < 0 || (r >= mine && r < mine + size[t]![self]!)) bad.push(`tree repair: bridge ${b.slice(0, 8)} on tree ${t} is in this node's own plan subtree or outside the tree`)
     }
     for (const [t, a] of this.across) {

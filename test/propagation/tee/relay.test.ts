@@ -493,8 +493,12 @@ test('relay: an orphan with no live peer ranking before it (a fragment head) bri
   const before = w.sent.length
   for (const p of peersOf(x)) if (p !== q) w.linkDown(x, p)
   const mine = w.sent.slice(before).filter((s) => s.msg.t === 'graft' && s.from === x && s.msg.tree === t)
-  assert.deepEqual(mine.map((s) => [s.to, s.msg.t === 'graft' && s.msg.attach, s.msg.t === 'graft' && s.msg.bridge]), [[q, true, true]], 'the head bridged to q, and grafted nowhere')
-  assert.equal(w.relays[x]!.counters.bridges, 1)
+  // While its links went down one by one it may have bridged to a peer whose link went next; it ends bridged to q.
+  const attaches = mine.filter((s) => s.msg.t === 'graft' && s.msg.attach)
+  assert.ok(attaches.every((s) => s.msg.t === 'graft' && s.msg.bridge === true), 'the head grafted nowhere (no live peer ranks before it)')
+  assert.equal(attaches.at(-1)?.to, q, 'the head bridged to q')
+  const bridgesSent = w.sent.slice(before).filter((s) => s.msg.t === 'graft' && s.from === x && s.msg.bridge === true).length
+  assert.equal(w.relays[x]!.counters.bridges, bridgesSent, 'bridges are counted (on every tree)')
   assert.equal(w.relays[x]!.treeWays()[t], undefined, 'a bridge is not a way up: the up-edges stay a forest')
   // Items of tree t reach every node at once (no digest round, no pull): from the rest into the fragment and out of it.
   for (const origin of all) {
