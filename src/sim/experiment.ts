@@ -262,6 +262,10 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     const host = { quote: (key64: Uint8Array, challenge: Uint8Array) => produceQuote(qe, identity, key64, challenge) }
     teeNodes = keys.map((k, i) => new SimTeeNode(i, ids, attested.has(i), relayAuthority(policy, k.priv, k.id), s.tee, net, tracker, host, 20, indexOf, s.checkInvariants ?? false, blocks))
     for (const i of omitting) teeNodes[i]!.omitting = true
+    if (s.checkInvariants === true) {
+      const all = teeNodes
+      for (const n of all) n.afterEvent = () => checkUpForest(all, net.alive, indexOf, net.now)
+    }
     net.nodes = teeNodes
     teeNodes.forEach((n, i) => n.start(net.adj[i]!, (p) => 2 * (latency.get(linkKey(i, p)) ?? 0), (p) => attested.has(p)))
   } else {
@@ -587,4 +591,33 @@ function untilPlanned(net: SimNetwork, nodes: SimTeeNode[], all: number, limitMs
   const planned = (): boolean => nodes.every((n, i) => !net.alive[i] || n.relay.currentPlan?.body.nodes.length === all)
   while (!planned() && net.now < limitMs) net.q.runUntil(net.now + 100)
   return net.now
+}
+
+/**
+ * The whole network's up-edges (each live node's way up per tree: its plan parent while that link lives, else its
+ * stand-in; tree-repair.ts) form a forest: no walk up ever comes back to where it started. Edges are followed only
+ * between live nodes running the same plan epoch (grafts are taken only within one). Throws on the first loop.
+ */
+export function checkUpForest(nodes: readonly { relay: { treeWays(): (string | undefined)[]; currentPlan: { body: { epoch: number } } | undefined } }[], alive: readonly boolean[], indexOf: ReadonlyMap<string, number>, now: number): void {
+  const ways = nodes.map((n, i) => (alive[i] ? n.relay.treeWays() : []))
+  const epochs = nodes.map((n) => n.relay.currentPlan?.body.epoch ?? -1)
+  const trees = Math.max(0, ...ways.map((w) => w.length))
+  const state = new Uint8Array(nodes.length)
+  for (let t = 0; t < trees; t++) {
+    // 0 unvisited, 1 on the current walk, 2 done (its walk ended).
+    state.fill(0)
+    for (let s = 0; s < nodes.length; s++) {
+      const walk: number[] = []
+      let x = s
+      while (x >= 0 && state[x] === 0) {
+        state[x] = 1
+        walk.push(x)
+        const up = ways[x]![t]
+        const y = up === undefined ? -1 : (indexOf.get(up) ?? -1)
+        x = y >= 0 && alive[y] && epochs[y] === epochs[x] ? y : -1
+      }
+      if (x >= 0 && state[x] === 1) throw new Error(`sim: a loop in the live up-edges of tree ${t} at t=${now}: ${walk.slice(walk.indexOf(x)).join(' -> ')} -> ${x}`)
+      for (const w of walk) state[w] = 2
+    }
+  }
 }

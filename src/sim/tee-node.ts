@@ -95,6 +95,8 @@ export class SimTeeNode implements SimPeerNode {
   private enclave: PlanningEnclave | undefined
   /** Drops every item it should forward (a host omitting), still receiving: the omission fault. */
   omitting = false
+  /** With checkInvariants: run after every event this node handles (experiment.ts: the whole network's checks). */
+  afterEvent: (() => void) | undefined
   refused: { peer: string; reason: string }[] = []
   /** Every plan this node adopted, in order. */
   readonly adopted: SignedPlan[] = []
@@ -287,6 +289,7 @@ export class SimTeeNode implements SimPeerNode {
     if (this.checkInvariants) {
       const bad = this.relay.invariants()
       if (bad.length > 0) throw new Error(`sim: node ${this.index} at t=${this.net.now}: ${bad.join('; ')}`)
+      this.afterEvent?.()
     }
     if (this.net.alive[this.index]) this.schedule()
   }

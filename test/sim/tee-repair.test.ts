@@ -1,12 +1,13 @@
 /**
  * Failure detection and local tree repair (liveness.ts, tree-repair.ts), as properties of whole simulated networks:
  * crashes that no peer is ever told of (`detectMs: Infinity`: no peer-down event), with drops and churn, every
- * relay's invariants checked after every event it handles. Deterministic per seed; sizes kept small for a loaded
- * 2-core machine.
+ * relay's invariants checked after every event it handles, and after every event the whole network's live up-edges
+ * checked for a loop (`checkUpForest`; bridges of fragment heads are not up-edges and may close cycles, which dedup
+ * bounds). Deterministic per seed; sizes kept small for a loaded 2-core machine.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { runExperiment, type SimResult, type SimScenario } from '../../src/sim/experiment.ts'
+import { checkUpForest, runExperiment, type SimResult, type SimScenario } from '../../src/sim/experiment.ts'
 
 const SILENT: Partial<SimScenario> = { mode: 'tee', nodes: 50, degree: 6, items: 240, rateTps: 30, startMs: 3000, crashAtMs: 4000, crashWindowMs: 6000, detectMs: Infinity, drainMs: 10_000, checkInvariants: true }
 
@@ -46,4 +47,30 @@ test('sim tee repair: without faults no peer is judged gone and no tree is graft
   // Keepalives go on idle links only: here mostly in the idle seconds before and after the workload.
   const keepalive = (r.byType['tee/keepalive']?.bytes ?? 0) / r.liveNodes / r.items
   assert.ok(keepalive < 0.05 * r.bytesPerNodePerItem, `keepalives ${keepalive.toFixed(1)} B per node per tx of ${r.bytesPerNodePerItem.toFixed(0)}`)
+})
+
+test('sim tee repair: at 60 % silent crashes, fragments whose head finds no stand-in bridge out; every later tx reaches every connected live node, the up-edges never loop', () => {
+  for (const [seed, sc] of [
+    // sb4 and sb5 fail without bridges (later txs reached 0.83 and 0.93 of their connected live nodes): fragments
+    // whose items crossed by pulls only had not finished when the run ended.
+    ['sb1', { crashFraction: 0.6 }],
+    ['sb3', { crashFraction: 0.5, dropRate: 0.01, churnFraction: 0.2 }],
+    ['sb4', { crashFraction: 0.6, nodes: 80, degree: 6 }],
+    ['sb5', { crashFraction: 0.6, nodes: 120, degree: 6 }],
+  ] as const) {
+    const r = runExperiment({ ...SILENT, ...sc, seed })
+    assert.equal(r.afterCrash!.later.minReach, 1, show(r))
+    assert.ok(r.afterCrash!.inWindow.copiesPerNodePerItem <= 1.5, `copies after the crash: ${show(r)}`)
+  }
+})
+
+test('sim tee repair: the whole-network loop check finds a loop of up-edges (so the property above can fail)', () => {
+  const node = (up: string | undefined, epoch = 0) => ({ relay: { treeWays: () => [up], currentPlan: { body: { epoch } } } })
+  const ids = new Map([['a', 0], ['b', 1], ['c', 2]])
+  const alive = [true, true, true]
+  assert.doesNotThrow(() => checkUpForest([node(undefined), node('a'), node('b')], alive, ids, 0))
+  assert.throws(() => checkUpForest([node('c'), node('a'), node('b')], alive, ids, 0), /loop in the live up-edges of tree 0/)
+  // Not a live loop: through a crashed node, or across two plans.
+  assert.doesNotThrow(() => checkUpForest([node('c'), node('a'), node('b')], [true, false, true], ids, 0))
+  assert.doesNotThrow(() => checkUpForest([node('c'), node('a'), node('b', 1)], alive, ids, 0))
 })

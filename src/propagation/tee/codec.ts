@@ -19,7 +19,8 @@
  *                    excluded: (node u16, until u32, strikes u8) concatenated (plan-delta.ts)
  *   0x19 getPlan     [epoch]                      ask a peer for its whole plan (a delta's base is missing)
  *   0x1a keepalive   []                           an idle link's sign of life (liveness.ts); 64 B framed
- *   0x1b graft       [epoch, tree, attach]        hang under / leave the receiver on a tree (tree-repair.ts); 64 B framed
+ *   0x1b graft       [epoch, tree, attach]        attach 1: hang under, 2: bridge a fragment to, 0: leave the receiver on a
+ *                                                 tree (tree-repair.ts); 64 B framed
  */
 import { RLP } from '@ethereumjs/rlp'
 import { MAX_IDS_PER_MESSAGE, MAX_PLAN_NODES, MAX_TREES, MAX_MESSAGE_BYTES, MAX_TX_BYTES, MAX_TXS_PER_MESSAGE, SHORT_ID_BYTES } from './constants.ts'
@@ -95,7 +96,7 @@ export function encodeTeeMessage(m: AnyTeeMessage): { code: number; payload: Uin
     case 'keepalive':
       return { code: TEE_CODES.keepalive, payload: RLP.encode([]) }
     case 'graft':
-      return { code: TEE_CODES.graft, payload: RLP.encode([int(m.epoch), int(m.tree), int(m.attach ? 1 : 0)]) }
+      return { code: TEE_CODES.graft, payload: RLP.encode([int(m.epoch), int(m.tree), int(m.attach ? (m.bridge === true ? 2 : 1) : 0)]) }
   }
 }
 
@@ -319,7 +320,8 @@ export function decodeTeeMessage(code: number, payload: Uint8Array, idOf: ItemId
     case TEE_CODES.graft: {
       if (payload.length > MAX_GRAFT_BYTES) return bad(`graft: ${payload.length} bytes (at most ${MAX_GRAFT_BYTES})`)
       const [e, t, a] = list(raw, 'graft', 3)
-      return { t: 'graft', epoch: uint(e, 'graft.epoch', 0xffffffff), tree: uint(t, 'graft.tree', MAX_TREES - 1), attach: uint(a, 'graft.attach', 1) === 1 }
+      const how = uint(a, 'graft.attach', 2)
+      return { t: 'graft', epoch: uint(e, 'graft.epoch', 0xffffffff), tree: uint(t, 'graft.tree', MAX_TREES - 1), attach: how >= 1, ...(how === 2 ? { bridge: true } : {}) }
     }
     default:
       throw new TeeError('UNKNOWN_MESSAGE_CODE', `tee/1 has no message code 0x${code.toString(16)}`)

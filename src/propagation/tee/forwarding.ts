@@ -4,7 +4,9 @@
  *
  * Modes, by how the item arrived (or 'tree' when published here):
  * - tree: to the item's tree neighbours but the sender (tree `hash mod K`); N-1 sends reach the tree's N nodes. The
- *   neighbours are those of the tree as repaired here: live plan neighbours, a stand-in parent, grafted children. A
+ *   neighbours are those of the tree as repaired here: live plan neighbours, a stand-in parent, grafted children,
+ *   a fragment head's bridge and the bridges taken (a bridge may close a cycle: the `told` filter and the store's
+ *   duplicate check keep that to one extra copy per item on that link, never a circulation). A
  *   plan neighbour that is gone is skipped, not flooded around: its orphans graft, and what they missed meanwhile
  *   they pull (repair.ts), one copy each.
  * - entry: this node is not in the item's tree: hand it to the closest tree member among the peers, which

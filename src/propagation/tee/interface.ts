@@ -118,6 +118,8 @@ export interface RelayCounters {
   keepalives: number
   /** Stand-in parents taken on trees whose plan parent was gone (tree-repair.ts). */
   grafts: number
+  /** Bridges sent by this node as a fragment head (tree-repair.ts). */
+  bridges: number
 }
 
 /** What every part of one relay shares: who it is, its tunables, its live peers, its counters and its clock. */

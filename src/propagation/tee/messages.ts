@@ -137,6 +137,6 @@ export type TeeMessage =
    * Tree repair (tree-repair.ts): `attach` true, the sender's parent on tree `tree` of plan `epoch` is gone and it hangs
    * itself under the receiver; false, its parent is back (or the plan moved) and it leaves.
    */
-  | { t: 'graft'; epoch: number; tree: number; attach: boolean }
+  | { t: 'graft'; epoch: number; tree: number; attach: boolean; bridge?: boolean }
 
 export type TeeMessageType = TeeMessage['t']

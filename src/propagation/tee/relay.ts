@@ -8,7 +8,8 @@
  * except the sender, so a tree delivers it to N nodes with N-1 sends. A peer is down when its driver says so or when
  * it has been silent for params.silenceMs (liveness.ts: keepalives on idle links; the relay then asks the driver to
  * disconnect it). A node whose tree parent is down grafts itself under a stand-in that ranks before it on the plan's
- * tree (tree-repair.ts): the tree is repaired locally, loop-free, and nothing floods. Digests of settled items to a few peers per round reveal gaps; gaps are
+ * tree (tree-repair.ts): the tree is repaired locally, loop-free, and nothing floods; an orphan that finds none heads a
+ * fragment and bridges it to one peer outside its plan subtree, so the fragment's items cross at tree speed. Digests of settled items to a few peers per round reveal gaps; gaps are
  * pulled. A pulled item counts as an omission of the tree neighbour that should have delivered it; the counts go
  * to the coordinator in the epoch report and a relay that keeps omitting loses its interior positions.
  * Control path: attested nodes send one signed report per epoch: flooded before the first plan, then along tree 0
@@ -60,7 +61,7 @@ export interface LocalItem {
 
 export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalItem, PeerInfo> {
   readonly params: TeeParams
-  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0, itemsRefused: 0, reportsRefused: 0, reportsStale: 0, planDeltas: 0, planAsks: 0, txsRejected: 0, txsRejectedHostile: 0, admitTimeouts: 0, digestersRefused: 0, txsThrottled: 0, silentPeers: 0, keepalives: 0, grafts: 0 }
+  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0, itemsRefused: 0, reportsRefused: 0, reportsStale: 0, planDeltas: 0, planAsks: 0, txsRejected: 0, txsRejectedHostile: 0, admitTimeouts: 0, digestersRefused: 0, txsThrottled: 0, silentPeers: 0, keepalives: 0, grafts: 0, bridges: 0 }
   private readonly peers = new Map<string, PeerInfo>()
   private lastNow = -Infinity
   private readonly store: ItemStore
@@ -119,6 +120,11 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
 
   peerIds(): string[] {
     return [...this.peers.keys()]
+  }
+
+  /** This node's way up on each tree of the running plan (tree-repair.ts `ways`): for whole-network loop checks. */
+  treeWays(): (string | undefined)[] {
+    return this.treeRepair.ways()
   }
 
   epochAt(now: number): number {
@@ -223,7 +229,9 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
       case 'keepalive':
         break
       case 'graft':
-        this.treeRepair.onGraft(from, msg.epoch, msg.tree, msg.attach)
+        this.treeRepair.onGraft(from, msg.epoch, msg.tree, msg.attach, msg.bridge === true)
+        // A peer that grafted on may be this fragment head's bridge: it then bridges elsewhere.
+        this.treeRepair.reconcile(out, now)
         break
     }
     // A new plan: grafts of the old one are void; orphans of the new one graft.

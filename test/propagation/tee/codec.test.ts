@@ -64,6 +64,7 @@ const samples: AnyTeeMessage[] = [
   { t: 'keepalive' },
   { t: 'graft', epoch: 0xffffffff, tree: 63, attach: true },
   { t: 'graft', epoch: 0, tree: 0, attach: false },
+  { t: 'graft', epoch: 7, tree: 3, attach: true, bridge: true },
 ]
 
 test('codec: every message type round-trips (encode -> decode -> encode is identical)', () => {
@@ -99,7 +100,7 @@ test('codec: keepalive and graft are tiny and exact; anything else is refused', 
   rejects(C.graft, [int(1), int(0)], M, 'graft with 2 fields')
   rejects(C.graft, [int(1), int(0), int(1), int(0)], M, 'graft with 4 fields')
   rejects(C.graft, [int(1), int(64), int(1)], M, 'graft on tree 64 (MAX_TREES is 64)')
-  rejects(C.graft, [int(1), int(0), int(2)], M, 'graft attach 2')
+  rejects(C.graft, [int(1), int(0), int(3)], M, 'graft attach 3')
   rejects(C.graft, [new Uint8Array([0, 1]), int(0), int(1)], M, 'graft epoch with a leading zero')
   rejects(C.graft, [new Uint8Array(5).fill(0xff), int(0), int(1)], M, 'graft epoch above u32')
   rejects(C.graft, [[], int(0), int(1)], M, 'graft epoch that is a list')

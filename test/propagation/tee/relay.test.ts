@@ -31,7 +31,7 @@ import { ethItemVerifier } from '../../../src/propagation/tee/item-verifier.ts'
 import { ORIGIN_UNKNOWN } from '../../../src/propagation/tee/messages.ts'
 import { checkerOf } from '../../../src/propagation/tee/repair.ts'
 import { planDeltaOf, type PlanDelta } from '../../../src/propagation/tee/plan-delta.ts'
-import { ranks } from '../../../src/propagation/tee/tree-repair.ts'
+import { BRIDGES_TAKEN_PER_TREE, ranks, subtreeSizes } from '../../../src/propagation/tee/tree-repair.ts'
 import { Common, Mainnet } from '@ethereumjs/common'
 import { createLegacyTx } from '@ethereumjs/tx'
 
@@ -463,6 +463,88 @@ test('relay: a graft is taken only from a peer that ranks after this node on the
   assert.equal(sendsOn(lo, hi), 1, 'taken: lo sends tree-0 items to hi')
   graft(hi, lo, epoch, false)
   assert.equal(sendsOn(lo, hi), 0, 'detached')
+  assert.deepEqual(w.refused, [])
+})
+
+test('relay: an orphan with no live peer ranking before it (a fragment head) bridges to a peer outside its plan subtree; items then cross at once, both ways, and the bridge goes when its way up is back', () => {
+  const w = new World().connect()
+  const plan = w.establishPlan()
+  const v = new PlanView(plan.body)
+  const at = (id: string): number => w.index.get(id)!
+  const peersOf = (n: number): number[] => EDGES.filter(([a, b]) => a === n || b === n).map(([a, b]) => (a === n ? b : a))
+  // A node x with a plan parent on some tree t and a link to q, where q may relay and ranks after x's whole plan
+  // subtree: with every other link of x down, x has no stand-in (no live peer ranks before it) and heads a fragment.
+  let found: { t: number; x: number; q: number } | undefined
+  for (let t = 0; t < v.trees && found === undefined; t++) {
+    const rank = ranks(v)[t]!
+    const size = subtreeSizes(v)[t]!
+    for (let xi = 0; xi < v.body.nodes.length && found === undefined; xi++) {
+      if (v.body.parents[t]![xi]! < 0) continue
+      const x = at(v.body.nodes[xi]!)
+      const q = peersOf(x).find((p) => {
+        const qi = v.index.get(w.ids[p]!)!
+        return v.body.interior[qi] === true && rank[qi]! >= rank[xi]! + size[xi]!
+      })
+      if (q !== undefined) found = { t, x, q }
+    }
+  }
+  assert.ok(found !== undefined, 'the 5-node graph has such a node')
+  const { t, x, q } = found
+  const before = w.sent.length
+  for (const p of peersOf(x)) if (p !== q) w.linkDown(x, p)
+  const mine = w.sent.slice(before).filter((s) => s.msg.t === 'graft' && s.from === x && s.msg.tree === t)
+  // While its links went down one by one it may have bridged to a peer whose link went next; it ends bridged to q.
+  const attaches = mine.filter((s) => s.msg.t === 'graft' && s.msg.attach)
+  assert.ok(attaches.every((s) => s.msg.t === 'graft' && s.msg.bridge === true), 'the head grafted nowhere (no live peer ranks before it)')
+  assert.equal(attaches.at(-1)?.to, q, 'the head bridged to q')
+  const bridgesSent = w.sent.slice(before).filter((s) => s.msg.t === 'graft' && s.from === x && s.msg.bridge === true).length
+  assert.equal(w.relays[x]!.counters.bridges, bridgesSent, 'bridges are counted (on every tree)')
+  assert.equal(w.relays[x]!.treeWays()[t], undefined, 'a bridge is not a way up: the up-edges stay a forest')
+  // Items of tree t reach every node at once (no digest round, no pull): from the rest into the fragment and out of it.
+  for (const origin of all) {
+    const id = itemOn(t, 2)
+    w.publish(origin, id)
+    assert.deepEqual(w.reached(id), all.filter((o) => o !== origin), `published at ${origin}: everyone reached at once`)
+    assert.ok(w.itemSends(id).every((s) => s.item.mode === 'tree'), 'tree mode: nothing floods, nothing is pulled')
+  }
+  // Its links back: x has a way up again and leaves the bridge.
+  const back = w.sent.length
+  for (const p of peersOf(x)) if (p !== q) w.linkUp(x, p)
+  assert.ok(w.sent.slice(back).some((s) => s.msg.t === 'graft' && !s.msg.attach && s.from === x && s.to === q && s.msg.tree === t), 'the bridge was left')
+  const id = itemOn(t, 2)
+  w.publish(x, id)
+  assert.equal(w.itemSends(id).length, w.n - 1, 'the plan tree alone again: N-1 sends')
+  assert.deepEqual(w.refused, [])
+})
+
+test('relay: bridges taken are bounded per tree, under the running epoch only, and end with a detach', () => {
+  const w = new World().connect()
+  const plan = w.establishPlan()
+  const v = new PlanView(plan.body)
+  // A relay (hub) with a peer (off) that is not its tree-0 neighbour.
+  const pair = EDGES.flatMap(([a, b]) => [[a, b], [b, a]] as const).find(([h, o]) => {
+    const hi = v.index.get(w.ids[h]!)!
+    return v.body.interior[hi] === true && v.inTree(0, hi) && v.inTree(0, v.index.get(w.ids[o]!)!) && !v.neighbours(0, hi).includes(w.ids[o]!)
+  })
+  assert.ok(pair !== undefined, 'the 5-node graph has a relay with a peer off its tree-0 edges')
+  const [hub, off] = pair
+  const bridge = (from: number, e: number, attach: boolean): void => {
+    w.run(hub, w.relays[hub]!.receive(w.ids[from]!, { t: 'graft', epoch: e, tree: 0, attach, bridge: true }, w.now))
+    w.checkInvariants(hub, 'after a bridge')
+    w.flush()
+  }
+  const sendsTo = (to: number): number => {
+    const id = itemOn(0, 2)
+    w.publish(hub, id)
+    return w.itemSends(id).filter((s) => s.from === hub && s.to === to).length
+  }
+  bridge(off, plan.body.epoch + 1, true)
+  assert.equal(sendsTo(off), 0, 'a bridge under another epoch is not taken')
+  bridge(off, plan.body.epoch, true)
+  assert.equal(sendsTo(off), 1, 'taken: the hub forwards tree-0 items across it')
+  bridge(off, plan.body.epoch, false)
+  assert.equal(sendsTo(off), 0, 'detached')
+  assert.ok(BRIDGES_TAKEN_PER_TREE >= 1 && BRIDGES_TAKEN_PER_TREE <= 8)
   assert.deepEqual(w.refused, [])
 })
 
