@@ -3,14 +3,30 @@ SHELL := /bin/bash
 NODES ?= 4
 COUNT ?= 200
 
-.PHONY: install test-tools typecheck check-imports test test-containers demo bench-chain bench tee-faults sim clean fuzz-eth68 fuzz-tee adversary-campaign
+.PHONY: install node-libs test-tools typecheck check-imports test test-containers demo bench-chain bench tee-faults sim clean fuzz-eth68 fuzz-tee adversary-campaign
 SCENARIO ?= bench/scenarios/standard.yaml
 
 node_modules/.installed: package.json package-lock.json $(wildcard patches/*.patch)
 	npm ci --no-audit --no-fund
 	@touch $@
 
-install: node_modules/.installed
+# Debian packages when missing, as root (otherwise it says what is missing and goes on): $(1) the packages, $(2) what
+# happens without them.
+define apt_install_missing
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	  else echo "apt packages missing: $$missing ($(2))"; fi; \
+	fi
+endef
+
+# libjemalloc2: the malloc a testnet's node processes run with, which gives freed memory back (src/node/allocator.ts).
+NODE_APT_PACKAGES ?= libjemalloc2
+node-libs:
+	$(call apt_install_missing,$(NODE_APT_PACKAGES),nodes run on glibc's malloc and say so)
+
+install: node_modules/.installed node-libs
 
 # Debian packages the tests drive (make demo needs none of them): promtool (prometheus) checks /metrics and
 # prometheus.yml; chromium renders the bench report; iproute2 and nftables for `testnet up --netns`; podman, runc
@@ -18,12 +34,7 @@ install: node_modules/.installed
 # need them say what is missing and skip.
 TEST_APT_PACKAGES ?= prometheus chromium iproute2 nftables podman runc debootstrap
 test-tools:
-	@missing=$$(for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
-	  else echo "apt packages missing: $$missing (the tests that need them will skip)"; fi; \
-	fi
+	$(call apt_install_missing,$(TEST_APT_PACKAGES),the tests that need them will skip)
 
 typecheck: install
 	npx tsc --noEmit

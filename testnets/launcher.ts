@@ -12,6 +12,7 @@ import { readTestnet, writeTestnet, type TestnetDescription, type TestnetNode } 
 import { busyPorts, portProblem, portsOf } from './ports.ts'
 import { expectedPlanNodes } from './tee-readiness.ts'
 import { nodeScript } from './node-bundle.ts'
+import { nodeProcessEnv } from '../src/node/allocator.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 const TEECAST_BIN = fileURLToPath(new URL('../bin/teecast.js', import.meta.url))
@@ -35,7 +36,7 @@ export async function startNodeProcess(dir: string, node: TestnetNode, logLevel 
     const child = spawn(cmd, args, {
       detached: true,
       stdio: ['ignore', log, log],
-      env: { ...process.env, FORCE_COLOR: '0' },
+      env: { ...nodeProcessEnv(process.env), FORCE_COLOR: '0' },
     })
     if (child.pid === undefined) throw new Error(`could not start node ${node.name}`)
     child.unref()

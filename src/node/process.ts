@@ -1,13 +1,14 @@
 /** A node as an OS process: start, print where it listens, stop cleanly on SIGTERM/SIGINT within a bound. */
 import type { NodeOptions } from './options.ts'
 import { startNode } from './start.ts'
+import { runningMalloc } from './allocator.ts'
 
 /** After this long a stop that has not finished exits anyway, so `testnet down` is never stuck. */
 export const STOP_DEADLINE_MS = 2_500
 
 export async function runNodeProcess(o: NodeOptions): Promise<void> {
   const node = await startNode(o)
-  process.stdout.write(`teecast node ${o.name} up: enode=${node.enode} rpc=${node.rpcUrl}${node.wsUrl !== undefined ? ` ws=${node.wsUrl}` : ''} propagation=${o.propagation}\n`)
+  process.stdout.write(`teecast node ${o.name} up: enode=${node.enode} rpc=${node.rpcUrl}${node.wsUrl !== undefined ? ` ws=${node.wsUrl}` : ''} propagation=${o.propagation} malloc=${runningMalloc()}\n`)
   let stopping = false
   const shutdown = (signal: string): void => {
     if (stopping) return
