@@ -7,6 +7,10 @@
  *   node --import tsx bench/fuzz/tee.ts [runs per target = 1000000] [seed = 1] [target name filter] [path]
  */
 import { assertFuzz, maxMsFromEnv, TEE_FUZZ_TARGETS } from '../../testnets/adversary/tee-fuzz.ts'
+import { keccakReady } from '../../src/shared/keccak.ts'
+
+// Item ids are hashed as a node hashes them: with the wasm hash from the first input.
+await keccakReady
 
 const runs = Number(process.argv[2] ?? 1_000_000)
 const seed = Number(process.argv[3] ?? 1)

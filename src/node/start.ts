@@ -14,6 +14,7 @@ import { createAddressFromPrivateKey } from '@ethereumjs/util'
 import type { NodeOptions } from './options.ts'
 import { closeDbs, openDbs } from './storage.ts'
 import { cryptoFunctions } from './crypto.ts'
+import { keccakReady } from '../shared/keccak.ts'
 import { parseEnode } from '../shared/enode.ts'
 import { installPropagation, type InstalledPropagation } from '../p2p/install.ts'
 import { startRpc } from '../rpc/server.ts'
@@ -45,6 +46,8 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   const common = createCommonFromGethGenesis(genesis, { chain: 'teecast' })
   // @ts-expect-error customCrypto is read-only in the types; the client's own CLI assigns it the same way.
   common.customCrypto = await cryptoFunctions(o.crypto ?? 'native')
+  // tee/1 item ids hash every received payload: with the wasm hash from the first one.
+  await keccakReady
   const genesisState = parseGethGenesisState(genesis)
   const logger = getLogger({ logLevel: o.logLevel } as Parameters<typeof getLogger>[0])
   const accounts: [ReturnType<typeof createAddressFromPrivateKey>, Uint8Array][] =

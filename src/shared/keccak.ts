@@ -1,7 +1,11 @@
 /**
- * keccak256 for large inputs: the `keccak` package's native binding (~25x the pure-JS hash on 1 MB; a tee/1 frame
- * of 120 KB txs from an attacker cost a node 0.2 s per MB to hash in JS), with the pure-JS hash as the fallback and
- * for small inputs, where the binding's per-call object costs more than it saves.
+ * keccak256 as fast as this machine can: three implementations, the same bytes.
+ * - @polkadot/wasm-crypto's (the client's own default hash) for inputs under 8 KB: ~2 µs for a 113 B tx where the
+ *   pure-JS hash takes ~29 µs and the native binding ~9 µs (its per-call object costs more than the hash); a tee/1
+ *   frame of 4,096 tiny items took ~100 ms to take ids for in JS.
+ * - the `keccak` package's native binding from 8 KB (110 µs for 16 KB against 147 wasm; ~25x the JS hash on 1 MB).
+ * - the pure-JS hash while the wasm one is not ready (it loads in the background from the first import; a process
+ *   that wants it from its first hash awaits `keccakReady`), and if neither loads.
  */
 import { createRequire } from 'node:module'
 import { keccak256 as jsKeccak256 } from 'ethereum-cryptography/keccak.js'
@@ -16,12 +20,25 @@ const native = ((): NativeKeccak | undefined => {
   }
 })()
 
-/** Below this many bytes the JS hash is as fast (measured: 113 B in 39 µs JS, 17 µs native under load; 1 KB even). */
-const NATIVE_FROM_BYTES = 1024
+let wasm: ((data: Uint8Array) => Uint8Array) | undefined
+
+/** Resolves once the wasm hash is in use, or could not be loaded (then the others serve). Never rejects. */
+export const keccakReady: Promise<void> = import('@polkadot/wasm-crypto')
+  .then(async (m) => {
+    if (await m.waitReady()) wasm = m.keccak256
+  })
+  .catch(() => undefined)
+
+/** From this many bytes the native binding is the fastest (against wasm; against the JS hash, from 1 KB). */
+const NATIVE_FROM_BYTES = 8192
+const NATIVE_OVER_JS_FROM_BYTES = 1024
 
 export const nativeKeccakLoaded = native !== undefined
+export const wasmKeccakLoaded = (): boolean => wasm !== undefined
 
 export function keccak256(data: Uint8Array): Uint8Array {
-  if (native === undefined || data.length < NATIVE_FROM_BYTES) return jsKeccak256(data)
-  return new Uint8Array(native('keccak256').update(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).digest())
+  if (native !== undefined && data.length >= (wasm === undefined ? NATIVE_OVER_JS_FROM_BYTES : NATIVE_FROM_BYTES)) {
+    return new Uint8Array(native('keccak256').update(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).digest())
+  }
+  return wasm !== undefined ? wasm(data) : jsKeccak256(data)
 }

@@ -1,0 +1,3 @@
+import { keccakReady } from '../src/shared/keccak.ts'
+await keccakReady
+await import('./t.ts')
