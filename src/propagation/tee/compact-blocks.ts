@@ -168,9 +168,10 @@ export class CompactBlocks {
     if (this.ctx.peers.has(p.from)) out.push({ t: 'send', to: p.from, msg: { t: 'getBlockTxs', block: p.id, indexes: missing } })
   }
 
+  /** A held tx to rebuild from; a tx the pool rejected has no bytes left (it is fetched, as a missing one). */
   private txByShortId(short: Uint8Array): Uint8Array | undefined {
     const e = this.store.get(shortKey(short))
-    return e?.kind === 'tx' ? e.payload : undefined
+    return e?.kind === 'tx' && e.admission !== 'rejected' ? e.payload : undefined
   }
 
   invariants(): InvariantViolations {

@@ -15,6 +15,7 @@
  *   entry is `entries.get(e.short)`.
  * - The live log is in first-seen order (non-decreasing `firstSeen`).
  * - `entries.size <= seenCapacity`; `bytes` is the live entries' payload bytes, at most `byteCapacity` (or one entry).
+ * - An entry the pool rejected holds no payload bytes (`dropPayload`).
  */
 import type { ItemKind } from './messages.ts'
 import { shortId, shortKey } from './short-id.ts'
@@ -49,6 +50,9 @@ export interface Entry {
 
 /** Held and usable: forwarded, digested and served (not waiting for, or rejected by, the pool). */
 export const usable = (e: Entry): boolean => e.admission === undefined
+
+/** The payload of a rejected tx's entry (`dropPayload`). */
+const NO_PAYLOAD = new Uint8Array(0)
 
 /** The peer holds the item, or we sent it to them. */
 export const told = (e: Entry, p: string): boolean => e.known.has(p) || e.sentAt.has(p)
@@ -102,6 +106,16 @@ export class ItemStore {
     return e
   }
 
+  /**
+   * A tx the pool rejected keeps its id (copies are dropped as duplicates) but not its bytes: junk of up to
+   * MAX_STORE_BYTES would otherwise sit here until newer items evict it. Its payload becomes empty.
+   */
+  dropPayload(e: Entry): void {
+    if (this.entries.get(e.short) !== e) return
+    this.bytes -= e.payload.length
+    e.payload = NO_PAYLOAD
+  }
+
   /** Live entries first seen after `t`, oldest first. */
   *since(t: number): Generator<Entry> {
     for (let i = this.firstAfter(t); i < this.log.length; i++) yield this.log[i]!
@@ -137,6 +151,7 @@ export class ItemStore {
       if (e.firstSeen < last) bad.push(`store: log out of first-seen order at ${e.short}`)
       last = e.firstSeen
     }
+    for (const e of this.entries.values()) if (e.admission === 'rejected' && e.payload.length > 0) bad.push(`store: rejected ${e.short} still holds ${e.payload.length} payload bytes`)
     if (bytes !== this.bytes) bad.push(`store: counted ${this.bytes} payload bytes, holds ${bytes}`)
     if (this.bytes > this.byteCapacity && this.entries.size > 1) bad.push(`store: ${this.bytes} payload bytes above ${this.byteCapacity}`)
     return bad

@@ -107,15 +107,16 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     return this.store.has(id)
   }
 
-  /** The payload of a held item. */
+  /** The payload of a held item (not of a tx the pool rejected: its bytes are gone). */
   payloadOf(id: Uint8Array): Uint8Array | undefined {
-    return this.store.byId(id)?.payload
+    const e = this.store.byId(id)
+    return e === undefined || e.admission === 'rejected' ? undefined : e.payload
   }
 
   /** A held tx's payload by short id (compact block reconstruction). */
   txByShortId(short: Uint8Array): Uint8Array | undefined {
     const e = this.store.get(shortKey(short))
-    return e?.kind === 'tx' ? e.payload : undefined
+    return e?.kind === 'tx' && e.admission !== 'rejected' ? e.payload : undefined
   }
 
   peerIds(): string[] {
@@ -260,6 +261,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
       this.admitted(out, w)
     } else {
       w.e.admission = 'rejected'
+      this.store.dropPayload(w.e)
       this.counters.txsRejected++
       if (hostile) {
         this.counters.txsRejectedHostile++
@@ -402,6 +404,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
   /** No verdict in time (or no room to wait): not admitted, without a penalty (the pool may not be running). */
   private giveUp(w: Waiting): void {
     w.e.admission = 'rejected'
+    this.store.dropPayload(w.e)
     this.counters.admitTimeouts++
   }
 

@@ -1338,6 +1338,12 @@ test('relay: admission before forward: a tx the pool refuses is not forwarded, d
     assert.ok(w.itemSends(id).every((s) => s.from === JUNK_LEAF), 'no honest node forwarded it')
   }
   for (const i of [0, 3]) assert.equal(w.relays[i]!.counters.txsRejected, 3)
+  // A refused tx keeps its id (copies are duplicates) but not its bytes: junk does not fill the store.
+  for (const i of [0, 3]) for (const id of junk) {
+    assert.equal(w.relays[i]!.has(id), true, 'its id is held')
+    assert.equal(w.relays[i]!.payloadOf(id), undefined, 'its bytes are not')
+    assert.equal(w.relays[i]!.txByShortId(shortId(id)), undefined, 'nor used to rebuild a block')
+  }
   // A copy is a duplicate (delivered once: the World asserts it), and still not forwarded.
   injectFromLeaf(w, { kind: 'tx', id: junk[0]!, mode: 'tree', origin: o4, payload: syntheticPayload(junk[0]!, 52) })
   assert.ok(w.itemSends(junk[0]!).every((s) => s.from === JUNK_LEAF))
