@@ -24,14 +24,16 @@ function usage(msg: string): never {
   process.exit(2)
 }
 
-let a: ReturnType<typeof parseArgs<{ options: { scenario: { type: 'string' }; from: { type: 'string' }; 'tx-bytes': { type: 'string' }; json: { type: 'string' } } }>>
+let a: ReturnType<typeof parseArgs<{ options: { scenario: { type: 'string' }; from: { type: 'string' }; 'tx-bytes': { type: 'string' }; json: { type: 'string' }; 'handle-ms': { type: 'string' } } }>>
 try {
-  a = parseArgs({ options: { scenario: { type: 'string' }, from: { type: 'string' }, 'tx-bytes': { type: 'string' }, json: { type: 'string' } } })
+  a = parseArgs({ options: { scenario: { type: 'string' }, from: { type: 'string' }, 'tx-bytes': { type: 'string' }, json: { type: 'string' }, 'handle-ms': { type: 'string' } } })
 } catch (e) {
   usage((e as Error).message)
 }
 const txBytes = Number(a.values['tx-bytes'] ?? '113')
 if (!Number.isInteger(txBytes) || txBytes < 50) usage(`--tx-bytes must be an integer >= 50, got "${a.values['tx-bytes']}"`)
+const handleMs = a.values['handle-ms'] === undefined ? undefined : Number(a.values['handle-ms'])
+if (handleMs !== undefined && !(handleMs >= 0)) usage(`--handle-ms must be a number of ms >= 0, got "${a.values['handle-ms']}"`)
 
 /** The testnet's message names, as the simulator names the same message. */
 const SIM_NAME: Record<string, string> = {
@@ -90,6 +92,7 @@ for (const m of summary.modes) {
     rateTps: w.rate,
     txBytes,
     latencyMs: [1, 3],
+    ...(handleMs === undefined ? {} : { handleMs }),
     tee: { epochMs: (scenario.network.teeEpochSec ?? 60) * 1000 },
     // As the testnet: the workload once every node holds a plan (testnet up waits for one), counted from its start.
     afterPlan: true,

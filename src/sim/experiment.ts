@@ -77,6 +77,8 @@ export interface SimScenario {
   blockGasLimit: number
   /** Each node's upload rate, Mbit/s (Infinity: unlimited). Sends queue behind the node's uplink (network.ts). */
   uploadMbps: number
+  /** How long a node takes to handle one received message, ms; a node handles one at a time (network.ts). */
+  handleMs: number
   /** Also return each judged tx's publication time and time to 95 % of eligible nodes (`itemTimes`). */
   keepItemTimes?: boolean
   /** tee: check every relay's invariants after every event it handles (tests; throws on the first violation). */
@@ -110,6 +112,7 @@ export const DEFAULT_SCENARIO: SimScenario = {
   blockIntervalMs: 0,
   blockGasLimit: 30_000_000,
   uploadMbps: Infinity,
+  handleMs: 0,
   tee: {},
 }
 
@@ -232,6 +235,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     dropRate: s.dropRate,
     detectMs: s.detectMs,
     uploadBps: s.uploadMbps * 1e6,
+    handleMs: s.handleMs,
   })
   const tracker = new ItemTracker(s.nodes, s.crashFraction > 0)
   const chain = s.blockIntervalMs > 0 ? new SimChain(s.blockGasLimit, s.txBytes) : undefined
