@@ -5,8 +5,10 @@
  * their ratio. A row off by more than 10 % is marked.
  *
  *   node --import tsx bench/calibrate.ts [--scenario bench/scenarios/tee16.yaml] [--from results/DIR/summary.json]
- *                                        [--tx-bytes 113] [--json PATH]
+ *                                        [--tx-bytes 113] [--json PATH] [--handle-ms MS] [--pool-add-ms MS]
  *
+ * The simulator runs with the node timing calibrated here (src/sim/experiment.ts TESTNET_CALIBRATION: a pool add
+ * time per received tx, a handling time per received message); --handle-ms and --pool-add-ms override it.
  * Without --from it runs the scenario's stock and tee modes on a fresh testnet first (results/<time>-calibrate/).
  * The simulator carries no blocks (issue 11), so block messages (eth/68 block sync, NewBlock, tee BlockItems) show
  * on the testnet side only; the totals compare the tx and control messages both sides have.
@@ -17,21 +19,25 @@ import { parseArgs } from 'node:util'
 import { loadScenario, type Scenario } from './scenario.ts'
 import { runScenario } from './scenario-run.ts'
 import type { Summary } from './report/summary.ts'
-import { runExperiment, type SimMode } from '../src/sim/experiment.ts'
+import { runExperiment, TESTNET_CALIBRATION, type SimMode } from '../src/sim/experiment.ts'
 
 function usage(msg: string): never {
-  console.error(`${msg}\nusage: calibrate.ts [--scenario FILE] [--from SUMMARY.json] [--tx-bytes N] [--json PATH]`)
+  console.error(`${msg}\nusage: calibrate.ts [--scenario FILE] [--from SUMMARY.json] [--tx-bytes N] [--json PATH] [--handle-ms MS] [--pool-add-ms MS]`)
   process.exit(2)
 }
 
-let a: ReturnType<typeof parseArgs<{ options: { scenario: { type: 'string' }; from: { type: 'string' }; 'tx-bytes': { type: 'string' }; json: { type: 'string' } } }>>
+let a: ReturnType<typeof parseArgs<{ options: { scenario: { type: 'string' }; from: { type: 'string' }; 'tx-bytes': { type: 'string' }; json: { type: 'string' }; 'handle-ms': { type: 'string' }; 'pool-add-ms': { type: 'string' } } }>>
 try {
-  a = parseArgs({ options: { scenario: { type: 'string' }, from: { type: 'string' }, 'tx-bytes': { type: 'string' }, json: { type: 'string' } } })
+  a = parseArgs({ options: { scenario: { type: 'string' }, from: { type: 'string' }, 'tx-bytes': { type: 'string' }, json: { type: 'string' }, 'handle-ms': { type: 'string' }, 'pool-add-ms': { type: 'string' } } })
 } catch (e) {
   usage((e as Error).message)
 }
 const txBytes = Number(a.values['tx-bytes'] ?? '113')
 if (!Number.isInteger(txBytes) || txBytes < 50) usage(`--tx-bytes must be an integer >= 50, got "${a.values['tx-bytes']}"`)
+const handleMs = a.values['handle-ms'] === undefined ? undefined : Number(a.values['handle-ms'])
+if (handleMs !== undefined && !(handleMs >= 0)) usage(`--handle-ms must be a number of ms >= 0, got "${a.values['handle-ms']}"`)
+const poolAddMs = a.values['pool-add-ms'] === undefined ? undefined : Number(a.values['pool-add-ms'])
+if (poolAddMs !== undefined && !(poolAddMs >= 0)) usage(`--pool-add-ms must be a number of ms >= 0, got "${a.values['pool-add-ms']}"`)
 
 /** The testnet's message names, as the simulator names the same message. */
 const SIM_NAME: Record<string, string> = {
@@ -90,6 +96,9 @@ for (const m of summary.modes) {
     rateTps: w.rate,
     txBytes,
     latencyMs: [1, 3],
+    // The testnet's node timing (experiment.ts TESTNET_CALIBRATION), unless told otherwise.
+    handleMs: handleMs ?? TESTNET_CALIBRATION.handleMs,
+    poolAddMs: poolAddMs ?? TESTNET_CALIBRATION.poolAddMs,
     tee: { epochMs: (scenario.network.teeEpochSec ?? 60) * 1000 },
     // As the testnet: the workload once every node holds a plan (testnet up waits for one), counted from its start.
     afterPlan: true,

@@ -6,6 +6,16 @@
  * the virtual clock. Blocks (with a chain, chain.ts): the core's NewBlock / NewBlockHashes sends carry the block at its
  * eth/68 size; `fetch-block` fetches an announced block from the announcer (block-sync.ts), and the fetched block is
  * handled as a NewBlock from that peer, as the client does; `deliver-block` imports it (its txs leave the pool).
+ *
+ * Pool add time (`poolAddMs`, 0: none). The client adds a received message's txs one after another (`await
+ * this.add(tx)`: sender recovery, state reads), its event loop free meanwhile, and the node's seam hands the core the
+ * message and its verdicts only once every tx is judged (src/p2p/install.ts relayTxs). So a fetched hash stays pending
+ * in the core through the adds: announcements of it from other peers meanwhile mark those peers as knowing it and are
+ * not fetched again, and the relay that follows skips them. The driver does the same: a Transactions /
+ * PooledTransactions message reaches the core txs.length * poolAddMs after it arrived. Stages of such a message:
+ * arrived (counted as received) -> being added (the core has not seen it) -> handed to the core (once).
+ * Invariant: the core sees each tx message exactly once, txs.length * poolAddMs after it arrived, unless the node
+ * crashed meanwhile; messages that do not carry txs reach the core on arrival.
  */
 import { runActions, type ActionHandlers } from '../propagation/core.ts'
 import type { EthCore } from '../propagation/eth/core.ts'
@@ -73,7 +83,10 @@ export class SimEthNode implements SimPeerNode {
     private readonly tracker: ItemTracker,
     private readonly txBytes: number,
     private readonly blocks?: SimBlocks,
+    /** How long the pool takes to add one received tx, ms (0: at once); see the header. */
+    private readonly poolAddMs = 0,
   ) {
+    if (!(poolAddMs >= 0 && Number.isFinite(poolAddMs))) throw new Error(`sim eth node ${index}: pool add time must be a finite number of ms >= 0, got ${poolAddMs}`)
     if (blocks !== undefined) {
       const held = (this.held = new NodeChain(blocks.chain))
       // A fetched block is handled as a NewBlock from the peer that served it (the client's handleNewBlock).
@@ -117,9 +130,21 @@ export class SimEthNode implements SimPeerNode {
     if (m.t === 'Transactions' || m.t === 'PooledTransactions') {
       this.tracker.receipt(this.index, m.txs.length)
       if (this.tracker.perItem) for (const tx of m.txs) this.tracker.receiptOf(tx.hash.slice(2))
+      if (this.poolAddMs > 0 && m.txs.length > 0) {
+        // The core sees the message once the pool has judged its txs (the node's seam order; see the header).
+        this.addsInFlight++
+        this.net.q.after(m.txs.length * this.poolAddMs, () => {
+          this.addsInFlight--
+          if (this.net.alive[this.index]) this.run(this.core.onMessage(String(from), m, this.net.now))
+        })
+        return
+      }
     }
     this.run(this.core.onMessage(String(from), m, this.net.now))
   }
+
+  /** Tx messages received and still being added to the pool (not yet seen by the core). */
+  addsInFlight = 0
 
   /** One handler per action tag, built once (a fresh set of closures per event cost more than the rules). */
   private readonly handlers: ActionHandlers<EthAction> = {

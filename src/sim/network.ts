@@ -2,6 +2,12 @@
  * The simulated network: nodes joined by links with a per-link latency (and jitter), message drops and crashes, on
  * the virtual clock of an EventQueue. It carries opaque messages with their wire size and counts them per node and
  * type; the protocol logic lives in the node drivers (tee-node.ts, eth-node.ts).
+ *
+ * Each node handles what it receives one message at a time (`handleMs`): a real node is one event loop, so a message
+ * that arrives while it is busy waits. Stages of a received message: on the wire (until its arrival time) -> queued
+ * at the receiver (counted as received; waits for the node's loop) -> handled (the driver's `receive` runs, once).
+ * Invariants: a node's messages are handled in arrival order; a message is handled no earlier than
+ * arrival + handleMs, and never while the node handles another (handling spans of one node do not overlap).
  */
 import { SeededRandom } from '../shared/rng.ts'
 import { EventQueue } from './event-queue.ts'
@@ -31,6 +37,12 @@ export interface SimNetworkOptions {
    * uplink: a message leaves at max(now, uplink free) + bytes * 8 / rate, then takes the link's latency.
    */
   uploadBps?: number
+  /**
+   * How long a node takes to handle one received message, ms (0 or absent: no time). A node handles one message at a
+   * time, in arrival order: a message arriving at t is handled at max(t, node free) + handleMs, and the node's
+   * reaction (its sends) leaves then. Timers (batch flushes, timeouts) and local submissions are not queued.
+   */
+  handleMs?: number
 }
 
 export interface TypeCount {
@@ -65,6 +77,11 @@ export class SimNetwork {
   /** Per node: the longest queue its uplink had, ms of sending ahead of a new message. */
   readonly maxUplinkBacklogMs: Float64Array
   private readonly msPerByte: number
+  private readonly handleMs: number
+  /** Per node: when it is done handling what it has received so far (virtual ms); stays 0 with handleMs 0. */
+  readonly busyUntil: Float64Array
+  /** Per node: the longest a received message waited for the node's loop, ms (the handling itself excluded). */
+  readonly maxHandleWaitMs: Float64Array
 
   constructor(
     readonly n: number,
@@ -85,6 +102,11 @@ export class SimNetwork {
     this.msPerByte = Number.isFinite(bps) ? 8000 / bps : 0
     this.uplinkFreeAt = new Float64Array(n)
     this.maxUplinkBacklogMs = new Float64Array(n)
+    const h = o.handleMs ?? 0
+    if (!(h >= 0 && Number.isFinite(h))) throw new Error(`sim network: handling time must be a finite number of ms >= 0, got ${h}`)
+    this.handleMs = h
+    this.busyUntil = new Float64Array(n)
+    this.maxHandleWaitMs = new Float64Array(n)
   }
 
   /** How long node i's uplink is busy from now with what it already queued, ms. */
@@ -134,7 +156,24 @@ export class SimNetwork {
     this.q.at(at, () => {
       if (!this.alive[to] || !this.alive[from] || !this.adj[to]!.has(from) || this.linkGen(from, to) !== gen) return
       this.count(this.counters[to]!.in, type, bytes)
-      this.nodes[to]!.receive(from, msg)
+      if (this.handleMs === 0) return this.nodes[to]!.receive(from, msg)
+      // A message still queued when its link goes down is dropped with the connection, as a closed peer's are.
+      this.enqueue(to, () => {
+        if (this.adj[to]!.has(from) && this.alive[from] && this.linkGen(from, to) === gen) this.nodes[to]!.receive(from, msg)
+      })
+    })
+  }
+
+  /** Queues a received message behind what node `to` is handling; it is handled handleMs after the node is free. */
+  private enqueue(to: number, handle: () => void): void {
+    const now = this.q.now
+    const start = Math.max(now, this.busyUntil[to]!)
+    if (start - now > this.maxHandleWaitMs[to]!) this.maxHandleWaitMs[to] = start - now
+    const done = start + this.handleMs
+    this.busyUntil[to] = done
+    // A node that crashes while the message waits never handles it.
+    this.q.at(done, () => {
+      if (this.alive[to]) handle()
     })
   }
 

@@ -145,3 +145,64 @@ test('network silent crash: peers notice only after their link\'s detection dela
   hung.net.q.runUntil(1e9)
   assert.deepEqual(hung.nodes.map((n) => n.log.length), [0, 0, 0, 0, 0])
 })
+
+test('network handling time: a node handles one message at a time, in arrival order; its reaction leaves when handled', () => {
+  // Node 1 takes 4 ms per message. 0 sends three at once (all arrive at 10), 2 sends one arriving at 11; 1 echoes
+  // each message it handles to 2. Handling spans must be back to back: 14, 18, 22 for 0's, 26 for 2's.
+  const handled: { at: number; from: number; msg: string }[] = []
+  const net = new SimNetwork(3, [[0, 1], [1, 2], [0, 2]], { seed: 't', link: { latencyMs: (a, b) => (a === 2 || b === 2 ? 1 : 10), jitterMs: 0 }, dropRate: 0, detectMs: 0, handleMs: 4 })
+  const nodes = [0, 1, 2].map(() => new Probe(net))
+  nodes[1]!.receive = (from, msg) => {
+    handled.push({ at: net.now, from, msg: String(msg) })
+    if (from !== 2) net.send(1, 2, 'echo', 1, `echo-${String(msg)}`)
+  }
+  net.nodes = nodes
+  /** The stated invariants, after every step: arrival order kept; no span before arrival + handleMs; no overlap. */
+  const check = (arrivals: Map<string, number>): void => {
+    for (let k = 0; k < handled.length; k++) {
+      const h = handled[k]!
+      assert.ok(h.at >= arrivals.get(h.msg)! + 4, `${h.msg} handled at ${h.at}, before arrival + handleMs`)
+      if (k > 0) {
+        const prev = handled[k - 1]!
+        assert.ok(h.at >= prev.at + 4, `${h.msg} handled at ${h.at} overlaps ${prev.msg} handled at ${prev.at}`)
+        assert.ok(arrivals.get(h.msg)! >= arrivals.get(prev.msg)!, 'handled in arrival order')
+      }
+    }
+  }
+  const arrivals = new Map([['a', 10], ['b', 10], ['c', 10], ['d', 11]])
+  net.send(0, 1, 'm', 1, 'a')
+  net.send(0, 1, 'm', 1, 'b')
+  net.send(0, 1, 'm', 1, 'c')
+  net.q.at(10, () => net.send(2, 1, 'm', 1, 'd'))
+  for (const t of [10, 12, 14, 18, 22, 26, 40]) {
+    net.q.runUntil(t)
+    check(arrivals)
+    // Counted as received on arrival (the wire counters), whether or not handled yet.
+    if (t >= 11) assert.equal(net.counters[1]!.in.get('m')!.msgs, 4)
+  }
+  assert.deepEqual(handled.map((h) => `${h.at} ${h.msg}`), ['14 a', '18 b', '22 c', '26 d'])
+  assert.equal(net.maxHandleWaitMs[1], 11, 'd arrived at 11 and waited until 22 for the loop')
+  // The echoes leave 1 when each message is handled (1 ms to 2), then queue at 2 behind each other.
+  assert.deepEqual(nodes[2]!.log, ['19 recv 1 echo-a', '23 recv 1 echo-b', '27 recv 1 echo-c'])
+  // With no handling time, the same sends are handled on arrival.
+  const { net: n0, nodes: p0 } = triangle()
+  n0.send(0, 1, 'm', 1, 'a')
+  n0.send(0, 1, 'm', 1, 'b')
+  n0.q.runUntil(20)
+  assert.deepEqual(p0[1]!.log, ['10 recv 0 a', '10 recv 0 b'])
+})
+
+test('network handling time: a queued message is dropped if its node crashes or its link goes down before it is handled', () => {
+  const net = new SimNetwork(3, [[0, 1], [1, 2], [0, 2]], { seed: 't', link: { latencyMs: () => 10, jitterMs: 0 }, dropRate: 0, detectMs: 0, handleMs: 5 })
+  const nodes = [0, 1, 2].map(() => new Probe(net))
+  net.nodes = nodes
+  net.send(0, 1, 'm', 1, 'x')
+  net.send(0, 2, 'm', 1, 'y')
+  net.q.at(12, () => net.linkDown(0, 1))
+  net.q.at(12, () => net.crash(2))
+  net.q.runUntil(50)
+  assert.ok(!nodes[1]!.log.some((l) => l.includes('recv')), 'link down while queued')
+  assert.ok(!nodes[2]!.log.some((l) => l.includes('recv')), 'crashed while queued')
+  assert.equal(net.counters[1]!.in.get('m')!.msgs, 1, 'it was received on the wire')
+  assert.throws(() => new SimNetwork(2, [[0, 1]], { seed: 't', link: { latencyMs: () => 1, jitterMs: 0 }, dropRate: 0, detectMs: 0, handleMs: -1 }), /handling time/)
+})

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs'
 import type { CommandModule } from 'yargs'
 import { SUMMARIES } from './summaries.ts'
-import { runExperiment, type SimMode, type SimResult } from '../../sim/experiment.ts'
+import { runExperiment, TESTNET_CALIBRATION, type SimMode, type SimResult } from '../../sim/experiment.ts'
 import { PROPAGATION_MODES } from '../../propagation/interface.ts'
 import { badInput } from '../errors.ts'
 import { paramsForEpoch } from '../../propagation/tee/params.ts'
@@ -30,6 +30,8 @@ interface SimArgs {
   'block-gas': number
   'after-plan': boolean
   'upload-mbps': string
+  'pool-add-ms': number
+  'handle-ms': number
   json?: string
 }
 
@@ -106,6 +108,8 @@ export const simCommand: CommandModule<object, SimArgs> = {
       .option('block-gas', { type: 'number', default: 30_000_000, describe: 'Gas limit of a block (each simulated tx is a 21,000-gas transfer)' })
       .option('after-plan', { type: 'boolean', default: false, describe: 'tee: start the scenario once every node holds a plan naming every node (as testnet up waits), and count from the workload start' })
       .option('upload-mbps', { type: 'string', default: 'unlimited', describe: "Each node's upload rate, Mbit/s, or unlimited; sends queue behind the node's uplink" })
+      .option('pool-add-ms', { type: 'number', default: TESTNET_CALIBRATION.poolAddMs, describe: "eth modes: how long a node's pool takes to add a received tx, ms (calibrated on the testnet); the node handles other messages meanwhile" })
+      .option('handle-ms', { type: 'number', default: 0, describe: `How long a node takes to handle each received message, one at a time, ms (the testnet's 16 processes on 2 cores: ${TESTNET_CALIBRATION.handleMs})` })
       .option('json', { type: 'string', describe: 'Also write the results as JSON here' }) as never,
   handler: (a) => {
     const modes = a.modes.split(',').map((m) => m.trim())
@@ -120,6 +124,7 @@ export const simCommand: CommandModule<object, SimArgs> = {
     if (!(a['block-interval'] === 0 || a['block-interval'] >= 0.1)) throw badInput(`--block-interval must be 0 (no blocks) or at least 0.1 s, got ${a['block-interval']}`)
     if (!(Number.isInteger(a['block-gas']) && a['block-gas'] >= 21_000)) throw badInput(`--block-gas must be an integer >= 21000 (one transfer), got ${a['block-gas']}`)
     const uploadMbps = parseUploadMbps(a['upload-mbps'])
+    for (const k of ['pool-add-ms', 'handle-ms'] as const) if (!(a[k] >= 0 && Number.isFinite(a[k]))) throw badInput(`--${k} must be a number of ms >= 0, got ${a[k]}`)
     const results: SimResult[] = []
     for (const mode of modes) {
       process.stderr.write(`simulating ${mode}: ${a.nodes} nodes, degree ${a.degree}, ${a.items} items...\n`)
@@ -141,6 +146,8 @@ export const simCommand: CommandModule<object, SimArgs> = {
           blockIntervalMs: a['block-interval'] * 1000,
           blockGasLimit: a['block-gas'],
           uploadMbps,
+          poolAddMs: a['pool-add-ms'],
+          handleMs: a['handle-ms'],
           afterPlan: a['after-plan'],
           tee: paramsForEpoch(a.epoch * 1000),
         }),
