@@ -257,19 +257,29 @@ export function decodeTeeMessage(code: number, payload: Uint8Array, idOf: ItemId
       const [e, its] = list(raw, 'items', 2)
       const rows = list(its, 'items.list')
       if (rows.length === 0 || rows.length > MAX_TXS_PER_MESSAGE) return bad(`items: ${rows.length} items (1..${MAX_TXS_PER_MESSAGE})`)
-      const items: WireItem[] = rows.map((r, i) => {
-        const [m, o, p] = list(r, `items[${i}]`, 3)
-        const mode = MODES[uint(m, `items[${i}].mode`, MODES.length - 1)]!
-        const origin = uint(o, `items[${i}].origin`, 0xffff)
-        const body = bytes(p, `items[${i}].payload`, undefined, want === 'tx' ? MAX_TX_BYTES : MAX_TX_BYTES * 8)
+      // Labels name the row only when a row fails: up to 4,096 rows of a few bytes each, built per row they were a
+      // good part of the decode.
+      const maxBody = want === 'tx' ? MAX_TX_BYTES : MAX_TX_BYTES * 8
+      const items: WireItem[] = new Array(rows.length)
+      for (let i = 0; i < rows.length; i++) {
+        let row: [unknown, unknown, unknown]
+        let mode: ItemMode, origin: number, body: Uint8Array
+        try {
+          row = list(rows[i], 'row', 3) as [unknown, unknown, unknown]
+          mode = MODES[uint(row[0], 'mode', MODES.length - 1)]!
+          origin = uint(row[1], 'origin', 0xffff)
+          body = bytes(row[2], 'payload', undefined, maxBody)
+        } catch (e) {
+          return bad(`items[${i}]: ${(e as Error).message}`)
+        }
         let id: Uint8Array
         try {
           id = idOf(want, body)
         } catch (e) {
           return bad(`items[${i}]: no ${want} id from the payload: ${(e as Error).message}`)
         }
-        return { kind: want, id, mode, origin, payload: body }
-      })
+        items[i] = { kind: want, id, mode, origin, payload: body }
+      }
       return { t: 'items', epoch: uint(e, 'items.epoch', 0xffffffff), items }
     }
     case TEE_CODES.digest:
