@@ -4,7 +4,8 @@
  * against the network's policy), the codec binding (frames <-> relay messages; a malformed frame or a bad quote
  * disconnects that peer with the reason logged), one timer at the relay's next deadline, and the bridge into the
  * client: delivered txs enter the pool through the client's own Transactions handler (known-by-peer filter,
- * duplicate counters, eth relay to eth-only peers; parked until the pool runs), and blocks the core rebuilt are
+ * duplicate counters, eth relay to eth-only peers; parked until the pool runs), decoded and added a slice of the event
+ * loop at a time (DELIVERY_SLICE_MS) so a frame of big txs does not hold RPC and the sealer, and blocks the core rebuilt are
  * assembled, checked against their tx root (the verdict goes back to the core) and handed to the client's NewBlock
  * handler, one at a time.
  */
@@ -35,6 +36,11 @@ const DISCONNECT_SUBPROTOCOL_ERROR = 0x10
 const PARKED_RECHECK_MS = 50
 /** Txs kept for a pool that has not started yet; the oldest go first beyond this. */
 const PARKED_TXS_LIMIT = 4_096
+/**
+ * Delivered txs are decoded and handed to the pool in turns of the event loop of at most this much time (ms): one
+ * frame of 16 txs of 120 KB was one 0.5 s task (decode, hashes, sender recovery), which held back RPC and the sealer.
+ */
+const DELIVERY_SLICE_MS = 10
 
 export type { TeeNodeEnclave } from '../tee/node-enclave.ts'
 
@@ -69,6 +75,10 @@ export class TeeAdapter {
    * what reaches a stopped pool, and the relay, which holds them, never fetches them again: they wait here instead.
    */
   private readonly parkedTxs: { tx: TypedTransaction; from: string }[] = []
+  /** Txs the relay delivered, not yet decoded and handed to the pool (drained DELIVERY_SLICE_MS at a time). */
+  private deliveries: { item: WireItem; from: string }[] = []
+  private deliveriesAt = 0
+  private draining: NodeJS.Immediate | undefined
   private service: FullEthereumService | undefined
   /** The one wake-up timer, set to the earliest deadline (the relay's nextTimeout, or a parked-tx recheck). */
   private timer: NodeJS.Timeout | undefined
@@ -95,6 +105,10 @@ export class TeeAdapter {
   }
 
   detach(): void {
+    if (this.draining !== undefined) clearImmediate(this.draining)
+    this.draining = undefined
+    this.deliveries = []
+    this.deliveriesAt = 0
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
     this.timerAt = Infinity
@@ -226,7 +240,7 @@ export class TeeAdapter {
         const s = this.sessions.get(a.to)
         if (s?.up === true) this.send(s, a.msg)
       },
-      deliver: (a) => this.deliverTx(a.item, a.from),
+      deliver: (a) => this.queueDelivery(a.item, a.from),
       importBlock: (a) => void this.importBlock(a.block, a.txs, a.id, a.from),
       serveBlockTxsFromChain: (a) => void this.serveBlockTxsFromChain(a.peer, a.block, a.indexes),
       blockAbandoned: (a) => this.log('info', `gave up rebuilding block ${bytesToHex(a.id).slice(0, 10)}: ${a.reason}`),
@@ -255,6 +269,28 @@ export class TeeAdapter {
 
   private clientPeer(id: string): Peer | undefined {
     return this.service?.pool.peers.find((p) => p.id === id)
+  }
+
+  private queueDelivery(item: WireItem, from: string): void {
+    this.deliveries.push({ item, from })
+    this.draining ??= setImmediate(() => this.drainDeliveries())
+  }
+
+  /** In arrival order, until the slice is used up; the rest waits for the next turn (after I/O and timers). */
+  private drainDeliveries(): void {
+    this.draining = undefined
+    const until = performance.now() + DELIVERY_SLICE_MS
+    while (this.deliveriesAt < this.deliveries.length) {
+      const d = this.deliveries[this.deliveriesAt++]!
+      this.deliverTx(d.item, d.from)
+      if (performance.now() >= until) break
+    }
+    if (this.deliveriesAt < this.deliveries.length) {
+      this.draining = setImmediate(() => this.drainDeliveries())
+    } else {
+      this.deliveries = []
+      this.deliveriesAt = 0
+    }
   }
 
   private deliverTx(item: WireItem, from: string): void {

@@ -16,6 +16,8 @@ import { fixture, T0 } from '../tee/fixture.ts'
 import { nodeKey } from '../helpers/node-key.ts'
 
 const quietConfig = { logger: undefined } as unknown as Config
+/** One turn of the event loop: delivered txs reach the pool in the turns after their frame. */
+const turn = () => new Promise((r) => setImmediate(r))
 
 /** A Tee endpoint whose frames land in `sent` (decompressed and decoded) and whose disconnects are recorded. */
 function endpoint() {
@@ -177,12 +179,51 @@ test('a tx item is filed under its own hash whatever id its sender had in mind; 
     assert.deepEqual(e.disconnects, [])
     assert.equal(adapter.relay.has(tx(0).hash()), false, 'tx 0 is not taken by another payload')
     assert.equal(adapter.relay.has(tx(1).hash()), true, 'filed under its own hash')
+    await turn()
     assert.deepEqual(pooled.map((t) => Buffer.from(t.hash()).toString('hex')), [Buffer.from(tx(1).hash()).toString('hex')])
     // A payload that is no tx: the relay's verifier refuses it and the sender is dropped before the pool sees it.
     e.tee._handleMessage(...frame({ t: 'items', epoch: 0, items: [{ kind: 'tx', id: new Uint8Array(32), mode: 'flood', origin: ORIGIN_UNKNOWN, payload: Uint8Array.from([0xc1, 0x80]) }] }))
     assert.deepEqual(e.disconnects, [0x10])
     assert.equal(adapter.isTeePeer(peer.hex), false)
     assert.equal(pooled.length, 1)
+  } finally {
+    adapter.detach()
+  }
+})
+
+test('a frame of many txs reaches the pool in slices of the event loop, in order, none in the frame\'s own task', async () => {
+  const { Common, Mainnet } = await import('@ethereumjs/common')
+  const { createLegacyTx } = await import('@ethereumjs/tx')
+  const { ORIGIN_UNKNOWN } = await import('../../src/propagation/tee/messages.ts')
+  const me = nodeKey()
+  const peer = nodeKey()
+  const config = { logger: undefined, chainCommon: new Common({ chain: Mainnet }) } as unknown as Config
+  const adapter = new TeeAdapter(config, { selfId: me.hex, nodeKey: me.priv, policy: undefined, enclave: undefined, params: {}, now: () => T0 })
+  // Each pool add costs 4 ms of CPU before its first await, as a big tx's decode, hashes and sender recovery do.
+  const pooled: string[] = []
+  const handleAnnouncedTxs = async (txs: { hash(): Uint8Array }[]) => {
+    const until = performance.now() + 4
+    while (performance.now() < until);
+    for (const t of txs) pooled.push(Buffer.from(t.hash()).toString('hex'))
+  }
+  adapter.attach({ txPool: { running: true, handleAnnouncedTxs, checkRunState: () => undefined }, pool: { peers: [{ id: peer.hex }] } } as never)
+  try {
+    const e = endpoint()
+    adapter.bind(peer.hex, e.tee)
+    e.tee._handleMessage(...frame({ t: 'status', version: 1, challenge: new Uint8Array(32), hasEnclave: false }))
+    e.tee._handleMessage(...frame({ t: 'attest', quote: new Uint8Array() }))
+    const txs = Array.from({ length: 12 }, (_, n) => createLegacyTx({ nonce: n, gasPrice: 10, gasLimit: 21_000, to: `0x${'11'.repeat(20)}`, value: 1 }, { common: config.chainCommon }).sign(new Uint8Array(32).fill(1)))
+    e.tee._handleMessage(...frame({ t: 'items', epoch: 0, items: txs.map((tx) => ({ kind: 'tx' as const, id: tx.hash(), mode: 'flood' as const, origin: ORIGIN_UNKNOWN, payload: tx.serialize() })) }))
+    assert.deepEqual(pooled, [], 'nothing is added in the task that handled the frame')
+    const perTurn: number[] = []
+    for (let i = 0; i < 50 && pooled.length < txs.length; i++) {
+      const before = pooled.length
+      await turn()
+      perTurn.push(pooled.length - before)
+    }
+    assert.deepEqual(pooled, txs.map((tx) => Buffer.from(tx.hash()).toString('hex')), 'every tx, in the frame\'s order')
+    assert.ok(perTurn.filter((n) => n > 0).length >= 3, `12 adds of 4 ms take several turns of about 10 ms (${perTurn.join(',')})`)
+    assert.ok(Math.max(...perTurn) <= 4, `no turn adds more than a 10 ms slice holds (${perTurn.join(',')})`)
   } finally {
     adapter.detach()
   }
