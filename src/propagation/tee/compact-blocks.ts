@@ -68,7 +68,7 @@ export class CompactBlocks {
       // The verifier decodes blocks first; one that lets a bad payload through is the driver's bug, not the peer's.
       return void out.push({ t: 'blockAbandoned', id, reason: `not a compact block: ${(e as Error).message}` })
     }
-    const txs = cb.ids.map((s) => this.txByShortId(s))
+    const txs = cb.ids.map((s) => this.store.heldTx(s))
     const p: PendingBlock = { id, cb, txs, from, since: now, phase: 'missing', collided: false, waiters: [], asked: [] }
     this.advance(out, p, now)
   }
@@ -92,7 +92,7 @@ export class CompactBlocks {
     const compact = this.store.byId(block)
     if (compact !== undefined && compact.kind === 'block') {
       const cb = decodeCompactBlock(compact.payload)
-      const txs = indexes.map((i) => (cb.ids[i] === undefined ? undefined : this.txByShortId(cb.ids[i]!)))
+      const txs = indexes.map((i) => (cb.ids[i] === undefined ? undefined : this.store.heldTx(cb.ids[i]!)))
       if (txs.length > 0 && txs.every((t): t is Uint8Array => t !== undefined)) return void out.push({ t: 'send', to: from, msg: { t: 'blockTxs', block, txs } })
     }
     // We are rebuilding it ourselves: answer when we have the txs (bounded; beyond, the chain may have it later).
@@ -168,11 +168,6 @@ export class CompactBlocks {
     if (this.ctx.peers.has(p.from)) out.push({ t: 'send', to: p.from, msg: { t: 'getBlockTxs', block: p.id, indexes: missing } })
   }
 
-  /** A held tx to rebuild from; a tx the pool rejected has no bytes left (it is fetched, as a missing one). */
-  private txByShortId(short: Uint8Array): Uint8Array | undefined {
-    const e = this.store.get(shortKey(short))
-    return e?.kind === 'tx' && e.admission !== 'rejected' ? e.payload : undefined
-  }
 
   invariants(): InvariantViolations {
     const bad: InvariantViolations = []

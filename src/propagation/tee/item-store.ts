@@ -15,7 +15,7 @@
  *   entry is `entries.get(e.short)`.
  * - The live log is in first-seen order (non-decreasing `firstSeen`).
  * - `entries.size <= seenCapacity`; `bytes` is the live entries' payload bytes, at most `byteCapacity` (or one entry).
- * - An entry the pool rejected holds no payload bytes (`dropPayload`).
+ * - An entry the pool rejected holds no payload bytes (`reject`).
  */
 import type { ItemKind } from './messages.ts'
 import { shortId, shortKey } from './short-id.ts'
@@ -51,7 +51,7 @@ export interface Entry {
 /** Held and usable: forwarded, digested and served (not waiting for, or rejected by, the pool). */
 export const usable = (e: Entry): boolean => e.admission === undefined
 
-/** The payload of a rejected tx's entry (`dropPayload`). */
+/** The payload of a rejected tx's entry (`reject`). */
 const NO_PAYLOAD = new Uint8Array(0)
 
 /** The peer holds the item, or we sent it to them. */
@@ -107,13 +107,20 @@ export class ItemStore {
   }
 
   /**
-   * A tx the pool rejected keeps its id (copies are dropped as duplicates) but not its bytes: junk of up to
-   * MAX_STORE_BYTES would otherwise sit here until newer items evict it. Its payload becomes empty.
+   * A tx the pool rejected (admission.ts, stage 2b) keeps its id (copies are dropped as duplicates) but not its bytes:
+   * junk of up to MAX_STORE_BYTES would otherwise sit here until newer items evict it. Its payload becomes empty.
    */
-  dropPayload(e: Entry): void {
+  reject(e: Entry): void {
+    e.admission = 'rejected'
     if (this.entries.get(e.short) !== e) return
     this.bytes -= e.payload.length
     e.payload = NO_PAYLOAD
+  }
+
+  /** A held tx's payload by short id, to rebuild a compact block from (a rejected tx has no bytes: it is missing). */
+  heldTx(short: Uint8Array): Uint8Array | undefined {
+    const e = this.entries.get(shortKey(short))
+    return e?.kind === 'tx' && e.admission !== 'rejected' ? e.payload : undefined
   }
 
   /** Live entries first seen after `t`, oldest first. */

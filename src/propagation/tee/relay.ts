@@ -115,8 +115,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
 
   /** A held tx's payload by short id (compact block reconstruction). */
   txByShortId(short: Uint8Array): Uint8Array | undefined {
-    const e = this.store.get(shortKey(short))
-    return e?.kind === 'tx' && e.admission !== 'rejected' ? e.payload : undefined
+    return this.store.heldTx(short)
   }
 
   peerIds(): string[] {
@@ -260,8 +259,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
       this.admission.giveBack(w.from, w.e.payload.length, now)
       this.admitted(out, w)
     } else {
-      w.e.admission = 'rejected'
-      this.store.dropPayload(w.e)
+      this.store.reject(w.e)
       this.counters.txsRejected++
       if (hostile) {
         this.counters.txsRejectedHostile++
@@ -403,8 +401,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
 
   /** No verdict in time (or no room to wait): not admitted, without a penalty (the pool may not be running). */
   private giveUp(w: Waiting): void {
-    w.e.admission = 'rejected'
-    this.store.dropPayload(w.e)
+    this.store.reject(w.e)
     this.counters.admitTimeouts++
   }
 
