@@ -10,7 +10,7 @@ import { assertFuzz, maxMsFromEnv, TEE_FUZZ_TARGETS } from '../../testnets/adver
 import { keccakReady } from '../../src/shared/keccak.ts'
 
 // Item ids are hashed as a node hashes them: with the wasm hash from the first input.
-await keccakReady
+await keccakReady()
 
 const runs = Number(process.argv[2] ?? 1_000_000)
 const seed = Number(process.argv[3] ?? 1)

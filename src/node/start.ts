@@ -47,7 +47,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   // @ts-expect-error customCrypto is read-only in the types; the client's own CLI assigns it the same way.
   common.customCrypto = await cryptoFunctions(o.crypto ?? 'native')
   // tee/1 item ids hash every received payload: with the wasm hash from the first one.
-  await keccakReady
+  await keccakReady()
   const genesisState = parseGethGenesisState(genesis)
   const logger = getLogger({ logLevel: o.logLevel } as Parameters<typeof getLogger>[0])
   const accounts: [ReturnType<typeof createAddressFromPrivateKey>, Uint8Array][] =
