@@ -9,6 +9,7 @@ import * as snappy from 'snappyjs'
 import { TeeAdapter } from '../../src/p2p/tee-adapter.ts'
 import { Tee } from '../../src/p2p/tee-capability.ts'
 import { decodeTeeMessage, encodeTeeMessage, TEE_CODES } from '../../src/propagation/tee/codec.ts'
+import { ORIGIN_UNKNOWN } from '../../src/propagation/tee/messages.ts'
 import { produceQuote, SimulatedQuotingEnclave } from '../../src/tee/qe.ts'
 import { createAttestationRoot } from '../../src/tee/root.ts'
 import type { Config } from '@ethereumjs/client/dist/esm/src/config.js'
@@ -123,64 +124,64 @@ test('frames that arrive before the adapter binds are replayed in order', () => 
   assert.deepEqual(e.sent.map((m) => m.t), ['status', 'attest'])
 })
 
-test('txs delivered before the client pool runs wait for it and reach it once it starts', async () => {
+/**
+ * An adapter attached to `txPool` (a stand-in for the client's pool) and one unattested tee/1 peer with its hello
+ * done; `tx(n)` signs a legacy transfer with nonce n.
+ */
+async function peerWithPool(txPool: object) {
   const { Common, Mainnet } = await import('@ethereumjs/common')
   const { createLegacyTx } = await import('@ethereumjs/tx')
-  const { ORIGIN_UNKNOWN } = await import('../../src/propagation/tee/messages.ts')
   const me = nodeKey()
   const peer = nodeKey()
-  const config = { logger: undefined, chainCommon: new Common({ chain: Mainnet }) } as unknown as Config
+  const common = new Common({ chain: Mainnet })
+  const config = { logger: undefined, chainCommon: common } as unknown as Config
   const adapter = new TeeAdapter(config, { selfId: me.hex, nodeKey: me.priv, policy: undefined, enclave: undefined, params: {}, now: () => T0 })
+  adapter.attach({ txPool, pool: { peers: [{ id: peer.hex }] } } as never)
+  const e = endpoint()
+  adapter.bind(peer.hex, e.tee)
+  e.tee._handleMessage(...frame({ t: 'status', version: 1, challenge: new Uint8Array(32), hasEnclave: false }))
+  e.tee._handleMessage(...frame({ t: 'attest', quote: new Uint8Array() }))
+  const tx = (nonce: number) => createLegacyTx({ nonce, gasPrice: 10, gasLimit: 21_000, to: `0x${'11'.repeat(20)}`, value: 1 }, { common }).sign(new Uint8Array(32).fill(1))
+  return { adapter, peer, e, tx }
+}
+
+const hex = (t: { hash(): Uint8Array }) => Buffer.from(t.hash()).toString('hex')
+
+test('txs delivered before the client pool runs wait for it and reach it once it starts', async () => {
   // The client's pool: what reaches it while it is stopped is dropped (TxPool.handleAnnouncedTxs returns early).
   const pooled: string[] = []
   const txPool = {
     running: false,
     handleAnnouncedTxs: async (txs: { hash(): Uint8Array }[]) => {
-      if (txPool.running) for (const t of txs) pooled.push(Buffer.from(t.hash()).toString('hex'))
+      if (txPool.running) for (const t of txs) pooled.push(hex(t))
     },
     checkRunState: () => undefined,
   }
-  adapter.attach({ txPool, pool: { peers: [{ id: peer.hex }] } } as never)
+  const { adapter, e, tx: signed } = await peerWithPool(txPool)
   try {
-    const e = endpoint()
-    adapter.bind(peer.hex, e.tee)
-    e.tee._handleMessage(...frame({ t: 'status', version: 1, challenge: new Uint8Array(32), hasEnclave: false }))
-    e.tee._handleMessage(...frame({ t: 'attest', quote: new Uint8Array() }))
-    const tx = createLegacyTx({ nonce: 0, gasPrice: 10, gasLimit: 21_000, to: `0x${'11'.repeat(20)}`, value: 1 }, { common: config.chainCommon }).sign(new Uint8Array(32).fill(1))
+    const tx = signed(0)
     e.tee._handleMessage(...frame({ t: 'items', epoch: 0, items: [{ kind: 'tx', id: tx.hash(), mode: 'flood', origin: ORIGIN_UNKNOWN, payload: tx.serialize() }] }))
     await new Promise((r) => setTimeout(r, 150))
     assert.deepEqual(pooled, [], 'the pool is not running yet')
     txPool.running = true
     await new Promise((r) => setTimeout(r, 150))
-    assert.deepEqual(pooled, [Buffer.from(tx.hash()).toString('hex')], 'handed to the pool once it runs')
+    assert.deepEqual(pooled, [hex(tx)], 'handed to the pool once it runs')
   } finally {
     adapter.detach()
   }
 })
 
 test('a tx item is filed under its own hash whatever id its sender had in mind; an undecodable one disconnects the sender', async () => {
-  const { Common, Mainnet } = await import('@ethereumjs/common')
-  const { createLegacyTx } = await import('@ethereumjs/tx')
-  const { ORIGIN_UNKNOWN } = await import('../../src/propagation/tee/messages.ts')
-  const me = nodeKey()
-  const peer = nodeKey()
-  const config = { logger: undefined, chainCommon: new Common({ chain: Mainnet }) } as unknown as Config
-  const adapter = new TeeAdapter(config, { selfId: me.hex, nodeKey: me.priv, policy: undefined, enclave: undefined, params: {}, now: () => T0 })
   const pooled: { hash(): Uint8Array }[] = []
-  adapter.attach({ txPool: { running: true, handleAnnouncedTxs: async (txs: { hash(): Uint8Array }[]) => void pooled.push(...txs), checkRunState: () => undefined }, pool: { peers: [{ id: peer.hex }] } } as never)
+  const { adapter, peer, e, tx } = await peerWithPool({ running: true, handleAnnouncedTxs: async (txs: { hash(): Uint8Array }[]) => void pooled.push(...txs), checkRunState: () => undefined })
   try {
-    const e = endpoint()
-    adapter.bind(peer.hex, e.tee)
-    e.tee._handleMessage(...frame({ t: 'status', version: 1, challenge: new Uint8Array(32), hasEnclave: false }))
-    e.tee._handleMessage(...frame({ t: 'attest', quote: new Uint8Array() }))
-    const tx = (nonce: number) => createLegacyTx({ nonce, gasPrice: 10, gasLimit: 21_000, to: `0x${'11'.repeat(20)}`, value: 1 }, { common: config.chainCommon }).sign(new Uint8Array(32).fill(1))
     // The wire carries no id (tee/1 since the byte-floor change): tx 1 cannot claim tx 0's id.
     e.tee._handleMessage(...frame({ t: 'items', epoch: 0, items: [{ kind: 'tx', id: tx(0).hash(), mode: 'flood', origin: ORIGIN_UNKNOWN, payload: tx(1).serialize() }] }))
     assert.deepEqual(e.disconnects, [])
     assert.equal(adapter.relay.has(tx(0).hash()), false, 'tx 0 is not taken by another payload')
     assert.equal(adapter.relay.has(tx(1).hash()), true, 'filed under its own hash')
     await turn()
-    assert.deepEqual(pooled.map((t) => Buffer.from(t.hash()).toString('hex')), [Buffer.from(tx(1).hash()).toString('hex')])
+    assert.deepEqual(pooled.map(hex), [hex(tx(1))])
     // A payload that is no tx: the relay's verifier refuses it and the sender is dropped before the pool sees it.
     e.tee._handleMessage(...frame({ t: 'items', epoch: 0, items: [{ kind: 'tx', id: new Uint8Array(32), mode: 'flood', origin: ORIGIN_UNKNOWN, payload: Uint8Array.from([0xc1, 0x80]) }] }))
     assert.deepEqual(e.disconnects, [0x10])
@@ -192,28 +193,17 @@ test('a tx item is filed under its own hash whatever id its sender had in mind; 
 })
 
 test('a frame of many txs reaches the pool in slices of the event loop, in order, none in the frame\'s own task', async () => {
-  const { Common, Mainnet } = await import('@ethereumjs/common')
-  const { createLegacyTx } = await import('@ethereumjs/tx')
-  const { ORIGIN_UNKNOWN } = await import('../../src/propagation/tee/messages.ts')
-  const me = nodeKey()
-  const peer = nodeKey()
-  const config = { logger: undefined, chainCommon: new Common({ chain: Mainnet }) } as unknown as Config
-  const adapter = new TeeAdapter(config, { selfId: me.hex, nodeKey: me.priv, policy: undefined, enclave: undefined, params: {}, now: () => T0 })
   // Each pool add costs 4 ms of CPU before its first await, as a big tx's decode, hashes and sender recovery do.
   const pooled: string[] = []
   const handleAnnouncedTxs = async (txs: { hash(): Uint8Array }[]) => {
     const until = performance.now() + 4
     while (performance.now() < until);
-    for (const t of txs) pooled.push(Buffer.from(t.hash()).toString('hex'))
+    for (const t of txs) pooled.push(hex(t))
   }
-  adapter.attach({ txPool: { running: true, handleAnnouncedTxs, checkRunState: () => undefined }, pool: { peers: [{ id: peer.hex }] } } as never)
+  const { adapter, e, tx } = await peerWithPool({ running: true, handleAnnouncedTxs, checkRunState: () => undefined })
   try {
-    const e = endpoint()
-    adapter.bind(peer.hex, e.tee)
-    e.tee._handleMessage(...frame({ t: 'status', version: 1, challenge: new Uint8Array(32), hasEnclave: false }))
-    e.tee._handleMessage(...frame({ t: 'attest', quote: new Uint8Array() }))
-    const txs = Array.from({ length: 12 }, (_, n) => createLegacyTx({ nonce: n, gasPrice: 10, gasLimit: 21_000, to: `0x${'11'.repeat(20)}`, value: 1 }, { common: config.chainCommon }).sign(new Uint8Array(32).fill(1)))
-    e.tee._handleMessage(...frame({ t: 'items', epoch: 0, items: txs.map((tx) => ({ kind: 'tx' as const, id: tx.hash(), mode: 'flood' as const, origin: ORIGIN_UNKNOWN, payload: tx.serialize() })) }))
+    const txs = Array.from({ length: 12 }, (_, n) => tx(n))
+    e.tee._handleMessage(...frame({ t: 'items', epoch: 0, items: txs.map((t) => ({ kind: 'tx' as const, id: t.hash(), mode: 'flood' as const, origin: ORIGIN_UNKNOWN, payload: t.serialize() })) }))
     assert.deepEqual(pooled, [], 'nothing is added in the task that handled the frame')
     const perTurn: number[] = []
     for (let i = 0; i < 50 && pooled.length < txs.length; i++) {
@@ -221,7 +211,7 @@ test('a frame of many txs reaches the pool in slices of the event loop, in order
       await turn()
       perTurn.push(pooled.length - before)
     }
-    assert.deepEqual(pooled, txs.map((tx) => Buffer.from(tx.hash()).toString('hex')), 'every tx, in the frame\'s order')
+    assert.deepEqual(pooled, txs.map(hex), 'every tx, in the frame\'s order')
     assert.ok(perTurn.filter((n) => n > 0).length >= 3, `12 adds of 4 ms take several turns of about 10 ms (${perTurn.join(',')})`)
     assert.ok(Math.max(...perTurn) <= 4, `no turn adds more than a 10 ms slice holds (${perTurn.join(',')})`)
   } finally {
