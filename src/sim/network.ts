@@ -154,14 +154,19 @@ export class SimNetwork {
     // A message in flight when its link goes down is lost with the connection, even if the link is back by then.
     const gen = this.linkGen(from, to)
     this.q.at(at, () => {
-      if (!this.alive[to] || !this.alive[from] || !this.adj[to]!.has(from) || this.linkGen(from, to) !== gen) return
+      if (!this.alive[to] || !this.connection(from, to, gen)) return
       this.count(this.counters[to]!.in, type, bytes)
       if (this.handleMs === 0) return this.nodes[to]!.receive(from, msg)
       // A message still queued when its link goes down is dropped with the connection, as a closed peer's are.
       this.enqueue(to, () => {
-        if (this.adj[to]!.has(from) && this.alive[from] && this.linkGen(from, to) === gen) this.nodes[to]!.receive(from, msg)
+        if (this.connection(from, to, gen)) this.nodes[to]!.receive(from, msg)
       })
     })
+  }
+
+  /** The connection a message was sent on (link generation `gen`) still stands, and its sender is up. */
+  private connection(from: number, to: number, gen: number): boolean {
+    return this.alive[from] === true && this.adj[to]!.has(from) && this.linkGen(from, to) === gen
   }
 
   /** Queues a received message behind what node `to` is handling; it is handled handleMs after the node is free. */
