@@ -1,11 +1,14 @@
 /**
  * The crypto a node runs with. `native` replaces the client's sender recovery (ecrecover) with libsecp256k1 from the
- * `secp256k1` npm package (a prebuilt binary shipped in the package, no download at install); everything else is
- * the client's own (`wasm`: @polkadot/wasm-crypto keccak/sha256, noble for the rest). Measured by make bench-chain.
+ * `secp256k1` npm package (a prebuilt binary shipped in the package, no download at install), and keccak256 with the
+ * shared hash (`src/shared/keccak.ts`: the same wasm hash under 8 KB, the native binding above, where a 120 KB tx hashes
+ * in ~640 us against ~840); everything else is the client's own (`wasm`: @polkadot/wasm-crypto keccak/sha256, noble
+ * for the rest). Measured by make bench-chain.
  */
 import { createRequire } from 'node:module'
 import { calculateSigRecovery } from '@ethereumjs/util'
 import { getCryptoFunctions } from '@ethereumjs/client/dist/esm/bin/utils.js'
+import { keccak256, keccakReady } from '../shared/keccak.ts'
 
 export const CRYPTO_KINDS = ['native', 'wasm'] as const
 export type CryptoKind = (typeof CRYPTO_KINDS)[number]
@@ -36,5 +39,6 @@ export function nativeEcrecover(msgHash: Uint8Array, v: bigint, r: Uint8Array, s
 export async function cryptoFunctions(kind: CryptoKind): Promise<CustomCrypto> {
   const base = await getCryptoFunctions(false)
   if (kind === 'wasm') return base
-  return { ...base, ecrecover: nativeEcrecover }
+  await keccakReady()
+  return { ...base, ecrecover: nativeEcrecover, keccak256 }
 }
