@@ -86,6 +86,8 @@ export function parseNodes(v: string): number[] {
 async function runPreset(a: SimArgs): Promise<void> {
   if (a.preset !== 'fring') throw badInput(`--preset must be fring, got "${a.preset}"`)
   const nodes = a.nodes === undefined ? [...FRING_NODES] : parseNodes(a.nodes)
+  // The preset's graph is 8-regular (FRing's and the testnets' degree).
+  for (const n of nodes) if (n <= 8) throw badInput(`--preset fring: every --nodes count must be above 8 (degree 8), got ${n}`)
   if (!(Number.isInteger(a.items) && a.items >= 1)) throw badInput(`--items must be an integer >= 1, got ${a.items}`)
   if (!(a.epoch >= 2)) throw badInput(`--epoch must be at least 2 s, got ${a.epoch}`)
   if (a.out === '') throw badInput('--out must name a directory')
