@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODES ?= 4
 COUNT ?= 200
 
-.PHONY: install node-libs test-tools typecheck check-imports test test-containers demo bench-chain bench tee-faults sim clean fuzz-eth68 fuzz-tee adversary-campaign
+.PHONY: install node-libs test-tools typecheck check-imports test test-containers demo bench-chain bench tee-faults sim sim-fring clean fuzz-eth68 fuzz-tee adversary-campaign
 SCENARIO ?= bench/scenarios/standard.yaml
 
 node_modules/.installed: package.json package-lock.json $(wildcard patches/*.patch)
@@ -91,6 +91,11 @@ tee-faults: install
 # The simulator at scale: tee against stock on 500 nodes, 30 % crashed at once.
 sim: install
 	npx teecast sim --nodes 500 --degree 8 --crash 0.3 $(ARGS)
+
+# FRing's table on the simulator (docs/simulator.md): 2,000 and 8,000 nodes (FRING_NODES=200,500 for a quick run),
+# flood, stock, geth and tee, 0/30/50/60 % failed; results/sim-fring/fring.{json,md,html}.
+sim-fring: install
+	nice -n 10 npx teecast sim --preset fring $(if $(FRING_NODES),--nodes $(FRING_NODES)) $(ARGS)
 
 clean:
 	rm -rf node_modules .testnet results

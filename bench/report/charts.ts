@@ -200,3 +200,26 @@ export async function rampChart(s: Summary): Promise<string> {
   })
 }
 
+
+/**
+ * Grouped bars outside a bench summary (the simulator's presets): one group per `group`, one bar per `series` in it,
+ * in the order given. A value that is not finite (a run that never got there) is left out.
+ */
+export async function groupedBarChart(values: { group: string; series: string; value: number }[], title: string, yTitle: string, yScale: 'linear' | 'log' = 'linear'): Promise<string> {
+  const groups = [...new Set(values.map((v) => v.group))]
+  const series = [...new Set(values.map((v) => v.series))]
+  return svg({
+    $schema: SCHEMA,
+    title,
+    width: Math.max(220, 40 * groups.length * Math.max(1, series.length / 2)),
+    height: 180,
+    data: { values: values.filter((v) => Number.isFinite(v.value) && (yScale === 'linear' || v.value > 0)) },
+    mark: 'bar',
+    encoding: {
+      x: { field: 'group', type: 'nominal', sort: groups, title: null },
+      xOffset: { field: 'series', type: 'nominal', sort: series },
+      y: { field: 'value', type: 'quantitative', title: yTitle, scale: { type: yScale } },
+      color: { field: 'series', type: 'nominal', sort: series, scale: { domain: series }, title: null },
+    },
+  })
+}

@@ -8,7 +8,7 @@ import type { NodeResult, Summary } from './summary.ts'
 import { aggregate, baselineMode, FIGURES, orderedModes, repetitionsOf, type Estimate } from './aggregate.ts'
 import { byMessageChart, cdfChart, figureChart, nodeBoxChart, rampChart, throughputChart, timeSeriesChart } from './charts.ts'
 
-const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
+export const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
 const num = (v: number | null | undefined, d: number): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d))
 
 export function describeWorkload(w: Summary['scenario']['workload']): string {
@@ -19,6 +19,20 @@ export function describeWorkload(w: Summary['scenario']['workload']): string {
   if (w.kind === 'fixed-load') return `${w.count} ${what} with ${w.inFlight} in flight${warm}`
   return `${what} ramped from ${w.start} to ${w.end} tx/s in ${w.steps} steps of ${w.stepSec !== undefined ? `${w.stepSec} s` : `${w.countPerStep} txs`}${warm}`
 }
+
+/** The report pages' style sheet (bench and simulator reports). */
+export const REPORT_CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}
+h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5em 0;font-size:13px;max-width:100%}
+.grid th,.grid td{border:1px solid #ddd;padding:.3em .55em;text-align:right;white-space:nowrap}
+.grid thead th{background:#f3f3f3;text-align:center;white-space:normal}
+.grid tbody th{text-align:left;font-weight:normal;white-space:normal}
+.kv th{text-align:left;padding:.2em 1em .2em 0;vertical-align:top;white-space:nowrap;font-weight:600}.kv td{padding:.2em 0}
+.ratio{color:#555;background:#fafafa}.ci{color:#777;font-size:.9em}
+.wrap{overflow-x:auto}.note{color:#555;max-width:75em}
+.charts{display:flex;flex-wrap:wrap;gap:1em 1.5em}figure{margin:0}
+.failed{color:#b00}
+`
 
 const cell = (e: Estimate, d: number): string =>
   e.mean === null ? '–' : e.lo === null ? num(e.mean, d) : `${num(e.mean, d)} <span class="ci">± ${num((e.hi! - e.lo) / 2, d)}</span>`
@@ -105,18 +119,7 @@ export async function renderHtml(s: Summary, nodes: NodeResult[] = []): Promise<
 <html lang="en"><head><meta charset="utf-8"><title>teecast bench: ${esc(s.scenario.name)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
-body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}
-h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:.5em 0;font-size:13px;max-width:100%}
-.grid th,.grid td{border:1px solid #ddd;padding:.3em .55em;text-align:right;white-space:nowrap}
-.grid thead th{background:#f3f3f3;text-align:center;white-space:normal}
-.grid tbody th{text-align:left;font-weight:normal;white-space:normal}
-.kv th{text-align:left;padding:.2em 1em .2em 0;vertical-align:top;white-space:nowrap;font-weight:600}.kv td{padding:.2em 0}
-.ratio{color:#555;background:#fafafa}.ci{color:#777;font-size:.9em}
-.wrap{overflow-x:auto}.note{color:#555;max-width:75em}
-.charts{display:flex;flex-wrap:wrap;gap:1em 1.5em}figure{margin:0}
-.failed{color:#b00}
-</style>
+${REPORT_CSS}</style>
 </head><body>
 <h1>teecast bench: ${esc(s.scenario.name)}</h1>
 <p>${s.scenario.network.nodes} nodes, ${esc(describeWorkload(s.scenario.workload))}; modes ${esc(orderedModes(s).map((m) => m.mode).join(', '))}${reps > 1 ? `, ${reps} repetitions each` : ''}.</p>

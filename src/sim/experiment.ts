@@ -41,8 +41,13 @@ export interface SimScenario {
   rateTps: number
   /** Encoded tx size, bytes. */
   txBytes: number
-  /** One-way link latency range, ms (uniform per link, from the seed). */
+  /** One-way link latency range, ms (uniform per link, from the seed). Unused with `regions`. */
   latencyMs: [number, number]
+  /**
+   * Regions instead of `latencyMs`: each node is put in one region (uniform, from the seed), and a link's one-way
+   * latency is half the RTT between its ends' regions (as bench/topologies/three-regions.yaml and FRing).
+   */
+  regions?: SimRegions
   jitterMs: number
   dropRate: number
   /** Share of nodes that crash at `crashAtMs` (never an item's origin after that). */
@@ -99,6 +104,45 @@ export interface SimScenario {
  * messages a second, which at 4 ms each is more than one core.
  */
 export const TESTNET_CALIBRATION = { poolAddMs: 20, handleMs: 4 } as const
+
+export interface SimRegions {
+  names: string[]
+  /** Round-trip time between regions, ms, by "a-b" (either order; "a-a" inside a region). Every pair is needed. */
+  rttMs: Record<string, number>
+}
+
+/** FRing's RTT tiers on three regions: 20 ms inside one, 80 ms between the near two, 200 ms to the far one. */
+export const FRING_REGIONS: SimRegions = {
+  names: ['eu', 'us', 'asia'],
+  rttMs: { 'eu-eu': 20, 'us-us': 20, 'asia-asia': 20, 'eu-us': 80, 'eu-asia': 200, 'us-asia': 200 },
+}
+
+/**
+ * Per link a-b (a < b, keyed a * n + b), its one-way latency, ms: with `regions` half the RTT between the ends'
+ * regions, else uniform in `latencyMs`. Also each node's region index (all 0 without regions). Draws from the
+ * experiment's stream as before when there are no regions (seeded runs stay the same); regions draw from their own.
+ */
+export function linkLatencies(s: Pick<SimScenario, 'nodes' | 'seed' | 'latencyMs' | 'regions'>, edges: readonly (readonly [number, number])[], rng: SeededRandom): { latency: Map<number, number>; regionOf: Int32Array } {
+  const latency = new Map<number, number>()
+  const regionOf = new Int32Array(s.nodes)
+  const key = (a: number, b: number): number => Math.min(a, b) * s.nodes + Math.max(a, b)
+  const r = s.regions
+  if (r === undefined) {
+    for (const [a, b] of edges) latency.set(key(a, b), s.latencyMs[0] + rng.next() * (s.latencyMs[1] - s.latencyMs[0]))
+    return { latency, regionOf }
+  }
+  if (r.names.length === 0) throw new Error('sim: regions need at least one region name')
+  const rtt = (x: string, y: string): number => {
+    const v = r.rttMs[`${x}-${y}`] ?? r.rttMs[`${y}-${x}`]
+    if (v === undefined || !(v >= 0)) throw new Error(`sim: no RTT >= 0 for regions ${x}-${y} (have ${Object.keys(r.rttMs).join(', ')})`)
+    return v
+  }
+  const oneWay = r.names.map((x) => r.names.map((y) => rtt(x, y) / 2))
+  const regionRng = new SeededRandom(`${s.seed}/regions`)
+  for (let i = 0; i < s.nodes; i++) regionOf[i] = regionRng.int(r.names.length)
+  for (const [a, b] of edges) latency.set(key(a, b), oneWay[regionOf[a]!]![regionOf[b]!]!)
+  return { latency, regionOf }
+}
 
 export const DEFAULT_SCENARIO: SimScenario = {
   mode: 'tee',
@@ -240,9 +284,8 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   const wall = performance.now()
   const rng = new SeededRandom(`${s.seed}/experiment`)
   const edges = randomRegularGraph(s.nodes, s.degree, s.seed)
-  const latency = new Map<number, number>()
+  const { latency } = linkLatencies(s, edges, rng)
   const linkKey = (a: number, b: number): number => Math.min(a, b) * s.nodes + Math.max(a, b)
-  for (const [a, b] of edges) latency.set(linkKey(a, b), s.latencyMs[0] + rng.next() * (s.latencyMs[1] - s.latencyMs[0]))
   const net = new SimNetwork(s.nodes, edges, {
     seed: s.seed,
     link: { latencyMs: (a, b) => latency.get(linkKey(a, b)) ?? s.latencyMs[1], jitterMs: s.jitterMs },

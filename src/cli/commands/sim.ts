@@ -10,9 +10,12 @@ import { PROPAGATION_MODES } from '../../propagation/interface.ts'
 import { badInput } from '../errors.ts'
 import { paramsForEpoch } from '../../propagation/tee/params.ts'
 import { renderTable } from '../table.ts'
+import { FRING_NODES, runFring, writeFringReport } from '../../../bench/sim-fring.ts'
 
 interface SimArgs {
-  nodes: number
+  nodes?: string
+  preset?: string
+  out: string
   degree: number
   seed: string
   modes: string
@@ -69,6 +72,31 @@ export function simTable(results: SimResult[]): string {
   )
 }
 
+/** `--nodes`: one count or a comma-separated list, each an integer in 3..MAX_SIM_NODES. */
+export function parseNodes(v: string): number[] {
+  const xs = v.split(',').map((x) => x.trim())
+  for (const x of xs) {
+    const n = /^\d+$/.test(x) ? Number(x) : NaN
+    if (!(n >= 3 && n <= MAX_SIM_NODES)) throw badInput(`--nodes must be an integer in 3..${MAX_SIM_NODES} (or, with --preset, a list of them), got "${v}"`)
+  }
+  return xs.map(Number)
+}
+
+/** `--preset fring`: every run of bench/sim-fring.ts, progress on stderr, the three files in --out. */
+async function runPreset(a: SimArgs): Promise<void> {
+  if (a.preset !== 'fring') throw badInput(`--preset must be fring, got "${a.preset}"`)
+  const nodes = a.nodes === undefined ? [...FRING_NODES] : parseNodes(a.nodes)
+  // The preset's graph is 8-regular (FRing's and the testnets' degree).
+  for (const n of nodes) if (n <= 8) throw badInput(`--preset fring: every --nodes count must be above 8 (degree 8), got ${n}`)
+  if (!(Number.isInteger(a.items) && a.items >= 1)) throw badInput(`--items must be an integer >= 1, got ${a.items}`)
+  if (!(a.epoch >= 2)) throw badInput(`--epoch must be at least 2 s, got ${a.epoch}`)
+  if (a.out === '') throw badInput('--out must name a directory')
+  const o = { nodes, seed: a.seed, items: a.items, epochMs: a.epoch * 1000, detectMs: parseDetectMs(a['detect-ms']), progress: (l: string) => void process.stderr.write(`${l}\n`) }
+  const rows = runFring(o)
+  const files = await writeFringReport(rows, o, a.out)
+  process.stdout.write(`${files.join('\n')}\n`)
+}
+
 /** `--detect-ms`: a fixed delay, a per-link range MIN-MAX, or never. */
 export function parseDetectMs(v: string): number | [number, number] {
   if (v === 'never') return Infinity
@@ -90,7 +118,9 @@ export const simCommand: CommandModule<object, SimArgs> = {
   describe: SUMMARIES.sim,
   builder: (y) =>
     y
-      .option('nodes', { type: 'number', default: 500 })
+      .option('nodes', { type: 'string', describe: 'Nodes (default 500); with --preset a comma-separated list (fring: 2000,8000)' })
+      .option('preset', { type: 'string', describe: 'fring: FRing\'s table (flood, stock, geth, tee; FRing\'s RTT tiers; 0/30/50/60 % failed), written as JSON, Markdown and HTML to --out' })
+      .option('out', { type: 'string', default: 'results/sim-fring', describe: 'With --preset: the directory for fring.json, fring.md and fring.html' })
       .option('degree', { type: 'number', default: 8 })
       .option('seed', { type: 'string', default: 'sim' })
       .option('modes', { type: 'string', default: 'tee,stock', describe: `Comma-separated: tee,${PROPAGATION_MODES.filter((m) => m !== 'tee').join(',')}` })
@@ -111,14 +141,16 @@ export const simCommand: CommandModule<object, SimArgs> = {
       .option('pool-add-ms', { type: 'number', default: 0, describe: `eth modes: how long a node's pool takes to add a received tx, ms; the node handles other messages meanwhile (${TESTNET_CALIBRATION.poolAddMs} on a testnet of 16 nodes on 2 cores)` })
       .option('handle-ms', { type: 'number', default: 0, describe: `How long a node takes to handle each received message, one at a time, ms (the testnet's 16 processes on 2 cores: ${TESTNET_CALIBRATION.handleMs})` })
       .option('json', { type: 'string', describe: 'Also write the results as JSON here' }) as never,
-  handler: (a) => {
+  handler: async (a) => {
+    if (a.preset !== undefined) return runPreset(a)
+    const nodes = parseNodes(a.nodes ?? '500')
+    if (nodes.length !== 1) throw badInput(`--nodes takes one count without --preset, got "${a.nodes}"`)
     const modes = a.modes.split(',').map((m) => m.trim())
     for (const m of modes) if (m !== 'tee' && !(PROPAGATION_MODES as readonly string[]).includes(m)) throw badInput(`--modes: "${m}" is not a mode`)
     const lat = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(a.latency)
     if (lat === null || Number(lat[1]) > Number(lat[2])) throw badInput(`--latency must look like 10-100 (ms), got "${a.latency}"`)
-    if (!(a.nodes >= 3 && a.nodes <= MAX_SIM_NODES) || !Number.isInteger(a.nodes)) throw badInput(`--nodes must be an integer in 3..${MAX_SIM_NODES}`)
     const detectMs = parseDetectMs(a['detect-ms'])
-    if ((a.nodes * a.degree) % 2 !== 0 || a.degree < 2 || a.degree >= a.nodes) throw badInput('--degree must be >= 2, < nodes, and nodes x degree even')
+    if ((nodes[0]! * a.degree) % 2 !== 0 || a.degree < 2 || a.degree >= nodes[0]!) throw badInput('--degree must be >= 2, < nodes, and nodes x degree even')
     for (const [k, v] of [['crash', a.crash], ['drop', a.drop], ['omit', a.omit], ['tee-fraction', a['tee-fraction']]] as const) if (!(v >= 0 && v <= 1)) throw badInput(`--${k} must be in [0, 1]`)
     if (!(a.items >= 1 && a.rate > 0 && a.epoch >= 2)) throw badInput('--items >= 1, --rate > 0 and --epoch >= 2 are required')
     if (!(a['block-interval'] === 0 || a['block-interval'] >= 0.1)) throw badInput(`--block-interval must be 0 (no blocks) or at least 0.1 s, got ${a['block-interval']}`)
@@ -127,11 +159,11 @@ export const simCommand: CommandModule<object, SimArgs> = {
     for (const k of ['pool-add-ms', 'handle-ms'] as const) if (!(a[k] >= 0 && Number.isFinite(a[k]))) throw badInput(`--${k} must be a number of ms >= 0, got ${a[k]}`)
     const results: SimResult[] = []
     for (const mode of modes) {
-      process.stderr.write(`simulating ${mode}: ${a.nodes} nodes, degree ${a.degree}, ${a.items} items...\n`)
+      process.stderr.write(`simulating ${mode}: ${nodes[0]} nodes, degree ${a.degree}, ${a.items} items...\n`)
       results.push(
         runExperiment({
           mode: mode as SimMode,
-          nodes: a.nodes,
+          nodes: nodes[0]!,
           degree: a.degree,
           seed: a.seed,
           items: a.items,
