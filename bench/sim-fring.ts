@@ -129,16 +129,18 @@ const fmt = (x: number | null | undefined, d: number): string => (x === null || 
 const pct = (x: number | null): string => (x === null || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(1)} %`)
 const sizeOf = (n: number): string => (n === 0 ? 'as published' : String(n))
 
-/** Two tables: cost and convergence without failures; reach with failures. Published rows carry "(published)". */
+/** A row's mode as the tables and charts show it: published rows carry "(published)". */
+const rowLabel = (r: FringRow): string => (r.source === 'published' ? `${r.mode} (published)` : r.mode)
+
+/** Two tables: cost and convergence without failures; reach with failures. */
 export function fringTables(rows: readonly FringRow[]): { cost: string[][]; reach: string[][] } {
-  const name = (r: FringRow): string => (r.source === 'published' ? `${r.mode} (published)` : r.mode)
   const cost = [
     ['source', 'nodes', 'mode', 'msgs/node/tx', '95 % convergence s', 'bytes/node/tx'],
-    ...rows.filter((r) => r.failed === 0).map((r) => [r.source, sizeOf(r.nodes), name(r), fmt(r.msgsPerNodePerTx, 2), fmt(r.to95Ms === null ? null : r.to95Ms / 1000, 2), fmt(r.bytesPerNodePerTx, 0)]),
+    ...rows.filter((r) => r.failed === 0).map((r) => [r.source, sizeOf(r.nodes), rowLabel(r), fmt(r.msgsPerNodePerTx, 2), fmt(r.to95Ms === null ? null : r.to95Ms / 1000, 2), fmt(r.bytesPerNodePerTx, 0)]),
   ]
   const reach = [
     ['source', 'nodes', 'mode', 'failed', 'reach of live nodes', 'reach of connected live nodes'],
-    ...rows.filter((r) => r.failed > 0).map((r) => [r.source, sizeOf(r.nodes), name(r), `${Math.round(r.failed * 100)} %`, pct(r.reachAllLive), pct(r.reachConnected)]),
+    ...rows.filter((r) => r.failed > 0).map((r) => [r.source, sizeOf(r.nodes), rowLabel(r), `${Math.round(r.failed * 100)} %`, pct(r.reachAllLive), pct(r.reachConnected)]),
   ]
   return { cost, reach }
 }
@@ -176,14 +178,13 @@ const htmlTable = (t: string[][]): string =>
 
 export async function fringHtml(rows: readonly FringRow[], o: Pick<FringOptions, 'seed' | 'items'>): Promise<string> {
   const t = fringTables(rows)
-  const label = (r: FringRow): string => (r.source === 'published' ? `${r.mode} (published)` : r.mode)
   const clean = rows.filter((r) => r.failed === 0 && r.nodes > 0)
   const failed = rows.filter((r) => r.failed > 0)
   const charts = [
-    await groupedBarChart(clean.map((r) => ({ group: `${r.nodes} nodes`, series: label(r), value: (r.to95Ms ?? NaN) / 1000 })), '95 % convergence (median tx)', 's', 'log'),
+    await groupedBarChart(clean.map((r) => ({ group: `${r.nodes} nodes`, series: rowLabel(r), value: (r.to95Ms ?? NaN) / 1000 })), '95 % convergence (median tx)', 's', 'log'),
     await groupedBarChart(clean.filter((r) => r.source === 'simulated').map((r) => ({ group: `${r.nodes} nodes`, series: r.mode, value: r.msgsPerNodePerTx! })), 'messages per node per tx', 'msgs'),
     await groupedBarChart(clean.filter((r) => r.source === 'simulated').map((r) => ({ group: `${r.nodes} nodes`, series: r.mode, value: r.bytesPerNodePerTx! })), 'bytes per node per tx', 'bytes', 'log'),
-    await groupedBarChart(failed.map((r) => ({ group: `${Math.round(r.failed * 100)} % failed`, series: r.source === 'published' ? label(r) : `${r.mode} ${r.nodes}`, value: (r.reachAllLive ?? NaN) * 100 })), 'reach of live nodes', '%'),
+    await groupedBarChart(failed.map((r) => ({ group: `${Math.round(r.failed * 100)} % failed`, series: r.source === 'published' ? rowLabel(r) : `${r.mode} ${r.nodes}`, value: (r.reachAllLive ?? NaN) * 100 })), 'reach of live nodes', '%'),
     await groupedBarChart(failed.filter((r) => r.source === 'simulated').map((r) => ({ group: `${Math.round(r.failed * 100)} % failed`, series: `${r.mode} ${r.nodes}`, value: (r.reachConnected ?? NaN) * 100 })), 'reach of connected live nodes', '%'),
   ]
   return `<!doctype html>

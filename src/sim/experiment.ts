@@ -117,15 +117,18 @@ export const FRING_REGIONS: SimRegions = {
   rttMs: { 'eu-eu': 20, 'us-us': 20, 'asia-asia': 20, 'eu-us': 80, 'eu-asia': 200, 'us-asia': 200 },
 }
 
+/** A link's key in a network of `nodes`, the same for a-b and b-a. */
+const linkKeyOf = (nodes: number, a: number, b: number): number => Math.min(a, b) * nodes + Math.max(a, b)
+
 /**
- * Per link a-b (a < b, keyed a * n + b), its one-way latency, ms: with `regions` half the RTT between the ends'
+ * Per link a-b (keyed by linkKeyOf), its one-way latency, ms: with `regions` half the RTT between the ends'
  * regions, else uniform in `latencyMs`. Also each node's region index (all 0 without regions). Draws from the
  * experiment's stream as before when there are no regions (seeded runs stay the same); regions draw from their own.
  */
 export function linkLatencies(s: Pick<SimScenario, 'nodes' | 'seed' | 'latencyMs' | 'regions'>, edges: readonly (readonly [number, number])[], rng: SeededRandom): { latency: Map<number, number>; regionOf: Int32Array } {
   const latency = new Map<number, number>()
   const regionOf = new Int32Array(s.nodes)
-  const key = (a: number, b: number): number => Math.min(a, b) * s.nodes + Math.max(a, b)
+  const key = (a: number, b: number): number => linkKeyOf(s.nodes, a, b)
   const r = s.regions
   if (r === undefined) {
     for (const [a, b] of edges) latency.set(key(a, b), s.latencyMs[0] + rng.next() * (s.latencyMs[1] - s.latencyMs[0]))
@@ -285,7 +288,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   const rng = new SeededRandom(`${s.seed}/experiment`)
   const edges = randomRegularGraph(s.nodes, s.degree, s.seed)
   const { latency } = linkLatencies(s, edges, rng)
-  const linkKey = (a: number, b: number): number => Math.min(a, b) * s.nodes + Math.max(a, b)
+  const linkKey = (a: number, b: number): number => linkKeyOf(s.nodes, a, b)
   const net = new SimNetwork(s.nodes, edges, {
     seed: s.seed,
     link: { latencyMs: (a, b) => latency.get(linkKey(a, b)) ?? s.latencyMs[1], jitterMs: s.jitterMs },
