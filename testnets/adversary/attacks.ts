@@ -106,13 +106,12 @@ const silentSockets = (n: number, waitMs: number): Attack => async (c) => {
   await sleep(waitMs)
   const open = socks.filter((s) => !s.destroyed && !s.readableEnded).length
   for (const s of socks) s.destroy()
-  return `${open} of ${n} silent sockets open after ${waitMs} ms${lastClose(closedAt, n - open)}`
+  return `${open} of ${n} silent sockets open after ${waitMs} ms${lastClose(closedAt)}`
 }
 
-/** When the node had closed the last of `closed` sockets (ms after they were dialled), as a phrase. */
-function lastClose(closedAt: number[], closed: number): string {
-  const byNode = closedAt.slice().sort((a, b) => a - b).slice(0, closed)
-  return byNode.length === 0 ? '' : `; the node closed them within ${byNode[byNode.length - 1]} ms`
+/** When the node had closed the last of the sockets it closed (ms after they were dialled), as a phrase. */
+export function lastClose(closedAt: readonly number[]): string {
+  return closedAt.length === 0 ? '' : `, the node closed them within ${Math.max(...closedAt)} ms`
 }
 
 const noHello = (n: number, waitMs: number): Attack => async (c) => {
@@ -126,7 +125,7 @@ const noHello = (n: number, waitMs: number): Attack => async (c) => {
   await sleep(waitMs)
   const open = ps.filter((p) => !p.isClosed).length
   for (const p of ps) p.destroy()
-  return `${open} of ${n} ECIES-only peers (no Hello) open after ${waitMs} ms${lastClose(closedAt, n - open)}`
+  return `${open} of ${n} ECIES-only peers (no Hello) open after ${waitMs} ms${lastClose(closedAt)}`
 }
 
 const noStatus = (waitMs: number): Attack => async (c) => {

@@ -7,7 +7,7 @@
 import net from 'node:net'
 import { request as httpRequest } from 'node:http'
 import { postRaw } from '../../src/rpc/client.ts'
-import type { Attack } from './attacks.ts'
+import { lastClose, type Attack } from './attacks.ts'
 
 const req = (id: number, method: string, params: unknown[] = []) => ({ jsonrpc: '2.0', id, method, params })
 const LOOP = { data: '0x5b600056', gas: '0xffffffffffffffff' }
@@ -66,14 +66,14 @@ const slowloris = (n: number, ms: number): Attack => async (c) => {
   if (c.rpcUrl === undefined) throw new Error('an RPC attack needs the node\'s rpcUrl')
   const { hostname, port } = new URL(c.rpcUrl)
   const dialled = Date.now()
-  let lastClosedMs = 0
+  const closedAt: number[] = []
   const socks = await Promise.all(Array.from({ length: n }, () => new Promise<net.Socket>((resolve) => {
     const s = net.connect(Number(port), hostname, () => {
       s.write('POST / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ')
       resolve(s)
     })
     s.on('error', () => resolve(s))
-    s.once('close', () => { lastClosedMs = Math.max(lastClosedMs, Date.now() - dialled) })
+    s.once('close', () => closedAt.push(Date.now() - dialled))
     // Read what the node sends (a 408), so that its close is seen.
     s.resume()
   })))
@@ -87,7 +87,7 @@ const slowloris = (n: number, ms: number): Attack => async (c) => {
     await new Promise((res) => setTimeout(res, Math.max(0, 1_000 - (Date.now() - t))))
   }
   const open = socks.filter((s) => !s.destroyed && !s.readableEnded).length
-  const closedBy = open < n ? `, the node closed them within ${lastClosedMs} ms` : ''
+  const closedBy = lastClose(closedAt)
   for (const s of socks) s.destroy()
   return `${open} of ${n} slow HTTP clients (headers never ended) still open after ${ms} ms${closedBy}; a new client each second: ${fresh.join(' ')}`
 }
