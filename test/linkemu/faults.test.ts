@@ -8,10 +8,10 @@ import net from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { randomBytes, createHash } from 'node:crypto'
+import { randomBytes, createHash, pbkdf2 } from 'node:crypto'
 import { startLinkProxy } from '../../src/shared/linkemu/proxy.ts'
 import { LinkProxies } from '../../src/shared/linkemu/proxies.ts'
-import { readLinkFaults, writeLinkFaults } from '../../src/shared/linkemu/faults.ts'
+import { readLinkFaults, watchLinkFaults, writeLinkFaults, type LinkFaults } from '../../src/shared/linkemu/faults.ts'
 import { UNLIMITED } from '../../src/shared/linkemu/spec.ts'
 
 async function echoServer(): Promise<{ port: number; close: () => Promise<void> }> {
@@ -97,6 +97,27 @@ test("a faults file cuts and heals a node's link by its port pair", { timeout: 2
   } finally {
     await proxies.close()
     await echo.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('a faults file written the moment the watch starts is still read', { timeout: 20_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tc-faults-'))
+  const path = join(dir, 'link-faults.json')
+  const seen: LinkFaults[] = []
+  // Keep libuv's thread pool (4 threads) busy, as a loaded node would, so any stat the watch queues there runs after
+  // the write below: the watch must not take the written file as its baseline and miss it.
+  const busy = Array.from({ length: 4 }, () => new Promise((r) => pbkdf2('x', 'y', 300_000, 32, 'sha256', r)))
+  const stop = watchLinkFaults(path, (f) => seen.push(f))
+  writeLinkFaults(path, { version: 1, links: { '1-2': { cut: true } } })
+  try {
+    assert.deepEqual(seen[0]?.links, {}, 'the first call is the file as it was: none')
+    await Promise.all(busy)
+    await until('the write is reported', () => seen.at(-1)?.links['1-2']?.cut === true, 5_000)
+    writeLinkFaults(path, { version: 1, links: {} })
+    await until('the heal is reported', () => seen.at(-1)?.links['1-2'] === undefined, 5_000)
+  } finally {
+    stop()
     rmSync(dir, { recursive: true, force: true })
   }
 })

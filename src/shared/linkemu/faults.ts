@@ -5,7 +5,7 @@
  * link within a poll interval, and a node restarted during a fault starts with it. Written via a temp file and a
  * rename, so a reader never sees half of it.
  */
-import { readFileSync, renameSync, watchFile, unwatchFile, writeFileSync } from 'node:fs'
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LinkSpecInput } from './spec.ts'
 
@@ -43,10 +43,30 @@ export function readLinkFaults(path: string): LinkFaults {
   }
 }
 
-/** Calls `onChange` with the faults now and on every change of the file; returns a function that stops watching. */
+/** What tells one version of the file from the next: a rename gives a new inode, an edit in place a new mtime or size. */
+function fileVersion(path: string): string {
+  try {
+    const st = statSync(path, { bigint: true })
+    return `${st.ino}:${st.mtimeNs}:${st.size}`
+  } catch {
+    return 'missing'
+  }
+}
+
+/**
+ * Calls `onChange` with the faults now and on every change of the file; returns a function that stops watching.
+ * Polls by itself rather than with fs.watchFile: watchFile takes its baseline from a first stat on the thread pool,
+ * so a file written between the read here and that stat was never reported.
+ */
 export function watchLinkFaults(path: string, onChange: (f: LinkFaults) => void): () => void {
+  let seen = fileVersion(path)
   onChange(readLinkFaults(path))
-  const listener = (): void => onChange(readLinkFaults(path))
-  watchFile(path, { interval: FAULTS_POLL_MS, persistent: false }, listener)
-  return () => unwatchFile(path, listener)
+  const timer = setInterval(() => {
+    const now = fileVersion(path)
+    if (now === seen) return
+    seen = now
+    onChange(readLinkFaults(path))
+  }, FAULTS_POLL_MS)
+  timer.unref()
+  return () => clearInterval(timer)
 }
