@@ -77,9 +77,11 @@ export async function runScenario(s: Scenario, o: RunOptions & { testnet?: Testn
   const clean = s.adversaries?.clean === true && o.testnet === undefined
   const modeList: readonly string[] = o.testnet !== undefined ? ['testnet'] : s.modes.flatMap((m) => (clean ? [`${m}-clean`, m] : [m]))
   const cleanScenario: Scenario = { ...s, adversaries: { junkLeaves: 0, omittingRelays: 0, clean: false } }
-  for (const [i, mode] of modeList.entries()) {
-    const reps: ModeResult[] = []
-    for (let rep = 1; rep <= s.repetitions; rep++) {
+  // Repetitions interleave the modes (stock 1, tee 1, stock 2, tee 2, ...), so a load that drifts over the run falls
+  // on every mode alike rather than on whichever mode ran last.
+  const repsByMode = new Map<string, ModeResult[]>(modeList.map((m) => [m, []]))
+  for (let rep = 1; rep <= s.repetitions; rep++) {
+    for (const [i, mode] of modeList.entries()) {
       o.onProgress?.(`[${i + 1}/${modeList.length}] ${mode}${s.repetitions > 1 ? `, repetition ${rep}/${s.repetitions}` : ''}`)
       // A run that fails (a testnet that never got ready, say) is recorded and the others go on: minutes of results
       // are not thrown away for one bad run.
@@ -87,15 +89,15 @@ export async function runScenario(s: Scenario, o: RunOptions & { testnet?: Testn
         const isClean = mode.endsWith('-clean')
         const propagation = (isClean ? mode.slice(0, -'-clean'.length) : mode) as Scenario['modes'][number]
         const r = o.testnet !== undefined ? await runOnTestnet(o.testnet, s, o, rep) : await runMode(isClean ? cleanScenario : s, propagation, o, rep, mode)
-        reps.push(r.result)
+        repsByMode.get(mode)!.push(r.result)
         nodes.push(...r.nodes)
       } catch (err) {
         failed.push({ mode, repetition: rep, error: (err as Error).message })
         o.onProgress?.(`${mode}${s.repetitions > 1 ? ` #${rep}` : ''} failed: ${(err as Error).message}`)
       }
     }
-    if (reps.length > 0) modes.push(combineRepetitions(reps))
   }
+  for (const reps of repsByMode.values()) if (reps.length > 0) modes.push(combineRepetitions(reps))
   const summary: Summary = { scenario: s, gitCommit: gitCommit(), environment: environment(load0, dirty0), startedAt, finishedAt: new Date().toISOString(), modes, ...(failed.length > 0 ? { failed } : {}) }
   writeFileSync(join(o.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
   writeFileSync(join(o.outDir, 'nodes.csv'), nodesCsv(nodes))

@@ -24,7 +24,7 @@ test('a block imported but not executed is not "latest"; once executed it is, wi
   const tx = fx.signer.tx(0, { to: '0x00000000000000000000000000000000000000aa', value: 7n, gasLimit: 21_000n })
   const b4 = await sealOn(fx.chain, fx.signerKey, b3, [tx], BigInt(fx.d.period))
   // Hold execution (it runs under its lock), then import: the chain's own head moves, execution cannot.
-  const execution = fx.node.service.execution
+  const execution = fx.node.service.execution as unknown as { runWithLock<T>(f: () => Promise<T>): Promise<T> }
   let release!: () => void
   const held = new Promise<void>((r) => (release = r))
   const holding = execution.runWithLock(() => held)
