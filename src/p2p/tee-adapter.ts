@@ -67,6 +67,9 @@ interface Session {
   up: boolean
 }
 
+/** The relay's check decodes a tx item into a tx object (item-verifier.ts); anything else is decoded here. */
+const isDecodedTx = (d: unknown): d is TypedTransaction => typeof d === 'object' && d !== null && typeof (d as { serialize?: unknown }).serialize === 'function' && typeof (d as { hash?: unknown }).hash === 'function'
+
 export class TeeAdapter {
   readonly relay: TeeRelay
   private readonly sessions = new Map<string, Session>()
@@ -76,7 +79,7 @@ export class TeeAdapter {
    */
   private readonly parkedTxs: { tx: TypedTransaction; from: string }[] = []
   /** Txs the relay delivered, not yet decoded and handed to the pool (drained DELIVERY_SLICE_MS at a time). */
-  private deliveries: { item: WireItem; from: string }[] = []
+  private deliveries: { item: WireItem; from: string; decoded?: unknown }[] = []
   private deliveriesAt = 0
   private draining: NodeJS.Immediate | undefined
   private service: FullEthereumService | undefined
@@ -240,7 +243,7 @@ export class TeeAdapter {
         const s = this.sessions.get(a.to)
         if (s?.up === true) this.send(s, a.msg)
       },
-      deliver: (a) => this.queueDelivery(a.item, a.from),
+      deliver: (a) => this.queueDelivery(a.item, a.from, a.decoded),
       importBlock: (a) => void this.importBlock(a.block, a.txs, a.id, a.from),
       serveBlockTxsFromChain: (a) => void this.serveBlockTxsFromChain(a.peer, a.block, a.indexes),
       blockAbandoned: (a) => this.log('info', `gave up rebuilding block ${bytesToHex(a.id).slice(0, 10)}: ${a.reason}`),
@@ -271,8 +274,8 @@ export class TeeAdapter {
     return this.service?.pool.peers.find((p) => p.id === id)
   }
 
-  private queueDelivery(item: WireItem, from: string): void {
-    this.deliveries.push({ item, from })
+  private queueDelivery(item: WireItem, from: string, decoded: unknown): void {
+    this.deliveries.push({ item, from, decoded })
     this.draining ??= setImmediate(() => this.drainDeliveries())
   }
 
@@ -282,7 +285,7 @@ export class TeeAdapter {
     const until = performance.now() + DELIVERY_SLICE_MS
     while (this.deliveriesAt < this.deliveries.length) {
       const d = this.deliveries[this.deliveriesAt++]!
-      this.deliverTx(d.item, d.from)
+      this.deliverTx(d.item, d.from, d.decoded)
       if (performance.now() >= until) break
     }
     if (this.deliveriesAt < this.deliveries.length) {
@@ -293,15 +296,16 @@ export class TeeAdapter {
     }
   }
 
-  private deliverTx(item: WireItem, from: string): void {
+  private deliverTx(item: WireItem, from: string, decoded: unknown): void {
     const service = this.service
     // A tee/1 session whose client peer is not (yet, or any more) in the pool: the tx enters through another peer.
     const peer = this.clientPeer(from) ?? service?.pool.peers[0]
     if (service === undefined || peer === undefined) return this.verdict(item.id, false, from, false)
-    // The relay checked the item (payload decodes, hashes to its id) before delivering it.
+    // The relay checked the item (payload decodes, hashes to its id) before delivering it, and its check hands over
+    // the tx it decoded (item-verifier.ts), hash known: decoding and hashing a 120 KB tx again would cost ~1 ms.
     let tx: TypedTransaction
     try {
-      tx = createTxFromRLP(item.payload, { common: this.config.chainCommon }) as TypedTransaction
+      tx = isDecodedTx(decoded) ? decoded : (createTxFromRLP(item.payload, { common: this.config.chainCommon }) as TypedTransaction)
     } catch (e) {
       this.log('warn', `tx ${bytesToHex(item.id).slice(0, 10)} passed the relay's check but does not decode: ${(e as Error).message}`)
       return this.verdict(item.id, false, from, false)

@@ -32,7 +32,11 @@ export interface RelayAuthority {
   verifyReport(report: SignedReport): boolean
 }
 
-export type ItemCheck = { ok: true } | { ok: false; reason: string }
+/**
+ * `decoded`: what the check decoded from the payload (the node's verifier: the tx object, its hash already known), for
+ * the driver to reuse at delivery instead of decoding and hashing the payload again. Opaque to the relay.
+ */
+export type ItemCheck = { ok: true; decoded?: unknown } | { ok: false; reason: string }
 
 /**
  * Checks that an item is what its id says, before the relay stores or forwards it: a tx's payload hashes to its
@@ -55,7 +59,7 @@ export type TeeAction =
    * A new tx item: hand it to the pool. `from` is the peer it came from. Under params.admitTxs the core holds its
    * forwards until the driver reports the pool's verdict with `onPoolResult`.
    */
-  | { t: 'deliver'; item: WireItem; from: string }
+  | { t: 'deliver'; item: WireItem; from: string; decoded?: unknown }
   /**
    * A compact block rebuilt from held txs (compact-blocks.ts): assemble it, check its tx root, import it, and report
    * the tx root check with `onBlockRebuilt` (a mismatch is a short-id collision: the core refetches every tx).

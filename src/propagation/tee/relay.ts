@@ -47,7 +47,7 @@ import { Admission, type Waiting } from './admission.ts'
 import { READ_PAUSE_MS } from './constants.ts'
 import { Liveness } from './liveness.ts'
 import { TreeRepair } from './tree-repair.ts'
-import type { InvariantViolations, PeerInfo, RelayContext, RelayCounters, TeeAction, TeeRelayDeps } from './interface.ts'
+import type { InvariantViolations, ItemCheck, PeerInfo, RelayContext, RelayCounters, TeeAction, TeeRelayDeps } from './interface.ts'
 
 export type { ItemCheck, ItemVerifier, PeerInfo, PlanCheck, RelayAuthority, RelayCounters, TeeAction, TeeRelayDeps } from './interface.ts'
 export { coalesce } from './forwarding.ts'
@@ -352,7 +352,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     const have = this.store.get(key)
     if (have !== undefined) {
       // A copy with other bytes is checked: a forger may reuse the id of an item we hold.
-      if (Buffer.compare(have.payload, item.payload) !== 0 && !this.checked(out, from, item)) return false
+      if (Buffer.compare(have.payload, item.payload) !== 0 && !this.checked(out, from, item).ok) return false
       have.known.add(from)
       this.counters.duplicates++
       // The neighbour we charged was late, not omitting (it was itself waiting for a repair): refund it.
@@ -366,7 +366,8 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
       if (this.admission.pause(from, READ_PAUSE_MS, now)) out.push({ t: 'refused', peer: from, what: `tx ${Buffer.from(item.id).toString('hex').slice(0, 10)}`, reason: `out of its allowance of txs the pool did not admit: not read for ${READ_PAUSE_MS} ms`, disconnect: false, pauseMs: READ_PAUSE_MS })
       return true
     }
-    if (!this.checked(out, from, item)) return false
+    const check = this.checked(out, from, item)
+    if (!check.ok) return false
     // A repair-mode item that answers no pull of ours charges nobody: any peer can send one, naming any origin.
     const pulled = this.repair.isPending(key)
     const plan = this.running.plan
@@ -381,7 +382,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     if (item.mode === 'repair') this.counters.repaired++
     const w: Waiting = { e, from, at: now, mode: item.mode, pulled, routeFrom: item.mode === 'entry' && selfIndex >= 0 ? undefined : from, routeMode: item.mode === 'entry' ? 'tree' : item.mode }
     if (item.kind === 'tx') {
-      out.push({ t: 'deliver', item: { ...item }, from })
+      out.push({ t: 'deliver', item: { ...item }, from, ...(check.decoded !== undefined ? { decoded: check.decoded } : {}) })
       this.blocks.onTxHeld(out, e.short, e.payload, now)
       if (this.params.admitTxs === 1) {
         const dropped = this.admission.wait(w)
@@ -406,12 +407,12 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
   }
 
   /** Check before store and forward: an item that is not what its id says is refused, and its sender dropped. */
-  private checked(out: TeeAction[], from: string, item: WireItem): boolean {
+  private checked(out: TeeAction[], from: string, item: WireItem): ItemCheck {
     const c = this.deps.verifier.check(item.kind, item.id, item.payload)
-    if (c.ok) return true
+    if (c.ok) return c
     this.counters.itemsRefused++
     out.push({ t: 'refused', peer: from, what: `${item.kind} ${Buffer.from(item.id).toString('hex').slice(0, 10)}`, reason: c.reason, disconnect: true })
-    return false
+    return c
   }
 
   private clock(now: number): void {
