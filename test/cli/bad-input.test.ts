@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,15 +8,42 @@ import { createTestnet, DEFAULT_TESTNET } from '../../testnets/create.ts'
 
 const run = (...args: string[]) => spawnSync(process.execPath, ['bin/teecast.js', ...args], { encoding: 'utf8', timeout: 60_000 })
 
-test('--help works on every command', () => {
-  for (const args of [[], ['node'], ['testnet'], ['testnet', 'up'], ['testnet', 'start'], ['testnet', 'status'], ['testnet', 'down'], ['testnet', 'send']]) {
-    const r = run(...args, '--help')
+type Ran = { status: number | null; stdout: string; stderr: string }
+
+/** Runs the CLI once per argument list, two at a time (each run is a process start, ~1.5 s), results in order. */
+async function runAll(argLists: string[][]): Promise<Ran[]> {
+  const runOne = (args: string[]) =>
+    new Promise<Ran>((resolve) => {
+      const p = spawn(process.execPath, ['bin/teecast.js', ...args], { timeout: 60_000 })
+      let stdout = ''
+      let stderr = ''
+      p.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+      p.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+      p.on('close', (status) => resolve({ status, stdout, stderr }))
+    })
+  const out: Ran[] = new Array(argLists.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < argLists.length) {
+      const i = next++
+      out[i] = await runOne(argLists[i]!)
+    }
+  }
+  await Promise.all([worker(), worker()])
+  return out
+}
+
+test('--help works on every command', async () => {
+  const argLists = [[], ['node'], ['testnet'], ['testnet', 'up'], ['testnet', 'start'], ['testnet', 'status'], ['testnet', 'down'], ['testnet', 'send']]
+  const results = await runAll(argLists.map((a) => [...a, '--help']))
+  for (const [i, args] of argLists.entries()) {
+    const r = results[i]!
     assert.equal(r.status, 0, `${args.join(' ')} --help: ${r.stderr}`)
     assert.match(r.stdout, /Options:/)
   }
 })
 
-test('bad input gets a message and exit 2, and creates nothing', () => {
+test('bad input gets a message and exit 2, and creates nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tc-cli-'))
   const target = join(dir, 'net')
   try {
@@ -51,8 +78,9 @@ test('bad input gets a message and exit 2, and creates nothing', () => {
       [['node', '--genesis', 'g.json', '--datadir', dir, '--node-key', '11'.repeat(32), '--port', '0x'], /--port|Invalid|not a TCP port/],
       [['node', '--genesis', '/nonexistent/g.json', '--datadir', dir, '--node-key', '11'.repeat(32)], /--genesis \/nonexistent\/g\.json: no such file/],
     ]
-    for (const [args, re] of cases) {
-      const r = run(...args)
+    const results = await runAll(cases.map(([args]) => args))
+    for (const [i, [args, re]] of cases.entries()) {
+      const r = results[i]!
       assert.equal(r.status, 2, `${args.join(' ')}: exit ${r.status}, stderr ${r.stderr}`)
       assert.match(r.stderr, re, args.join(' '))
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace for bad input')
