@@ -200,6 +200,27 @@ function row(m: ModeResult, label = m.mode): string {
   return `| ${label} | ${m.committed}/${m.txs} | ${f(m.committedTxPerS)} | ${f(m.perTxPerNode.txMsgsIn, 2)} | ${f(m.perTxPerNode.txBytesIn, 0)} | ${f(m.perTxPerNode.duplicateTxs, 2)} | ${f(m.propagationMs.to100.p50, 0)} / ${f(m.propagationMs.to100.p99, 0)} | ${f(m.inclusionLatencyMs.p50, 0)} / ${f(m.inclusionLatencyMs.p99, 0)} | ${f(m.blockBytesInPerBlockPerNode, 0)} | ${f(m.blockPropagationMs?.to100.p50, 0)} / ${f(m.blockPropagationMs?.to100.p99, 0)} | ${f(m.cpuSecondsPerNode, 1)} |`
 }
 
+/**
+ * Each mode's max sustained tx/s against stock's in the same repetition (the repetitions interleave the modes, so a
+ * pair ran minutes apart under the same load), and the ratio of the means; undefined without a stock ramp.
+ */
+export function sustainedAgainstStock(ramps: readonly ModeResult[]): string | undefined {
+  const stock = ramps.find((m) => m.mode === 'stock')
+  if (stock === undefined) return undefined
+  const reps = (m: ModeResult): (number | null)[] => (m.repetitions ?? [m]).map((r) => r.maxSustainedTps ?? null)
+  const ratio = (a: number | null | undefined, b: number | null | undefined): string => (a === null || a === undefined || b === null || b === undefined || b === 0 ? '-' : `${(a / b).toFixed(2)}x`)
+  const base = reps(stock)
+  const parts = ramps
+    .filter((m) => m !== stock)
+    .map((m) => {
+      const own = reps(m)
+      const paired = own.map((v, i) => ratio(v, base[i])).join(', ')
+      const means = ratio(m.headline?.maxSustainedTps?.mean ?? own[0], stock.headline?.maxSustainedTps?.mean ?? base[0])
+      return own.length > 1 ? `${m.mode} ${paired} (ratio of the means ${means})` : `${m.mode} ${paired}`
+    })
+  return parts.length === 0 ? undefined : `max sustained tx/s against stock, repetition by repetition: ${parts.join('; ')}`
+}
+
 export function markdownTable(s: Summary): string {
   const head = '| mode | committed | tx/s | tx msgs in/tx/node | tx bytes in/tx/node | dup txs/tx/node | to all nodes p50 / p99 ms | inclusion p50 / p99 ms | block bytes in/block/node | block to all nodes p50 / p99 ms | CPU s/node |'
   const sep = '|---|---|---|---|---|---|---|---|---|---|---|'
@@ -217,9 +238,14 @@ export function markdownTable(s: Summary): string {
   if (ramps.length > 0) {
     out.push('', '| mode | offered tx/s | txs | committed | committed tx/s | inclusion p50 / p99 ms |', '|---|---|---|---|---|---|')
     for (const m of ramps) {
-      for (const st of m.steps!) out.push(`| ${m.mode} | ${f(st.offeredTxPerS)} | ${st.txs} | ${(st.committedShare * 100).toFixed(0)} % | ${f(st.committedTxPerS)} | ${f(st.inclusionLatencyMs.p50, 0)} / ${f(st.inclusionLatencyMs.p99, 0)} |`)
+      // With repetitions, the steps are those of the first (each repetition's are in summary.json).
+      const label = m.repetitions === undefined ? m.mode : `${m.mode} #1`
+      for (const st of m.steps!) out.push(`| ${label} | ${f(st.offeredTxPerS)} | ${st.txs} | ${(st.committedShare * 100).toFixed(0)} % | ${f(st.committedTxPerS)} | ${f(st.inclusionLatencyMs.p50, 0)} / ${f(st.inclusionLatencyMs.p99, 0)} |`)
     }
-    out.push('', `max sustained tx/s (>= 95 % committed, p99 inclusion <= ${s.scenario.workload.kind === 'ramp' ? s.scenario.workload.maxLatencySec : '-'} s): ${ramps.map((m) => `${m.mode} ${f(m.maxSustainedTps)}`).join(', ')}`)
+    const sustained = (m: ModeResult): string => (m.headline?.maxSustainedTps !== undefined ? `${sp(m.headline.maxSustainedTps)} over ${m.repetitions!.length} repetitions` : f(m.maxSustainedTps))
+    out.push('', `max sustained tx/s (>= 95 % committed, p99 inclusion <= ${s.scenario.workload.kind === 'ramp' ? s.scenario.workload.maxLatencySec : '-'} s): ${ramps.map((m) => `${m.mode} ${sustained(m)}`).join(', ')}`)
+    const against = sustainedAgainstStock(ramps)
+    if (against !== undefined) out.push('', against)
   }
   const adv = s.modes.flatMap((m) => m.repetitions ?? [m]).filter((m) => m.adversaries !== undefined) as ModeResult[]
   if (adv.length > 0) {

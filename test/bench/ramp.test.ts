@@ -90,3 +90,15 @@ test('report.md lists failed runs with their reason', async () => {
   const md = markdownTable({ scenario: loadScenario('bench/scenarios/ramp.yaml'), gitCommit: 'x', startedAt: 'a', finishedAt: 'b', modes: [], failed: [{ mode: 'flood', repetition: 1, error: 'testnet not ready after 120000 ms' }] })
   assert.match(md, /FAILED: flood: testnet not ready after 120000 ms/)
 })
+
+test('max sustained against stock: paired by repetition, and the ratio of the means', async () => {
+  const { sustainedAgainstStock } = await import('../../bench/report/summary.ts')
+  const mode = (name: string, values: (number | undefined)[]): ModeResult =>
+    combineRepetitions(values.map((v, i) => ({ mode: name, repetition: i + 1, committedTxPerS: 1, inclusionLatencyMs: { p50: 1, p90: 1, p99: 1, max: 1 }, propagationMs: { to100: { p50: 1, p90: 1, p99: 1, max: 1 } }, perTxPerNode: { txMsgsIn: 1, txBytesIn: 1 }, cpuSecondsPerNode: 1, ...(v !== undefined ? { maxSustainedTps: v } : {}) }) as unknown as ModeResult))
+  assert.equal(
+    sustainedAgainstStock([mode('stock', [20, 12, 16]), mode('tee', [20, 36, 20])]),
+    'max sustained tx/s against stock, repetition by repetition: tee 1.00x, 3.00x, 1.25x (ratio of the means 1.58x)',
+  )
+  assert.equal(sustainedAgainstStock([mode('stock', [10, undefined]), mode('geth', [20, 10])]), 'max sustained tx/s against stock, repetition by repetition: geth 2.00x, - (ratio of the means 1.50x)', 'a repetition without a sustained step pairs with nothing')
+  assert.equal(sustainedAgainstStock([mode('tee', [20])]), undefined, 'no stock ramp: no line')
+})
