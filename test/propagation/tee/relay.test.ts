@@ -803,6 +803,49 @@ test('relay: forged and malformed beacons are refused with a disconnect, and no 
   assert.equal(w.relays[0]!.counters.beaconsRefused, cases.length)
 })
 
+test('relay: a hostile host that names a made-up root and swallows the reports it draws delays the first plan by BOOT_EPOCHS epochs, not forever', () => {
+  const w = new World().connect()
+  const HOSTILE = 4
+  const epochMs = w.relays[0]!.params.epochMs
+  // A fresh key that ranks before every node: a valid root report, of a node nobody can reach.
+  let fake = nodeKey()
+  const bestScore = coordinatorScore(0, coordinatorRanking(0, w.ids)[0]!)
+  while (coordinatorScore(0, fake.hex) > bestScore) fake = nodeKey()
+  const fakeReport = (epoch: number): SignedReport => {
+    const report: Report = { epoch, node: fake.hex, attested: true, seq: 0, links: [{ peer: w.ids[HOSTILE]!, rttMs: 1, attested: true }], omissions: [] }
+    const bodyBytes = encodeReportBody(report)
+    return { report, bodyBytes, signature: nodeSigner(fake.priv, fake.id)(reportSigningBytes(bodyBytes)) }
+  }
+  const lure = (epoch: number): void => {
+    for (const p of [0, 3]) w.run(p, w.relays[p]!.receive(w.ids[HOSTILE]!, { t: 'beacon', report: fakeReport(epoch), dist: 1 }, w.now))
+    w.flush()
+  }
+  // Its own relay's beacons never leave, and the reports sent to it vanish while the lure works.
+  w.drop = (x) => (x.from === HOSTILE && x.msg.t === 'beacon') || (x.to === HOSTILE && x.msg.t === 'report' && w.now < 2 * epochMs)
+  const computes: { node: number; epoch: number }[] = []
+  const run = w.run.bind(w)
+  w.run = (node, actions) => {
+    for (const a of actions) if (a.t === 'computePlan') computes.push({ node, epoch: a.epoch })
+    run(node, actions)
+  }
+  w.now = 0
+  lure(0)
+  w.advance(epochMs - 100, 100)
+  for (const i of [0, 1, 2, 3]) assert.equal(w.relays[i]!.bootstrapRoot, fake.hex, `node ${i} routes to the made-up root`)
+  w.now = epochMs
+  lure(1)
+  w.advance(2 * epochMs - 100, 100)
+  assert.equal(computes.length, 0, 'no plan while the lure works')
+  assert.ok(w.relays.every((r) => r.currentPlan === undefined))
+  // From the third epoch of activity reports flood, the epoch's reporters rank as candidates, and a plan comes.
+  w.now = 2 * epochMs
+  lure(2)
+  w.advance(2 * epochMs + 20_000, 100)
+  assert.ok(computes.length > 0 && computes.every((c) => c.epoch === 2), JSON.stringify(computes))
+  for (const [i, r] of w.relays.entries()) assert.equal(r.currentPlan?.body.nodes.length, 5, `node ${i} runs a plan of every node`)
+  assert.deepEqual(w.refused, [], 'the lure is a valid beacon: nothing to refuse')
+})
+
 test('relay: with a plan, a changed report goes along tree 0 to the candidates only; unchanged ones are not re-sent', () => {
   const w = new World({ ...PARAMS, reportCandidates: 1, reportRefreshEpochs: 1000, reportMaxAgeEpochs: 2001 }).connect()
   const computes: { node: number; epoch: number; reports: SignedReport[] }[] = []
