@@ -71,6 +71,11 @@ export interface SimScenario {
    * from the workload's start, as the testnet bench counts. Without it the first epoch's reports and plan are counted.
    */
   afterPlan?: boolean
+  /**
+   * tee, tests: called once the nodes are started, with their relays and ids and a way to schedule probes and crashes
+   * on the virtual clock (e.g. to read each node's bootstrap root, or to crash the root before it plans).
+   */
+  inspect?: (h: SimInspect) => void
   /** Time after the last item for delivery and repair. */
   drainMs: number
   /**
@@ -104,6 +109,15 @@ export interface SimScenario {
  * messages a second, which at 4 ms each is more than one core.
  */
 export const TESTNET_CALIBRATION = { poolAddMs: 20, handleMs: 4 } as const
+
+/** What `SimScenario.inspect` is given. */
+export interface SimInspect {
+  relays: readonly SimTeeNode['relay'][]
+  ids: readonly string[]
+  at(t: number, f: () => void): void
+  crash(i: number): void
+  alive(i: number): boolean
+}
 
 export interface SimRegions {
   names: string[]
@@ -216,6 +230,8 @@ export interface SimResult {
   /** The same in messages. */
   steadyControlMsgsPerNodePerEpoch: number
   byType: Record<string, { msgs: number; bytes: number }>
+  /** tee: report rows received per live node over the run (relay counter reportsIn): mean, 90th percentile, max. */
+  reportsIn: { mean: number; p90: number; max: number }
   /** Of `bytesPerNodePerItem`: the tx messages' share, and the blocks' (block messages, eth/68 block sync). */
   txBytesPerNodePerItem: number
   blockBytesPerNodePerItem: number
@@ -278,9 +294,15 @@ export interface CrashWindowStats {
   copiesPerNodePerItem: number
 }
 
-const CONTROL_TYPES = new Set(['tee/report', 'tee/plan', 'tee/planDelta', 'tee/getPlan'])
+const CONTROL_TYPES = new Set(['tee/report', 'tee/plan', 'tee/planDelta', 'tee/getPlan', 'tee/beacon'])
 /** Messages that carry or fetch blocks, in every mode. */
 const BLOCK_TYPES = new Set(['eth/NewBlock', 'eth/NewBlockHashes', 'eth/GetBlockHeaders', 'eth/BlockHeaders', 'eth/GetBlockBodies', 'eth/BlockBodies', 'tee/blockItems', 'tee/getBlockTxs', 'tee/blockTxs'])
+
+function reportsInStats(xs: number[]): { mean: number; p90: number; max: number } {
+  if (xs.length === 0) return { mean: 0, p90: 0, max: 0 }
+  const sorted = [...xs].sort((a, b) => a - b)
+  return { mean: xs.reduce((a, b) => a + b, 0) / xs.length, p90: sorted[Math.floor(0.9 * (sorted.length - 1))]!, max: sorted.at(-1)! }
+}
 
 export function runExperiment(over: Partial<SimScenario>): SimResult {
   const s: SimScenario = { ...DEFAULT_SCENARIO, ...over, tee: { ...DEFAULT_SCENARIO.tee, ...over.tee } }
@@ -332,6 +354,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     }
     net.nodes = teeNodes
     teeNodes.forEach((n, i) => n.start(net.adj[i]!, (p) => 2 * (latency.get(linkKey(i, p)) ?? 0), (p) => attested.has(p)))
+    s.inspect?.({ relays: teeNodes.map((n) => n.relay), ids, at: (t, f) => net.q.at(t, f), crash: (i) => net.crash(i), alive: (i) => net.alive[i]! })
   } else {
     for (let i = 0; i < s.nodes; i++) ethNodes.push(new SimEthNode(i, createEthCore(s.mode), net, tracker, s.txBytes, blocks, s.poolAddMs))
     net.nodes = ethNodes
@@ -539,6 +562,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     steadyControlBytesPerNodePerEpoch: steady(controlBytesPerEpoch),
     steadyControlMsgsPerNodePerEpoch: steady(controlMsgsPerEpoch),
     byType,
+    reportsIn: reportsInStats(live.map((i) => teeNodes[i]?.relay.counters.reportsIn ?? 0)),
     latency: { to50: pct(to50), to90: pct(to90), to95: { ...pct(to95), p95: round(percentile(to95, 95) ?? NaN) }, to100: pct(to100) },
     itemTimes,
     blocks: blockStats,

@@ -32,7 +32,8 @@ test('sim tee control plane: per node per ordinary epoch within the bound at N =
   // 4x the nodes, not 4x the cost (the old control plane grew linearly: ~0.96 kB x N per node per epoch).
   const [small, , large] = runs
   assert.ok(large!.steadyControlBytesPerNodePerEpoch < 1.5 * small!.steadyControlBytesPerNodePerEpoch + 500, `${show(small!)}; ${show(large!)}`)
-  // The first epoch floods reports (no plan yet) and is O(N); an ordinary one is far below it.
+  // The first epoch sends every report up the bootstrap tree and floods the first plan whole (O(N) bytes per node);
+  // an ordinary one is far below it.
   assert.ok(large!.controlBytesPerEpoch[0]! > 20 * large!.steadyControlBytesPerNodePerEpoch, show(large!))
 })
 

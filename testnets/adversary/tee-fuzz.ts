@@ -19,7 +19,7 @@ import { createBlock } from '@ethereumjs/block'
 import { decodeTeeMessage, encodeTeeMessage, TEE_CODES, TEE_MESSAGE_NAMES, type AnyTeeMessage } from '../../src/propagation/tee/codec.ts'
 import { TeeError } from '../../src/propagation/tee/errors.ts'
 import { TeeError as AttestationError } from '../../src/tee/errors.ts'
-import { MAX_IDS_PER_MESSAGE, MAX_PLAN_NODES, MAX_TREES, MAX_TX_BYTES, MAX_TXS_PER_MESSAGE, SHORT_ID_BYTES } from '../../src/propagation/tee/constants.ts'
+import { MAX_BEACON_DISTANCE, MAX_IDS_PER_MESSAGE, MAX_PLAN_NODES, MAX_TREES, MAX_TX_BYTES, MAX_TXS_PER_MESSAGE, SHORT_ID_BYTES } from '../../src/propagation/tee/constants.ts'
 import { decodePlanBody, encodePlanBody, NOT_IN_TREE, PlanView, ROOT, validatePlanBody } from '../../src/propagation/tee/plan.ts'
 import { decodeReportBody, encodeReportBody } from '../../src/propagation/tee/report.ts'
 import { applyPlanDiff, diffPlans } from '../../src/propagation/tee/plan-delta.ts'
@@ -155,6 +155,7 @@ const messages: Record<number, fc.Arbitrary<AnyTeeMessage>> = {
   [TEE_CODES.getPlan]: fc.record({ t: fc.constant('getPlan' as const), epoch: u32 }),
   [TEE_CODES.keepalive]: fc.constant({ t: 'keepalive' as const }),
   [TEE_CODES.graft]: fc.record({ t: fc.constant('graft' as const), epoch: u32, tree: fc.nat({ max: MAX_TREES - 1 }), attach: fc.boolean() }),
+  [TEE_CODES.beacon]: fc.tuple(report, fixed(64), fc.nat({ max: MAX_BEACON_DISTANCE })).map(([r, signature, dist]) => ({ t: 'beacon' as const, report: { report: r, bodyBytes: encodeReportBody(r), signature }, dist })),
 }
 
 // ---- shape checks of decoded values ----------------------------------------------------------------------------
@@ -172,7 +173,7 @@ function checkPlanBody(name: string, p: PlanBody): void {
 
 function checkMessage(code: number, m: AnyTeeMessage): void {
   const name = TEE_MESSAGE_NAMES[code]!
-  const want: Record<number, AnyTeeMessage['t']> = { 0x00: 'status', 0x01: 'attest', 0x10: 'items', 0x17: 'items', 0x11: 'digest', 0x12: 'pull', 0x13: 'report', 0x14: 'plan', 0x15: 'getBlockTxs', 0x16: 'blockTxs', 0x18: 'planDelta', 0x19: 'getPlan', 0x1a: 'keepalive', 0x1b: 'graft' }
+  const want: Record<number, AnyTeeMessage['t']> = { 0x00: 'status', 0x01: 'attest', 0x10: 'items', 0x17: 'items', 0x11: 'digest', 0x12: 'pull', 0x13: 'report', 0x14: 'plan', 0x15: 'getBlockTxs', 0x16: 'blockTxs', 0x18: 'planDelta', 0x19: 'getPlan', 0x1a: 'keepalive', 0x1b: 'graft', 0x1c: 'beacon' }
   if (m.t !== want[code]) fail(`${name} decoded to a ${m.t}`)
   const ok = ((): boolean => {
     switch (m.t) {
@@ -224,6 +225,8 @@ function checkMessage(code: number, m: AnyTeeMessage): void {
         return true
       case 'graft':
         return intIn(m.epoch, 0xffffffff) && intIn(m.tree, MAX_TREES - 1) && typeof m.attach === 'boolean'
+      case 'beacon':
+        return isBytes(m.report.signature, 64) && m.report.report.links.length <= 1024 && m.report.report.omissions.length <= 1024 && intIn(m.dist, MAX_BEACON_DISTANCE)
     }
   })()
   if (!ok) fail(`${name} decoded to a bad shape`)

@@ -21,9 +21,12 @@
  *   0x1a keepalive   []                           an idle link's sign of life (liveness.ts); 64 B framed
  *   0x1b graft       [epoch, tree, attach]        attach 1: hang under, 2: bridge a fragment to, 0: leave the receiver on a
  *                                                 tree (tree-repair.ts); 64 B framed
+ *   0x1c beacon      [body, signature(64), dist]  before the first plan: the sender's bootstrap root as that root's
+ *                                                 signed report (report.ts layout) and its hop distance to it
+ *                                                 (bootstrap.ts; dist <= MAX_BEACON_DISTANCE)
  */
 import { RLP } from '@ethereumjs/rlp'
-import { MAX_IDS_PER_MESSAGE, MAX_PLAN_NODES, MAX_TREES, MAX_MESSAGE_BYTES, MAX_TX_BYTES, MAX_TXS_PER_MESSAGE, SHORT_ID_BYTES } from './constants.ts'
+import { MAX_BEACON_DISTANCE, MAX_IDS_PER_MESSAGE, MAX_PLAN_NODES, MAX_TREES, MAX_MESSAGE_BYTES, MAX_TX_BYTES, MAX_TXS_PER_MESSAGE, SHORT_ID_BYTES } from './constants.ts'
 import { TeeError } from './errors.ts'
 import type { Exclusion, ItemKind, ItemMode, TeeMessage, WireItem } from './messages.ts'
 import { ethItemId, type ItemIdOf } from './item-id.ts'
@@ -37,9 +40,9 @@ export type HelloMessage = { t: 'status'; version: number; challenge: Uint8Array
 
 export type AnyTeeMessage = TeeMessage | HelloMessage
 
-export const TEE_CODES = { status: 0x00, attest: 0x01, txItems: 0x10, blockItems: 0x17, digest: 0x11, pull: 0x12, report: 0x13, plan: 0x14, getBlockTxs: 0x15, blockTxs: 0x16, planDelta: 0x18, getPlan: 0x19, keepalive: 0x1a, graft: 0x1b } as const
+export const TEE_CODES = { status: 0x00, attest: 0x01, txItems: 0x10, blockItems: 0x17, digest: 0x11, pull: 0x12, report: 0x13, plan: 0x14, getBlockTxs: 0x15, blockTxs: 0x16, planDelta: 0x18, getPlan: 0x19, keepalive: 0x1a, graft: 0x1b, beacon: 0x1c } as const
 /** Message codes tee/1 occupies (devp2p's capability length). */
-export const TEE_CODE_COUNT = 0x1c
+export const TEE_CODE_COUNT = 0x1d
 /** Wire counter names: TxItems, BlockItems, Digest, ... */
 export const TEE_MESSAGE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(TEE_CODES).map(([k, v]) => [v, k[0]!.toUpperCase() + k.slice(1)]))
 
@@ -97,6 +100,8 @@ export function encodeTeeMessage(m: AnyTeeMessage): { code: number; payload: Uin
       return { code: TEE_CODES.keepalive, payload: RLP.encode([]) }
     case 'graft':
       return { code: TEE_CODES.graft, payload: RLP.encode([int(m.epoch), int(m.tree), int(m.attach ? (m.bridge === true ? 2 : 1) : 0)]) }
+    case 'beacon':
+      return { code: TEE_CODES.beacon, payload: RLP.encode([m.report.bodyBytes, m.report.signature, int(m.dist)]) }
   }
 }
 
@@ -218,6 +223,7 @@ const MAX_ITEMS: Record<number, number> = {
   [TEE_CODES.getPlan]: 2,
   [TEE_CODES.keepalive]: 1,
   [TEE_CODES.graft]: 4,
+  [TEE_CODES.beacon]: 4,
 }
 
 /** Byte caps of the two tiny control messages (an RLP list of three small integers is at most 16 bytes). */
@@ -332,6 +338,11 @@ export function decodeTeeMessage(code: number, payload: Uint8Array, idOf: ItemId
       const [e, t, a] = list(raw, 'graft', 3)
       const how = uint(a, 'graft.attach', 2)
       return { t: 'graft', epoch: uint(e, 'graft.epoch', 0xffffffff), tree: uint(t, 'graft.tree', MAX_TREES - 1), attach: how >= 1, ...(how === 2 ? { bridge: true } : {}) }
+    }
+    case TEE_CODES.beacon: {
+      const [b, sig, d] = list(raw, 'beacon', 3)
+      const body = bytes(b, 'beacon.body', undefined, 128 * 1024)
+      return { t: 'beacon', report: { report: decodeReportBody(body), bodyBytes: body, signature: bytes(sig, 'beacon.signature', 64) }, dist: uint(d, 'beacon.dist', MAX_BEACON_DISTANCE) }
     }
     default:
       throw new TeeError('UNKNOWN_MESSAGE_CODE', `tee/1 has no message code 0x${code.toString(16)}`)

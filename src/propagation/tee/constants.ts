@@ -210,6 +210,12 @@ export const PLAN_CATCH_UP_GRACE_MS = 2 * DEFAULT_SETTLE_MS + DEFAULT_DIGEST_INT
  */
 export const REPORT_BATCH_MS = 50
 /**
+ * The longest hop distance a bootstrap beacon may name (bootstrap.ts): a node farther than this from the best root
+ * it heard of is its own root. A bound on the distance counting a loop could do, and far above the diameter of any
+ * degree-bounded random graph the simulator builds (about log N / log degree: 5 at 8,000 nodes of degree 8).
+ */
+export const MAX_BEACON_DISTANCE = 64
+/**
  * A compact block whose missing txs do not arrive in this time (ms) is abandoned and left to eth/68 sync. A few
  * round trips on a slow link; short against a 5 s+ block period.
  */

@@ -4,8 +4,10 @@
  * Two ways to carry reports (params.reportCandidates):
  * - 0, all: every attested node reports every epoch and every report reaches every node (flooded before the first
  *   plan, then along tree 0). O(N) reports per node per epoch.
- * - c > 0, candidates (the default): before the first plan, and under a plan a whole epoch older than the clock's
- *   (every candidate gone), reports flood as above. With a plan, the epoch's coordinator candidates are the c best
+ * - c > 0, candidates (the default): before the first plan, reports go up the bootstrap tree (bootstrap.ts) to its
+ *   root, the best-ranked node by the fixed ranking, which alone plans the first plan; a node that had no plan
+ *   BOOT_EPOCHS epochs after it became active floods them as above (the last resort). Under a plan a whole epoch
+ *   older than the clock's (every candidate gone), reports flood as above. With a plan, the epoch's coordinator candidates are the c best
  *   relays of that plan on its tree 0, in a fixed ranking (coordinatorScore of "epoch" 0), so they stay the same
  *   while they stay relays. A report goes hop by hop on tree 0 toward them, batched
  *   per link, and only when it changed: new links, omission rows, this node outside the plan or not a relay, a
@@ -17,12 +19,15 @@
  *    closes last epoch's omission rows and signs a report (seq 0) if one is due (see above); until e's plan exists,
  *    a changed peer set is reported again with seq + 1, at most every reportWait / 2. Under a plan, an unattested
  *    peer is reported once its link is params.unattestedLinkAgeMs old (`linkUpAt`).
- * 2. carrying (`latest`, `changedAt`, `rankBelow`, `reportQueue`): the newest report per node (epoch, then seq) of
- *    the age window is kept with the peers it was sent to, and passed on to the peers its route needs and has not
- *    had: an older or equal copy brings nothing (a replay), a bad signature disconnects its sender.
+ * 2. carrying (`latest`, `changedAt`, `rankBelow`, `reportQueue`, `bootPending`, `boot`): the newest report per node
+ *    (epoch, then seq) of the age window is kept with the peers it was sent to, and passed on to the peers its route
+ *    needs and has not had: an older or equal copy brings nothing (a replay), a bad signature disconnects its sender.
+ *    Before the first plan the route is the bootstrap parent: reports wait in `bootPending` until the node's choice
+ *    held for a batch, and a new parent gets every held report it has not had (`rerouteHeld`).
  * 3. election (`computeRequested`, `requestedVersion`): the candidate of rank r asks its enclave for e's plan
  *    (`computePlan`) once reports have been quiet for reportWait, plus r coordinator graces, unless e's plan has
- *    arrived. Before the first plan (no candidates) it waits, too, until it holds a report of every attested node it
+ *    arrived. Before the first plan the only candidate is the bootstrap root (with candidates; without them, and
+ *    after the bootstrap's last resort, the epoch's reporters rank by the epoch's score). It waits, too, until it holds a report of every attested node it
  *    knows of (the attested links of the reports it holds: `knownRefs`), up to half an epoch after it became
  *    active, and it never plans while it has no tee/1 peer: a plan of the few nodes a booting node sees would run for
  *    the epoch.
@@ -34,12 +39,14 @@
  *    the running one and goes on along the old plan's tree 0, as a delta against the old plan (plan-delta.ts) where
  *    one fits; a peer that lacks a delta's base asks for the whole plan (`getPlan`, once per plan). Of two plans for
  *    one epoch a node keeps the one that is not partial by its news; of two alike, the larger one if one coordinator
- *    made both (its replacement), else the better-ranked coordinator's (a slow rank 0 and its stand-in). A peer still
+ *    made both (its replacement) or if they are this node's first plans (with candidates: a node holds only its
+ *    bootstrap subtree's reports then), else the better-ranked coordinator's (a slow rank 0 and its stand-in). A peer still
  *    tagging items with an older epoch (after the plan-switch grace) is sent the whole plan once.
  *
  * Invariants:
  * - `latest` holds no report older than the age window of the newest epoch this node reported in, nor two of a node.
  * - `rankBelow` holds no epoch below (newest epoch kept) - 1.
+ * - While booting, the bootstrap tree's own invariants hold (bootstrap.ts).
  * - Reports queued for a peer are flushed no later than `queuedAt + REPORT_BATCH_MS`.
  * - `computeRequested` never exceeds the current epoch.
  * - `knownRefs` counts, per node, the held reports that name it as an attested link; `missing` is the number of
@@ -55,6 +62,7 @@ import { applyPlanDiff, planDeltaOf, planDiffBytes, planHash, type PlanDelta } f
 import type { RunningPlan } from './running-plan.ts'
 import type { OmissionLedger } from './omission-ledger.ts'
 import type { InvariantViolations, RelayAuthority, RelayContext, TeeAction } from './interface.ts'
+import { BootstrapTree } from './bootstrap.ts'
 
 /** A kept report and the peers it went to (or came from): a copy is passed on only to peers that lack it. */
 interface Held {
@@ -64,6 +72,12 @@ interface Held {
 
 /** (epoch, seq) order of two reports of one node: > 0 if a is newer. */
 const newer = (a: Report, b: Report): number => a.epoch - b.epoch || (a.seq ?? 0) - (b.seq ?? 0)
+
+/**
+ * Epochs a node routes reports on the bootstrap tree before it falls back to flooding them (no plan came). An honest
+ * root plans within half an epoch of its activity; a node that boots late in an epoch gets the next one as well.
+ */
+const BOOT_EPOCHS = 2
 
 /** Candidates rank in this fixed order (the "epoch 0" score) so they keep the reports they were sent. */
 const CANDIDATE_TERM = 0
@@ -94,6 +108,8 @@ export class ControlPlane {
   private readonly rankBelow = new Map<number, number>()
   /** Reports to relay, per peer, sent at the next timeout; `reportQueuedAt` is when the oldest was queued. */
   private readonly reportQueue = new Map<string, SignedReport[]>()
+  /** Before the first plan: held reports to pass up to the bootstrap parent at the next flush (see flushReports). */
+  private readonly bootPending = new Set<Held>()
   private reportQueuedAt = Infinity
   /** Per node: how many held reports name it as an attested link (see the invariants). */
   private readonly knownRefs = new Map<string, number>()
@@ -118,13 +134,45 @@ export class ControlPlane {
   private readonly planServed = new Map<string, number>()
   /** Per peer: the delta epoch this node last asked it the whole plan for (one ask per plan). */
   private readonly planAsked = new Map<string, number>()
+  /** The epoch of the first plan this node adopted (-1: none yet). */
+  private firstPlanEpoch = -1
+  /** Before the first plan, with candidates: the tree reports take toward the bootstrap root (bootstrap.ts). */
+  private readonly boot: BootstrapTree
 
   constructor(
     private readonly ctx: RelayContext,
     private readonly running: RunningPlan,
     private readonly ledger: OmissionLedger,
     private readonly authority: RelayAuthority,
-  ) {}
+  ) {
+    // A dead root's offers die a quarter epoch into the next epoch: time for its new report to come down the tree.
+    this.boot = new BootstrapTree(ctx, authority, (now) => this.epochAt(now), (e) => this.epochStart(e), ctx.params.epochMs / 4)
+  }
+
+  get bootstrapRoot(): string | undefined {
+    return this.booting ? this.boot.root : undefined
+  }
+
+  /**
+   * Reports follow the bootstrap tree: candidates on, attested, no plan yet, and not BOOT_EPOCHS epochs since this
+   * node became active. After that (a root that never plans: a hostile attested host naming a root of its own and
+   * swallowing the reports), reports flood and the epoch's reporters rank as candidates, as they all did before.
+   */
+  private get booting(): boolean {
+    if (!this.routed || !this.ctx.attested || this.running.plan !== undefined) return false
+    return this.activeSince === Infinity || this.epochAt(this.ctx.now()) < this.epochAt(this.activeSince) + BOOT_EPOCHS
+  }
+
+  /** The bootstrap parent changed: every held report goes to the new one if it has not had it. O(held). */
+  private rerouteHeld(now: number): void {
+    for (const h of this.latest.values()) this.route(h, undefined, now, h.r.report.node === this.ctx.self)
+  }
+
+  /** A bootstrap beacon (bootstrap.ts). Under a plan it is late news and is ignored. */
+  onBeacon(out: TeeAction[], from: string, report: SignedReport, dist: number, now: number): void {
+    if (!this.booting) return
+    if (this.boot.onBeacon(out, from, report, dist, now).changed) this.rerouteHeld(now)
+  }
 
   epochAt(now: number): number {
     return Math.max(0, Math.floor((now - this.ctx.params.epochZeroMs) / this.ctx.params.epochMs))
@@ -141,6 +189,7 @@ export class ControlPlane {
   peerUp(peer: string): TeeAction[] {
     this.peersVersion++
     this.linkUpAt.set(peer, this.ctx.now())
+    if (this.booting) this.boot.peerUp(this.ctx.now())
     const plan = this.running.plan
     return plan === undefined ? [] : [{ t: 'send', to: peer, msg: { t: 'plan', plan } }]
   }
@@ -151,17 +200,22 @@ export class ControlPlane {
     this.planPushed.delete(peer)
     this.planServed.delete(peer)
     this.planAsked.delete(peer)
+    if (this.boot.peerDown(peer, this.ctx.now()) && this.booting) this.rerouteHeld(this.ctx.now())
   }
 
   onTimeout(out: TeeAction[], now: number): void {
     this.reportIfDue(now)
-    this.flushReports(out)
+    if (this.booting) {
+      if (this.boot.onTimeout(now)) this.rerouteHeld(now)
+      this.boot.flush(out, now)
+    }
+    this.flushReports(out, now)
     this.coordinateIfDue(out, now)
   }
 
   /** The earliest time this plane has work: a report due, a batch to flush, or a plan to compute. */
   nextTimeout(): number | undefined {
-    let t = this.reportQueue.size > 0 ? this.reportQueuedAt + REPORT_BATCH_MS : Infinity
+    let t = this.reportQueue.size > 0 || this.bootPending.size > 0 ? this.reportQueuedAt + REPORT_BATCH_MS : Infinity
     if (this.ctx.attested) {
       const now = this.ctx.now()
       const epoch = this.epochAt(now)
@@ -169,6 +223,7 @@ export class ControlPlane {
       if (this.peersVersion !== this.reportedPeersVersion && (this.own?.report.seq ?? 0) < 0xffff && !this.coveredHere(epoch)) t = Math.min(t, Math.max(now, this.lastReportAt + this.ctx.params.reportWaitMs / 2))
       const due = this.coordinationDue(epoch)
       if (due !== undefined) t = Math.min(t, Math.max(now, due))
+      if (this.booting) t = Math.min(t, Math.max(now, this.boot.nextTimeout() ?? Infinity))
     }
     return t === Infinity ? undefined : t
   }
@@ -242,6 +297,8 @@ export class ControlPlane {
     this.ownSentTo = new Set()
     this.ownReachedAll = false
     this.keep(signed, undefined, now)
+    // Before the first plan this node may be a root itself now; a new parent gets every held report.
+    if (this.booting && this.boot.ownReport(signed, now)) return this.rerouteHeld(now)
     this.route(this.latest.get(this.ctx.self)!, undefined, now, true)
   }
 
@@ -266,7 +323,8 @@ export class ControlPlane {
     this.changedAt = now
     this.latestVersion++
     const e = r.report.epoch
-    if (this.ctx.attested && node !== this.ctx.self && (had === undefined || had.r.report.epoch !== e) && coordinatorScore(e, node) < coordinatorScore(e, this.ctx.self)) {
+    // (A report two epochs behind the newest counted, routed late toward a new candidate, ranks no one.)
+    if (this.ctx.attested && node !== this.ctx.self && (had === undefined || had.r.report.epoch !== e) && e >= Math.max(-Infinity, ...this.rankBelow.keys()) - 1 && coordinatorScore(e, node) < coordinatorScore(e, this.ctx.self)) {
       if (!this.rankBelow.has(e)) for (const k of this.rankBelow.keys()) if (k < e - 1) this.rankBelow.delete(k)
       this.rankBelow.set(e, (this.rankBelow.get(e) ?? 0) + 1)
     }
@@ -352,6 +410,13 @@ export class ControlPlane {
   /** Queues a held report for the peers its route needs and that have not had it. */
   private route(h: Held, from: string | undefined, now: number, own: boolean): void {
     if (from !== undefined) h.hops.add(from)
+    if (this.booting) {
+      // To whichever peer is the parent when the batch goes (the tree may still be settling): see flushReports.
+      this.bootPending.add(h)
+      this.reportQueuedAt = Math.min(this.reportQueuedAt, now)
+      if (own && this.boot.root !== undefined) this.ownSentTo.add(this.boot.root)
+      return
+    }
     const targets = this.reportTargets(from).filter((p) => !h.hops.has(p))
     for (const p of targets) {
       h.hops.add(p)
@@ -367,10 +432,31 @@ export class ControlPlane {
     }
   }
 
-  private flushReports(out: TeeAction[]): void {
+  private flushReports(out: TeeAction[], now: number): void {
+    if (this.bootPending.size > 0) {
+      if (!this.booting) {
+        // A plan came (or the fallback began): the pending reports take the plan's routes (or flood).
+        const pending = [...this.bootPending]
+        this.bootPending.clear()
+        for (const h of pending) if (this.latest.get(h.r.report.node) === h) this.route(h, undefined, now, false)
+      } else if (now >= this.boot.changedAt + REPORT_BATCH_MS) {
+        // Only once this node's choice held for a batch: while the tree settles, a report would go to each parent in turn.
+        const parent = this.boot.parent
+        if (parent !== undefined) {
+          for (const h of this.bootPending) {
+            if (this.latest.get(h.r.report.node) !== h || h.hops.has(parent)) continue
+            h.hops.add(parent)
+            const q = this.reportQueue.get(parent)
+            if (q === undefined) this.reportQueue.set(parent, [h.r])
+            else q.push(h.r)
+          }
+          this.bootPending.clear()
+        }
+      }
+    }
     for (const [p, reports] of this.reportQueue) if (this.ctx.peers.has(p)) out.push({ t: 'send', to: p, msg: { t: 'report', reports } })
     this.reportQueue.clear()
-    this.reportQueuedAt = Infinity
+    this.reportQueuedAt = this.bootPending.size > 0 && this.booting && this.boot.parent !== undefined ? Math.max(now, this.boot.changedAt) : Infinity
   }
 
   /**
@@ -419,6 +505,11 @@ export class ControlPlane {
     // A plan that a whole epoch went by without renewing: its tree 0 may be cut where a candidate died, out of sight
     // of this node. The reports flood, as before the first plan.
     const plan = this.running.plan
+    // Before the first plan: to the bootstrap parent, toward the root.
+    if (this.booting) {
+      const parent = this.boot.parent
+      return parent === undefined || parent === from ? [] : [parent]
+    }
     if (plan !== undefined && plan.body.epoch + 1 < this.epochAt(this.ctx.now())) return [...this.ctx.peers.keys()].filter((p) => p !== from)
     if (candidates === undefined || view === undefined || self < 0 || !view.inTree(0, self) || this.running.broken.has(0)) return this.running.tree0Targets(from)
     const hops = new Set<string>()
@@ -478,7 +569,9 @@ export class ControlPlane {
       if (this.own.report.epoch !== epoch) return undefined
       // A node with no tee/1 peer yet would plan for itself alone.
       if (this.ctx.peers.size === 0) return undefined
-      rank = this.rankBelow.get(epoch) ?? 0
+      // With candidates, the first plan is the bootstrap root's: only it holds every report.
+      if (this.booting) rank = this.boot.isRoot ? 0 : -1
+      else rank = this.rankBelow.get(epoch) ?? 0
     } else rank = candidates.indexOf(this.ctx.self)
     if (rank < 0) return undefined
     // Plan once reports have been quiet for reportWait (links still coming up send new ones), but by mid-epoch. With a
@@ -569,7 +662,11 @@ export class ControlPlane {
       if (newPartial && !curPartial) return
       if (newPartial === curPartial) {
         const more = plan.body.nodes.length - cur.body.nodes.length
-        const replacement = more > 0 && plan.body.coordinator === cur.body.coordinator
+        // The first plan, with candidates: a node holds only its bootstrap subtree's reports, so its news says little,
+        // and a plan that reached it may be one a transient root made of a few nodes. Of two first plans, the larger.
+        const first = this.routed && epoch === this.firstPlanEpoch
+        if (first && more < 0) return
+        const replacement = more > 0 && (first || plan.body.coordinator === cur.body.coordinator)
         // A replacement computed here that adds no node is dropped: it would only make the nodes switch between equals.
         if (!replacement && from === this.ctx.self && this.replanEpoch === epoch) return
         if (!replacement && coordinatorRanking(epoch, [cur.body.coordinator, plan.body.coordinator])[0] === cur.body.coordinator) return
@@ -590,6 +687,8 @@ export class ControlPlane {
     const whole = { t: 'plan', plan } as const
     const msg = delta !== undefined && planDiffBytes(delta.diff) < plan.bodyBytes.length / 2 ? ({ t: 'planDelta', delta } as const) : whole
     this.running.adopt(plan, view, now)
+    if (cur === undefined) this.firstPlanEpoch = epoch
+    this.boot.stop()
     this.recountUncovered()
     out.push({ t: 'planAccepted', epoch, coordinator: plan.body.coordinator })
     for (const p of tree) out.push({ t: 'send', to: p, msg })
@@ -658,6 +757,7 @@ export class ControlPlane {
     let unc = 0
     for (const node of this.knownRefs.keys()) if (!this.inRunningPlan(node)) unc++
     if (unc !== this.uncovered) bad.push(`control: ${this.uncovered} nodes counted uncovered, ${unc} named nodes outside the running plan`)
+    if (this.booting) bad.push(...this.boot.invariants(this.ctx.now()))
     return bad
   }
 }

@@ -124,6 +124,11 @@ export interface RelayCounters {
   grafts: number
   /** Bridges sent by this node as a fragment head (tree-repair.ts). */
   bridges: number
+  /** Report rows received from peers (each row of a report message; the bootstrap tree's bound is on these). */
+  reportsIn: number
+  /** Bootstrap beacons accepted from peers (bootstrap.ts), and those refused (the peer is disconnected). */
+  beacons: number
+  beaconsRefused: number
 }
 
 /** What every part of one relay shares: who it is, its tunables, its live peers, its counters and its clock. */

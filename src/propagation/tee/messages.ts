@@ -138,5 +138,10 @@ export type TeeMessage =
    * itself under the receiver; false, its parent is back (or the plan moved) and it leaves.
    */
   | { t: 'graft'; epoch: number; tree: number; attach: boolean; bridge?: boolean }
+  /**
+   * Before the first plan (bootstrap.ts): the sender's bootstrap root, as that root's own signed report, and its hop
+   * distance to it (0: the sender is the root).
+   */
+  | { t: 'beacon'; report: SignedReport; dist: number }
 
 export type TeeMessageType = TeeMessage['t']

@@ -12,7 +12,8 @@
  * fragment and bridges it to one peer outside its plan subtree, so the fragment's items cross at tree speed. Digests of settled items to a few peers per round reveal gaps; gaps are
  * pulled. A pulled item counts as an omission of the tree neighbour that should have delivered it; the counts go
  * to the coordinator in the epoch report and a relay that keeps omitting loses its interior positions.
- * Control path: attested nodes send one signed report per epoch: flooded before the first plan, then along tree 0
+ * Control path: attested nodes send one signed report per epoch: before the first plan up a bootstrap spanning tree
+ * to its root (bootstrap.ts; flooded without candidates), then along tree 0
  * to the epoch's few best-ranked coordinator candidates. The best-ranked candidate asks its enclave for the plan
  * (action `computePlan`); every node verifies the signed plan and passes it on along tree 0 of the plan it ran
  * before (flooding where that tree is broken or absent). A peer still tagging its items with an older epoch missed
@@ -61,7 +62,7 @@ export interface LocalItem {
 
 export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalItem, PeerInfo> {
   readonly params: TeeParams
-  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0, itemsRefused: 0, reportsRefused: 0, reportsStale: 0, planDeltas: 0, planAsks: 0, txsRejected: 0, txsRejectedHostile: 0, admitTimeouts: 0, digestersRefused: 0, txsThrottled: 0, silentPeers: 0, keepalives: 0, grafts: 0, bridges: 0 }
+  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0, itemsRefused: 0, reportsRefused: 0, reportsStale: 0, planDeltas: 0, planAsks: 0, txsRejected: 0, txsRejectedHostile: 0, admitTimeouts: 0, digestersRefused: 0, txsThrottled: 0, silentPeers: 0, keepalives: 0, grafts: 0, bridges: 0, reportsIn: 0, beacons: 0, beaconsRefused: 0 }
   private readonly peers = new Map<string, PeerInfo>()
   private lastNow = -Infinity
   private readonly store: ItemStore
@@ -98,6 +99,11 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
   }
 
   // ---- queries ----
+
+  /** Before the first plan (with candidates): the bootstrap root this node routes its reports to (bootstrap.ts). */
+  get bootstrapRoot(): string | undefined {
+    return this.control.bootstrapRoot
+  }
 
   get currentPlan(): SignedPlan | undefined {
     return this.running.plan
@@ -209,6 +215,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
         this.repair.onPull(out, from, msg.ids)
         break
       case 'report':
+        this.counters.reportsIn += msg.reports.length
         for (const r of msg.reports) if (!this.control.onReport(out, from, r, now)) break
         break
       case 'plan':
@@ -219,6 +226,9 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
         break
       case 'getPlan':
         this.control.onGetPlan(out, from)
+        break
+      case 'beacon':
+        this.control.onBeacon(out, from, msg.report, msg.dist, now)
         break
       case 'getBlockTxs':
         this.blocks.onGetBlockTxs(out, from, msg.block, msg.indexes)

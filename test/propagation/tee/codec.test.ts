@@ -53,6 +53,8 @@ const samples: AnyTeeMessage[] = [
   { t: 'digest', ids: [] },
   { t: 'pull', ids: [bytesOf(8, 0xff)] },
   { t: 'report', reports: [signedReport, signedReport] },
+  { t: 'beacon', report: signedReport, dist: 0 },
+  { t: 'beacon', report: signedReport, dist: 64 },
   { t: 'plan', plan },
   {
     t: 'planDelta',
@@ -106,6 +108,11 @@ test('codec: keepalive and graft are tiny and exact; anything else is refused', 
   rejects(C.graft, [[], int(0), int(1)], M, 'graft epoch that is a list')
   rejects(C.graft, [int(1), int(0), new Uint8Array(40)], M, 'graft padded past its byte cap')
   rejects(C.graft, new Uint8Array(MAX_MESSAGE_BYTES), M, 'a 10 MiB graft')
+  rejects(C.beacon, [reportBytes, bytesOf(64, 1)], M, 'beacon with 2 fields')
+  rejects(C.beacon, [reportBytes, bytesOf(63, 1), int(1)], M, 'beacon with a 63-byte signature')
+  rejects(C.beacon, [reportBytes, bytesOf(64, 1), int(65)], M, 'beacon at distance 65 (MAX_BEACON_DISTANCE is 64)')
+  rejects(C.beacon, [reportBytes.subarray(0, 40), bytesOf(64, 1), int(1)], M, 'beacon with a truncated report')
+  rejects(C.beacon, [reportBytes, bytesOf(64, 1), [int(1)]], M, 'beacon distance that is a list')
 })
 
 const good = (m: AnyTeeMessage): unknown[] => RLP.decode(encodeTeeMessage(m).payload) as unknown as unknown[]
@@ -113,7 +120,7 @@ const C = TEE_CODES
 
 test('codec: unknown codes and oversized messages', () => {
   rejects(0x02, [new Uint8Array()], 'UNKNOWN_MESSAGE_CODE', 'code 0x02')
-  rejects(0x1c, RLP.encode([]), 'UNKNOWN_MESSAGE_CODE', 'code 0x1c')
+  rejects(0x1d, RLP.encode([]), 'UNKNOWN_MESSAGE_CODE', 'code 0x1d')
   rejects(0x0f, RLP.encode([]), 'UNKNOWN_MESSAGE_CODE', 'code 0x0f')
   rejects(C.attest, new Uint8Array(MAX_MESSAGE_BYTES + 1), 'MESSAGE_TOO_LARGE', 'payload over the cap')
   // The size check comes first: an oversize payload of an unknown code is still MESSAGE_TOO_LARGE.

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { TeeRelay, type ItemVerifier, type TeeAction } from '../../../src/propagation/tee/relay.ts'
 import { runActions } from '../../../src/propagation/core.ts'
-import type { SignedPlan, SignedReport, TeeMessage, WireItem } from '../../../src/propagation/tee/messages.ts'
-import { coordinatorRanking, decodePlanBody, planChallenge, planSigningBytes, PlanView, treeOf } from '../../../src/propagation/tee/plan.ts'
+import type { Report, SignedPlan, SignedReport, TeeMessage, WireItem } from '../../../src/propagation/tee/messages.ts'
+import { coordinatorRanking, coordinatorScore, decodePlanBody, planChallenge, planSigningBytes, PlanView, treeOf } from '../../../src/propagation/tee/plan.ts'
 import { encodeReportBody, reportSigningBytes } from '../../../src/propagation/tee/report.ts'
 import { nodeSigner } from '../../../src/propagation/tee/node-signature.ts'
 import { paramsForEpoch, type TeeParams } from '../../../src/propagation/tee/params.ts'
@@ -727,25 +727,123 @@ test('relay: of two valid plans for one epoch, every node keeps the better-ranke
   }
 })
 
-test('relay: reports flood before the first plan, and only the rank-0 candidate asks its enclave', () => {
+test('relay: before the first plan, each report goes up the bootstrap tree (no flood), and only its root, the best-ranked node, asks its enclave', () => {
   const w = new World().connect()
   const computes: number[] = []
+  /** Per report version and sender, the peers it was sent to before any plan. */
+  const prePlan = new Map<string, Set<number>>()
   const run = w.run.bind(w)
   w.run = (node, actions) => {
-    for (const a of actions) if (a.t === 'computePlan') computes.push(node)
+    for (const a of actions) {
+      if (a.t === 'computePlan') computes.push(node)
+      if (a.t === 'send' && a.msg.t === 'report' && w.accepted.length === 0) for (const r of a.msg.reports) {
+        const k = `${node}/${r.report.node}/${r.report.epoch}/${r.report.seq ?? 0}`
+        const to = prePlan.get(k) ?? new Set()
+        to.add(w.index.get(a.to)!)
+        prePlan.set(k, to)
+      }
+    }
+    run(node, actions)
+  }
+  const root = w.index.get(coordinatorRanking(0, w.ids)[0]!)!
+  w.now = 0
+  w.tickAll()
+  w.advance(900, 50)
+  for (const [i, r] of w.relays.entries()) assert.equal(r.bootstrapRoot, w.ids[root], `node ${i} routes to the best-ranked node`)
+  w.advance(20_000, 100)
+  assert.deepEqual(computes, [root], 'the root alone plans')
+  assert.ok(prePlan.size > 0)
+  // A report goes to its sender's parent; again only if the parent changed after it went (the tree still settling).
+  for (const [k, to] of prePlan) assert.ok(to.size <= 2, `${k}: sent to ${to.size} peers, not a flood`)
+  // A flood delivers each of the N reports to each of the N - 1 other nodes at least once.
+  const rows = [...prePlan.values()].reduce((a, to) => a + to.size, 0)
+  assert.ok(rows < w.n * (w.n - 1), `${rows} report rows sent before the plan`)
+  assert.ok(![...prePlan.keys()].some((k) => k.startsWith(`${root}/`)), 'the root sends no report before it plans')
+  assert.equal(w.accepted.filter((a) => a.epoch === 0).length, 5)
+  assert.equal(w.relays[0]!.currentPlan?.body.nodes.length, 5, 'the first plan covers every node')
+  assert.deepEqual(w.refused, [])
+})
+
+test('relay: forged and malformed beacons are refused with a disconnect, and no route follows them', () => {
+  const w = new World().connect()
+  w.now = 0
+  w.tickAll()
+  w.advance(900, 50)
+  const root = w.relays[0]!.bootstrapRoot
+  assert.ok(root !== undefined)
+  const signed = (k: { priv: Uint8Array; id: Uint8Array; hex: string }, over: Partial<Report> = {}): SignedReport => {
+    const report: Report = { epoch: 0, node: k.hex, attested: true, seq: 0, links: [], omissions: [], ...over }
+    const bodyBytes = encodeReportBody(report)
+    return { report, bodyBytes, signature: nodeSigner(k.priv, k.id)(reportSigningBytes(bodyBytes)) }
+  }
+  // A made-up root that ranks before every node: it would draw every report to the peer that names it.
+  let fake = nodeKey()
+  while (coordinatorScore(0, fake.hex) > coordinatorScore(0, root)) fake = nodeKey()
+  const good = signed(fake)
+  const badSig = { ...good, signature: Uint8Array.from(good.signature, (b, i) => (i === 0 ? b ^ 1 : b)) }
+  const peer = 1
+  const cases: [string, SignedReport, number][] = [
+    ['a bad signature', badSig, 1],
+    ['distance 0 from a peer that is not the root', good, 0],
+    ['a peer naming itself at a distance', signed(KEYS[peer]!), 2],
+    ['a root that does not say it is attested', signed(fake, { attested: false }), 1],
+    ['a root report from beyond the next epoch', signed(fake, { epoch: 5 }), 1],
+  ]
+  for (const [what, report, dist] of cases) {
+    const before = w.refused.length
+    w.run(0, w.relays[0]!.receive(w.ids[peer]!, { t: 'beacon', report, dist }, w.now))
+    w.checkInvariants(0, `after ${what}`)
+    assert.equal(w.refused.length, before + 1, `${what}: refused`)
+    const r = w.refused.at(-1)!
+    assert.equal(r.node, 0)
+    assert.equal(r.a.peer, w.ids[peer])
+    assert.equal(r.a.disconnect, true, `${what}: the sender is disconnected`)
+    assert.equal(w.relays[0]!.bootstrapRoot, root, `${what}: the route is unchanged`)
+  }
+  assert.equal(w.relays[0]!.counters.beaconsRefused, cases.length)
+})
+
+test('relay: a hostile host that names a made-up root and swallows the reports it draws delays the first plan by BOOT_EPOCHS epochs, not forever', () => {
+  const w = new World().connect()
+  const HOSTILE = 4
+  const epochMs = w.relays[0]!.params.epochMs
+  // A fresh key that ranks before every node: a valid root report, of a node nobody can reach.
+  let fake = nodeKey()
+  const bestScore = coordinatorScore(0, coordinatorRanking(0, w.ids)[0]!)
+  while (coordinatorScore(0, fake.hex) > bestScore) fake = nodeKey()
+  const fakeReport = (epoch: number): SignedReport => {
+    const report: Report = { epoch, node: fake.hex, attested: true, seq: 0, links: [{ peer: w.ids[HOSTILE]!, rttMs: 1, attested: true }], omissions: [] }
+    const bodyBytes = encodeReportBody(report)
+    return { report, bodyBytes, signature: nodeSigner(fake.priv, fake.id)(reportSigningBytes(bodyBytes)) }
+  }
+  const lure = (epoch: number): void => {
+    for (const p of [0, 3]) w.run(p, w.relays[p]!.receive(w.ids[HOSTILE]!, { t: 'beacon', report: fakeReport(epoch), dist: 1 }, w.now))
+    w.flush()
+  }
+  // Its own relay's beacons never leave, and the reports sent to it vanish while the lure works.
+  w.drop = (x) => (x.from === HOSTILE && x.msg.t === 'beacon') || (x.to === HOSTILE && x.msg.t === 'report' && w.now < 2 * epochMs)
+  const computes: { node: number; epoch: number }[] = []
+  const run = w.run.bind(w)
+  w.run = (node, actions) => {
+    for (const a of actions) if (a.t === 'computePlan') computes.push({ node, epoch: a.epoch })
     run(node, actions)
   }
   w.now = 0
-  w.tickAll()
-  // Every relay holds every report of epoch 0: check via the coordinator's computePlan input at t=1000.
-  w.advance(999, 333)
-  assert.deepEqual(computes, [], 'nobody plans before reportWaitMs')
-  w.now = 1000
-  w.tickAll()
-  assert.deepEqual(computes, [w.index.get(coordinatorRanking(0, w.ids)[0]!)])
-  w.advance(20_000, 1000)
-  assert.equal(computes.length, 1, 'stand-ins do not plan once the plan arrived')
-  assert.equal(w.accepted.filter((a) => a.epoch === 0).length, 5)
+  lure(0)
+  w.advance(epochMs - 100, 100)
+  for (const i of [0, 1, 2, 3]) assert.equal(w.relays[i]!.bootstrapRoot, fake.hex, `node ${i} routes to the made-up root`)
+  w.now = epochMs
+  lure(1)
+  w.advance(2 * epochMs - 100, 100)
+  assert.equal(computes.length, 0, 'no plan while the lure works')
+  assert.ok(w.relays.every((r) => r.currentPlan === undefined))
+  // From the third epoch of activity reports flood, the epoch's reporters rank as candidates, and a plan comes.
+  w.now = 2 * epochMs
+  lure(2)
+  w.advance(2 * epochMs + 20_000, 100)
+  assert.ok(computes.length > 0 && computes.every((c) => c.epoch === 2), JSON.stringify(computes))
+  for (const [i, r] of w.relays.entries()) assert.equal(r.currentPlan?.body.nodes.length, 5, `node ${i} runs a plan of every node`)
+  assert.deepEqual(w.refused, [], 'the lure is a valid beacon: nothing to refuse')
 })
 
 test('relay: with a plan, a changed report goes along tree 0 to the candidates only; unchanged ones are not re-sent', () => {
