@@ -40,12 +40,12 @@
  * - `sent` holds only live peers.
  */
 import { coordinatorScore } from './plan.ts'
-import { MAX_BEACON_DISTANCE, REPORT_BATCH_MS } from './constants.ts'
+import { CANDIDATE_TERM, MAX_BEACON_DISTANCE, REPORT_BATCH_MS } from './constants.ts'
 import type { SignedReport } from './messages.ts'
 import type { InvariantViolations, RelayAuthority, RelayContext, TeeAction } from './interface.ts'
 
-/** Bootstrap roots rank in the fixed candidate order (control-plane.ts: CANDIDATE_TERM). */
-const ROOT_TERM = 0
+/** Bootstrap roots rank in the fixed candidate order, so the root is the first plan's first candidate. */
+const ROOT_TERM = CANDIDATE_TERM
 
 interface Offer {
   report: SignedReport

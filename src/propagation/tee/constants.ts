@@ -220,3 +220,9 @@ export const MAX_BEACON_DISTANCE = 64
  * round trips on a slow link; short against a 5 s+ block period.
  */
 export const BLOCK_TXS_TIMEOUT_MS = 3_000
+
+/**
+ * Coordinator candidates rank in this fixed order (the "epoch 0" score), so they keep the reports they were sent;
+ * the bootstrap tree's root is the node that ranks first in it.
+ */
+export const CANDIDATE_TERM = 0

@@ -57,7 +57,7 @@ import { coordinatorRanking, coordinatorScore, PlanView } from './plan.ts'
 import type { Report, SignedPlan, SignedReport } from './messages.ts'
 import { encodeReportBody } from './report.ts'
 import { TeeError } from './errors.ts'
-import { REPORT_BATCH_MS } from './constants.ts'
+import { CANDIDATE_TERM, REPORT_BATCH_MS } from './constants.ts'
 import { applyPlanDiff, planDeltaOf, planDiffBytes, planHash, type PlanDelta } from './plan-delta.ts'
 import type { RunningPlan } from './running-plan.ts'
 import type { OmissionLedger } from './omission-ledger.ts'
@@ -78,9 +78,6 @@ const newer = (a: Report, b: Report): number => a.epoch - b.epoch || (a.seq ?? 0
  * root plans within half an epoch of its activity; a node that boots late in an epoch gets the next one as well.
  */
 const BOOT_EPOCHS = 2
-
-/** Candidates rank in this fixed order (the "epoch 0" score) so they keep the reports they were sent. */
-const CANDIDATE_TERM = 0
 
 export class ControlPlane {
   // Stage 1: this node's report.
