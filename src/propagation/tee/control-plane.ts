@@ -404,7 +404,15 @@ export class ControlPlane {
     return true
   }
 
-  /** Queues a held report for the peers its route needs and that have not had it. */
+  /** Queues a held report for `peer`, which then counts as having had it. */
+  private enqueue(h: Held, peer: string): void {
+    h.hops.add(peer)
+    const q = this.reportQueue.get(peer)
+    if (q === undefined) this.reportQueue.set(peer, [h.r])
+    else q.push(h.r)
+  }
+
+  /** Queues a held report for the peers its route needs and that have not had it (before the first plan: see flushReports). */
   private route(h: Held, from: string | undefined, now: number, own: boolean): void {
     if (from !== undefined) h.hops.add(from)
     if (this.booting) {
@@ -415,12 +423,7 @@ export class ControlPlane {
       return
     }
     const targets = this.reportTargets(from).filter((p) => !h.hops.has(p))
-    for (const p of targets) {
-      h.hops.add(p)
-      const q = this.reportQueue.get(p)
-      if (q === undefined) this.reportQueue.set(p, [h.r])
-      else q.push(h.r)
-    }
+    for (const p of targets) this.enqueue(h, p)
     if (this.reportQueue.size > 0) this.reportQueuedAt = Math.min(this.reportQueuedAt, now)
     if (own) {
       const cands = this.routed && this.running.plan !== undefined ? this.candidatesOf() : undefined
@@ -442,10 +445,7 @@ export class ControlPlane {
         if (parent !== undefined) {
           for (const h of this.bootPending) {
             if (this.latest.get(h.r.report.node) !== h || h.hops.has(parent)) continue
-            h.hops.add(parent)
-            const q = this.reportQueue.get(parent)
-            if (q === undefined) this.reportQueue.set(parent, [h.r])
-            else q.push(h.r)
+            this.enqueue(h, parent)
           }
           this.bootPending.clear()
         }
@@ -502,11 +502,6 @@ export class ControlPlane {
     // A plan that a whole epoch went by without renewing: its tree 0 may be cut where a candidate died, out of sight
     // of this node. The reports flood, as before the first plan.
     const plan = this.running.plan
-    // Before the first plan: to the bootstrap parent, toward the root.
-    if (this.booting) {
-      const parent = this.boot.parent
-      return parent === undefined || parent === from ? [] : [parent]
-    }
     if (plan !== undefined && plan.body.epoch + 1 < this.epochAt(this.ctx.now())) return [...this.ctx.peers.keys()].filter((p) => p !== from)
     if (candidates === undefined || view === undefined || self < 0 || !view.inTree(0, self) || this.running.broken.has(0)) return this.running.tree0Targets(from)
     const hops = new Set<string>()
