@@ -97,6 +97,22 @@ export const DEFAULT_DIGEST_PARTNERS = 2
  */
 export const NEW_PEER_BACKLOG_MS = 10_000
 
+/**
+ * Waiting for a backlogged link (repair.ts, stage 2a): a digest names an item that a peer may still be sending us
+ * over a backlogged link. A node measures, per peer, its link's queueing delay toward us (how much slower than its
+ * fastest that peer answered a pull), and holds new pulls TREE_WAIT_FACTOR x the largest delay before sending them.
+ * On a 32 kbit/s testnet at its limit, pulls of items still queued on the tree cost tee 0.77 duplicate copies per
+ * node per tx, doubling its bytes exactly when bandwidth was short. The estimate follows the latest peak and halves
+ * every TREE_LATENESS_HALF_LIFE_MS, so a link that drained stops delaying repairs.
+ */
+export const TREE_LATENESS_HALF_LIFE_MS = 10_000
+export const TREE_WAIT_FACTOR = 1.5
+/**
+ * The longest a pull is held for the tree (ms). Bounds what a neighbour that delivers late on purpose can add to the
+ * repair of an item it omits outright: at most this, on the trees where it is this node's neighbour.
+ */
+export const MAX_TREE_WAIT_MS = 5_000
+
 /** A pull not answered within this time (ms) is retried with another holder. */
 export const DEFAULT_PULL_TIMEOUT_MS = 1_000
 /** Holders tried for one pull before giving it up. */

@@ -379,7 +379,8 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     const check = this.checked(out, from, item)
     if (!check.ok) return false
     // A repair-mode item that answers no pull of ours charges nobody: any peer can send one, naming any origin.
-    const pulled = this.repair.isPending(key)
+    const pending = this.repair.pendingOf(key)
+    const pulled = pending?.pulled === true
     const plan = this.running.plan
     const selfIndex = this.running.selfIndex
     const sameEpoch = plan !== undefined && plan.body.epoch === epoch
@@ -387,6 +388,8 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     const origin = item.mode === 'entry' && selfIndex >= 0 ? this.self : sameEpoch && item.origin !== ORIGIN_UNKNOWN ? plan.body.nodes[item.origin] : undefined
     const e = this.store.add(item.kind, item.id, item.payload, origin, now, sb)
     e.known.add(from)
+    // The answer to our pull from this peer: how long it took tells how backlogged that peer's link to us is.
+    if (item.mode === 'repair' && pending?.pulled === true && pending.pulledFrom === from) this.repair.pullAnswered(from, now - pending.pulledAt, now)
     this.repair.held(e.short)
     this.counters.received++
     if (item.mode === 'repair') this.counters.repaired++
