@@ -103,13 +103,13 @@ export const NEW_PEER_BACKLOG_MS = 10_000
  * fastest that peer answered a pull), and holds new pulls TREE_WAIT_FACTOR x the largest delay before sending them.
  * On a 32 kbit/s testnet at its limit, pulls of items still queued on the tree cost tee 0.77 duplicate copies per
  * node per tx, doubling its bytes exactly when bandwidth was short. The estimate follows the latest peak and halves
- * every TREE_LATENESS_HALF_LIFE_MS, so a link that drained stops delaying repairs.
+ * every QUEUE_DELAY_HALF_LIFE_MS, so a link that drained stops delaying repairs.
  */
-export const TREE_LATENESS_HALF_LIFE_MS = 10_000
+export const QUEUE_DELAY_HALF_LIFE_MS = 10_000
 export const TREE_WAIT_FACTOR = 1.5
 /**
- * The longest a pull is held for the tree (ms). Bounds what a neighbour that delivers late on purpose can add to the
- * repair of an item it omits outright: at most this, on the trees where it is this node's neighbour.
+ * The longest a pull is held for the tree (ms). Bounds what a peer that answers pulls late on purpose can add to
+ * this node's repairs (a digest's short ids do not tell an item's tree, so its delay holds every pull): at most this.
  */
 export const MAX_TREE_WAIT_MS = 5_000
 

@@ -380,7 +380,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     if (!check.ok) return false
     // A repair-mode item that answers no pull of ours charges nobody: any peer can send one, naming any origin.
     const pending = this.repair.pendingOf(key)
-    const pulled = pending?.pulled === true
+    const pulled = pending?.pulledFrom !== undefined
     const plan = this.running.plan
     const selfIndex = this.running.selfIndex
     const sameEpoch = plan !== undefined && plan.body.epoch === epoch
@@ -389,7 +389,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     const e = this.store.add(item.kind, item.id, item.payload, origin, now, sb)
     e.known.add(from)
     // The answer to our pull from this peer: how long it took tells how backlogged that peer's link to us is.
-    if (item.mode === 'repair' && pending?.pulled === true && pending.pulledFrom === from) this.repair.pullAnswered(from, now - pending.pulledAt, now)
+    if (item.mode === 'repair' && pending?.pulledFrom === from) this.repair.pullAnswered(from, now - pending.pulledAt, now)
     this.repair.held(e.short)
     this.counters.received++
     if (item.mode === 'repair') this.counters.repaired++

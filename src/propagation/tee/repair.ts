@@ -37,7 +37,7 @@
  *   MAX_PENDING_PULLS_PER_PEER for each (a peer's digests cannot make this node track ids without bound).
  * - `unserved` has live peers only, each below MAX_UNSERVED_DIGESTED (at it, the peer is refused and its count cleared).
  */
-import { DIGEST_FULL_IDS, MAX_IDS_PER_MESSAGE, MAX_TREE_WAIT_MS, NEW_PEER_BACKLOG_MS, TREE_LATENESS_HALF_LIFE_MS, TREE_WAIT_FACTOR } from './constants.ts'
+import { DIGEST_FULL_IDS, MAX_IDS_PER_MESSAGE, MAX_TREE_WAIT_MS, NEW_PEER_BACKLOG_MS, QUEUE_DELAY_HALF_LIFE_MS, TREE_WAIT_FACTOR } from './constants.ts'
 import { usable, type ItemStore } from './item-store.ts'
 import type { OmissionLedger } from './omission-ledger.ts'
 import { ORIGIN_UNKNOWN, type WireItem } from './messages.ts'
@@ -92,7 +92,7 @@ export class Repair {
   private readonly refusedDigesters = new Set<string>()
   /** At or before the earliest time a pending pull is due (its first pull, or a retry). */
   private nextPullAt = Infinity
-  /** Per peer: the latest peak of its link's queueing delay toward us, ms (decaying, see `lateness`). */
+  /** Per peer: the latest peak of its link's queueing delay toward us, ms (decaying, see `queueDelayNow`). */
   private readonly queueDelay = new Map<string, { ms: number; at: number }>()
   /** Per peer: its fastest pull answer, ms (the round trip without a queue). */
   private readonly fastestAnswer = new Map<string, number>()
@@ -137,12 +137,12 @@ export class Repair {
   }
 
   /**
-   * A digest named the item with this short id and it has not arrived: when the first digest came, and whether this
-   * node pulled it yet (a repair-mode copy answers a pull only then).
+   * A digest named the item with this short id and it has not arrived: whom this node last pulled it from, and
+   * when (`pulledFrom` undefined while it waits for the tree: a repair-mode copy then answers no pull).
    */
-  pendingOf(short: string): { pulled: boolean; pulledFrom: string | undefined; pulledAt: number } | undefined {
+  pendingOf(short: string): { pulledFrom: string | undefined; pulledAt: number } | undefined {
     const p = this.pending.get(short)
-    return p === undefined ? undefined : { pulled: p.tries > 0, pulledFrom: p.pulledFrom, pulledAt: p.pulledAt }
+    return p === undefined ? undefined : { pulledFrom: p.pulledFrom, pulledAt: p.pulledAt }
   }
 
   /**
@@ -154,22 +154,22 @@ export class Repair {
     const fastest = Math.min(this.fastestAnswer.get(peer) ?? Infinity, rttMs)
     this.fastestAnswer.set(peer, fastest)
     const ms = rttMs - fastest
-    if (ms > 0 && ms > this.lateness(peer, now)) this.queueDelay.set(peer, { ms, at: now })
+    if (ms > 0 && ms > this.queueDelayNow(peer, now)) this.queueDelay.set(peer, { ms, at: now })
   }
 
-  /** `peer`'s queueing delay now: its latest peak, halved every TREE_LATENESS_HALF_LIFE_MS since. */
-  private lateness(peer: string, now: number): number {
+  /** `peer`'s queueing delay now: its latest peak, halved every QUEUE_DELAY_HALF_LIFE_MS since. */
+  private queueDelayNow(peer: string, now: number): number {
     const l = this.queueDelay.get(peer)
-    return l === undefined ? 0 : l.ms * 0.5 ** ((now - l.at) / TREE_LATENESS_HALF_LIFE_MS)
+    return l === undefined ? 0 : l.ms * 0.5 ** ((now - l.at) / QUEUE_DELAY_HALF_LIFE_MS)
   }
 
   /**
    * How long a new pull waits for the tree (0: it goes at once). A digest carries short ids, which do not tell the
-   * item's tree, so any peer's lateness counts.
+   * item's tree, so any peer's queueing delay counts.
    */
   private treeWait(now: number): number {
     let ms = 0
-    for (const peer of this.queueDelay.keys()) ms = Math.max(ms, this.lateness(peer, now))
+    for (const peer of this.queueDelay.keys()) ms = Math.max(ms, this.queueDelayNow(peer, now))
     const wait = Math.min(MAX_TREE_WAIT_MS, ms * TREE_WAIT_FACTOR)
     return wait >= 1 ? wait : 0
   }
@@ -209,14 +209,12 @@ export class Repair {
       }
       if (started >= MAX_PENDING_PULLS_PER_PEER) continue
       started++
-      if (wait > 0) {
-        this.pending.set(key, { firstAt: now, due: now + wait, holders: [from], tries: 0, by: from, pulledFrom: undefined, pulledAt: now })
-        this.nextPullAt = Math.min(this.nextPullAt, now + wait)
-        continue
-      }
-      this.pending.set(key, { firstAt: now, due: now + this.ctx.params.pullTimeoutMs, holders: [from], tries: 1, by: from, pulledFrom: from, pulledAt: now })
-      this.nextPullAt = Math.min(this.nextPullAt, now + this.ctx.params.pullTimeoutMs)
-      want.push(id)
+      // Pulled now (its retry due after pullTimeoutMs), or waiting for the tree (its first pull due after the wait).
+      const pullNow = wait === 0
+      const due = now + (pullNow ? this.ctx.params.pullTimeoutMs : wait)
+      this.pending.set(key, { firstAt: now, due, holders: [from], tries: pullNow ? 1 : 0, by: from, pulledFrom: pullNow ? from : undefined, pulledAt: now })
+      this.nextPullAt = Math.min(this.nextPullAt, due)
+      if (pullNow) want.push(id)
     }
     if (started > 0) this.pendingBy.set(from, started)
     if (want.length > 0) {

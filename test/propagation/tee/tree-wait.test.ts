@@ -8,7 +8,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { TeeRelay, type TeeAction } from '../../../src/propagation/tee/relay.ts'
-import { MAX_TREE_WAIT_MS, TREE_LATENESS_HALF_LIFE_MS, TREE_WAIT_FACTOR } from '../../../src/propagation/tee/constants.ts'
+import { MAX_TREE_WAIT_MS, QUEUE_DELAY_HALF_LIFE_MS, TREE_WAIT_FACTOR } from '../../../src/propagation/tee/constants.ts'
 import { ORIGIN_UNKNOWN, type ItemMode } from '../../../src/propagation/tee/messages.ts'
 import { shortId } from '../../../src/propagation/tee/short-id.ts'
 import { relayAuthority } from '../../../src/tee/plan-auth.ts'
@@ -61,7 +61,7 @@ test('repair: after a slow pull answer, a pull waits for the push; the item that
   const x = newItem()
   let now = 3_000
   assert.deepEqual(pulls(s.step('digest', s.r.receive(s.digester, { t: 'digest', ids: [x.short] }, now)), s.digester), [], 'not pulled at once')
-  const wait = 1_500 * 0.5 ** ((now - 2_620) / TREE_LATENESS_HALF_LIFE_MS) * TREE_WAIT_FACTOR
+  const wait = 1_500 * 0.5 ** ((now - 2_620) / QUEUE_DELAY_HALF_LIFE_MS) * TREE_WAIT_FACTOR
   assert.ok(s.r.nextTimeout()! <= now + wait, 'the relay asks to be woken when the pull is due')
   now += 900
   assert.deepEqual(pulls(s.step('tick', s.r.tick(now)), s.digester), [], 'still waiting')
@@ -80,7 +80,7 @@ test('repair: an item that the backlogged link never pushes is pulled once the w
   const x = newItem()
   const at = 3_000
   s.step('digest', s.r.receive(s.digester, { t: 'digest', ids: [x.short] }, at))
-  const wait = 1_500 * 0.5 ** ((at - 2_620) / TREE_LATENESS_HALF_LIFE_MS) * TREE_WAIT_FACTOR
+  const wait = 1_500 * 0.5 ** ((at - 2_620) / QUEUE_DELAY_HALF_LIFE_MS) * TREE_WAIT_FACTOR
   let pulledAt: number | undefined
   for (let now = at + 10; now <= at + MAX_TREE_WAIT_MS + 10 && pulledAt === undefined; now += 10) if (pulls(s.step('tick', s.r.tick(now)), s.digester).length > 0) pulledAt = now
   assert.ok(pulledAt !== undefined, 'pulled within MAX_TREE_WAIT_MS')
@@ -102,8 +102,8 @@ test('repair: the wait is capped at MAX_TREE_WAIT_MS, fades as the link drains, 
   const capped = digestAt(60_200)
   assert.ok(capped !== undefined && capped >= MAX_TREE_WAIT_MS && capped <= MAX_TREE_WAIT_MS + 10, `capped: pulled after ${capped} ms`)
   // 30 half-lives later, a 60 s peak is ~0 ms: pulls go at once again.
-  assert.equal(digestAt(60_100 + 30 * TREE_LATENESS_HALF_LIFE_MS), 0, 'the wait faded')
-  const t = 60_100 + 31 * TREE_LATENESS_HALF_LIFE_MS
+  assert.equal(digestAt(60_100 + 30 * QUEUE_DELAY_HALF_LIFE_MS), 0, 'the wait faded')
+  const t = 60_100 + 31 * QUEUE_DELAY_HALF_LIFE_MS
   backlogged(s, t, 3_000)
   assert.ok(digestAt(t + 3_100)! > 0, 'backlogged again: the pull waits')
   s.step('peer down', s.r.peerDown(s.digester, t + 9_000))
