@@ -53,7 +53,7 @@
  *   nodes so named that have no held report; `uncovered` the number of named nodes that the running plan lacks (all
  *   of them when there is no plan). A reporter nobody names is no one's peer: no plan could place it.
  */
-import { coordinatorRanking, coordinatorScore, PlanView } from './plan.ts'
+import { coordinatorRanking, coordinatorScore, planViewOf, type PlanView } from './plan.ts'
 import type { Report, SignedPlan, SignedReport } from './messages.ts'
 import { encodeReportBody } from './report.ts'
 import { TeeError } from './errors.ts'
@@ -668,7 +668,7 @@ export class ControlPlane {
     if (!check.ok) return refuse(check.reason, from !== this.ctx.self)
     let view: PlanView
     try {
-      view = new PlanView(plan.body)
+      view = planViewOf(plan.body)
     } catch (err) {
       return refuse(err instanceof TeeError ? err.message : String(err), true)
     }

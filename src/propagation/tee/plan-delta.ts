@@ -21,17 +21,25 @@ import type { PlanBody, PlanDelta, PlanDiff, SignedPlan } from './messages.ts'
 
 export type { PlanDelta, PlanDiff } from './messages.ts'
 
-const hashMemo = new WeakMap<SignedPlan, Uint8Array>()
+// Keyed by the body bytes, not the signed plan: every node that rebuilds one delta holds the same bytes (below).
+const hashMemo = new WeakMap<Uint8Array, Uint8Array>()
 
 /** SHA-256 of a plan's signed body: how a delta names its base. */
 export function planHash(p: SignedPlan): Uint8Array {
-  let h = hashMemo.get(p)
+  let h = hashMemo.get(p.bodyBytes)
   if (h === undefined) {
     h = new Uint8Array(createHash('sha256').update(p.bodyBytes).digest())
-    hashMemo.set(p, h)
+    hashMemo.set(p.bodyBytes, h)
   }
   return h
 }
+
+/**
+ * Rebuilds already made, per delta and base body (both immutable once built). A node applies a delta once; the
+ * simulator passes one delta object to thousands of nodes that hold one base, and without this each kept its own
+ * O(N) copy of the same rebuilt body: O(N^2) memory per epoch.
+ */
+const rebuilt = new WeakMap<PlanDiff, { base: PlanBody; out: { body: PlanBody; bodyBytes: Uint8Array } }>()
 
 /** Base index -> new index (undefined: the node left), for the membership change `removed` + `added`. */
 function mergeMembers(base: readonly string[], removed: readonly number[], added: readonly string[]): { nodes: string[]; map: (number | undefined)[] } {
@@ -87,6 +95,14 @@ export function diffPlans(base: PlanBody, next: PlanBody): PlanDiff | undefined 
 
 /** Rebuilds the plan body from its base and a diff; throws INVALID_PLAN if the diff does not fit the base. */
 export function applyPlanDiff(base: PlanBody, d: PlanDiff): { body: PlanBody; bodyBytes: Uint8Array } {
+  const hit = rebuilt.get(d)
+  if (hit !== undefined && hit.base === base) return hit.out
+  const out = rebuildPlan(base, d)
+  rebuilt.set(d, { base, out })
+  return out
+}
+
+function rebuildPlan(base: PlanBody, d: PlanDiff): { body: PlanBody; bodyBytes: Uint8Array } {
   const bad = (why: string): never => {
     throw new TeeError('INVALID_PLAN', `plan delta for epoch ${d.epoch}: ${why}`)
   }

@@ -134,6 +134,19 @@ function assertAcyclic(tree: Int32Array, t: number): void {
   }
 }
 
+const views = new WeakMap<PlanBody, PlanView>()
+
+/**
+ * The view of a plan body, built once per body object and shared: a view is immutable, and the simulator's nodes
+ * that adopt one flooded plan (or one delta, plan-delta.ts) hold one body. Without sharing, each node's index and
+ * child lists were O(N): O(N^2) memory at N nodes. Throws INVALID_PLAN as the constructor does.
+ */
+export function planViewOf(body: PlanBody): PlanView {
+  let v = views.get(body)
+  if (v === undefined) views.set(body, (v = new PlanView(body)))
+  return v
+}
+
 /** Fast lookups over one plan, built once per accepted plan. */
 export class PlanView {
   readonly index = new Map<string, number>()

@@ -6,7 +6,7 @@
 import { test } from 'node:test'
 import { RLP } from '@ethereumjs/rlp'
 import assert from 'node:assert/strict'
-import { encodePlanBody, NOT_IN_TREE, ROOT } from '../../../src/propagation/tee/plan.ts'
+import { encodePlanBody, NOT_IN_TREE, planViewOf, ROOT } from '../../../src/propagation/tee/plan.ts'
 import { applyPlanDiff, diffPlans, planDiffBytes, type PlanDelta } from '../../../src/propagation/tee/plan-delta.ts'
 import { decodeTeeMessage, encodeTeeMessage } from '../../../src/propagation/tee/codec.ts'
 import { isTeeError } from '../../../src/propagation/tee/errors.ts'
@@ -115,4 +115,22 @@ test('plan delta: exclusions travel whole in the diff and on the wire; the rebui
   const fields = RLP.decode(payload) as Uint8Array[]
   fields[10] = new Uint8Array(6)
   assert.throws(() => decodeTeeMessage(code, RLP.encode(fields)), (e: unknown) => isTeeError(e, 'MALFORMED_MESSAGE'))
+})
+
+test('plan delta: one delta on one base is rebuilt once and shared (the simulator hands one delta to every node); another base gets its own rebuild', () => {
+  const a = base()
+  const next: PlanBody = { ...base(), epoch: 8, coordinator: id(0), interior: [true, true, true, true, true, false, false] }
+  const d = diffPlans(a, next)!
+  const first = applyPlanDiff(a, d)
+  const again = applyPlanDiff(a, d)
+  assert.equal(again.body, first.body, 'the same body object')
+  assert.equal(again.bodyBytes, first.bodyBytes)
+  assert.equal(planViewOf(first.body), planViewOf(again.body), 'one view per body')
+  // The memo is keyed by the base object: a base with other trees is rebuilt against, not served the first result.
+  const other: PlanBody = { ...base(), parents: [Int32Array.from([ROOT, 0, 0, 1, 1, 2, 0]), base().parents[1]!] }
+  const fromOther = applyPlanDiff(other, d)
+  assert.notEqual(fromOther.body, first.body)
+  assert.equal(fromOther.body.parents[0]![6], 0, "the other base's parent of node 6")
+  assert.equal(first.body.parents[0]![6], NOT_IN_TREE)
+  assert.deepEqual(applyPlanDiff(a, d).body, next, 'a third call, after another base, still gives the right body')
 })
