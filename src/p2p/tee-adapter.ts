@@ -65,7 +65,18 @@ interface Session {
   challenge: Uint8Array
   statusSentAt: number
   up: boolean
+  /** When bytes from the peer's socket were last reported to the relay as a sign of life (LINK_ACTIVE_EVERY_MS). */
+  bytesSeenAt: number
+  /** Stops the socket watch (peerGone). */
+  unwatch: () => void
 }
+
+/** Bytes arriving on a peer's socket are reported to the relay's liveness at most this often (ms). */
+const LINK_ACTIVE_EVERY_MS = 250
+
+/** The RLPx peer's socket (not public in devp2p); a session without one (tests) has none. */
+type PeerSocket = { pause(): void; resume(): void; destroyed: boolean; on(e: 'data', f: () => void): unknown; off(e: 'data', f: () => void): unknown }
+const peerSocket = (proto: Tee): PeerSocket | undefined => (proto.peer as unknown as { _socket?: PeerSocket })._socket
 
 /** The relay's check decodes a tx item into a tx object (item-verifier.ts); anything else is decoded here. */
 const isDecodedTx = (d: unknown): d is TypedTransaction => typeof d === 'object' && d !== null && typeof (d as { serialize?: unknown }).serialize === 'function' && typeof (d as { hash?: unknown }).hash === 'function'
@@ -146,7 +157,19 @@ export class TeeAdapter {
 
   /** A connection agreed on tee/1: start the hello. `peerId` is the remote devp2p id (hex, no 0x). */
   bind(peerId: string, proto: Tee): void {
-    const s: Session = { id: peerId, proto, challenge: new Uint8Array(randomBytes(32)), statusSentAt: this.o.now(), up: false }
+    const s: Session = { id: peerId, proto, challenge: new Uint8Array(randomBytes(32)), statusSentAt: this.o.now(), up: false, bytesSeenAt: -Infinity, unwatch: () => {} }
+    // Any bytes on the link are a sign of life: a frame still arriving is not silence (relay.linkActive).
+    const socket = peerSocket(proto)
+    if (socket !== undefined) {
+      const onData = (): void => {
+        const now = this.o.now()
+        if (!s.up || now - s.bytesSeenAt < LINK_ACTIVE_EVERY_MS || this.sessions.get(s.id) !== s) return
+        s.bytesSeenAt = now
+        this.relay.linkActive(s.id, now)
+      }
+      socket.on('data', onData)
+      s.unwatch = () => socket.off('data', onData)
+    }
     this.sessions.set(peerId, s)
     // Our status goes first: frames that arrived before binding (the peer's status) are answered after it.
     this.send(s, { t: 'status', version: TEE_PROTOCOL_VERSION, challenge: s.challenge, hasEnclave: this.o.enclave !== undefined })
@@ -157,6 +180,7 @@ export class TeeAdapter {
     const s = this.sessions.get(peerId)
     if (s === undefined) return
     this.sessions.delete(peerId)
+    s.unwatch()
     if (s.up) this.run(this.relay.peerDown(peerId, this.o.now()))
   }
 
@@ -184,8 +208,7 @@ export class TeeAdapter {
 
   /** Stops reading the peer's socket for `ms`: its frames wait in its own TCP send buffer, costing this node nothing. */
   private pauseReading(s: Session, ms: number): void {
-    // The RLPx peer's socket is not public in devp2p; a session without one (tests) is not paused.
-    const socket = (s.proto.peer as unknown as { _socket?: { pause(): void; resume(): void; destroyed: boolean } })._socket
+    const socket = peerSocket(s.proto)
     if (socket === undefined || socket.destroyed) return
     socket.pause()
     setTimeout(() => {

@@ -108,10 +108,20 @@ export const NEW_PEER_BACKLOG_MS = 10_000
 export const QUEUE_DELAY_HALF_LIFE_MS = 10_000
 export const TREE_WAIT_FACTOR = 1.5
 /**
- * The longest a pull is held for the tree (ms). Bounds what a peer that answers pulls late on purpose can add to
- * this node's repairs (a digest's short ids do not tell an item's tree, so its delay holds every pull): at most this.
+ * The longest a pull is held for the tree (ms) while most peers' links are not backlogged. Bounds what a minority of
+ * peers that answer pulls late on purpose can add to this node's repairs (a digest's short ids do not tell an item's
+ * tree, so any peer's delay holds every pull): at most this.
  */
 export const MAX_TREE_WAIT_MS = 5_000
+/**
+ * The longest a pull is held for the tree, or a pull to a backlogged holder is given before the next holder is
+ * tried (ms), when most of this node's peers are backlogged: the wait may then follow TREE_WAIT_FACTOR x the
+ * median peer's queueing delay up to this. A network at its bandwidth limit backs up every link; a 5 s cap there
+ * re-fetched every item queued longer than that, and 1 s pull retries asked up to maxPullTries holders for it (on a
+ * 32 kbit/s testnet past its limit, 1.6-2.5 duplicate copies per node per tx). Raising the median takes more than half
+ * of a node's peers.
+ */
+export const MAX_BACKLOG_WAIT_MS = 30_000
 
 /** A pull not answered within this time (ms) is retried with another holder. */
 export const DEFAULT_PULL_TIMEOUT_MS = 1_000

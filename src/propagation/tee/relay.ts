@@ -162,6 +162,17 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     return this.emit(this.outbox.pass(coalesce(out), now), now)
   }
 
+  /**
+   * Bytes from `peer` arrived on its link (any protocol, any part of a frame): a sign of life, as a message is. On a
+   * link slower than its load, one big frame (a block body, a batch of large txs) or a queue of eth/68 traffic can
+   * take longer than silenceMs to bring the next whole tee/1 message; judged by messages alone, such a peer was
+   * disconnected as silent (on a 32 kbit/s testnet, 9 links in one 2-minute ramp) and its trees flooded.
+   */
+  linkActive(peer: string, now: number): void {
+    this.clock(now)
+    if (this.peers.has(peer)) this.liveness.heard(peer, now)
+  }
+
   /** A peer is down (its driver said so, or it fell silent): every part lets it go; orphaned trees graft. */
   private peerGone(out: TeeAction[], peer: string, now: number): boolean {
     if (!this.peers.delete(peer)) return false

@@ -8,13 +8,15 @@
  * 2. pending (`pending`): a peer digested it.
  *    2a. waiting for the tree (tries 0): some peer's link to us is backlogged (`queueDelay`: its answers to our pulls
  *        came that much slower than its fastest), so the tree copies it queued for us are still on the way; the pull
- *        waits TREE_WAIT_FACTOR x that delay (at most MAX_TREE_WAIT_MS) after the first digest, as go-ethereum's tx
- *        fetcher waits for a broadcast before it fetches an announced tx. With no backlogged peer, the pull goes at
- *        once. The delay is measured on pull round trips, not on late tree copies: a tree copy is also late when its
+ *        waits TREE_WAIT_FACTOR x that delay after the first digest, as go-ethereum's tx fetcher waits for a
+ *        broadcast before it fetches an announced tx: at most MAX_TREE_WAIT_MS, or up to MAX_BACKLOG_WAIT_MS when the
+ *        median peer is that backlogged (`waitCap`). With no backlogged peer, the pull goes at once. The delay is measured on pull round trips, not on late tree copies: a tree copy is also late when its
  *        sender was itself waiting for a repair, and waits learned from those grew down the subtree (in the
  *        simulator, under 30 % silent crashes, every level waited longer and reach fell to 11 %).
- *    2b. pulled (tries 1..maxPullTries): waits for the item, rotating over its holders each pullTimeoutMs, given up
- *        after maxPullTries or when no holder is left.
+ *    2b. pulled (tries 1..maxPullTries): waits for the item, rotating over its holders, given up after
+ *        maxPullTries or when no holder is left. A holder is given pullTimeoutMs plus TREE_WAIT_FACTOR x its own
+ *        queueing delay (within the same cap): its answer queues behind what it already sends us, and a 1 s retry
+ *        on a link backed up for longer fetched the item from the next holder as well.
  * 3. held (the item store): the item arrived (by any path); it leaves `pending` at once.
  *
  * Per peer: `digestCursor` is the first-seen time up to which that peer has been digested; a peer that goes down
@@ -29,7 +31,8 @@
  * Invariants:
  * - An id is in the store or in `pending`, never both.
  * - Every holder of a pending pull is a live peer; tries are 0..maxPullTries, and 0 only while it waits for the tree,
- *   with its first pull due at most MAX_TREE_WAIT_MS after the first digest.
+ *   with its first pull due at most MAX_BACKLOG_WAIT_MS after the first digest; a pulled id's next holder is due at
+ *   most pullTimeoutMs + MAX_BACKLOG_WAIT_MS after its pull.
  * - `digestCursor` has live peers only; `downCursor` none.
  * - `nextPullAt` is at or before the earliest pending step (`due`: the first pull, or the next holder's).
  * - `queueDelay` and `fastestAnswer` have live peers only; each delay is > 0.
@@ -37,7 +40,7 @@
  *   MAX_PENDING_PULLS_PER_PEER for each (a peer's digests cannot make this node track ids without bound).
  * - `unserved` has live peers only, each below MAX_UNSERVED_DIGESTED (at it, the peer is refused and its count cleared).
  */
-import { DIGEST_FULL_IDS, MAX_IDS_PER_MESSAGE, MAX_TREE_WAIT_MS, NEW_PEER_BACKLOG_MS, QUEUE_DELAY_HALF_LIFE_MS, TREE_WAIT_FACTOR } from './constants.ts'
+import { DIGEST_FULL_IDS, MAX_BACKLOG_WAIT_MS, MAX_IDS_PER_MESSAGE, MAX_TREE_WAIT_MS, NEW_PEER_BACKLOG_MS, QUEUE_DELAY_HALF_LIFE_MS, TREE_WAIT_FACTOR } from './constants.ts'
 import { usable, type ItemStore } from './item-store.ts'
 import type { OmissionLedger } from './omission-ledger.ts'
 import { ORIGIN_UNKNOWN, type WireItem } from './messages.ts'
@@ -164,14 +167,33 @@ export class Repair {
   }
 
   /**
+   * The longest a pull may be held for a backlogged link now: MAX_TREE_WAIT_MS, or TREE_WAIT_FACTOR x the median
+   * peer's queueing delay when that is longer (most links backed up: the network is at its bandwidth limit), at most
+   * MAX_BACKLOG_WAIT_MS. A minority of slow peers cannot move the median.
+   */
+  private waitCap(now: number): number {
+    const delays = [...this.ctx.peers.keys()].map((p) => this.queueDelayNow(p, now)).sort((a, b) => a - b)
+    const median = delays.length === 0 ? 0 : delays[(delays.length - 1) >> 1]!
+    return Math.min(MAX_BACKLOG_WAIT_MS, Math.max(MAX_TREE_WAIT_MS, median * TREE_WAIT_FACTOR))
+  }
+
+  /**
    * How long a new pull waits for the tree (0: it goes at once). A digest carries short ids, which do not tell the
    * item's tree, so any peer's queueing delay counts.
    */
   private treeWait(now: number): number {
     let ms = 0
     for (const peer of this.queueDelay.keys()) ms = Math.max(ms, this.queueDelayNow(peer, now))
-    const wait = Math.min(MAX_TREE_WAIT_MS, ms * TREE_WAIT_FACTOR)
+    const wait = Math.min(this.waitCap(now), ms * TREE_WAIT_FACTOR)
     return wait >= 1 ? wait : 0
+  }
+
+  /**
+   * How long a pull to `holder` is given before the next holder is asked: pullTimeoutMs, plus TREE_WAIT_FACTOR x the
+   * holder's queueing delay (its answer queues behind what it already sends us), within the wait cap.
+   */
+  private pullTimeout(holder: string, now: number): number {
+    return this.ctx.params.pullTimeoutMs + Math.min(this.waitCap(now), this.queueDelayNow(holder, now) * TREE_WAIT_FACTOR)
   }
 
   /** The item with this short id is now held (stage 3): it is no longer pending. */
@@ -211,7 +233,7 @@ export class Repair {
       started++
       // Pulled now (its retry due after pullTimeoutMs), or waiting for the tree (its first pull due after the wait).
       const pullNow = wait === 0
-      const due = now + (pullNow ? this.ctx.params.pullTimeoutMs : wait)
+      const due = now + (pullNow ? this.pullTimeout(from, now) : wait)
       this.pending.set(key, { firstAt: now, due, holders: [from], tries: pullNow ? 1 : 0, by: from, pulledFrom: pullNow ? from : undefined, pulledAt: now })
       this.nextPullAt = Math.min(this.nextPullAt, due)
       if (pullNow) want.push(id)
@@ -324,7 +346,7 @@ export class Repair {
 
   private retryPulls(out: TeeAction[], now: number): void {
     const byPeer = new Map<string, Uint8Array[]>()
-    const timeout = this.ctx.params.pullTimeoutMs
+    const timeouts = new Map<string, number>()
     let next = Infinity
     for (const [key, p] of this.pending) {
       if (now < p.due) {
@@ -341,6 +363,8 @@ export class Repair {
         continue
       }
       p.tries++
+      let timeout = timeouts.get(holder)
+      if (timeout === undefined) timeouts.set(holder, (timeout = this.pullTimeout(holder, now)))
       p.due = now + timeout
       p.pulledFrom = holder
       p.pulledAt = now
@@ -377,7 +401,8 @@ export class Repair {
       if (this.store.get(key) !== undefined) bad.push(`repair: ${key} is both held and pending`)
       for (const h of p.holders) if (!this.ctx.peers.has(h)) bad.push(`repair: pending ${key} names holder ${h.slice(0, 8)}, not a live peer`)
       if (p.tries < 0 || p.tries > this.ctx.params.maxPullTries) bad.push(`repair: pending ${key} at try ${p.tries}`)
-      if (p.tries === 0 && p.due > p.firstAt + MAX_TREE_WAIT_MS) bad.push(`repair: pending ${key} waits for the tree until ${p.due}, past ${p.firstAt} + MAX_TREE_WAIT_MS`)
+      if (p.tries === 0 && p.due > p.firstAt + MAX_BACKLOG_WAIT_MS) bad.push(`repair: pending ${key} waits for the tree until ${p.due}, past ${p.firstAt} + MAX_BACKLOG_WAIT_MS`)
+      if (p.tries > 0 && p.due > p.pulledAt + this.ctx.params.pullTimeoutMs + MAX_BACKLOG_WAIT_MS) bad.push(`repair: pending ${key} pulled at ${p.pulledAt}, next holder at ${p.due}, past pullTimeoutMs + MAX_BACKLOG_WAIT_MS`)
       earliest = Math.min(earliest, p.due)
     }
     const by = new Map<string, number>()

@@ -193,3 +193,24 @@ test('liveness: deadlines at fractional times clear (a rounded difference once l
   b.runUntil(60_000, [{ peer: B, times: every(IDLE, 3186.6666666666665 + 1e-9, 60_000) }])
   assert.ok(b.sendsTo(B, 'keepalive').length > 0)
 })
+
+test('liveness: bytes still arriving on a link are a sign of life; a peer is judged gone silenceMs after its link went quiet', () => {
+  const b = new Bench()
+  b.up(B)
+  // One big frame (a block body on a slow link) takes 40 s to arrive: no whole message, but bytes every 300 ms.
+  const last = 40_000
+  for (const t of every(300, 300, last)) {
+    b.runUntil(t)
+    b.relay.linkActive(B, t)
+    assert.deepEqual(b.relay.invariants(), [], `invariants at t=${t}`)
+  }
+  assert.deepEqual(b.disconnects(), [], 'not judged gone while its bytes arrive')
+  assert.deepEqual(b.relay.peerIds(), [B])
+  b.runUntil(last + 2 * SILENCE)
+  const d = b.disconnects()
+  assert.equal(d.length, 1, JSON.stringify(d))
+  assert.ok(d[0]!.at >= last - 300 + SILENCE && d[0]!.at <= last + SILENCE + 1, `judged at ${d[0]!.at}, silenceMs after its last bytes (${last})`)
+  // Bytes from a peer that is not up change nothing.
+  b.relay.linkActive(C, b.now)
+  assert.deepEqual(b.relay.peerIds(), [])
+})

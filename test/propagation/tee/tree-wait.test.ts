@@ -1,14 +1,15 @@
 /**
  * Repair waits for a backlogged link (repair.ts, stage 2a). A pull answered slower than that peer's fastest answer
- * shows a queue on its link toward us; later pulls wait TREE_WAIT_FACTOR x that delay (at most MAX_TREE_WAIT_MS),
- * so that items still queued on the tree are not fetched twice, and the wait fades as the link drains. Virtual
- * clock; invariants after every step.
+ * shows a queue on its link toward us; later pulls wait TREE_WAIT_FACTOR x that delay (at most MAX_TREE_WAIT_MS, or
+ * up to MAX_BACKLOG_WAIT_MS when most peers are that backlogged), so that items still queued on the tree are not
+ * fetched twice, and the wait fades as the link drains. A pull to a backlogged holder gets that much longer before
+ * the next holder is asked. Virtual clock; invariants after every step.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { TeeRelay, type TeeAction } from '../../../src/propagation/tee/relay.ts'
-import { MAX_TREE_WAIT_MS, QUEUE_DELAY_HALF_LIFE_MS, TREE_WAIT_FACTOR } from '../../../src/propagation/tee/constants.ts'
+import { MAX_BACKLOG_WAIT_MS, MAX_TREE_WAIT_MS, QUEUE_DELAY_HALF_LIFE_MS, TREE_WAIT_FACTOR } from '../../../src/propagation/tee/constants.ts'
 import { ORIGIN_UNKNOWN, type ItemMode } from '../../../src/propagation/tee/messages.ts'
 import { shortId } from '../../../src/propagation/tee/short-id.ts'
 import { relayAuthority } from '../../../src/tee/plan-auth.ts'
@@ -39,19 +40,19 @@ const newItem = (): { id: Uint8Array; short: Uint8Array } => {
 const items = (id: Uint8Array, mode: ItemMode) => ({ t: 'items' as const, epoch: 0, items: [{ kind: 'tx' as const, id, mode, origin: ORIGIN_UNKNOWN, payload: syntheticPayload(id, 110) }] })
 
 /** The relay pulls an item from the digester on its digest at `at`, and gets the answer `rttMs` later. */
-function answered(s: ReturnType<typeof setup>, at: number, rttMs: number): void {
+function answered(s: ReturnType<typeof setup>, at: number, rttMs: number, peer = s.digester): void {
   const x = newItem()
-  const a = s.step('digest', s.r.receive(s.digester, { t: 'digest', ids: [x.short] }, at))
-  assert.equal(pulls(a, s.digester).length, 1, 'pulled at once')
+  const a = s.step('digest', s.r.receive(peer, { t: 'digest', ids: [x.short] }, at))
+  assert.equal(pulls(a, peer).length, 1, 'pulled at once')
   const repaired = s.r.counters.repaired
-  s.step('answer', s.r.receive(s.digester, items(x.id, 'repair'), at + rttMs))
+  s.step('answer', s.r.receive(peer, items(x.id, 'repair'), at + rttMs))
   assert.equal(s.r.counters.repaired, repaired + 1, 'the answer came by repair')
 }
 
 /** The digester's fastest answer took 20 ms; one at `at` took 1,520 ms: its link has a 1,500 ms queue. */
-function backlogged(s: ReturnType<typeof setup>, at: number, queueMs = 1_500): void {
-  answered(s, at - 1_000, 20)
-  answered(s, at, 20 + queueMs)
+function backlogged(s: ReturnType<typeof setup>, at: number, queueMs = 1_500, peer = s.digester): void {
+  answered(s, at - 1_000, 20, peer)
+  answered(s, at, 20 + queueMs, peer)
 }
 
 test('repair: after a slow pull answer, a pull waits for the push; the item that comes meanwhile is not fetched twice', () => {
@@ -108,4 +109,66 @@ test('repair: the wait is capped at MAX_TREE_WAIT_MS, fades as the link drains, 
   assert.ok(digestAt(t + 3_100)! > 0, 'backlogged again: the pull waits')
   s.step('peer down', s.r.peerDown(s.digester, t + 9_000))
   assert.equal(digestAt(t + 9_100), 0, 'the backlogged peer went: pulls go at once')
+})
+
+/** Ticks from `from` (exclusive) to `to` every 10 ms; the first time the relay pulls from `peer`, relative to `from`. */
+function firstPull(s: ReturnType<typeof setup>, peer: string, from: number, to: number): number | undefined {
+  for (let t = from + 10; t <= to; t += 10) {
+    // The peers' links stay busy (as backlogged links are): nobody is judged silent during a long wait.
+    if (t % 1_000 === 0) for (const p of [s.pusher, s.digester, s.other]) s.r.linkActive(p, t)
+    if (pulls(s.step('tick', s.r.tick(t)), peer).length > 0) return t - from
+  }
+  return undefined
+}
+
+test('repair: when most peers are backlogged (a network at its bandwidth limit), the wait follows them past MAX_TREE_WAIT_MS, up to MAX_BACKLOG_WAIT_MS', () => {
+  const s = setup()
+  // Two of the three peers answer pulls 12 s late: the median peer is backlogged.
+  answered(s, 100, 20, s.digester)
+  answered(s, 200, 20, s.other)
+  const [d, o] = [newItem(), newItem()]
+  s.step('digest', s.r.receive(s.digester, { t: 'digest', ids: [d.short] }, 1_100))
+  s.step('digest', s.r.receive(s.other, { t: 'digest', ids: [o.short] }, 1_200))
+  s.step('answer', s.r.receive(s.digester, items(d.id, 'repair'), 13_120))
+  s.step('answer', s.r.receive(s.other, items(o.id, 'repair'), 13_220))
+  const at = 13_500
+  const x = newItem()
+  assert.deepEqual(pulls(s.step('digest', s.r.receive(s.digester, { t: 'digest', ids: [x.short] }, at)), s.digester), [], 'not pulled at once')
+  // The smaller of the two backlogged peers' delays is the median (the digester's, measured first).
+  const median = 12_000 * 0.5 ** ((at - 13_120) / QUEUE_DELAY_HALF_LIFE_MS)
+  const waited = firstPull(s, s.digester, at, at + MAX_BACKLOG_WAIT_MS + 100)
+  assert.ok(waited !== undefined && waited > MAX_TREE_WAIT_MS, `waited past MAX_TREE_WAIT_MS (${waited} ms)`)
+  assert.ok(Math.abs(waited - median * TREE_WAIT_FACTOR) <= 20, `waited ${waited} ms, TREE_WAIT_FACTOR x the median delay (${Math.round(median * TREE_WAIT_FACTOR)} ms)`)
+  // Never past MAX_BACKLOG_WAIT_MS: the invariants (checked at every step) hold a waiting pull to it.
+  assert.ok(waited <= MAX_BACKLOG_WAIT_MS)
+})
+
+test('repair: a pull to a backlogged holder is given its queueing delay before the next holder is asked; to a quick one, pullTimeoutMs', () => {
+  const s = setup()
+  const timeout = s.r.params.pullTimeoutMs
+  // The digester answers 3 s late (a minority: the wait cap stays MAX_TREE_WAIT_MS, above 1.5 x 3 s).
+  backlogged(s, 1_100, 3_000)
+  // The wait for the tree fades; then an id both the digester and `other` digested is pulled from the digester.
+  const at = 1_100 + 30 * QUEUE_DELAY_HALF_LIFE_MS
+  backlogged(s, at, 3_000)
+  for (const p of [s.pusher, s.digester, s.other]) s.r.linkActive(p, at + 3_020)
+  const x = newItem()
+  s.step('digest', s.r.receive(s.digester, { t: 'digest', ids: [x.short] }, at + 3_100))
+  s.step('digest', s.r.receive(s.other, { t: 'digest', ids: [x.short] }, at + 3_100))
+  const delay = 3_000 * 0.5 ** ((at + 3_100 - (at + 3_020)) / QUEUE_DELAY_HALF_LIFE_MS)
+  const pulledAt = at + 3_100 + firstPull(s, s.digester, at + 3_100, at + 3_100 + MAX_TREE_WAIT_MS + 100)!
+  // Not asked of `other` at pullTimeoutMs: the digester's answer is still queued behind what it sends us.
+  const retried = firstPull(s, s.other, pulledAt, pulledAt + timeout + MAX_TREE_WAIT_MS + 100)
+  const expected = timeout + TREE_WAIT_FACTOR * delay * 0.5 ** ((pulledAt - (at + 3_100)) / QUEUE_DELAY_HALF_LIFE_MS)
+  assert.ok(retried !== undefined && retried > timeout + 1_000, `the next holder was asked ${retried} ms after the pull, not at pullTimeoutMs (${timeout})`)
+  assert.ok(Math.abs(retried - expected) <= 200, `asked ${retried} ms after the pull, about pullTimeoutMs + TREE_WAIT_FACTOR x the delay (${Math.round(expected)} ms)`)
+  // A holder with no queue gets pullTimeoutMs: the id pulled from `pusher` goes on to `other` after it.
+  const y = newItem()
+  const t = pulledAt + 10_000
+  for (let k = pulledAt + retried! + 1_000; k <= t; k += 1_000) for (const p of [s.pusher, s.digester, s.other]) s.r.linkActive(p, k)
+  const a = s.step('digest', s.r.receive(s.pusher, { t: 'digest', ids: [y.short] }, t))
+  s.step('digest', s.r.receive(s.other, { t: 'digest', ids: [y.short] }, t))
+  const first = pulls(a, s.pusher).length > 0 ? 0 : firstPull(s, s.pusher, t, t + MAX_TREE_WAIT_MS + 100)!
+  const next = firstPull(s, s.other, t + first, t + first + timeout + 100)
+  assert.ok(next !== undefined && next >= timeout && next <= timeout + 10, `a quick holder's pull is retried after pullTimeoutMs (${next} ms)`)
 })
