@@ -74,9 +74,6 @@ interface Session {
 /** Bytes arriving on a peer's socket are reported to the relay's liveness at most this often (ms). */
 const LINK_ACTIVE_EVERY_MS = 250
 
-/** The RLPx peer's socket (not public in devp2p); a session without one (tests) has none. */
-type PeerSocket = { pause(): void; resume(): void; destroyed: boolean; on(e: 'data', f: () => void): unknown; off(e: 'data', f: () => void): unknown }
-const peerSocket = (proto: Tee): PeerSocket | undefined => (proto.peer as unknown as { _socket?: PeerSocket })._socket
 
 /** The relay's check decodes a tx item into a tx object (item-verifier.ts); anything else is decoded here. */
 const isDecodedTx = (d: unknown): d is TypedTransaction => typeof d === 'object' && d !== null && typeof (d as { serialize?: unknown }).serialize === 'function' && typeof (d as { hash?: unknown }).hash === 'function'
@@ -159,7 +156,7 @@ export class TeeAdapter {
   bind(peerId: string, proto: Tee): void {
     const s: Session = { id: peerId, proto, challenge: new Uint8Array(randomBytes(32)), statusSentAt: this.o.now(), up: false, bytesSeenAt: -Infinity, unwatch: () => {} }
     // Any bytes on the link are a sign of life: a frame still arriving is not silence (relay.linkActive).
-    const socket = peerSocket(proto)
+    const socket = proto.peer._socket
     if (socket !== undefined) {
       const onData = (): void => {
         const now = this.o.now()
@@ -208,7 +205,7 @@ export class TeeAdapter {
 
   /** Stops reading the peer's socket for `ms`: its frames wait in its own TCP send buffer, costing this node nothing. */
   private pauseReading(s: Session, ms: number): void {
-    const socket = peerSocket(s.proto)
+    const socket = s.proto.peer._socket
     if (socket === undefined || socket.destroyed) return
     socket.pause()
     setTimeout(() => {

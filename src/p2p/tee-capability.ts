@@ -9,9 +9,20 @@ import { TEE_CODE_COUNT, TEE_MESSAGE_NAMES, TEE_PROTOCOL_VERSION } from '../prop
 
 export type TeeFrameHandler = (code: number, payload: Uint8Array) => void
 
+/** The RLPx session's socket, as the adapter uses it (paused to throttle a peer, read for liveness). */
+export interface PeerSocket {
+  pause(): void
+  resume(): void
+  destroyed: boolean
+  on(e: 'data', f: () => void): unknown
+  off(e: 'data', f: () => void): unknown
+}
+
 interface RlpxPeerLike {
   disconnect(reason?: number): void
   _hello: { protocolVersion: number } | null
+  /** Not public in devp2p; a session without one (tests) is neither paused nor watched. */
+  _socket?: PeerSocket
 }
 
 export class Tee {

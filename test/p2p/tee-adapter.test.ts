@@ -4,6 +4,7 @@
  * SUBPROTOCOL_ERROR; a peer without an enclave joins unattested.
  */
 import { test } from 'node:test'
+import { EventEmitter } from 'node:events'
 import assert from 'node:assert/strict'
 import * as snappy from 'snappyjs'
 import { TeeAdapter } from '../../src/p2p/tee-adapter.ts'
@@ -33,7 +34,7 @@ const frame = (m: Parameters<typeof encodeTeeMessage>[0]) => {
   return [code, payload] as const
 }
 
-function setup(enclave: boolean) {
+function setup(enclave: boolean, now: () => number = () => T0) {
   const f = fixture(T0)
   const me = nodeKey()
   const peer = nodeKey()
@@ -44,7 +45,7 @@ function setup(enclave: boolean) {
     policy: f.mrenclavePolicy,
     enclave: enclave ? { quote, planner: undefined as never } : undefined,
     params: {},
-    now: () => T0,
+    now,
   })
   return { f, me, peer, adapter }
 }
@@ -217,4 +218,29 @@ test('a frame of many txs reaches the pool in slices of the event loop, in order
   } finally {
     adapter.detach()
   }
+})
+
+test('bytes arriving on a peer\'s socket keep it alive while no whole tee/1 message comes; a peer whose link is quiet is judged silent', () => {
+  let now = T0
+  const { adapter } = setup(false, () => now)
+  // Two unattested peers whose devp2p sessions have a socket; only the first one's socket brings bytes.
+  const peers = [nodeKey(), nodeKey()].map((k) => {
+    const socket = Object.assign(new EventEmitter(), { pause() {}, resume() {}, destroyed: false })
+    const disconnects: number[] = []
+    const tee = new Tee(1, { disconnect: (r?: number) => disconnects.push(r ?? -1), _hello: { protocolVersion: 5 }, _socket: socket }, () => {})
+    adapter.bind(k.hex, tee)
+    tee._handleMessage(...frame({ t: 'status', version: 1, challenge: new Uint8Array(32), hasEnclave: false }))
+    tee._handleMessage(...frame({ t: 'attest', quote: new Uint8Array() }))
+    assert.ok(adapter.isTeePeer(k.hex))
+    return { id: k.hex, socket }
+  })
+  const silence = adapter.relay.params.silenceMs
+  // A big frame trickles in on the first link for 2 x silenceMs: a chunk every 100 ms, no whole message.
+  const gone: string[] = []
+  for (now = T0 + 100; now <= T0 + 2 * silence; now += 100) {
+    peers[0]!.socket.emit('data', Buffer.alloc(64))
+    for (const a of adapter.relay.onTimeout(now)) if (a.t === 'disconnect') gone.push(a.peer)
+  }
+  assert.deepEqual(gone, [peers[1]!.id], 'only the peer whose link brought nothing was judged silent')
+  assert.deepEqual(adapter.relay.peerIds(), [peers[0]!.id])
 })
