@@ -5,22 +5,30 @@
  * Stages of a block id at a receiver (after the relay checked its header against the id and stored it):
  * 1. rebuild: each short id is looked up among the txs the store holds.
  * 2. waiting (`pending`, phase 'missing'): the missing indexes were asked from the block's sender (GetBlockTxs);
- *    a missing tx that arrives by any other path (its tree, a repair) fills its slot too; abandoned at since +
- *    BLOCK_TXS_TIMEOUT_MS (eth/68 sync fetches it then). A peer that asks us for txs of a block we are still
+ *    a missing tx that arrives by any other path (its tree, a repair) fills its slot too; abandoned at its deadline
+ *    (eth/68 sync fetches it then): since + BLOCK_TXS_TIMEOUT_MS, plus the sender link's backlog wait (repair.ts:
+ *    TREE_WAIT_FACTOR x its queueing delay, within the same cap), as the answer and the missing txs queue behind
+ *    what the sender already sends us. On a 32 kbit/s testnet at its limit, 3 s sent blocks to eth/68 sync, whose
+ *    full bodies then queued on the same links, and the signers stalled. The answer's round trip is a sample of
+ *    that delay too. A peer that asks us for txs of a block we are still
  *    rebuilding (we forward a compact block before rebuilding it) is answered once we have them, not left to time
  *    out: that timeout, on a loaded machine, sent nodes to eth/68 sync for the block and every block after it.
  * 3. rebuilt: every tx is known: action `importBlock`. The driver assembles the block, checks the tx root and
  *    imports it, and reports a tx root mismatch back with `onBlockRebuilt(id, false)`.
  * 4. refetch (`pending`, phase 'all'): a tx root mismatch means a short-id collision picked a wrong tx: every tx is
  *    asked from the sender once. A second mismatch abandons the block (the sender sent wrong txs).
- * 5. done or abandoned: `pending` no longer holds it (`blockAbandoned` says why).
+ * 5. done or abandoned: `pending` no longer holds it (`blockAbandoned` says why). A block abandoned at its
+ *    deadline stays in `late` until MAX_BACKLOG_WAIT_MS past it: an answer or the missing txs that come after all
+ *    still rebuild and import it (on a backlogged link they do come, while eth/68 sync over the same links took
+ *    minutes to fetch the block, and a Clique signer waiting for it could not seal meanwhile).
  *
  * Invariants:
  * - Every pending block has at least one missing index while waiting, and its sender is a live peer or the wait
- *   ends at its deadline.
- * - `pending` holds at most MAX_PENDING_BLOCKS blocks (the oldest is abandoned beyond that).
+ *   ends at its deadline; the deadline is at most BLOCK_TXS_TIMEOUT_MS + MAX_BACKLOG_WAIT_MS after `since`.
+ * - `pending` holds at most MAX_PENDING_BLOCKS blocks (the oldest is abandoned beyond that); `late` as many, none
+ *   of them also pending.
  */
-import { BLOCK_TXS_TIMEOUT_MS } from './constants.ts'
+import { BLOCK_TXS_TIMEOUT_MS, MAX_BACKLOG_WAIT_MS } from './constants.ts'
 import { decodeCompactBlock, type CompactBlock } from './compact-block.ts'
 import type { ItemStore } from './item-store.ts'
 import { shortKey } from './short-id.ts'
@@ -37,6 +45,8 @@ interface PendingBlock {
   txs: (Uint8Array | undefined)[]
   from: string
   since: number
+  /** When the wait is given up (stage 2). */
+  deadline: number
   phase: 'missing' | 'all'
   /** A rebuild was handed to the driver and its tx root came back wrong once. */
   collided: boolean
@@ -48,15 +58,26 @@ interface PendingBlock {
 
 const hex = (id: Uint8Array): string => Buffer.from(id).toString('hex')
 
+/** How backlogged a peer's link to us is, and what we learn from a round trip on it (repair.ts keeps the measure). */
+export interface LinkBacklog {
+  /** Extra time (ms) an answer from `peer` may take now, behind what it already sends us. */
+  backlogWait(peer: string, now: number): number
+  /** `peer` answered a request of ours `rttMs` after we sent it. */
+  pullAnswered(peer: string, rttMs: number, now: number): void
+}
+
 export class CompactBlocks {
   // Stages 2 and 4, by block hash (hex).
   private readonly pending = new Map<string, PendingBlock>()
   /** Blocks handed to the driver for import (stage 3), kept until it reports the tx root, for a refetch. */
   private readonly importing = new Map<string, PendingBlock>()
+  /** Stage 5: blocks abandoned at their deadline, still rebuilt if what they lack comes until `lateUntil`. */
+  private readonly late = new Map<string, PendingBlock & { lateUntil: number }>()
 
   constructor(
     private readonly ctx: RelayContext,
     private readonly store: ItemStore,
+    private readonly links: LinkBacklog,
   ) {}
 
   /** A block item was stored (checked). `from`: its sender. */
@@ -69,7 +90,7 @@ export class CompactBlocks {
       return void out.push({ t: 'blockAbandoned', id, reason: `not a compact block: ${(e as Error).message}` })
     }
     const txs = cb.ids.map((s) => this.store.heldTx(s))
-    const p: PendingBlock = { id, cb, txs, from, since: now, phase: 'missing', collided: false, waiters: [], asked: [] }
+    const p: PendingBlock = { id, cb, txs, from, since: now, deadline: now, phase: 'missing', collided: false, waiters: [], asked: [] }
     this.advance(out, p, now)
   }
 
@@ -104,12 +125,15 @@ export class CompactBlocks {
 
   onBlockTxs(out: TeeAction[], from: string, block: Uint8Array, txs: Uint8Array[], now: number): void {
     const key = hex(block)
-    const p = this.pending.get(key)
-    // Unsolicited, or from another peer than asked: ignored (a late answer after a timeout is not hostile).
+    this.expireLate(now)
+    const p = this.pending.get(key) ?? this.late.get(key)
+    // Unsolicited, or from another peer than asked: ignored.
     if (p === undefined || p.from !== from) return
+    this.late.delete(key)
     // Matched against what was asked, not what is still missing: a tx that came by its tree meanwhile (onTxHeld) made
     // an honest answer look one tx too long, and the sender was disconnected (found by the simulator with blocks).
     const asked = p.asked
+    this.links.pullAnswered(from, now - p.since, now)
     if (txs.length !== asked.length) return void out.push({ t: 'refused', peer: from, what: `blockTxs for ${key.slice(0, 10)}`, reason: `${txs.length} txs for ${asked.length} requested`, disconnect: true })
     asked.forEach((idx, k) => (p.txs[idx] ??= txs[k]))
     this.pending.delete(key)
@@ -118,7 +142,8 @@ export class CompactBlocks {
 
   /** A tx is now held (any path): it fills its slot in the blocks waiting for it. */
   onTxHeld(out: TeeAction[], short: string, payload: Uint8Array, now: number): void {
-    for (const [key, p] of this.pending) {
+    this.expireLate(now)
+    for (const [key, p] of [...this.pending, ...this.late]) {
       if (p.phase !== 'missing') continue
       let filled = false
       p.cb.ids.forEach((id, i) => {
@@ -129,6 +154,7 @@ export class CompactBlocks {
       })
       if (filled && missingIndexes(p).length === 0) {
         this.pending.delete(key)
+        this.late.delete(key)
         this.advance(out, p, now)
       }
     }
@@ -136,15 +162,23 @@ export class CompactBlocks {
 
   nextTimeout(): number | undefined {
     let t = Infinity
-    for (const p of this.pending.values()) t = Math.min(t, p.since + BLOCK_TXS_TIMEOUT_MS)
+    for (const p of this.pending.values()) t = Math.min(t, p.deadline)
     return t === Infinity ? undefined : t
   }
 
   onTimeout(out: TeeAction[], now: number): void {
-    for (const [key, p] of this.pending) if (now >= p.since + BLOCK_TXS_TIMEOUT_MS) {
+    this.expireLate(now)
+    for (const [key, p] of this.pending) if (now >= p.deadline) {
       this.pending.delete(key)
-      out.push({ t: 'blockAbandoned', id: p.id, reason: `missing txs did not come within ${BLOCK_TXS_TIMEOUT_MS} ms: left to eth/68 sync` })
+      this.late.set(key, { ...p, lateUntil: now + MAX_BACKLOG_WAIT_MS })
+      if (this.late.size > MAX_PENDING_BLOCKS) this.late.delete(this.late.keys().next().value!)
+      out.push({ t: 'blockAbandoned', id: p.id, reason: `missing txs did not come within ${Math.round(p.deadline - p.since)} ms: left to eth/68 sync` })
     }
+  }
+
+  /** Late blocks past their time are forgotten (no timer of their own: checked whenever the blocks are touched). */
+  private expireLate(now: number): void {
+    for (const [key, p] of this.late) if (now >= p.lateUntil) this.late.delete(key)
   }
 
   /** Rebuilt: hand it to the driver. Txs missing: ask the sender and wait. */
@@ -158,6 +192,7 @@ export class CompactBlocks {
       return void out.push({ t: 'importBlock', id: p.id, block: p.cb, txs: p.txs as Uint8Array[], from: p.from })
     }
     p.since = now
+    p.deadline = now + BLOCK_TXS_TIMEOUT_MS + this.links.backlogWait(p.from, now)
     this.pending.set(key, p)
     if (this.pending.size > MAX_PENDING_BLOCKS) {
       const [oldKey, old] = this.pending.entries().next().value!
@@ -172,8 +207,11 @@ export class CompactBlocks {
   invariants(): InvariantViolations {
     const bad: InvariantViolations = []
     if (this.pending.size > MAX_PENDING_BLOCKS) bad.push(`blocks: ${this.pending.size} pending, above ${MAX_PENDING_BLOCKS}`)
+    if (this.late.size > MAX_PENDING_BLOCKS) bad.push(`blocks: ${this.late.size} late, above ${MAX_PENDING_BLOCKS}`)
+    for (const key of this.late.keys()) if (this.pending.has(key)) bad.push(`blocks: ${key.slice(0, 10)} both late and pending`)
     for (const [key, p] of this.pending) {
       if (missingIndexes(p).length === 0) bad.push(`blocks: ${key.slice(0, 10)} waits with no tx missing`)
+      if (!(p.deadline >= p.since + BLOCK_TXS_TIMEOUT_MS && p.deadline <= p.since + BLOCK_TXS_TIMEOUT_MS + MAX_BACKLOG_WAIT_MS)) bad.push(`blocks: ${key.slice(0, 10)} waits until ${p.deadline}, outside since + BLOCK_TXS_TIMEOUT_MS (+ MAX_BACKLOG_WAIT_MS)`)
       if (p.waiters.length > MAX_WAITERS) bad.push(`blocks: ${key.slice(0, 10)} has ${p.waiters.length} waiters, above ${MAX_WAITERS}`)
     }
     return bad

@@ -93,7 +93,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     this.liveness = new Liveness(ctx)
     this.treeRepair = new TreeRepair(ctx, this.running, this.liveness)
     this.forwarding = new Forwarding(ctx, this.running, this.store, this.treeRepair)
-    this.blocks = new CompactBlocks(ctx, this.store)
+    this.blocks = new CompactBlocks(ctx, this.store, this.repair)
     this.outbox = new Outbox(ctx)
     this.admission = new Admission(ctx)
   }

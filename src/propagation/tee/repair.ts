@@ -193,7 +193,12 @@ export class Repair {
    * holder's queueing delay (its answer queues behind what it already sends us), within the wait cap.
    */
   private pullTimeout(holder: string, now: number): number {
-    return this.ctx.params.pullTimeoutMs + Math.min(this.waitCap(now), this.queueDelayNow(holder, now) * TREE_WAIT_FACTOR)
+    return this.ctx.params.pullTimeoutMs + this.backlogWait(holder, now)
+  }
+
+  /** Extra time an answer from `peer` may take now: TREE_WAIT_FACTOR x its queueing delay, within the wait cap. */
+  backlogWait(peer: string, now: number): number {
+    return Math.min(this.waitCap(now), this.queueDelayNow(peer, now) * TREE_WAIT_FACTOR)
   }
 
   /** The item with this short id is now held (stage 3): it is no longer pending. */

@@ -1,8 +1,8 @@
 /**
  * Compact blocks in the tee core, on a virtual clock: two relays A (the block's origin) and B wired by hand; the
  * test is B's driver (it answers `importBlock` with the tx root verdict). Covers the rebuild from held txs, the
- * GetBlockTxs fetch of the missing ones, the collision refetch after a wrong tx root, the 3 s timeout, and a hostile
- * GetBlockTxs. The invariants of both relays are checked after every step.
+ * GetBlockTxs fetch of the missing ones, the collision refetch after a wrong tx root, the 3 s timeout (longer from a
+ * backlogged sender), and a hostile GetBlockTxs. The invariants of both relays are checked after every step.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -12,7 +12,7 @@ import { createBlock } from '@ethereumjs/block'
 import { TeeRelay, type TeeAction } from '../../../src/propagation/tee/relay.ts'
 import { ethItemVerifier } from '../../../src/propagation/tee/item-verifier.ts'
 import { encodeCompactBlock } from '../../../src/propagation/tee/compact-block.ts'
-import { BLOCK_TXS_TIMEOUT_MS } from '../../../src/propagation/tee/constants.ts'
+import { BLOCK_TXS_TIMEOUT_MS, MAX_BACKLOG_WAIT_MS, QUEUE_DELAY_HALF_LIFE_MS, TREE_WAIT_FACTOR } from '../../../src/propagation/tee/constants.ts'
 import { relayAuthority } from '../../../src/tee/plan-auth.ts'
 import { nodeKey } from '../../helpers/node-key.ts'
 
@@ -78,7 +78,7 @@ test('compact blocks: missing txs are fetched from the sender, a wrong tx root r
   check()
 })
 
-test('compact blocks: a rebuild whose txs never come is abandoned at the 3 s deadline, not before', () => {
+test('compact blocks: a rebuild whose txs never come is abandoned at the 3 s deadline, not before; an answer after it still rebuilds the block, for a while', () => {
   const { a, b, ka, kb, check } = pair()
   let now = 1_000
   const tx2 = tx(2)
@@ -98,9 +98,57 @@ test('compact blocks: a rebuild whose txs never come is abandoned at the 3 s dea
     check()
   }
   assert.equal(abandonedAt, 1_000 + BLOCK_TXS_TIMEOUT_MS)
-  // A late answer is ignored (no rebuild, no refusal).
-  const late = b.onMessage(ka.hex, { t: 'blockTxs', block: block.hash(), txs: [tx2.serialize()] }, now)
-  assert.deepEqual(late.filter((x) => x.t !== 'send'), [])
+  // A late answer still rebuilds and imports it (eth/68 sync may be slower), with no refusal.
+  const late = b.onMessage(ka.hex, { t: 'blockTxs', block: block.hash(), txs: [tx2.serialize()] }, now + 1_000)
+  check()
+  assert.deepEqual(late.filter((x) => x.t !== 'send').map((x) => x.t), ['importBlock'])
+  // ...but not once MAX_BACKLOG_WAIT_MS has passed since it was abandoned.
+  const tx4 = tx(4)
+  a.onLocal({ kind: 'tx', id: tx4.hash(), payload: tx4.serialize() }, now) // B lacks it: the relays are not wired
+  const block4 = blockOf(4, [tx4])
+  now += 2_000
+  assert.ok(sendsTo(b.onMessage(ka.hex, sendsTo(a.onLocal({ kind: 'block', id: block4.hash(), payload: encodeCompactBlock(block4) }, now), kb.hex)[0]!, now), ka.hex).some((m) => m.t === 'getBlockTxs'))
+  now += BLOCK_TXS_TIMEOUT_MS
+  assert.equal(only(b.onTimeout(now), 'blockAbandoned').length, 1)
+  const tooLate = b.onMessage(ka.hex, { t: 'blockTxs', block: block4.hash(), txs: [tx4.serialize()] }, now + MAX_BACKLOG_WAIT_MS)
+  check()
+  assert.deepEqual(tooLate.filter((x) => x.t !== 'send'), [], 'forgotten: no rebuild, no refusal')
+})
+
+test('compact blocks: a slow BlockTxs answer shows the sender\'s link backlog, and the next rebuild from it waits that much longer before eth/68 sync', () => {
+  const { a, b, ka, kb, check } = pair()
+  // A holds the blocks' txs before B is its peer: B never gets them.
+  const txs = [1, 2, 3].map((n) => tx(10 + n))
+  for (const t of txs) a.onLocal({ kind: 'tx', id: t.hash(), payload: t.serialize() }, 0)
+  a.onPeerUp(kb.hex, { attested: false, rttMs: 10 }, 0)
+  b.onPeerUp(ka.hex, { attested: false, rttMs: 10 }, 0)
+  /** A block of one tx that B lacks, sent by A at `at`; B's GetBlockTxs is answered `rtt` ms later (undefined: never). */
+  const rebuild = (n: number, at: number, rtt: number | undefined): void => {
+    const block = blockOf(n, [txs[n - 1]!])
+    const toB = sendsTo(a.onLocal({ kind: 'block', id: block.hash(), payload: encodeCompactBlock(block) }, at), kb.hex)
+    const get = sendsTo(b.onMessage(ka.hex, toB[0]!, at), ka.hex).find((m) => m.t === 'getBlockTxs')
+    assert.ok(get !== undefined, `block ${n}: B asks A for its tx`)
+    check()
+    if (rtt === undefined) return
+    const answer = sendsTo(a.onMessage(kb.hex, get, at + rtt), kb.hex)[0]!
+    assert.equal(only(b.onMessage(ka.hex, answer, at + rtt), 'importBlock').length, 1, `block ${n} rebuilt`)
+    check()
+  }
+  rebuild(1, 1_000, 20)
+  rebuild(2, 2_000, 3_020)
+  // Block 3's answer never comes: abandoned BLOCK_TXS_TIMEOUT_MS + TREE_WAIT_FACTOR x A's delay (decayed) after it.
+  const at = 7_000
+  rebuild(3, at, undefined)
+  const expected = at + BLOCK_TXS_TIMEOUT_MS + TREE_WAIT_FACTOR * 3_000 * 0.5 ** ((at - 5_020) / QUEUE_DELAY_HALF_LIFE_MS)
+  let abandonedAt: number | undefined
+  for (let now = at, guard = 0; guard < 1_000 && abandonedAt === undefined; guard++) {
+    now = Math.max(now, b.nextTimeout() ?? Infinity)
+    assert.ok(now < Infinity, 'a deadline while the rebuild waits')
+    if (only(b.onTimeout(now), 'blockAbandoned').length > 0) abandonedAt = now
+    check()
+  }
+  assert.ok(abandonedAt !== undefined && abandonedAt > at + BLOCK_TXS_TIMEOUT_MS + 2_000, `not abandoned at the plain ${BLOCK_TXS_TIMEOUT_MS} ms (at +${abandonedAt! - at})`)
+  assert.ok(Math.abs(abandonedAt - expected) <= 1, `abandoned at +${abandonedAt - at} ms, expected +${Math.round(expected - at)}`)
 })
 
 test('compact blocks: a GetBlockTxs with repeated indexes is refused with a disconnect; one the store cannot serve goes to the chain', () => {
