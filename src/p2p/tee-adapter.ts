@@ -74,7 +74,6 @@ interface Session {
 /** Bytes arriving on a peer's socket are reported to the relay's liveness at most this often (ms). */
 const LINK_ACTIVE_EVERY_MS = 250
 
-
 /** The relay's check decodes a tx item into a tx object (item-verifier.ts); anything else is decoded here. */
 const isDecodedTx = (d: unknown): d is TypedTransaction => typeof d === 'object' && d !== null && typeof (d as { serialize?: unknown }).serialize === 'function' && typeof (d as { hash?: unknown }).hash === 'function'
 

@@ -18,7 +18,7 @@
  * 4. refetch (`pending`, phase 'all'): a tx root mismatch means a short-id collision picked a wrong tx: every tx is
  *    asked from the sender once. A second mismatch abandons the block (the sender sent wrong txs).
  * 5. done or abandoned: `pending` no longer holds it (`blockAbandoned` says why). A block abandoned at its
- *    deadline stays in `late` until MAX_BACKLOG_WAIT_MS past it: an answer or the missing txs that come after all
+ *    deadline stays in `late` until MAX_BACKLOG_WAIT_MS past that deadline: an answer or the missing txs that come after all
  *    still rebuild and import it (on a backlogged link they do come, while eth/68 sync over the same links took
  *    minutes to fetch the block, and a Clique signer waiting for it could not seal meanwhile).
  *
@@ -71,8 +71,8 @@ export class CompactBlocks {
   private readonly pending = new Map<string, PendingBlock>()
   /** Blocks handed to the driver for import (stage 3), kept until it reports the tx root, for a refetch. */
   private readonly importing = new Map<string, PendingBlock>()
-  /** Stage 5: blocks abandoned at their deadline, still rebuilt if what they lack comes until `lateUntil`. */
-  private readonly late = new Map<string, PendingBlock & { lateUntil: number }>()
+  /** Stage 5: blocks abandoned at their deadline, still rebuilt if what they lack comes within MAX_BACKLOG_WAIT_MS. */
+  private readonly late = new Map<string, PendingBlock>()
 
   constructor(
     private readonly ctx: RelayContext,
@@ -143,7 +143,7 @@ export class CompactBlocks {
   /** A tx is now held (any path): it fills its slot in the blocks waiting for it. */
   onTxHeld(out: TeeAction[], short: string, payload: Uint8Array, now: number): void {
     this.expireLate(now)
-    for (const [key, p] of [...this.pending, ...this.late]) {
+    for (const waiting of [this.pending, this.late]) for (const [key, p] of waiting) {
       if (p.phase !== 'missing') continue
       let filled = false
       p.cb.ids.forEach((id, i) => {
@@ -170,7 +170,7 @@ export class CompactBlocks {
     this.expireLate(now)
     for (const [key, p] of this.pending) if (now >= p.deadline) {
       this.pending.delete(key)
-      this.late.set(key, { ...p, lateUntil: now + MAX_BACKLOG_WAIT_MS })
+      this.late.set(key, p)
       if (this.late.size > MAX_PENDING_BLOCKS) this.late.delete(this.late.keys().next().value!)
       out.push({ t: 'blockAbandoned', id: p.id, reason: `missing txs did not come within ${Math.round(p.deadline - p.since)} ms: left to eth/68 sync` })
     }
@@ -178,7 +178,7 @@ export class CompactBlocks {
 
   /** Late blocks past their time are forgotten (no timer of their own: checked whenever the blocks are touched). */
   private expireLate(now: number): void {
-    for (const [key, p] of this.late) if (now >= p.lateUntil) this.late.delete(key)
+    for (const [key, p] of this.late) if (now >= p.deadline + MAX_BACKLOG_WAIT_MS) this.late.delete(key)
   }
 
   /** Rebuilt: hand it to the driver. Txs missing: ask the sender and wait. */

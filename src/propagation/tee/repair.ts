@@ -10,9 +10,10 @@
  *        came that much slower than its fastest), so the tree copies it queued for us are still on the way; the pull
  *        waits TREE_WAIT_FACTOR x that delay after the first digest, as go-ethereum's tx fetcher waits for a
  *        broadcast before it fetches an announced tx: at most MAX_TREE_WAIT_MS, or up to MAX_BACKLOG_WAIT_MS when the
- *        median peer is that backlogged (`waitCap`). With no backlogged peer, the pull goes at once. The delay is measured on pull round trips, not on late tree copies: a tree copy is also late when its
- *        sender was itself waiting for a repair, and waits learned from those grew down the subtree (in the
- *        simulator, under 30 % silent crashes, every level waited longer and reach fell to 11 %).
+ *        median peer is that backlogged (`waitCap`). With no backlogged peer, the pull goes at once. The delay is
+ *        measured on pull round trips, not on late tree copies: a tree copy is also late when its sender was itself
+ *        waiting for a repair, and waits learned from those grew down the subtree (in the simulator, under 30 %
+ *        silent crashes, every level waited longer and reach fell to 11 %).
  *    2b. pulled (tries 1..maxPullTries): waits for the item, rotating over its holders, given up after
  *        maxPullTries or when no holder is left. A holder is given pullTimeoutMs plus TREE_WAIT_FACTOR x its own
  *        queueing delay (within the same cap): its answer queues behind what it already sends us, and a 1 s retry
@@ -41,6 +42,7 @@
  * - `unserved` has live peers only, each below MAX_UNSERVED_DIGESTED (at it, the peer is refused and its count cleared).
  */
 import { DIGEST_FULL_IDS, MAX_BACKLOG_WAIT_MS, MAX_IDS_PER_MESSAGE, MAX_TREE_WAIT_MS, NEW_PEER_BACKLOG_MS, QUEUE_DELAY_HALF_LIFE_MS, TREE_WAIT_FACTOR } from './constants.ts'
+import { percentile } from '../../shared/percentile.ts'
 import { usable, type ItemStore } from './item-store.ts'
 import type { OmissionLedger } from './omission-ledger.ts'
 import { ORIGIN_UNKNOWN, type WireItem } from './messages.ts'
@@ -172,8 +174,8 @@ export class Repair {
    * MAX_BACKLOG_WAIT_MS. A minority of slow peers cannot move the median.
    */
   private waitCap(now: number): number {
-    const delays = [...this.ctx.peers.keys()].map((p) => this.queueDelayNow(p, now)).sort((a, b) => a - b)
-    const median = delays.length === 0 ? 0 : delays[(delays.length - 1) >> 1]!
+    // Nearest-rank p50: the lower median, so half the peers or fewer cannot raise it.
+    const median = percentile([...this.ctx.peers.keys()].map((p) => this.queueDelayNow(p, now)), 50) ?? 0
     return Math.min(MAX_BACKLOG_WAIT_MS, Math.max(MAX_TREE_WAIT_MS, median * TREE_WAIT_FACTOR))
   }
 
@@ -192,13 +194,13 @@ export class Repair {
    * How long a pull to `holder` is given before the next holder is asked: pullTimeoutMs, plus TREE_WAIT_FACTOR x the
    * holder's queueing delay (its answer queues behind what it already sends us), within the wait cap.
    */
-  private pullTimeout(holder: string, now: number): number {
-    return this.ctx.params.pullTimeoutMs + this.backlogWait(holder, now)
+  private pullTimeout(holder: string, now: number, cap = this.waitCap(now)): number {
+    return this.ctx.params.pullTimeoutMs + this.backlogWait(holder, now, cap)
   }
 
   /** Extra time an answer from `peer` may take now: TREE_WAIT_FACTOR x its queueing delay, within the wait cap. */
-  backlogWait(peer: string, now: number): number {
-    return Math.min(this.waitCap(now), this.queueDelayNow(peer, now) * TREE_WAIT_FACTOR)
+  backlogWait(peer: string, now: number, cap = this.waitCap(now)): number {
+    return Math.min(cap, this.queueDelayNow(peer, now) * TREE_WAIT_FACTOR)
   }
 
   /** The item with this short id is now held (stage 3): it is no longer pending. */
@@ -236,7 +238,7 @@ export class Repair {
       }
       if (started >= MAX_PENDING_PULLS_PER_PEER) continue
       started++
-      // Pulled now (its retry due after pullTimeoutMs), or waiting for the tree (its first pull due after the wait).
+      // Pulled now (the next holder due after pullTimeout), or waiting for the tree (its first pull due after the wait).
       const pullNow = wait === 0
       const due = now + (pullNow ? this.pullTimeout(from, now) : wait)
       this.pending.set(key, { firstAt: now, due, holders: [from], tries: pullNow ? 1 : 0, by: from, pulledFrom: pullNow ? from : undefined, pulledAt: now })
@@ -351,7 +353,7 @@ export class Repair {
 
   private retryPulls(out: TeeAction[], now: number): void {
     const byPeer = new Map<string, Uint8Array[]>()
-    const timeouts = new Map<string, number>()
+    const cap = this.waitCap(now)
     let next = Infinity
     for (const [key, p] of this.pending) {
       if (now < p.due) {
@@ -368,9 +370,7 @@ export class Repair {
         continue
       }
       p.tries++
-      let timeout = timeouts.get(holder)
-      if (timeout === undefined) timeouts.set(holder, (timeout = this.pullTimeout(holder, now)))
-      p.due = now + timeout
+      p.due = now + this.pullTimeout(holder, now, cap)
       p.pulledFrom = holder
       p.pulledAt = now
       next = Math.min(next, p.due)
