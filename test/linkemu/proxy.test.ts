@@ -50,6 +50,26 @@ test('bytes pass intact and in order, with the one-way delay applied each way', 
   }
 })
 
+test('a big write on a slow link arrives as a trickle, not all at once when its last byte is through', { timeout: 20_000 }, async () => {
+  const sink = net.createServer()
+  const firstByte = new Promise<number>((resolve) => sink.on('connection', (s) => s.once('data', () => resolve(performance.now()))))
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()))
+  // 32 kbit/s: the 64 KB write takes 16.4 s on the wire; its first segment is through in 0.4 s.
+  const proxy = await startLinkProxy({ targetPort: (sink.address() as net.AddressInfo).port, spec: { ...UNLIMITED, rateBps: 32_000 } })
+  const s = net.connect(proxy.port, '127.0.0.1')
+  try {
+    await new Promise<void>((r) => s.once('connect', () => r()))
+    const t0 = performance.now()
+    s.write(randomBytes(65_536))
+    const ms = (await firstByte) - t0
+    assert.ok(ms < 2_000, `first bytes after ${ms.toFixed(0)} ms`)
+  } finally {
+    s.destroy()
+    await proxy.close()
+    await new Promise<void>((r) => sink.close(() => r()))
+  }
+})
+
 test('the rate limit bounds throughput', { timeout: 20_000 }, async () => {
   const echo = await echoServer()
   // 4 Mbit/s: 100 kB takes >= 200 ms each way.

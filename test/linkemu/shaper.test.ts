@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { LinkShaper, MIN_RTO_MS } from '../../src/shared/linkemu/shaper.ts'
+import { LinkShaper, MIN_RTO_MS, piecesOf, SEGMENT_BYTES } from '../../src/shared/linkemu/shaper.ts'
 import { LinkSpecError, parseDuration, parseLinkSpec, parseLoss, parseRate, UNLIMITED } from '../../src/shared/linkemu/spec.ts'
 
 test('units parse, bad values are refused with the reason', () => {
@@ -24,6 +24,21 @@ test('delay is added once; rate serialises chunks back to back', () => {
   assert.equal(s.deliveryTime(0, 1000), 51)
   assert.equal(s.deliveryTime(0, 1000), 52, 'queued behind the first')
   assert.equal(s.deliveryTime(100, 1000), 151, 'an idle link does not bank credit')
+})
+
+test('a chunk is split into pieces of one segment on a slow link, and left whole on a fast one', () => {
+  const slow = { ...UNLIMITED, rateBps: 32_000 }
+  const pieces = piecesOf(slow, 65_536)
+  assert.equal(pieces.reduce((a, b) => a + b, 0), 65_536)
+  assert.ok(pieces.every((n) => n <= SEGMENT_BYTES), 'one segment each at 32 kbit/s')
+  assert.deepEqual(piecesOf({ ...UNLIMITED, rateBps: 20e6 }, 65_536), [65_536])
+  assert.deepEqual(piecesOf(UNLIMITED, 1_000_000), [1_000_000])
+  // Shaped piece by piece, the first piece of a 64 KB chunk leaves a 32 kbit/s link after its own 362 ms, not after
+  // the whole chunk's 16.4 s; the last leaves when the whole chunk would have.
+  const s = new LinkShaper(slow)
+  const at = pieces.map((n) => s.deliveryTime(0, n))
+  assert.ok(at[0]! < 400, `first piece at ${at[0]} ms`)
+  assert.equal(Math.round(at.at(-1)!), Math.round((65_536 * 8 * 1000) / 32_000))
 })
 
 test('jitter never reorders a stream, and a lost segment holds back what follows by one RTO', () => {

@@ -58,7 +58,12 @@ function shapeDirection(from: net.Socket, to: net.Socket, shaper: LinkShaper, co
     else if (from.readableEnded && !to.destroyed) to.end()
   }
   from.on('data', (chunk: Buffer) => {
-    queue.push({ at: shaper.deliveryTime(performance.now(), chunk.length), chunk })
+    const now = performance.now()
+    let offset = 0
+    for (const n of shaper.pieces(chunk.length)) {
+      queue.push({ at: shaper.deliveryTime(now, n), chunk: chunk.subarray(offset, offset + n) })
+      offset += n
+    }
     queued += chunk.length
     if (queued > MAX_QUEUED_BYTES || link.blocked) from.pause()
     if (timer === undefined && !link.blocked) timer = setTimeout(flush, Math.max(0, queue[0]!.at - performance.now()))

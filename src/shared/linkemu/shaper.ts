@@ -7,6 +7,9 @@
  * - loss: TCP cannot lose bytes in user space, so a lost segment (one per SEGMENT_BYTES, with probability `loss`)
  *   costs what TCP pays for it: a retransmission timeout, RTO = max(MIN_RTO_MS, 2 x one-way delay), during which
  *   everything behind it waits (head-of-line blocking).
+ * - pieces: a real link delivers a big write segment by segment, not all at once when its last byte is through. A
+ *   chunk longer than one piece (piecesOf) is shaped piece by piece, so at 32 kbit/s the first bytes of a 64 KB
+ *   chunk arrive after 0.4 s, not 16 s (a receiver that watches its socket for signs of life saw 16 s of silence).
  * Deterministic for a given seed. Invariant: delivery times never decrease.
  */
 import type { LinkSpec } from './spec.ts'
@@ -15,6 +18,20 @@ import type { LinkSpec } from './spec.ts'
 export const MIN_RTO_MS = 200
 /** Segment size used to apply loss (a typical MSS). */
 export const SEGMENT_BYTES = 1448
+/**
+ * A piece takes at most this long to serialise, and is at least one segment: pieces stay few on a fast link (a 64 KB
+ * chunk is one piece at 11 Mbit/s and above) and are one segment each on a slow one.
+ */
+export const PIECE_MS = 50
+
+/** The byte lengths, in order, that a chunk of `bytes` is shaped and delivered as on a link of `spec`. */
+export function piecesOf(spec: LinkSpec, bytes: number): number[] {
+  const size = Number.isFinite(spec.rateBps) ? Math.max(SEGMENT_BYTES, Math.ceil((spec.rateBps / 8) * (PIECE_MS / 1000))) : Infinity
+  if (bytes <= size) return [bytes]
+  const out: number[] = []
+  for (let left = bytes; left > 0; left -= size) out.push(Math.min(size, left))
+  return out
+}
 
 export class LinkShaper {
   private serialisedUntil = 0
@@ -43,7 +60,12 @@ export class LinkShaper {
     return this.state / 4294967296
   }
 
-  /** When a chunk of `bytes` that arrived at `now` (ms) leaves the far end. */
+  /** The pieces a chunk of `bytes` is delivered as, under the current spec (piecesOf). */
+  pieces(bytes: number): number[] {
+    return piecesOf(this.spec, bytes)
+  }
+
+  /** When a chunk (or piece) of `bytes` that arrived at `now` (ms) leaves the far end. */
   deliveryTime(now: number, bytes: number): number {
     const { rateBps, delayMs, jitterMs, loss } = this.spec
     const txMs = Number.isFinite(rateBps) ? (bytes * 8 * 1000) / rateBps : 0
