@@ -22,7 +22,7 @@ import { TeeRelay, type TeeAction } from '../propagation/tee/relay.ts'
 import { ethItemVerifier } from '../propagation/tee/item-verifier.ts'
 import { runActions } from '../propagation/core.ts'
 import type { TeeParams } from '../propagation/tee/params.ts'
-import { UNATTESTED_LINK_AGE_MS } from '../propagation/tee/constants.ts'
+import { NEW_PEER_BACKLOG_MS, UNATTESTED_LINK_AGE_MS } from '../propagation/tee/constants.ts'
 import type { WireItem } from '../propagation/tee/messages.ts'
 import { relayAuthority, computeSignedPlan } from '../tee/plan-auth.ts'
 import type { Policy } from '../tee/policy.ts'
@@ -71,6 +71,13 @@ interface Session {
   unwatch: () => void
 }
 
+/**
+ * A peer that agreed on tee/1 gets its txs there, not over eth/68, for this long before its hello completes (ms);
+ * past it, until the hello is done, it counts as an eth peer again, so a peer whose tee/1 never comes up still gets
+ * txs. It is the backlog a new link is digested once up, so nothing sent meanwhile misses a new peer either.
+ */
+export const HELLO_GRACE_MS = NEW_PEER_BACKLOG_MS
+
 /** Bytes arriving on a peer's socket are reported to the relay's liveness at most this often (ms). */
 const LINK_ACTIVE_EVERY_MS = 250
 
@@ -105,8 +112,20 @@ export class TeeAdapter {
     this.relay = new TeeRelay(o.selfId, o.enclave !== undefined && o.policy !== undefined, { authority, verifier: ethItemVerifier(config.chainCommon) }, { admitTxs: 1, unattestedLinkAgeMs: UNATTESTED_LINK_AGE_MS, ...o.params })
   }
 
+  /** The peer's tee/1 hello is done: what it sends over tee/1 is in the broadcast already. */
   isTeePeer(id: string): boolean {
     return this.sessions.get(id)?.up === true
+  }
+
+  /**
+   * Txs to this peer go over tee/1, not eth/68: its hello is done, or it agreed on tee/1 less than HELLO_GRACE_MS ago
+   * and the hello is under way. What the relay sends a peer once it is up covers the items of its hello (repair
+   * digests from before it came up). Counted only once the hello was done, a peer on a backlogged link had its
+   * hello take seconds, and every reconnect re-announced the whole pool to it over eth/68 and fetched it back.
+   */
+  carriesTxs(id: string): boolean {
+    const s = this.sessions.get(id)
+    return s !== undefined && (s.up || this.o.now() - s.statusSentAt < HELLO_GRACE_MS)
   }
 
   attach(service: FullEthereumService): void {

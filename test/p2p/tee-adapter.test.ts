@@ -7,7 +7,8 @@ import { test } from 'node:test'
 import { EventEmitter } from 'node:events'
 import assert from 'node:assert/strict'
 import * as snappy from 'snappyjs'
-import { TeeAdapter } from '../../src/p2p/tee-adapter.ts'
+import { HELLO_GRACE_MS, TeeAdapter } from '../../src/p2p/tee-adapter.ts'
+import { TeePropagation } from '../../src/propagation/tee/propagation.ts'
 import { Tee } from '../../src/p2p/tee-capability.ts'
 import { decodeTeeMessage, encodeTeeMessage, TEE_CODES } from '../../src/propagation/tee/codec.ts'
 import { ORIGIN_UNKNOWN } from '../../src/propagation/tee/messages.ts'
@@ -97,6 +98,35 @@ test('a peer without an enclave joins unattested; a node without one sends an em
   e.tee._handleMessage(...frame({ t: 'attest', quote: new Uint8Array() }))
   assert.deepEqual(e.disconnects, [])
   assert.ok(adapter.isTeePeer(peer.hex))
+})
+
+test('txs to a peer go over tee/1 from the moment it agrees on tee/1, for HELLO_GRACE_MS before its hello is done', () => {
+  let t = T0
+  const { peer, adapter } = setup(false, () => t)
+  const e = endpoint()
+  adapter.bind(peer.hex, e.tee)
+  // The hello is under way: the pool is not announced to it over eth/68, blocks still go there.
+  assert.equal(adapter.carriesTxs(peer.hex), true)
+  assert.equal(adapter.isTeePeer(peer.hex), false)
+  const policy = new TeePropagation((id) => adapter.isTeePeer(id), (id) => adapter.carriesTxs(id))
+  const other = nodeKey().hex
+  const txs = [{ hash: `0x${'11'.repeat(32)}` as const, type: 0, size: 100, accepted: true }]
+  assert.deepEqual(policy.routePoolToNewPeer(txs, peer.hex), [])
+  const routed = policy.routeTxs(txs, { peers: [peer.hex, other], origin: 'local', via: 'rpc' })
+  assert.deepEqual([...new Set(routed.flatMap((a) => a.to))], [other], 'txs go to the eth peer only')
+  const block = policy.routeBlock({ hash: `0x${'22'.repeat(32)}`, number: 1n }, { peers: [peer.hex], origin: 'local' })
+  assert.deepEqual(block.flatMap((a) => a.to), [peer.hex], 'a block still goes to it over eth/68')
+  // A hello that never completes: past the grace the peer gets txs over eth/68 again.
+  t += HELLO_GRACE_MS
+  assert.equal(adapter.carriesTxs(peer.hex), false)
+  assert.ok(policy.routePoolToNewPeer(txs, peer.hex).length > 0)
+  // Done late, it is a tee peer for txs and blocks alike; gone, for neither.
+  e.tee._handleMessage(...frame({ t: 'status', version: 1, challenge: new Uint8Array(32), hasEnclave: false }))
+  e.tee._handleMessage(...frame({ t: 'attest', quote: new Uint8Array() }))
+  assert.equal(adapter.carriesTxs(peer.hex), true)
+  assert.equal(adapter.isTeePeer(peer.hex), true)
+  adapter.peerGone(peer.hex)
+  assert.equal(adapter.carriesTxs(peer.hex), false)
 })
 
 test('malformed frames, unknown codes and data before the hello disconnect the peer', () => {
