@@ -93,7 +93,7 @@ export function installPropagation(config: Config, o: InstallOptions): Installed
   const stats = new WireStats()
   const selfId = nodeIdOf(config.key)
   const tee = o.mode === 'tee' ? new TeeAdapter(config, { selfId, nodeKey: config.key, policy: o.tee?.policy, enclave: o.tee?.enclave, params: o.tee?.params ?? {}, now, onDuplicate: (kind, hash) => stats.sawItem(kind, hash, now(), true), omitForwards: o.omitForwards === true }) : undefined
-  const policy: Propagation = tee !== undefined ? new TeePropagation((id) => tee.isTeePeer(id), (id) => tee.carriesTxs(id)) : createPropagation(o.mode)
+  const policy: Propagation = tee !== undefined ? new TeePropagation(tee) : createPropagation(o.mode)
   // The eth/68 rules of this node: a sans-IO core (src/propagation/eth/core.ts) that the seam below drives. The
   // client still adds to its pool, sends, requests and serves; the core decides whom and what.
   const core = new EthCore(policy)

@@ -69,6 +69,8 @@ interface Session {
   bytesSeenAt: number
   /** Stops the socket watch (peerGone). */
   unwatch: () => void
+  /** A session with this peer had come up before this one was bound. */
+  seenBefore: boolean
 }
 
 /**
@@ -77,6 +79,9 @@ interface Session {
  * txs. It is the backlog a new link is digested once up, so nothing sent meanwhile misses a new peer either.
  */
 export const HELLO_GRACE_MS = NEW_PEER_BACKLOG_MS
+
+/** Peers remembered as having had a tee/1 session (hadSession); the oldest is forgotten first. */
+const SEEN_PEERS_LIMIT = 1_024
 
 /** Bytes arriving on a peer's socket are reported to the relay's liveness at most this often (ms). */
 const LINK_ACTIVE_EVERY_MS = 250
@@ -87,6 +92,8 @@ const isDecodedTx = (d: unknown): d is TypedTransaction => typeof d === 'object'
 export class TeeAdapter {
   readonly relay: TeeRelay
   private readonly sessions = new Map<string, Session>()
+  /** Peers whose tee/1 session came up, oldest first (bounded: junk leaves dial with a fresh key each time). */
+  private readonly seenPeers = new Set<string>()
   /**
    * Txs delivered while the client's pool was not running (it starts once the node is in sync). The client drops
    * what reaches a stopped pool, and the relay, which holds them, never fetches them again: they wait here instead.
@@ -126,6 +133,11 @@ export class TeeAdapter {
   carriesTxs(id: string): boolean {
     const s = this.sessions.get(id)
     return s !== undefined && (s.up || this.o.now() - s.statusSentAt < HELLO_GRACE_MS)
+  }
+
+  /** A tee/1 session with this peer came up before the current one (the last SEEN_PEERS_LIMIT peers are kept). */
+  hadSession(id: string): boolean {
+    return this.sessions.get(id)?.seenBefore === true
   }
 
   attach(service: FullEthereumService): void {
@@ -172,7 +184,7 @@ export class TeeAdapter {
 
   /** A connection agreed on tee/1: start the hello. `peerId` is the remote devp2p id (hex, no 0x). */
   bind(peerId: string, proto: Tee): void {
-    const s: Session = { id: peerId, proto, challenge: new Uint8Array(randomBytes(32)), statusSentAt: this.o.now(), up: false, bytesSeenAt: -Infinity, unwatch: () => {} }
+    const s: Session = { id: peerId, proto, challenge: new Uint8Array(randomBytes(32)), statusSentAt: this.o.now(), up: false, bytesSeenAt: -Infinity, unwatch: () => {}, seenBefore: this.seenPeers.has(peerId) }
     // Any bytes on the link are a sign of life: a frame still arriving is not silence (relay.linkActive).
     const socket = proto.peer._socket
     if (socket !== undefined) {
@@ -263,6 +275,9 @@ export class TeeAdapter {
           attested = true
         }
         s.up = true
+        this.seenPeers.delete(s.id)
+        this.seenPeers.add(s.id)
+        if (this.seenPeers.size > SEEN_PEERS_LIMIT) this.seenPeers.delete(this.seenPeers.values().next().value!)
         this.log('debug', `peer ${s.id.slice(0, 8)} up (${attested ? 'attested' : 'unattested'}), rtt ${now - s.statusSentAt} ms`)
         this.run(this.relay.peerUp(s.id, { attested, rttMs: now - s.statusSentAt }, now))
         return

@@ -103,30 +103,42 @@ test('a peer without an enclave joins unattested; a node without one sends an em
 test('txs to a peer go over tee/1 from the moment it agrees on tee/1, for HELLO_GRACE_MS before its hello is done', () => {
   let t = T0
   const { peer, adapter } = setup(false, () => t)
-  const e = endpoint()
-  adapter.bind(peer.hex, e.tee)
-  // The hello is under way: the pool is not announced to it over eth/68, blocks still go there.
-  assert.equal(adapter.carriesTxs(peer.hex), true)
-  assert.equal(adapter.isTeePeer(peer.hex), false)
-  const policy = new TeePropagation((id) => adapter.isTeePeer(id), (id) => adapter.carriesTxs(id))
+  const policy = new TeePropagation(adapter)
   const other = nodeKey().hex
   const txs = [{ hash: `0x${'11'.repeat(32)}` as const, type: 0, size: 100, accepted: true }]
-  assert.deepEqual(policy.routePoolToNewPeer(txs, peer.hex), [])
+  const hello = (e: ReturnType<typeof endpoint>) => {
+    e.tee._handleMessage(...frame({ t: 'status', version: 1, challenge: new Uint8Array(32), hasEnclave: false }))
+    e.tee._handleMessage(...frame({ t: 'attest', quote: new Uint8Array() }))
+  }
+  const e = endpoint()
+  adapter.bind(peer.hex, e.tee)
+  // The hello is under way: new txs are not sent to it over eth/68; blocks still are; so is the pool, to a peer met
+  // for the first time (the relay's digests reach back seconds, not the whole pool).
+  assert.equal(adapter.carriesTxs(peer.hex), true)
+  assert.equal(adapter.isTeePeer(peer.hex), false)
   const routed = policy.routeTxs(txs, { peers: [peer.hex, other], origin: 'local', via: 'rpc' })
   assert.deepEqual([...new Set(routed.flatMap((a) => a.to))], [other], 'txs go to the eth peer only')
   const block = policy.routeBlock({ hash: `0x${'22'.repeat(32)}`, number: 1n }, { peers: [peer.hex], origin: 'local' })
   assert.deepEqual(block.flatMap((a) => a.to), [peer.hex], 'a block still goes to it over eth/68')
+  assert.ok(policy.routePoolToNewPeer(txs, peer.hex).length > 0, 'a new peer gets the pool')
   // A hello that never completes: past the grace the peer gets txs over eth/68 again.
   t += HELLO_GRACE_MS
   assert.equal(adapter.carriesTxs(peer.hex), false)
-  assert.ok(policy.routePoolToNewPeer(txs, peer.hex).length > 0)
+  assert.ok(policy.routeTxs(txs, { peers: [peer.hex], origin: 'local', via: 'rpc' }).length > 0)
   // Done late, it is a tee peer for txs and blocks alike; gone, for neither.
-  e.tee._handleMessage(...frame({ t: 'status', version: 1, challenge: new Uint8Array(32), hasEnclave: false }))
-  e.tee._handleMessage(...frame({ t: 'attest', quote: new Uint8Array() }))
+  hello(e)
   assert.equal(adapter.carriesTxs(peer.hex), true)
   assert.equal(adapter.isTeePeer(peer.hex), true)
   adapter.peerGone(peer.hex)
   assert.equal(adapter.carriesTxs(peer.hex), false)
+  // It comes back: it had our items, and the relay's digests resume where its last session stopped, so the pool is
+  // not announced to it again.
+  const again = endpoint()
+  adapter.bind(peer.hex, again.tee)
+  assert.equal(adapter.hadSession(peer.hex), true)
+  assert.deepEqual(policy.routePoolToNewPeer(txs, peer.hex), [])
+  hello(again)
+  assert.deepEqual(policy.routePoolToNewPeer(txs, peer.hex), [])
 })
 
 test('malformed frames, unknown codes and data before the hello disconnect the peer', () => {
