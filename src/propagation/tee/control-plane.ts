@@ -493,7 +493,9 @@ export class ControlPlane {
   /**
    * Where a report goes from here. Without candidates, or before a plan: every node (tree 0 of the plan, or a flood).
    * With them: the next hop on tree 0 toward each candidate, O(candidates * depth) messages per report. Where tree 0
-   * is broken here, or this node is outside it, the report floods, and the nodes that receive it route it on.
+   * is broken here, this node is outside it, or a candidate is in another subtree of it (another component of relays),
+   * the report floods, and the nodes that receive it route it on: the flood stays within the subtrees and leaves
+   * between this node and the candidate's subtree.
    */
   private reportTargets(from: string | undefined): string[] {
     const candidates = this.routed ? this.candidatesOf() : undefined
@@ -506,7 +508,11 @@ export class ControlPlane {
     if (candidates === undefined || view === undefined || self < 0 || !view.inTree(0, self) || this.running.broken.has(0)) return this.running.tree0Targets(from)
     const hops = new Set<string>()
     for (const c of candidates) {
-      const hop = view.towards(0, self, view.index.get(c)!)
+      const ci = view.index.get(c)!
+      // The candidates' subtree of tree 0 is not this node's (another component of relays: the tree is a forest), so no
+      // tree path leads there: the report floods, and the first node of the candidates' subtree routes it on.
+      if (ci !== self && !view.together(0, self, ci)) return [...this.ctx.peers.keys()].filter((p) => p !== from)
+      const hop = view.towards(0, self, ci)
       if (hop !== undefined && hop !== from) hops.add(hop)
     }
     for (const h of hops) if (!this.ctx.peers.has(h)) {
@@ -526,7 +532,16 @@ export class ControlPlane {
     if (plan === undefined || plan.body.epoch + 1 < this.epochAt(this.ctx.now())) return undefined
     if (this.candidates?.plan !== plan) {
       const view = this.running.view!
-      const relays = plan.body.nodes.filter((_, i) => plan.body.interior[i] && view.inTree(0, i))
+      // Tree 0 may be a forest (one subtree per component of relays): the candidates are the relays of its largest
+      // subtree (fewest nodes behind a subtree border, where reports flood; ties: the lower root index).
+      const size = new Map<number, number>()
+      plan.body.nodes.forEach((_, i) => {
+        const r = view.rootOf(0, i)
+        if (r >= 0) size.set(r, (size.get(r) ?? 0) + 1)
+      })
+      let main = -1
+      for (const [r, k] of size) if (main < 0 || k > size.get(main)! || (k === size.get(main)! && r < main)) main = r
+      const relays = plan.body.nodes.filter((_, i) => plan.body.interior[i] && view.rootOf(0, i) === main)
       this.candidates = { plan, ids: coordinatorRanking(CANDIDATE_TERM, relays).slice(0, this.ctx.params.reportCandidates) }
     }
     return this.candidates.ids
@@ -690,7 +705,7 @@ export class ControlPlane {
 
   /**
    * Where a new plan goes from here: tree 0 of the current plan (flooding if that tree is broken here or there is no
-   * plan yet), plus peers that tree does not reach (not in the plan, or outside tree 0).
+   * plan yet), plus peers that tree does not reach (not in the plan, outside tree 0, or in another subtree of it).
    */
   private planTargets(from: string): { tree: string[]; others: string[] } {
     const tree = this.running.tree0Targets(from)
@@ -699,9 +714,14 @@ export class ControlPlane {
     const view = this.running.view
     // Without a tree (a flood) the peers may run anything: whole plans. Else the peers outside it get the whole plan.
     if (view === undefined || this.running.selfIndex < 0 || this.running.broken.has(0)) return { tree: [], others: tree }
+    const self = this.running.selfIndex
     for (const p of this.ctx.peers.keys()) {
       const i = view.index.get(p)
-      if (p !== from && !inTree.has(p) && (i === undefined || !view.inTree(0, i))) others.push(p)
+      if (p === from || inTree.has(p)) continue
+      if (i === undefined || !view.inTree(0, i)) others.push(p)
+      // A peer in another subtree of tree 0 (the tree is a forest) ran the old plan too, but no tree path from the
+      // coordinator reaches its subtree: it gets the plan (as a delta) from here, and passes it on along its subtree.
+      else if (!view.together(0, self, i)) tree.push(p)
     }
     return { tree, others }
   }
