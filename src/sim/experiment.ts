@@ -345,8 +345,9 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     })
     const ids = keys.map((k) => Buffer.from(k.id).toString('hex'))
     const indexOf = new Map(ids.map((id, i) => [id, i]))
-    const host = { quote: (key64: Uint8Array, challenge: Uint8Array) => produceQuote(qe, identity, key64, challenge) }
-    teeNodes = keys.map((k, i) => new SimTeeNode(i, ids, attested.has(i), relayAuthority(policy, k.priv, k.id), s.tee, net, tracker, host, 20, indexOf, s.checkInvariants ?? false, blocks))
+    const host = { quote: (key64: Uint8Array, challenge: Uint8Array) => produceQuote(qe, identity, key64, challenge), policy }
+    // An attested node's enclave quotes its node id for a report that must vouch for itself (control-plane.ts).
+    teeNodes = keys.map((k, i) => new SimTeeNode(i, ids, attested.has(i), relayAuthority(policy, k.priv, k.id, attested.has(i) ? host.quote : undefined), s.tee, net, tracker, host, 20, indexOf, s.checkInvariants ?? false, blocks))
     for (const i of omitting) teeNodes[i]!.omitting = true
     if (s.checkInvariants === true) {
       const all = teeNodes

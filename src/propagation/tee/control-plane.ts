@@ -55,7 +55,7 @@
  */
 import { coordinatorRanking, coordinatorScore, planViewOf, type PlanView } from './plan.ts'
 import type { Report, SignedPlan, SignedReport } from './messages.ts'
-import { encodeReportBody } from './report.ts'
+import { encodeReportBody, reportQuoteChallenge } from './report.ts'
 import { TeeError } from './errors.ts'
 import { CANDIDATE_TERM, REPORT_BATCH_MS } from './constants.ts'
 import { applyPlanDiff, planDeltaOf, planDiffBytes, planHash, type PlanDelta } from './plan-delta.ts'
@@ -276,6 +276,8 @@ export class ControlPlane {
     if (!this.routed || plan === undefined || this.own === undefined || this.candidatesOf() === undefined) return true
     // Omission rows matter only when they charge someone: rows of deliveries alone change no plan.
     if (linksKey !== this.ownLinks || this.ownOmissions.some((o) => o.omitted > 0)) return true
+    // A report that must vouch for itself but was signed without a quote (the plan changed under it).
+    if (this.own.report.quote === undefined && this.needsQuote()) return true
     const self = this.running.selfIndex
     if (self < 0 || !plan.body.interior[self]) return true
     const p = this.ctx.params
@@ -283,8 +285,25 @@ export class ControlPlane {
     return (epoch + phase) % p.reportRefreshEpochs === 0 || epoch - this.own.report.epoch >= p.reportRefreshEpochs
   }
 
+  /**
+   * Must this node's report carry its own quote? Only where the running plan does not join it to the coordinator's
+   * subtree of tree 0 (through relays: an attested path the enclave can follow): it is outside the plan, or in another
+   * subtree (another component of relays, reached from the coordinator only through leaves or eth/68). Then no chain
+   * of attested links vouches for it, and the quote does (coordinator.ts). Before the first plan the bootstrap root
+   * plans from its own component, and its plan tells the others that they need one. A single-component network sends
+   * no quote after the first plan.
+   */
+  private needsQuote(): boolean {
+    const view = this.running.view
+    if (view === undefined || this.authority.reportQuote === undefined) return false
+    const self = this.running.selfIndex
+    const coord = view.index.get(view.body.coordinator)
+    return self < 0 || coord === undefined || (self !== coord && !view.together(0, self, coord))
+  }
+
   private signReport(epoch: number, seq: number, links: Report['links'], linksKey: string, now: number): void {
-    const report: Report = { epoch, node: this.ctx.self, attested: true, seq, links, omissions: this.ownOmissions }
+    const quote = this.needsQuote() ? this.authority.reportQuote?.(reportQuoteChallenge(epoch)) : undefined
+    const report: Report = { epoch, node: this.ctx.self, attested: true, seq, links, omissions: this.ownOmissions, ...(quote !== undefined ? { quote } : {}) }
     const bodyBytes = encodeReportBody(report)
     const signed: SignedReport = { report, bodyBytes, signature: this.authority.signReport(bodyBytes) }
     this.own = signed
