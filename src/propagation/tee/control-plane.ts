@@ -70,6 +70,17 @@ interface Held {
   hops: Set<string>
 }
 
+/** Does the sorted id list `a` hold every id of the sorted list `b`? O(|a| + |b|). */
+function covering(a: readonly string[], b: readonly string[]): boolean {
+  let i = 0
+  for (const id of b) {
+    while (i < a.length && a[i]! < id) i++
+    if (i === a.length || a[i] !== id) return false
+    i++
+  }
+  return true
+}
+
 /** (epoch, seq) order of two reports of one node: > 0 if a is newer. */
 const newer = (a: Report, b: Report): number => a.epoch - b.epoch || (a.seq ?? 0) - (b.seq ?? 0)
 
@@ -131,6 +142,8 @@ export class ControlPlane {
   private readonly planServed = new Map<string, number>()
   /** Per peer: the delta epoch this node last asked it the whole plan for (one ask per plan). */
   private readonly planAsked = new Map<string, number>()
+  /** The newest epoch of a verified plan that left this node out of its coordinator's subtree (noteForeign). */
+  private leftOutEpoch = -1
   /** The epoch of the first plan this node adopted (-1: none yet). */
   private firstPlanEpoch = -1
   /** Before the first plan, with candidates: the tree reports take toward the bootstrap root (bootstrap.ts). */
@@ -290,12 +303,15 @@ export class ControlPlane {
    * subtree of tree 0 (through relays: an attested path the enclave can follow): it is outside the plan, or in another
    * subtree (another component of relays, reached from the coordinator only through leaves or eth/68). Then no chain
    * of attested links vouches for it, and the quote does (coordinator.ts). Before the first plan the bootstrap root
-   * plans from its own component, and its plan tells the others that they need one. A single-component network sends
-   * no quote after the first plan.
+   * plans from its own component, and its plan tells the others that they need one. Also while a verified plan of
+   * another coordinator, of this epoch or the last, left this node out (two groups, each running its own group's
+   * plan, would never learn of each other otherwise). A single-component network sends no quote after the first plan.
    */
   private needsQuote(): boolean {
     const view = this.running.view
     if (view === undefined || this.authority.reportQuote === undefined) return false
+    // Another coordinator's plan of the last epoch or this one left this node out (noteForeign).
+    if (this.leftOutEpoch >= this.epochAt(this.ctx.now()) - 1) return true
     const self = this.running.selfIndex
     const coord = view.index.get(view.body.coordinator)
     return self < 0 || coord === undefined || (self !== coord && !view.together(0, self, coord))
@@ -303,6 +319,7 @@ export class ControlPlane {
 
   private signReport(epoch: number, seq: number, links: Report['links'], linksKey: string, now: number): void {
     const quote = this.needsQuote() ? this.authority.reportQuote?.(reportQuoteChallenge(epoch)) : undefined
+    if (quote !== undefined) this.ctx.counters.reportQuotes++
     const report: Report = { epoch, node: this.ctx.self, attested: true, seq, links, omissions: this.ownOmissions, ...(quote !== undefined ? { quote } : {}) }
     const bodyBytes = encodeReportBody(report)
     const signed: SignedReport = { report, bodyBytes, signature: this.authority.signReport(bodyBytes) }
@@ -664,6 +681,51 @@ export class ControlPlane {
     out.push({ t: 'send', to: from, msg: { t: 'plan', plan } })
   }
 
+  /** Of two plans of one epoch (see stage 4), is the running one kept? */
+  private keepsRunning(cur: SignedPlan, plan: SignedPlan, from: string): boolean {
+    const epoch = plan.body.epoch
+    // Two plans of one epoch (see stage 4): a partial one and its replacement, or two coordinators' plans.
+    const curPartial = this.partialByNews(cur.body)
+    const newPartial = this.partialByNews(plan.body)
+    if (newPartial && !curPartial) return true
+    if (newPartial === curPartial) {
+      const more = plan.body.nodes.length - cur.body.nodes.length
+      // The first plan, with candidates: a node holds only its bootstrap subtree's reports, so its news says little,
+      // and a plan that reached it may be one a transient root made of a few nodes. Of two first plans, the larger.
+      const first = this.routed && epoch === this.firstPlanEpoch
+      if (first && more < 0) return true
+      // The running plan covers this one (see `covers` below): kept, whoever ranks first.
+      if (more < 0 && covering(cur.body.nodes, plan.body.nodes)) return true
+      // A plan that holds every node of the running one and more covers it: two coordinators of separate attested
+      // groups (before the first plan vouched the groups by their quotes) each plan their own group, and the group
+      // whose news does not name the other's nodes finds its own plan complete. Every node prefers the cover, so
+      // the network converges on the plan of them all (of two covers of each other, they are the same nodes).
+      const covers = more > 0 && covering(plan.body.nodes, cur.body.nodes)
+      const replacement = more > 0 && (first || covers || plan.body.coordinator === cur.body.coordinator)
+      // A replacement computed here that adds no node is dropped: it would only make the nodes switch between equals.
+      if (!replacement && from === this.ctx.self && this.replanEpoch === epoch) return true
+      if (!replacement && coordinatorRanking(epoch, [cur.body.coordinator, plan.body.coordinator])[0] === cur.body.coordinator) return true
+    }
+    return false
+  }
+
+  /**
+   * A verified plan of this epoch or later that does not join this node to its coordinator's subtree (a coordinator
+   * of another attested group, whose news does not name this node): this node's reports carry its quote for a while
+   * (needsQuote), so that coordinator's enclave can vouch for it and plan both groups. Checked once per epoch: a peer
+   * cannot make a node verify plan after plan.
+   */
+  private noteForeign(plan: SignedPlan, now: number): void {
+    const epoch = plan.body.epoch
+    if (this.leftOutEpoch >= epoch || this.authority.reportQuote === undefined || !this.ctx.attested) return
+    const view = planViewOf(plan.body)
+    const self = view.index.get(this.ctx.self)
+    const coord = view.index.get(plan.body.coordinator)
+    if (self !== undefined && coord !== undefined && (self === coord || view.together(0, self, coord))) return
+    if (!this.authority.verifyPlan(plan, now).ok) return
+    this.leftOutEpoch = epoch
+  }
+
   /** A plan from a peer, or computed here (`from` is this node). Checked before it is used. */
   onPlan(out: TeeAction[], from: string, plan: SignedPlan, now: number, received?: PlanDelta): void {
     const cur = this.running.plan
@@ -681,22 +743,15 @@ export class ControlPlane {
     const nowEpoch = this.epochAt(now)
     if (epoch + 1 < nowEpoch) return refuse(`stale: epoch ${nowEpoch} has begun`, false)
     if (epoch > nowEpoch + 1) return refuse(`from the future: epoch ${nowEpoch} has begun`, true)
-    if (cur !== undefined && epoch === cur.body.epoch) {
-      // Two plans of one epoch (see stage 4): a partial one and its replacement, or two coordinators' plans.
-      const curPartial = this.partialByNews(cur.body)
-      const newPartial = this.partialByNews(plan.body)
-      if (newPartial && !curPartial) return
-      if (newPartial === curPartial) {
-        const more = plan.body.nodes.length - cur.body.nodes.length
-        // The first plan, with candidates: a node holds only its bootstrap subtree's reports, so its news says little,
-        // and a plan that reached it may be one a transient root made of a few nodes. Of two first plans, the larger.
-        const first = this.routed && epoch === this.firstPlanEpoch
-        if (first && more < 0) return
-        const replacement = more > 0 && (first || plan.body.coordinator === cur.body.coordinator)
-        // A replacement computed here that adds no node is dropped: it would only make the nodes switch between equals.
-        if (!replacement && from === this.ctx.self && this.replanEpoch === epoch) return
-        if (!replacement && coordinatorRanking(epoch, [cur.body.coordinator, plan.body.coordinator])[0] === cur.body.coordinator) return
+    if (cur !== undefined && epoch === cur.body.epoch && this.keepsRunning(cur, plan, from)) {
+      // Kept the running plan: the other one may be a coordinator's that does not know of this node.
+      try {
+        this.noteForeign(plan, now)
+      } catch (err) {
+        // A plan whose structure is refused here is refused on its own merits when it comes as the only one.
+        if (!(err instanceof TeeError)) throw err
       }
+      return
     }
     const check = this.authority.verifyPlan(plan, now)
     if (!check.ok) return refuse(check.reason, from !== this.ctx.self)

@@ -103,6 +103,8 @@ export interface RelayCounters {
   planPushes: number
   /** Items refused because they are not what their id says (a forger: the peer is disconnected). */
   itemsRefused: number
+  /** Own reports signed with this node's quote (it needed to vouch for itself: control-plane.ts needsQuote). */
+  reportQuotes: number
   /** Reports whose signature did not verify (the peer is disconnected). */
   reportsRefused: number
   /** Reports dropped as older than the one held for their node, or outside the epoch window (replays, late copies). */
