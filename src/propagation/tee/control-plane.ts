@@ -18,7 +18,9 @@
  * 1. reporting (`own`, `ownEpoch`, `ownLinks`, `ownSentTo`, `ownReachedAll`, `lastReportAt`): at e's start the node
  *    closes last epoch's omission rows and signs a report (seq 0) if one is due (see above); until e's plan exists,
  *    a changed peer set is reported again with seq + 1, at most every reportWait / 2. Under a plan, an unattested
- *    peer is reported once its link is params.unattestedLinkAgeMs old (`linkUpAt`).
+ *    peer is reported once its link is params.unattestedLinkAgeMs old (`linkUpAt`). A report carries the node's
+ *    own quote while no attested path joins it to the coordinator (`needsQuote`, `leftOutEpoch`: docs/tee-protocol.md
+ *    "Mixed networks").
  * 2. carrying (`latest`, `changedAt`, `rankBelow`, `reportQueue`, `bootPending`, `boot`): the newest report per node
  *    (epoch, then seq) of the age window is kept with the peers it was sent to, and passed on to the peers its route
  *    needs and has not had: an older or equal copy brings nothing (a replay), a bad signature disconnects its sender.
