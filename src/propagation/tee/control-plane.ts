@@ -146,6 +146,8 @@ export class ControlPlane {
   private readonly planAsked = new Map<string, number>()
   /** The newest epoch of a verified plan that left this node out of its coordinator's subtree (noteForeign). */
   private leftOutEpoch = -1
+  /** The newest epoch whose foreign plan (another group's) this node passed on (noteForeign: once per epoch). */
+  private foreignEpoch = -1
   /** The epoch of the first plan this node adopted (-1: none yet). */
   private firstPlanEpoch = -1
   /** Before the first plan, with candidates: the tree reports take toward the bootstrap root (bootstrap.ts). */
@@ -460,7 +462,11 @@ export class ControlPlane {
       if (own && this.boot.root !== undefined) this.ownSentTo.add(this.boot.root)
       return
     }
-    const targets = this.reportTargets(from).filter((p) => !h.hops.has(p))
+    // A report with its node's quote is that node vouching for itself, to whichever coordinator runs: with two groups
+    // each running its own plan, its own group's candidates alone would not plan the other group. It floods to every
+    // node, once (the hops bookkeeping); only nodes outside the coordinator's subtree send one, when they re-sign.
+    const quoted = h.r.report.quote !== undefined && this.routed && this.running.plan !== undefined
+    const targets = (quoted ? [...this.ctx.peers.keys()].filter((p) => p !== from) : this.reportTargets(from)).filter((p) => !h.hops.has(p))
     for (const p of targets) this.enqueue(h, p)
     if (this.reportQueue.size > 0) this.reportQueuedAt = Math.min(this.reportQueuedAt, now)
     if (own) {
@@ -717,14 +723,21 @@ export class ControlPlane {
    * (needsQuote), so that coordinator's enclave can vouch for it and plan both groups. Checked once per epoch: a peer
    * cannot make a node verify plan after plan.
    */
-  private noteForeign(plan: SignedPlan, now: number): void {
+  private noteForeign(out: TeeAction[], from: string, cur: SignedPlan, plan: SignedPlan, now: number): void {
     const epoch = plan.body.epoch
-    if (this.leftOutEpoch >= epoch || this.authority.reportQuote === undefined || !this.ctx.attested) return
+    // Foreign: neither plan holds every node of the other (two groups' plans; a stand-in's plan of the same reports
+    // has the same nodes). Once per epoch, verified first.
+    if (this.foreignEpoch >= epoch || covering(cur.body.nodes, plan.body.nodes) || covering(plan.body.nodes, cur.body.nodes)) return
+    if (!this.authority.verifyPlan(plan, now).ok) return
+    this.foreignEpoch = epoch
+    // Passed on whole, once per epoch per node: the group behind this node learns of the other group's plan (a node
+    // between the groups may be unattested, and the attested nodes must see the plan that leaves them out).
+    for (const p of this.ctx.peers.keys()) if (p !== from) out.push({ t: 'send', to: p, msg: { t: 'plan', plan } })
+    if (this.authority.reportQuote === undefined || !this.ctx.attested) return
     const view = planViewOf(plan.body)
     const self = view.index.get(this.ctx.self)
     const coord = view.index.get(plan.body.coordinator)
     if (self !== undefined && coord !== undefined && (self === coord || view.together(0, self, coord))) return
-    if (!this.authority.verifyPlan(plan, now).ok) return
     this.leftOutEpoch = epoch
   }
 
@@ -748,7 +761,7 @@ export class ControlPlane {
     if (cur !== undefined && epoch === cur.body.epoch && this.keepsRunning(cur, plan, from)) {
       // Kept the running plan: the other one may be a coordinator's that does not know of this node.
       try {
-        this.noteForeign(plan, now)
+        this.noteForeign(out, from, cur, plan, now)
       } catch (err) {
         // A plan whose structure is refused here is refused on its own merits when it comes as the only one.
         if (!(err instanceof TeeError)) throw err
