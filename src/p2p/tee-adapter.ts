@@ -112,7 +112,9 @@ export class TeeAdapter {
     private readonly config: Config,
     private readonly o: TeeAdapterOptions,
   ) {
-    const authority = relayAuthority(o.policy, o.nodeKey, new Uint8Array(Buffer.from(o.selfId, 'hex')))
+    // The enclave's quote also rides in a report that must vouch for itself (an attested group no attested link joins).
+    const enclave = o.enclave
+    const authority = relayAuthority(o.policy, o.nodeKey, new Uint8Array(Buffer.from(o.selfId, 'hex')), enclave === undefined ? undefined : (id, challenge) => enclave.quote(id, challenge))
     // A node has a pool: txs from peers are forwarded only once it admitted them (admission before forward); and
     // unattested peers are reported once their link has lasted (junk leaves stay out of plans). The params may say
     // otherwise.
@@ -304,7 +306,7 @@ export class TeeAdapter {
         const enclave = this.o.enclave
         if (enclave === undefined) return
         this.log('info', `coordinating epoch ${a.epoch} from ${a.reports.length} reports`)
-        computeSignedPlan(enclave.planner, a.epoch, this.o.selfId, a.reports, this.relay.params, a.running)
+        computeSignedPlan(enclave.planner, a.epoch, this.o.selfId, a.reports, this.relay.params, a.running, this.o.policy === undefined ? undefined : { policy: this.o.policy, now: this.o.now() })
           .then((plan) => this.run(this.relay.planComputed(plan, this.o.now())))
           .catch((e: Error) => this.log('warn', `planning epoch ${a.epoch} failed: ${e.message}`))
       },

@@ -95,6 +95,10 @@ export interface SimScenario {
   keepItemTimes?: boolean
   /** tee: check every relay's invariants after every event it handles (tests; throws on the first violation). */
   checkInvariants?: boolean
+  /** Tests: the links, instead of a random `degree`-regular graph (node indexes below `nodes`). */
+  edges?: readonly (readonly [number, number])[]
+  /** tee, tests: the nodes with an enclave, instead of a `teeFraction` drawn from the seed. */
+  attestedNodes?: readonly number[]
   /** eth modes: the tick of the eth/68 node drivers (ms). tee nodes wake at their relay's deadlines instead. */
   tee: Partial<TeeParams>
 }
@@ -308,7 +312,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   const s: SimScenario = { ...DEFAULT_SCENARIO, ...over, tee: { ...DEFAULT_SCENARIO.tee, ...over.tee } }
   const wall = performance.now()
   const rng = new SeededRandom(`${s.seed}/experiment`)
-  const edges = randomRegularGraph(s.nodes, s.degree, s.seed)
+  const edges = s.edges ?? randomRegularGraph(s.nodes, s.degree, s.seed)
   const { latency } = linkLatencies(s, edges, rng)
   const linkKey = (a: number, b: number): number => linkKeyOf(s.nodes, a, b)
   const net = new SimNetwork(s.nodes, edges, {
@@ -324,7 +328,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   const blockTracker = new ItemTracker(s.nodes)
   const blocks = chain === undefined ? undefined : { chain, tracker: blockTracker }
   const order = rng.shuffle([...Array(s.nodes).keys()])
-  const attested = new Set(order.slice(0, Math.max(1, Math.round(s.teeFraction * s.nodes))))
+  const attested = new Set(s.attestedNodes ?? order.slice(0, Math.max(1, Math.round(s.teeFraction * s.nodes))))
   const crashing = new Set(rng.shuffle([...Array(s.nodes).keys()]).slice(0, Math.round(s.crashFraction * s.nodes)))
   const omitting = new Set([...attested].slice(0, Math.round(s.omittingFraction * s.nodes)))
 
@@ -345,8 +349,9 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     })
     const ids = keys.map((k) => Buffer.from(k.id).toString('hex'))
     const indexOf = new Map(ids.map((id, i) => [id, i]))
-    const host = { quote: (key64: Uint8Array, challenge: Uint8Array) => produceQuote(qe, identity, key64, challenge) }
-    teeNodes = keys.map((k, i) => new SimTeeNode(i, ids, attested.has(i), relayAuthority(policy, k.priv, k.id), s.tee, net, tracker, host, 20, indexOf, s.checkInvariants ?? false, blocks))
+    const host = { quote: (key64: Uint8Array, challenge: Uint8Array) => produceQuote(qe, identity, key64, challenge), policy }
+    // An attested node's enclave quotes its node id for a report that must vouch for itself (control-plane.ts).
+    teeNodes = keys.map((k, i) => new SimTeeNode(i, ids, attested.has(i), relayAuthority(policy, k.priv, k.id, attested.has(i) ? host.quote : undefined), s.tee, net, tracker, host, 20, indexOf, s.checkInvariants ?? false, blocks))
     for (const i of omitting) teeNodes[i]!.omitting = true
     if (s.checkInvariants === true) {
       const all = teeNodes
@@ -684,11 +689,14 @@ function untilPlanned(net: SimNetwork, nodes: SimTeeNode[], all: number, limitMs
 /**
  * The whole network's up-edges (each live node's way up per tree: its plan parent while that link lives, else its
  * stand-in; tree-repair.ts) form a forest: no walk up ever comes back to where it started. Edges are followed only
- * between live nodes running the same plan epoch (grafts are taken only within one). Throws on the first loop.
+ * between live nodes running the same plan (the ranks that make the forest are one plan's). Two plans of one epoch
+ * (two groups' coordinators, until one plan covers both: control-plane.ts) may for a while hold a loop across them,
+ * as a graft names only the epoch; items still cross each link at most once each way, and the loop ends when the
+ * nodes agree. Throws on the first loop.
  */
-export function checkUpForest(nodes: readonly { relay: { treeWays(): (string | undefined)[]; currentPlan: { body: { epoch: number } } | undefined } }[], alive: readonly boolean[], indexOf: ReadonlyMap<string, number>, now: number): void {
+export function checkUpForest(nodes: readonly { relay: { treeWays(): (string | undefined)[]; currentPlan: { body: { epoch: number }; signature: Uint8Array } | undefined } }[], alive: readonly boolean[], indexOf: ReadonlyMap<string, number>, now: number): void {
   const ways = nodes.map((n, i) => (alive[i] ? n.relay.treeWays() : []))
-  const epochs = nodes.map((n) => n.relay.currentPlan?.body.epoch ?? -1)
+  const epochs = nodes.map((n) => { const p = n.relay.currentPlan; return p === undefined ? '' : `${p.body.epoch}/${Buffer.from(p.signature).toString('hex')}` })
   const trees = Math.max(0, ...ways.map((w) => w.length))
   const state = new Uint8Array(nodes.length)
   for (let t = 0; t < trees; t++) {

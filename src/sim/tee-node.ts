@@ -25,10 +25,13 @@ import { BlockSync, isBlockSyncMsg } from './block-sync.ts'
 import type { SimBlocks } from './eth-node.ts'
 import { ethItemVerifier } from '../propagation/tee/item-verifier.ts'
 import type { ItemVerifier } from '../propagation/tee/interface.ts'
+import type { Policy } from '../tee/policy.ts'
 
 export interface SimEnclaveHost {
   /** Quote binding a 64-byte key and a challenge, from the simulated QE. */
   quote(key64: Uint8Array, challenge: Uint8Array): Uint8Array
+  /** The network's attestation policy: the coordinator's enclave checks the quotes in reports against it. */
+  readonly policy?: Policy
 }
 
 const sizeCache = new WeakMap<object, number>()
@@ -296,7 +299,7 @@ export class SimTeeNode implements SimPeerNode {
 
   private computePlan(epoch: number, reports: SignedReport[], running: SignedPlan | undefined): void {
     this.enclave ??= inProcessPlanningEnclave((key64, challenge) => this.host.quote(key64, challenge))
-    const plan = computeSignedPlanNow(this.enclave, epoch, this.relay.self, reports, this.relay.params, running)
+    const plan = computeSignedPlanNow(this.enclave, epoch, this.relay.self, reports, this.relay.params, running, this.host.policy === undefined ? undefined : { policy: this.host.policy, now: this.net.now })
     this.net.q.after(this.planDelayMs, () => {
       if (this.net.alive[this.index]) this.run(this.relay.planComputed(plan, this.net.now))
     })

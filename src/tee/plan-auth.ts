@@ -14,7 +14,7 @@ import type { TeeParams } from '../propagation/tee/params.ts'
 import { decodePlanBody } from '../propagation/tee/plan.ts'
 import { nodeSigner, verifyNodeSignature } from '../propagation/tee/node-signature.ts'
 import { reportSigningBytes } from '../propagation/tee/report.ts'
-import type { Policy } from './policy.ts'
+import { policyToJson, type Policy } from './policy.ts'
 import { verifyQuote } from './verifier.ts'
 import type { EcallValue } from './sim/messages.ts'
 
@@ -61,13 +61,23 @@ export function verifyReportSignature(r: SignedReport): boolean {
 }
 
 /** The RelayAuthority of a node: its policy for plans (none: every plan is refused), its devp2p key for reports. */
-export function relayAuthority(policy: Policy | undefined, nodeKey: Uint8Array, nodeId: Uint8Array): RelayAuthority {
+export function relayAuthority(policy: Policy | undefined, nodeKey: Uint8Array, nodeId: Uint8Array, quote?: (nodeId: Uint8Array, challenge: Uint8Array) => Uint8Array): RelayAuthority {
   const sign = nodeSigner(nodeKey, nodeId)
   return {
     verifyPlan: (plan, now) => (policy === undefined ? { ok: false, reason: 'no attestation policy configured: plans cannot be verified' } : checkSignedPlan(plan, policy, now)),
     signReport: (body) => sign(reportSigningBytes(body)),
     verifyReport: verifyReportSignature,
+    ...(quote !== undefined ? { reportQuote: (challenge: Uint8Array) => quote(nodeId, challenge) } : {}),
   }
+}
+
+/**
+ * What the coordinator's enclave checks report quotes against: the network's policy and the host's clock (see the
+ * `plan` ecall, src/tee/programs/coordinator.ts). Without it the enclave ignores quotes in reports.
+ */
+export interface PlanAttestation {
+  policy: Policy
+  now: number
 }
 
 /** What a coordinator host needs: the `plan` ecall, and a quote over (enclave key, challenge). */
@@ -78,13 +88,14 @@ export interface PlanningEnclave {
 }
 
 /** The `plan` ecall's arguments: the one place they are spelled out. `running`: the plan this host runs (exclusions). */
-function planArgs(epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams, running: SignedPlan | undefined): EcallValue[] {
+function planArgs(epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams, running: SignedPlan | undefined, attestation: PlanAttestation | undefined): EcallValue[] {
   return [
     epoch,
     coordinator,
     reports.map((x) => ({ body: x.bodyBytes, signature: x.signature })),
     { trees: params.trees, maxTreeDegree: params.maxTreeDegree, omissionMinSamples: params.omissionMinSamples, omissionRatio: params.omissionRatio, reportMaxAgeEpochs: params.reportMaxAgeEpochs, exclusionEpochs: params.exclusionEpochs },
     running?.bodyBytes ?? null,
+    attestation === undefined ? null : { policy: policyToJson(attestation.policy) as unknown as EcallValue, now: attestation.now, epochMs: params.epochMs },
   ]
 }
 
@@ -96,13 +107,13 @@ function signedPlanOf(enclave: PlanningEnclave, result: EcallValue): SignedPlan 
 }
 
 /** The coordinator's plan for `epoch`, from an enclave in a worker (the node). */
-export async function computeSignedPlan(enclave: PlanningEnclave, epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams, running?: SignedPlan): Promise<SignedPlan> {
-  return signedPlanOf(enclave, await enclave.ecall('plan', ...planArgs(epoch, coordinator, reports, params, running)))
+export async function computeSignedPlan(enclave: PlanningEnclave, epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams, running?: SignedPlan, attestation?: PlanAttestation): Promise<SignedPlan> {
+  return signedPlanOf(enclave, await enclave.ecall('plan', ...planArgs(epoch, coordinator, reports, params, running, attestation)))
 }
 
 /** The same, from an in-process enclave whose ecall answers at once (the simulator and the tests run on a virtual clock). */
-export function computeSignedPlanNow(enclave: PlanningEnclave, epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams, running?: SignedPlan): SignedPlan {
-  const r = enclave.ecall('plan', ...planArgs(epoch, coordinator, reports, params, running))
+export function computeSignedPlanNow(enclave: PlanningEnclave, epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams, running?: SignedPlan, attestation?: PlanAttestation): SignedPlan {
+  const r = enclave.ecall('plan', ...planArgs(epoch, coordinator, reports, params, running, attestation))
   if (r instanceof Promise) throw new Error('computeSignedPlanNow: the enclave answered asynchronously; use computeSignedPlan')
   return signedPlanOf(enclave, r)
 }

@@ -65,7 +65,7 @@ test('sim tee repair: at 60 % silent crashes, fragments whose head finds no stan
 })
 
 test('sim tee repair: the whole-network loop check finds a loop of up-edges (so the property above can fail)', () => {
-  const node = (up: string | undefined, epoch = 0) => ({ relay: { treeWays: () => [up], currentPlan: { body: { epoch } } } })
+  const node = (up: string | undefined, epoch = 0, signature = new Uint8Array(64)) => ({ relay: { treeWays: () => [up], currentPlan: { body: { epoch }, signature } } })
   const ids = new Map([['a', 0], ['b', 1], ['c', 2]])
   const alive = [true, true, true]
   assert.doesNotThrow(() => checkUpForest([node(undefined), node('a'), node('b')], alive, ids, 0))
@@ -73,4 +73,6 @@ test('sim tee repair: the whole-network loop check finds a loop of up-edges (so 
   // Not a live loop: through a crashed node, or across two plans.
   assert.doesNotThrow(() => checkUpForest([node('c'), node('a'), node('b')], [true, false, true], ids, 0))
   assert.doesNotThrow(() => checkUpForest([node('c'), node('a'), node('b', 1)], alive, ids, 0))
+  // Two plans of one epoch (two groups' coordinators): not one plan's forest either.
+  assert.doesNotThrow(() => checkUpForest([node('c'), node('a'), node('b', 0, new Uint8Array(64).fill(1))], alive, ids, 0))
 })

@@ -1,6 +1,7 @@
 /**
  * Valid plan bodies for the tee/1 fuzz targets, from a seed: sorted unique ids, an interior set, and trees of three
- * shapes (random: depth ~log n; chain: depth n, the worst case for a walk to the root; star). Also a "next epoch" of
+ * shapes (random: depth ~log n; chain: depth n, the worst case for a walk to the root; star), now and then with a
+ * second root (a forest). Also a "next epoch" of
  * a plan (members leave and join, trees change), so plan deltas are real diffs between real plans.
  */
 import fc from 'fast-check'
@@ -37,8 +38,9 @@ function tree(n: number, interior: boolean[], shape: TreeShape, rnd: () => numbe
   const t = new Int32Array(n).fill(NOT_IN_TREE)
   const order = [...Array(n).keys()].sort(() => rnd() - 0.5)
   const relays: number[] = []
-  order.forEach((i, k) => {
-    if (k === 0) t[i] = ROOT
+  order.forEach((i) => {
+    // A root may relay (plan.ts); now and then another relay roots a subtree of its own (a forest, planner.ts).
+    if (interior[i] && (relays.length === 0 || rnd() < 0.05)) t[i] = ROOT
     else if (relays.length === 0 || rnd() < 0.1) return
     else if (shape === 'chain') t[i] = relays[relays.length - 1]!
     else if (shape === 'star') t[i] = relays[0]!

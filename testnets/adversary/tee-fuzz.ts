@@ -19,7 +19,7 @@ import { createBlock } from '@ethereumjs/block'
 import { decodeTeeMessage, encodeTeeMessage, TEE_CODES, TEE_MESSAGE_NAMES, type AnyTeeMessage } from '../../src/propagation/tee/codec.ts'
 import { TeeError } from '../../src/propagation/tee/errors.ts'
 import { TeeError as AttestationError } from '../../src/tee/errors.ts'
-import { MAX_BEACON_DISTANCE, MAX_IDS_PER_MESSAGE, MAX_PLAN_NODES, MAX_TREES, MAX_TX_BYTES, MAX_TXS_PER_MESSAGE, SHORT_ID_BYTES } from '../../src/propagation/tee/constants.ts'
+import { MAX_BEACON_DISTANCE, MAX_IDS_PER_MESSAGE, MAX_PLAN_NODES, MAX_REPORT_QUOTE_BYTES, MAX_TREES, MAX_TX_BYTES, MAX_TXS_PER_MESSAGE, SHORT_ID_BYTES } from '../../src/propagation/tee/constants.ts'
 import { decodePlanBody, encodePlanBody, NOT_IN_TREE, PlanView, ROOT, validatePlanBody } from '../../src/propagation/tee/plan.ts'
 import { decodeReportBody, encodeReportBody } from '../../src/propagation/tee/report.ts'
 import { applyPlanDiff, diffPlans } from '../../src/propagation/tee/plan-delta.ts'
@@ -115,7 +115,9 @@ const report: fc.Arbitrary<Report> = fc.record({
   attested: fc.boolean(),
   links: fc.array(fc.record({ peer: hex64, rttMs: fc.nat({ max: 0xffff }), attested: fc.boolean() }), { maxLength: 4 }),
   omissions: fc.array(fc.record({ peer: hex64, omitted: u32, delivered: u32 }), { maxLength: 3 }),
-})
+  // A report that vouches for itself carries its node's quote (report.ts); most do not.
+  quote: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(QUOTE) }, { weight: 1, arbitrary: randomBytes(40).filter((b) => b.length > 0) }),
+}).map(({ quote, ...r }) => (quote === undefined ? r : { ...r, quote }))
 const signedPlan = planSpec.chain((s) => {
   const body = planOf(s)
   return fc.record({ enclaveKey: fixed(65), signature: fixed(64), quote: fc.oneof(fc.constant(QUOTE), randomBytes(40)) }).map((p) => ({ body, bodyBytes: encodePlanBody(body), ...p }))
@@ -286,7 +288,7 @@ const reportBodyTarget: FuzzTarget<Uint8Array> = {
   run(bytes) {
     const r = typed('report body', () => decodeReportBody(bytes))
     if (r === undefined) return
-    if (r.links.length > 1024 || r.omissions.length > 1024 || !intIn(r.seq, 0xffff) || !intIn(r.epoch, 0xffffffff)) fail('report body decoded to a bad shape')
+    if (r.links.length > 1024 || r.omissions.length > 1024 || !intIn(r.seq, 0xffff) || !intIn(r.epoch, 0xffffffff) || (r.quote !== undefined && !(r.quote.length >= 1 && r.quote.length <= MAX_REPORT_QUOTE_BYTES))) fail('report body decoded to a bad shape')
     if (!eq(encodeReportBody(r), bytes)) fail('report body: decoded, but re-encodes to other bytes')
   },
 }

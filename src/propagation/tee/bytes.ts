@@ -87,6 +87,11 @@ export class ByteReader {
     return v
   }
 
+  /** Bytes not read yet. */
+  get remaining(): number {
+    return this.b.length - this.pos
+  }
+
   end(): void {
     if (this.pos !== this.b.length) throw new TeeError('MALFORMED_MESSAGE', `${this.what}: ${this.b.length - this.pos} trailing bytes`)
   }

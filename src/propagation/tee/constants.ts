@@ -252,3 +252,10 @@ export const BLOCK_TXS_TIMEOUT_MS = 3_000
  * the bootstrap tree's root is the node that ranks first in it.
  */
 export const CANDIDATE_TERM = 0
+
+/**
+ * Largest quote a report may carry (bytes). Above the quote format's own cap (MAX_QUOTE_SIZE in the quote layout,
+ * about 10 KiB with its largest certification data), so any quote that could verify fits; a simulated quote is
+ * about 1.2 KB. A report is capped at 128 KiB on the wire (codec.ts), so this leaves room for the links.
+ */
+export const MAX_REPORT_QUOTE_BYTES = 16_384

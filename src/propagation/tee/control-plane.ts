@@ -18,7 +18,9 @@
  * 1. reporting (`own`, `ownEpoch`, `ownLinks`, `ownSentTo`, `ownReachedAll`, `lastReportAt`): at e's start the node
  *    closes last epoch's omission rows and signs a report (seq 0) if one is due (see above); until e's plan exists,
  *    a changed peer set is reported again with seq + 1, at most every reportWait / 2. Under a plan, an unattested
- *    peer is reported once its link is params.unattestedLinkAgeMs old (`linkUpAt`).
+ *    peer is reported once its link is params.unattestedLinkAgeMs old (`linkUpAt`). A report carries the node's
+ *    own quote while no attested path joins it to the coordinator (`needsQuote`, `leftOutEpoch`: docs/tee-protocol.md
+ *    "Mixed networks").
  * 2. carrying (`latest`, `changedAt`, `rankBelow`, `reportQueue`, `bootPending`, `boot`): the newest report per node
  *    (epoch, then seq) of the age window is kept with the peers it was sent to, and passed on to the peers its route
  *    needs and has not had: an older or equal copy brings nothing (a replay), a bad signature disconnects its sender.
@@ -55,7 +57,7 @@
  */
 import { coordinatorRanking, coordinatorScore, planViewOf, type PlanView } from './plan.ts'
 import type { Report, SignedPlan, SignedReport } from './messages.ts'
-import { encodeReportBody } from './report.ts'
+import { encodeReportBody, reportQuoteChallenge } from './report.ts'
 import { TeeError } from './errors.ts'
 import { CANDIDATE_TERM, REPORT_BATCH_MS } from './constants.ts'
 import { applyPlanDiff, planDeltaOf, planDiffBytes, planHash, type PlanDelta } from './plan-delta.ts'
@@ -68,6 +70,17 @@ import { BootstrapTree } from './bootstrap.ts'
 interface Held {
   r: SignedReport
   hops: Set<string>
+}
+
+/** Does the sorted id list `a` hold every id of the sorted list `b`? O(|a| + |b|). */
+function covering(a: readonly string[], b: readonly string[]): boolean {
+  let i = 0
+  for (const id of b) {
+    while (i < a.length && a[i]! < id) i++
+    if (i === a.length || a[i] !== id) return false
+    i++
+  }
+  return true
 }
 
 /** (epoch, seq) order of two reports of one node: > 0 if a is newer. */
@@ -131,6 +144,10 @@ export class ControlPlane {
   private readonly planServed = new Map<string, number>()
   /** Per peer: the delta epoch this node last asked it the whole plan for (one ask per plan). */
   private readonly planAsked = new Map<string, number>()
+  /** The newest epoch of a verified plan that left this node out of its coordinator's subtree (noteForeign). */
+  private leftOutEpoch = -1
+  /** The newest epoch whose foreign plan (another group's) this node passed on (noteForeign: once per epoch). */
+  private foreignEpoch = -1
   /** The epoch of the first plan this node adopted (-1: none yet). */
   private firstPlanEpoch = -1
   /** Before the first plan, with candidates: the tree reports take toward the bootstrap root (bootstrap.ts). */
@@ -276,6 +293,8 @@ export class ControlPlane {
     if (!this.routed || plan === undefined || this.own === undefined || this.candidatesOf() === undefined) return true
     // Omission rows matter only when they charge someone: rows of deliveries alone change no plan.
     if (linksKey !== this.ownLinks || this.ownOmissions.some((o) => o.omitted > 0)) return true
+    // A report that must vouch for itself but was signed without a quote (the plan changed under it).
+    if (this.own.report.quote === undefined && this.needsQuote()) return true
     const self = this.running.selfIndex
     if (self < 0 || !plan.body.interior[self]) return true
     const p = this.ctx.params
@@ -283,8 +302,29 @@ export class ControlPlane {
     return (epoch + phase) % p.reportRefreshEpochs === 0 || epoch - this.own.report.epoch >= p.reportRefreshEpochs
   }
 
+  /**
+   * Must this node's report carry its own quote? Only where the running plan does not join it to the coordinator's
+   * subtree of tree 0 (through relays: an attested path the enclave can follow): it is outside the plan, or in another
+   * subtree (another component of relays, reached from the coordinator only through leaves or eth/68). Then no chain
+   * of attested links vouches for it, and the quote does (coordinator.ts). Before the first plan the bootstrap root
+   * plans from its own component, and its plan tells the others that they need one. Also while a verified plan of
+   * another coordinator, of this epoch or the last, left this node out (two groups, each running its own group's
+   * plan, would never learn of each other otherwise). A single-component network sends no quote after the first plan.
+   */
+  private needsQuote(): boolean {
+    const view = this.running.view
+    if (view === undefined || this.authority.reportQuote === undefined) return false
+    // Another coordinator's plan of the last epoch or this one left this node out (noteForeign).
+    if (this.leftOutEpoch >= this.epochAt(this.ctx.now()) - 1) return true
+    const self = this.running.selfIndex
+    const coord = view.index.get(view.body.coordinator)
+    return self < 0 || coord === undefined || (self !== coord && !view.together(0, self, coord))
+  }
+
   private signReport(epoch: number, seq: number, links: Report['links'], linksKey: string, now: number): void {
-    const report: Report = { epoch, node: this.ctx.self, attested: true, seq, links, omissions: this.ownOmissions }
+    const quote = this.needsQuote() ? this.authority.reportQuote?.(reportQuoteChallenge(epoch)) : undefined
+    if (quote !== undefined) this.ctx.counters.reportQuotes++
+    const report: Report = { epoch, node: this.ctx.self, attested: true, seq, links, omissions: this.ownOmissions, ...(quote !== undefined ? { quote } : {}) }
     const bodyBytes = encodeReportBody(report)
     const signed: SignedReport = { report, bodyBytes, signature: this.authority.signReport(bodyBytes) }
     this.own = signed
@@ -422,7 +462,11 @@ export class ControlPlane {
       if (own && this.boot.root !== undefined) this.ownSentTo.add(this.boot.root)
       return
     }
-    const targets = this.reportTargets(from).filter((p) => !h.hops.has(p))
+    // A report with its node's quote is that node vouching for itself, to whichever coordinator runs: with two groups
+    // each running its own plan, its own group's candidates alone would not plan the other group. It floods to every
+    // node, once (the hops bookkeeping); only nodes outside the coordinator's subtree send one, when they re-sign.
+    const quoted = h.r.report.quote !== undefined && this.routed && this.running.plan !== undefined
+    const targets = (quoted ? [...this.ctx.peers.keys()].filter((p) => p !== from) : this.reportTargets(from)).filter((p) => !h.hops.has(p))
     for (const p of targets) this.enqueue(h, p)
     if (this.reportQueue.size > 0) this.reportQueuedAt = Math.min(this.reportQueuedAt, now)
     if (own) {
@@ -493,7 +537,9 @@ export class ControlPlane {
   /**
    * Where a report goes from here. Without candidates, or before a plan: every node (tree 0 of the plan, or a flood).
    * With them: the next hop on tree 0 toward each candidate, O(candidates * depth) messages per report. Where tree 0
-   * is broken here, or this node is outside it, the report floods, and the nodes that receive it route it on.
+   * is broken here, this node is outside it, or a candidate is in another subtree of it (another component of relays),
+   * the report floods, and the nodes that receive it route it on: the flood stays within the subtrees and leaves
+   * between this node and the candidate's subtree.
    */
   private reportTargets(from: string | undefined): string[] {
     const candidates = this.routed ? this.candidatesOf() : undefined
@@ -506,7 +552,11 @@ export class ControlPlane {
     if (candidates === undefined || view === undefined || self < 0 || !view.inTree(0, self) || this.running.broken.has(0)) return this.running.tree0Targets(from)
     const hops = new Set<string>()
     for (const c of candidates) {
-      const hop = view.towards(0, self, view.index.get(c)!)
+      const ci = view.index.get(c)!
+      // The candidates' subtree of tree 0 is not this node's (another component of relays: the tree is a forest), so no
+      // tree path leads there: the report floods, and the first node of the candidates' subtree routes it on.
+      if (ci !== self && !view.together(0, self, ci)) return [...this.ctx.peers.keys()].filter((p) => p !== from)
+      const hop = view.towards(0, self, ci)
       if (hop !== undefined && hop !== from) hops.add(hop)
     }
     for (const h of hops) if (!this.ctx.peers.has(h)) {
@@ -526,7 +576,16 @@ export class ControlPlane {
     if (plan === undefined || plan.body.epoch + 1 < this.epochAt(this.ctx.now())) return undefined
     if (this.candidates?.plan !== plan) {
       const view = this.running.view!
-      const relays = plan.body.nodes.filter((_, i) => plan.body.interior[i] && view.inTree(0, i))
+      // Tree 0 may be a forest (one subtree per component of relays): the candidates are the relays of its largest
+      // subtree (fewest nodes behind a subtree border, where reports flood; ties: the lower root index).
+      const size = new Map<number, number>()
+      plan.body.nodes.forEach((_, i) => {
+        const r = view.rootOf(0, i)
+        if (r >= 0) size.set(r, (size.get(r) ?? 0) + 1)
+      })
+      let main = -1
+      for (const [r, k] of size) if (main < 0 || k > size.get(main)! || (k === size.get(main)! && r < main)) main = r
+      const relays = plan.body.nodes.filter((_, i) => plan.body.interior[i] && view.rootOf(0, i) === main)
       this.candidates = { plan, ids: coordinatorRanking(CANDIDATE_TERM, relays).slice(0, this.ctx.params.reportCandidates) }
     }
     return this.candidates.ids
@@ -630,6 +689,58 @@ export class ControlPlane {
     out.push({ t: 'send', to: from, msg: { t: 'plan', plan } })
   }
 
+  /** Of two plans of one epoch (see stage 4), is the running one kept? */
+  private keepsRunning(cur: SignedPlan, plan: SignedPlan, from: string): boolean {
+    const epoch = plan.body.epoch
+    // Two plans of one epoch (see stage 4): a partial one and its replacement, or two coordinators' plans.
+    const curPartial = this.partialByNews(cur.body)
+    const newPartial = this.partialByNews(plan.body)
+    if (newPartial && !curPartial) return true
+    if (newPartial === curPartial) {
+      const more = plan.body.nodes.length - cur.body.nodes.length
+      // The first plan, with candidates: a node holds only its bootstrap subtree's reports, so its news says little,
+      // and a plan that reached it may be one a transient root made of a few nodes. Of two first plans, the larger.
+      const first = this.routed && epoch === this.firstPlanEpoch
+      if (first && more < 0) return true
+      // The running plan covers this one (see `covers` below): kept, whoever ranks first.
+      if (more < 0 && covering(cur.body.nodes, plan.body.nodes)) return true
+      // A plan that holds every node of the running one and more covers it: two coordinators of separate attested
+      // groups (before the first plan vouched the groups by their quotes) each plan their own group, and the group
+      // whose news does not name the other's nodes finds its own plan complete. Every node prefers the cover, so
+      // the network converges on the plan of them all (of two covers of each other, they are the same nodes).
+      const covers = more > 0 && covering(plan.body.nodes, cur.body.nodes)
+      const replacement = more > 0 && (first || covers || plan.body.coordinator === cur.body.coordinator)
+      // A replacement computed here that adds no node is dropped: it would only make the nodes switch between equals.
+      if (!replacement && from === this.ctx.self && this.replanEpoch === epoch) return true
+      if (!replacement && coordinatorRanking(epoch, [cur.body.coordinator, plan.body.coordinator])[0] === cur.body.coordinator) return true
+    }
+    return false
+  }
+
+  /**
+   * A verified plan of this epoch or later that does not join this node to its coordinator's subtree (a coordinator
+   * of another attested group, whose news does not name this node): this node's reports carry its quote for a while
+   * (needsQuote), so that coordinator's enclave can vouch for it and plan both groups. Checked once per epoch: a peer
+   * cannot make a node verify plan after plan.
+   */
+  private noteForeign(out: TeeAction[], from: string, cur: SignedPlan, plan: SignedPlan, now: number): void {
+    const epoch = plan.body.epoch
+    // Foreign: neither plan holds every node of the other (two groups' plans; a stand-in's plan of the same reports
+    // has the same nodes). Once per epoch, verified first.
+    if (this.foreignEpoch >= epoch || covering(cur.body.nodes, plan.body.nodes) || covering(plan.body.nodes, cur.body.nodes)) return
+    if (!this.authority.verifyPlan(plan, now).ok) return
+    this.foreignEpoch = epoch
+    // Passed on whole, once per epoch per node: the group behind this node learns of the other group's plan (a node
+    // between the groups may be unattested, and the attested nodes must see the plan that leaves them out).
+    for (const p of this.ctx.peers.keys()) if (p !== from) out.push({ t: 'send', to: p, msg: { t: 'plan', plan } })
+    if (this.authority.reportQuote === undefined || !this.ctx.attested) return
+    const view = planViewOf(plan.body)
+    const self = view.index.get(this.ctx.self)
+    const coord = view.index.get(plan.body.coordinator)
+    if (self !== undefined && coord !== undefined && (self === coord || view.together(0, self, coord))) return
+    this.leftOutEpoch = epoch
+  }
+
   /** A plan from a peer, or computed here (`from` is this node). Checked before it is used. */
   onPlan(out: TeeAction[], from: string, plan: SignedPlan, now: number, received?: PlanDelta): void {
     const cur = this.running.plan
@@ -647,22 +758,15 @@ export class ControlPlane {
     const nowEpoch = this.epochAt(now)
     if (epoch + 1 < nowEpoch) return refuse(`stale: epoch ${nowEpoch} has begun`, false)
     if (epoch > nowEpoch + 1) return refuse(`from the future: epoch ${nowEpoch} has begun`, true)
-    if (cur !== undefined && epoch === cur.body.epoch) {
-      // Two plans of one epoch (see stage 4): a partial one and its replacement, or two coordinators' plans.
-      const curPartial = this.partialByNews(cur.body)
-      const newPartial = this.partialByNews(plan.body)
-      if (newPartial && !curPartial) return
-      if (newPartial === curPartial) {
-        const more = plan.body.nodes.length - cur.body.nodes.length
-        // The first plan, with candidates: a node holds only its bootstrap subtree's reports, so its news says little,
-        // and a plan that reached it may be one a transient root made of a few nodes. Of two first plans, the larger.
-        const first = this.routed && epoch === this.firstPlanEpoch
-        if (first && more < 0) return
-        const replacement = more > 0 && (first || plan.body.coordinator === cur.body.coordinator)
-        // A replacement computed here that adds no node is dropped: it would only make the nodes switch between equals.
-        if (!replacement && from === this.ctx.self && this.replanEpoch === epoch) return
-        if (!replacement && coordinatorRanking(epoch, [cur.body.coordinator, plan.body.coordinator])[0] === cur.body.coordinator) return
+    if (cur !== undefined && epoch === cur.body.epoch && this.keepsRunning(cur, plan, from)) {
+      // Kept the running plan: the other one may be a coordinator's that does not know of this node.
+      try {
+        this.noteForeign(out, from, cur, plan, now)
+      } catch (err) {
+        // A plan whose structure is refused here is refused on its own merits when it comes as the only one.
+        if (!(err instanceof TeeError)) throw err
       }
+      return
     }
     const check = this.authority.verifyPlan(plan, now)
     if (!check.ok) return refuse(check.reason, from !== this.ctx.self)
@@ -690,7 +794,7 @@ export class ControlPlane {
 
   /**
    * Where a new plan goes from here: tree 0 of the current plan (flooding if that tree is broken here or there is no
-   * plan yet), plus peers that tree does not reach (not in the plan, or outside tree 0).
+   * plan yet), plus peers that tree does not reach (not in the plan, outside tree 0, or in another subtree of it).
    */
   private planTargets(from: string): { tree: string[]; others: string[] } {
     const tree = this.running.tree0Targets(from)
@@ -699,9 +803,14 @@ export class ControlPlane {
     const view = this.running.view
     // Without a tree (a flood) the peers may run anything: whole plans. Else the peers outside it get the whole plan.
     if (view === undefined || this.running.selfIndex < 0 || this.running.broken.has(0)) return { tree: [], others: tree }
+    const self = this.running.selfIndex
     for (const p of this.ctx.peers.keys()) {
       const i = view.index.get(p)
-      if (p !== from && !inTree.has(p) && (i === undefined || !view.inTree(0, i))) others.push(p)
+      if (p === from || inTree.has(p)) continue
+      if (i === undefined || !view.inTree(0, i)) others.push(p)
+      // A peer in another subtree of tree 0 (the tree is a forest) ran the old plan too, but no tree path from the
+      // coordinator reaches its subtree: it gets the plan (as a delta) from here, and passes it on along its subtree.
+      else if (!view.together(0, self, i)) tree.push(p)
     }
     return { tree, others }
   }

@@ -2,8 +2,9 @@
  * The coordinator's planning step, pure: verified epoch reports in, plan body out. Runs inside the coordinator
  * enclave program (src/tee/programs/coordinator.ts) and, in-process, in the simulator.
  *
- * Trust: a report counts only if its author is vouched for: the coordinator itself, or a node that an already
- * vouched node reports as an attested peer (it verified that peer's quote in the tee/1 hello). The graph is the links
+ * Trust: a report counts only if its author is vouched for: the coordinator itself, a node whose report carries its
+ * own quote that the enclave verified (`quoteOk`), or a node that an already vouched node reports as an attested
+ * peer (it verified that peer's quote in the tee/1 hello). The graph is the links
  * of vouched reports; the nodes are the vouched reporters (may relay) and their tee/1 peers (leaves). A node whose
  * tree neighbours report it omitting (>= minSamples omissions and >= ratio of its expected deliveries) may not relay.
  *
@@ -62,7 +63,13 @@ export interface PlanningResult {
   excluded: string[]
 }
 
-export function planFromReports(epoch: number, coordinator: string, reports: readonly Report[], p: PlanningParams, carried: readonly CarriedExclusion[] = []): PlanningResult {
+/**
+ * `quoteOk`: the enclave's check of a report's own quote (src/tee/programs/coordinator.ts: the quote verifies under
+ * the attestation policy for the report's node id and reportQuoteChallenge(report epoch)). A node whose newest report
+ * carries a quote that passes is vouched for directly, with no attested path from the coordinator: a second start of
+ * the breadth-first vouching. Without it (undefined), quotes are ignored.
+ */
+export function planFromReports(epoch: number, coordinator: string, reports: readonly Report[], p: PlanningParams, carried: readonly CarriedExclusion[] = [], quoteOk?: (r: Report) => boolean): PlanningResult {
   // The newest report per node (epoch, then seq) of the age window: a node re-reports only when its report changed.
   const byNode = new Map<string, Report>()
   for (const r of reports) {
@@ -70,19 +77,31 @@ export function planFromReports(epoch: number, coordinator: string, reports: rea
     const had = byNode.get(r.node)
     if (had === undefined || r.epoch > had.epoch || (r.epoch === had.epoch && (r.seq ?? 0) > (had.seq ?? 0))) byNode.set(r.node, r)
   }
-  // Vouching, breadth-first from the coordinator.
+  // Vouching, breadth-first from the coordinator, then from every node not reached yet whose newest report carries a
+  // valid quote of its own (attested groups that no attested link joins to the coordinator's, separated by unattested
+  // or stock nodes). A node already reached needs no quote check (the checks cost two signature verifications each).
   const vouched = new Set<string>()
   const queue: string[] = []
+  const spread = (): void => {
+    while (queue.length > 0) {
+      const r = byNode.get(queue.shift()!)!
+      for (const l of r.links) if (l.attested && byNode.has(l.peer) && !vouched.has(l.peer)) {
+        vouched.add(l.peer)
+        queue.push(l.peer)
+      }
+    }
+  }
   if (byNode.has(coordinator)) {
     vouched.add(coordinator)
     queue.push(coordinator)
+    spread()
   }
-  while (queue.length > 0) {
-    const r = byNode.get(queue.shift()!)!
-    for (const l of r.links) if (l.attested && byNode.has(l.peer) && !vouched.has(l.peer)) {
-      vouched.add(l.peer)
-      queue.push(l.peer)
-    }
+  if (quoteOk !== undefined) for (const id of [...byNode.keys()].sort()) {
+    const r = byNode.get(id)!
+    if (r.quote === undefined || vouched.has(id) || !quoteOk(r)) continue
+    vouched.add(id)
+    queue.push(id)
+    spread()
   }
   const ignored = [...byNode.keys()].filter((n) => !vouched.has(n)).sort()
   const ids = new Set<string>(vouched)

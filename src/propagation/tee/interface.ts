@@ -30,6 +30,11 @@ export interface RelayAuthority {
   signReport(bodyBytes: Uint8Array): Uint8Array
   /** Checks a report's devp2p signature by the node it names. Relays check before they keep or pass one on. */
   verifyReport(report: SignedReport): boolean
+  /**
+   * This node's quote from its enclave over its node id and `challenge` (report.ts reportQuoteChallenge), for a report
+   * that must vouch for itself; undefined where there is no enclave. Synchronous: the simulated QE answers at once.
+   */
+  reportQuote?(challenge: Uint8Array): Uint8Array | undefined
 }
 
 /**
@@ -98,6 +103,8 @@ export interface RelayCounters {
   planPushes: number
   /** Items refused because they are not what their id says (a forger: the peer is disconnected). */
   itemsRefused: number
+  /** Own reports signed with this node's quote (it needed to vouch for itself: control-plane.ts needsQuote). */
+  reportQuotes: number
   /** Reports whose signature did not verify (the peer is disconnected). */
   reportsRefused: number
   /** Reports dropped as older than the one held for their node, or outside the epoch window (replays, late copies). */

@@ -81,6 +81,12 @@ export interface Report {
   attested: boolean
   links: LinkReport[]
   omissions: OmissionReport[]
+  /**
+   * The node's own quote (absent: none), binding its node id and reportQuoteChallenge(epoch) (report.ts): it lets the
+   * coordinator's enclave vouch for a node that no attested path joins to it. Carried only while the running plan
+   * does not join the node to the coordinator's subtree (control-plane.ts `needsQuote`).
+   */
+  quote?: Uint8Array
 }
 
 export interface SignedReport {

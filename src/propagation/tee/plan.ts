@@ -78,8 +78,8 @@ export function decodePlanBody(bytes: Uint8Array): PlanBody {
 }
 
 /**
- * Structural checks: sorted unique ids, parents in range, one root per tree, no cycles, children only under interior
- * nodes; exclusions ascending by node, in range, with 1..MAX_EXCLUSION_STRIKES strikes, and no node interior while
+ * Structural checks: sorted unique ids, parents in range, no cycles, children and roots only at interior nodes (a
+ * tree may have several roots: one subtree per component of relays, which a relay cannot check without the graph); exclusions ascending by node, in range, with 1..MAX_EXCLUSION_STRIKES strikes, and no node interior while
  * its exclusion runs (until >= epoch). An empty exclusion list is absent (one plan, one encoding).
  */
 export function validatePlanBody(p: PlanBody): void {
@@ -96,16 +96,16 @@ export function validatePlanBody(p: PlanBody): void {
     })
   }
   p.parents.forEach((tree, t) => {
-    let roots = 0
     for (let i = 0; i < n; i++) {
       const par = tree[i]!
-      if (par === ROOT) roots++
-      else if (par === NOT_IN_TREE) continue
+      // A tree is a forest, one subtree per component of relays (planner.ts): a root may relay, like any parent.
+      if (par === ROOT) {
+        if (!p.interior[i]) throw new TeeError('INVALID_PLAN', `tree ${t}: root ${i} may not relay`)
+      } else if (par === NOT_IN_TREE) continue
       else if (par < 0 || par >= n || par === i) throw new TeeError('INVALID_PLAN', `tree ${t}: node ${i} has parent ${par}`)
       else if (!p.interior[par]) throw new TeeError('INVALID_PLAN', `tree ${t}: node ${par} has children but may not relay`)
       else if (tree[par] === NOT_IN_TREE) throw new TeeError('INVALID_PLAN', `tree ${t}: node ${i} hangs under a node outside the tree`)
     }
-    if (roots > 1) throw new TeeError('INVALID_PLAN', `tree ${t} has ${roots} roots`)
     assertAcyclic(tree, t)
   })
 }
@@ -179,9 +179,42 @@ export class PlanView {
     return out
   }
 
-  /** The tree neighbour of `node` on the path toward `target`, or undefined if either is outside the tree. */
+  /**
+   * Per tree, each node's subtree root (NOT_IN_TREE outside the tree), built on first use. O(n) per tree: a walk stops
+   * at a node whose root is known.
+   */
+  private rootsOf: Int32Array[] | undefined
+  rootOf(tree: number, node: number): number {
+    if (this.rootsOf === undefined) {
+      this.rootsOf = this.body.parents.map((parents) => {
+        const r = new Int32Array(parents.length).fill(-3)
+        const path: number[] = []
+        for (let i = 0; i < parents.length; i++) {
+          let x = i
+          while (r[x] === -3 && parents[x]! >= 0) { path.push(x); x = parents[x]! }
+          const root = r[x] !== -3 ? r[x]! : parents[x] === ROOT ? x : NOT_IN_TREE
+          r[x] = root
+          for (const y of path) r[y] = root
+          path.length = 0
+        }
+        return r
+      })
+    }
+    return this.rootsOf[tree]![node]!
+  }
+
+  /** Are both nodes in one subtree of `tree` (the same component of relays)? */
+  together(tree: number, a: number, b: number): boolean {
+    const r = this.rootOf(tree, a)
+    return r !== NOT_IN_TREE && r === this.rootOf(tree, b)
+  }
+
+  /**
+   * The tree neighbour of `node` on the path toward `target`, or undefined if either is outside the tree or they are
+   * in different subtrees (no tree path joins them).
+   */
   towards(tree: number, node: number, target: number): string | undefined {
-    if (!this.inTree(tree, node) || !this.inTree(tree, target) || node === target) return undefined
+    if (!this.inTree(tree, node) || !this.inTree(tree, target) || node === target || !this.together(tree, node, target)) return undefined
     const parents = this.body.parents[tree]!
     // Walk target's ancestors; if `node` is one, the next hop is the child on that path; else it is node's parent.
     let prev = -1

@@ -9,9 +9,12 @@
  *
  * Algorithm, per tree t (trees are built one after another, later ones see the interior sets of earlier ones):
  *  1. Reachable set. Interior nodes must be eligible (attested && !excluded). The eligible subgraph is split into
- *     connected components; all roots are taken from the component that reaches the most nodes (its eligible nodes plus
- *     the non-eligible nodes adjacent to them, which can only be leaves). Everything else is NOT_IN_TREE in every tree.
- *  2. Root. Central eligible node: minimal eccentricity in weighted distance (rtt + HOP_PENALTY_MS per hop, paths
+ *     connected components, and each one gets a subtree of its own in every tree (a forest): its eligible nodes plus
+ *     the non-eligible nodes adjacent to them, which can only be leaves. A non-eligible node next to two components
+ *     hangs under one (the nearer, by the Dijkstra of step 3 run from all roots at once). Nodes adjacent to no
+ *     eligible node are NOT_IN_TREE in every tree. Before the forest, only the component that reached the most nodes
+ *     had a tree, and attested nodes of the others were leaves or outside the plan (issue: mixed networks).
+ *  2. Root, per component (steps 2-3 inside a component are those of a lone component). Central eligible node: minimal eccentricity in weighted distance (rtt + HOP_PENALTY_MS per hop, paths
  *     through eligible nodes only) plus the interior penalty of step 3, so the root rotates across trees. Exact
  *     eccentricity is computed for at most max(ROOT_CANDIDATES, 2K) candidates, preselected by a double sweep
  *     (max distance from two far-apart nodes), so root choice stays O(candidates * Dijkstra) on large graphs.
@@ -62,11 +65,13 @@ export const ROOT = -1
 
 /**
  * parents[t][i] = parent index of node i in tree t, ROOT for the tree's root, NOT_IN_TREE if i cannot be reached.
- * roots[t] = root index of tree t, or NOT_IN_TREE when no node is eligible.
+ * roots[t] = root index of tree t in the component that reaches the most nodes, or NOT_IN_TREE when no node is
+ * eligible; forest[t] = the roots of tree t, one per eligible component, that one first.
  */
 export interface PlannedTrees {
   parents: Int32Array[]
   roots: number[]
+  forest: number[][]
 }
 
 export class PlannerError extends Error {
@@ -200,9 +205,10 @@ export function computeTrees(g: PlanGraph, o: PlannerOptions): PlannedTrees {
     const v = g.nodes[i]!
     if (v.attested && !v.excluded) { eligible[i] = 1; anyEligible = true }
   }
+  const forest: number[][] = []
   if (!anyEligible) {
-    for (let t = 0; t < K; t++) roots.push(NOT_IN_TREE)
-    return { parents, roots }
+    for (let t = 0; t < K; t++) { roots.push(NOT_IN_TREE); forest.push([]) }
+    return { parents, roots, forest }
   }
 
   // Adjacency (CSR). Weight = rtt + per-hop penalty.
@@ -223,22 +229,24 @@ export function computeTrees(g: PlanGraph, o: PlannerOptions): PlannedTrees {
   const seedTag = hash32(o.seed).toString(16)
   const hashOf = (tag: string, i: number): number => hash32(`${o.seed}\u0000${seedTag}\u0000${tag}\u0000${g.nodes[i]!.id}`)
 
-  // Components of the eligible subgraph; pick the one reaching the most nodes.
+  // Components of the eligible subgraph, ordered: the one reaching the most nodes first (then more eligible nodes,
+  // then the lower root tie). Every component gets its own subtree in every tree (a forest): attested nodes that are
+  // joined only through non-eligible nodes are all interior-eligible, not leaves of the largest group.
   const comp = new Int32Array(n).fill(-1)
   const stamp = new Int32Array(n).fill(-1)
   const stack: number[] = []
-  let best = -1, bestReach = -1, bestElig = -1, bestTie = 0
-  let nComp = 0
+  const comps: { c: number; reach: number; elig: number; minTie: number; members: number[] }[] = []
   const rootTie = new Uint32Array(n)
   for (let i = 0; i < n; i++) if (eligible[i]) rootTie[i] = hashOf('root', i)
   for (let s = 0; s < n; s++) {
     if (!eligible[s] || comp[s]! >= 0) continue
-    const c = nComp++
-    let elig = 0, reach = 0, minTie = 0xffffffff
+    const c = comps.length
+    let reach = 0, minTie = 0xffffffff
+    const ms: number[] = []
     comp[s] = c; stack.push(s)
     while (stack.length > 0) {
       const v = stack.pop()!
-      elig++; reach++
+      ms.push(v); reach++
       if (rootTie[v]! < minTie) minTie = rootTie[v]!
       for (let k = off[v]!; k < off[v + 1]!; k++) {
         const x = nbr[k]!
@@ -247,36 +255,36 @@ export function computeTrees(g: PlanGraph, o: PlannerOptions): PlannedTrees {
         } else if (stamp[x] !== c) { stamp[x] = c; reach++ }
       }
     }
-    if (reach > bestReach || (reach === bestReach && (elig > bestElig || (elig === bestElig && minTie < bestTie)))) {
-      best = c; bestReach = reach; bestElig = elig; bestTie = minTie
-    }
+    ms.sort((a, b) => a - b)
+    comps.push({ c, reach, elig: ms.length, minTie, members: ms })
   }
+  comps.sort((x, y) => y.reach - x.reach || y.elig - x.elig || x.minTie - y.minTie || x.c - y.c)
   const reached = new Uint8Array(n)
-  const members: number[] = [] // eligible nodes of the chosen component
+  const members: number[] = [] // eligible nodes of every component
   for (let i = 0; i < n; i++) {
-    if (eligible[i] && comp[i] === best) {
-      members.push(i)
-      reached[i] = 1
-      for (let k = off[i]!; k < off[i + 1]!; k++) reached[nbr[k]!] = 1
-    }
+    if (!eligible[i]) continue
+    members.push(i)
+    reached[i] = 1
+    for (let k = off[i]!; k < off[i + 1]!; k++) reached[nbr[k]!] = 1
   }
 
-  // Penalty unit: median edge weight among edges touching the component.
+  // Penalty unit: median edge weight among edges touching an eligible node.
   const ws: number[] = []
   for (const v of members) for (let k = off[v]!; k < off[v + 1]!; k++) ws.push(wt[k]!)
   ws.sort((a, b) => a - b)
   const unit = ws.length > 0 ? ws[ws.length >> 1]! : HOP_PENALTY_MS
 
-  // Home trees: seeded balanced partition of the component's eligible nodes.
+  // Home trees: a seeded balanced partition of each component's eligible nodes (per component, so that each
+  // subtree's interior sets spread over the trees as a single component's do).
   const home = new Int32Array(n).fill(-1)
-  {
-    const homeTie = new Uint32Array(n)
-    for (const v of members) homeTie[v] = hashOf('home', v)
-    const order = members.slice().sort((a, b) => homeTie[a]! - homeTie[b]! || a - b)
+  const homeTie = new Uint32Array(n)
+  for (const v of members) homeTie[v] = hashOf('home', v)
+  for (const k of comps) {
+    const order = k.members.slice().sort((a, b) => homeTie[a]! - homeTie[b]! || a - b)
     for (let r = 0; r < order.length; r++) home[order[r]!] = r % K
   }
 
-  // Root candidates and their eccentricity (unbounded Dijkstra through eligible nodes).
+  // Root candidates and their eccentricity (unbounded Dijkstra through eligible nodes), per component.
   const ecc = new Float64Array(n).fill(Infinity)
   const dist = new Float64Array(n)
   const done = new Uint8Array(n)
@@ -305,21 +313,20 @@ export function computeTrees(g: PlanGraph, o: PlannerOptions): PlannedTrees {
   }
   let lastEcc = 0
   const maxCand = Math.max(ROOT_CANDIDATES, 2 * K)
-  let candidates: number[]
-  if (members.length <= maxCand) {
-    candidates = members
-  } else {
-    let a = members[0]!
-    for (const v of members) if (rootTie[v]! < rootTie[a]!) a = v
+  const candidatesOf = (ms: number[]): number[] => {
+    if (ms.length <= maxCand) return ms
+    let a = ms[0]!
+    for (const v of ms) if (rootTie[v]! < rootTie[a]!) a = v
     const b = sssp(a)
     const c = sssp(b)
     const est = new Float64Array(n)
-    for (const v of members) est[v] = dist[v]!
+    for (const v of ms) est[v] = dist[v]!
     sssp(c)
-    for (const v of members) est[v] = Math.max(est[v]!, dist[v]!)
-    candidates = members.slice().sort((x, y) => est[x]! - est[y]! || rootTie[x]! - rootTie[y]! || x - y).slice(0, maxCand)
+    for (const v of ms) est[v] = Math.max(est[v]!, dist[v]!)
+    return ms.slice().sort((x, y) => est[x]! - est[y]! || rootTie[x]! - rootTie[y]! || x - y).slice(0, maxCand)
   }
-  for (const v of candidates) { sssp(v); ecc[v] = lastEcc }
+  const compCandidates = comps.map((k) => candidatesOf(k.members))
+  for (const cs of compCandidates) for (const v of cs) { sssp(v); ecc[v] = lastEcc }
 
   // Tree construction.
   const interiorCount = new Int32Array(n)
@@ -337,19 +344,25 @@ export function computeTrees(g: PlanGraph, o: PlannerOptions): PlannedTrees {
       tie[i] = reached[i] ? hashOf(`tree${t}`, i) : 0
       pen[i] = eligible[i] ? unit * ((K > 1 && home[i] !== t ? HOME_PENALTY : 0) + REUSE_PENALTY * interiorCount[i]!) : 0
     }
-    let root = candidates[0]!
-    let rootScore = Infinity
-    for (const v of candidates) {
-      const s = ecc[v]! + pen[v]!
-      if (s < rootScore || (s === rootScore && (tie[v]! < tie[root]! || (tie[v] === tie[root] && v < root)))) { root = v; rootScore = s }
-    }
-    roots.push(root)
+    // One root per component, each chosen among its own candidates as a lone component's would be.
+    const treeRoots = compCandidates.map((candidates) => {
+      let root = candidates[0]!
+      let rootScore = Infinity
+      for (const v of candidates) {
+        const s = ecc[v]! + pen[v]!
+        if (s < rootScore || (s === rootScore && (tie[v]! < tie[root]! || (tie[v] === tie[root] && v < root)))) { root = v; rootScore = s }
+      }
+      return root
+    })
+    roots.push(treeRoots[0]!)
+    forest.push(treeRoots)
 
     parent.fill(NOT_IN_TREE); childCount.fill(0); relaxed.fill(0); strandedFlag.fill(0); dist.fill(Infinity)
     for (let i = 0; i < n; i++) {
-      cap[i] = eligible[i] && reached[i] ? maxDeg - (i === root ? 0 : 1) : 0
+      cap[i] = eligible[i] && reached[i] ? maxDeg - 1 : 0
       kids[i]!.length = 0
     }
+    for (const r of treeRoots) cap[r]!++
     const heap = new Heap(tie)
     const attach = (w: number, p: number, cost: number): void => {
       parent[w] = p
@@ -368,7 +381,9 @@ export function computeTrees(g: PlanGraph, o: PlannerOptions): PlannedTrees {
     }
     const stranded: number[] = []
     let sp = 0
-    attach(root, ROOT, 0)
+    // All roots at cost 0 (a multi-source Dijkstra): expansion goes through eligible nodes only, so each subtree stays
+    // within its component, and a non-eligible node between components hangs under the nearer one.
+    for (const r of treeRoots) attach(r, ROOT, 0)
     for (;;) {
       while (heap.size > 0) {
         heap.pop(out)
@@ -431,5 +446,5 @@ export function computeTrees(g: PlanGraph, o: PlannerOptions): PlannedTrees {
     pt.set(parent)
     for (let i = 0; i < n; i++) if (childCount[i]! > 0) interiorCount[i]!++
   }
-  return { parents, roots }
+  return { parents, roots, forest }
 }

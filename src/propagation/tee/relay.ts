@@ -38,6 +38,7 @@ import type { Hex, Origin } from '../interface.ts'
 import type { SignedPlan } from './messages.ts'
 import { ItemStore } from './item-store.ts'
 import { RunningPlan } from './running-plan.ts'
+import { treeOf } from './plan.ts'
 import { OmissionLedger } from './omission-ledger.ts'
 import { Repair } from './repair.ts'
 import { ControlPlane } from './control-plane.ts'
@@ -62,7 +63,7 @@ export interface LocalItem {
 
 export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalItem, PeerInfo> {
   readonly params: TeeParams
-  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0, itemsRefused: 0, reportsRefused: 0, reportsStale: 0, planDeltas: 0, planAsks: 0, txsRejected: 0, txsRejectedHostile: 0, admitTimeouts: 0, digestersRefused: 0, txsThrottled: 0, silentPeers: 0, keepalives: 0, grafts: 0, bridges: 0, reportsIn: 0, beacons: 0, beaconsRefused: 0 }
+  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0, itemsRefused: 0, reportQuotes: 0, reportsRefused: 0, reportsStale: 0, planDeltas: 0, planAsks: 0, txsRejected: 0, txsRejectedHostile: 0, admitTimeouts: 0, digestersRefused: 0, txsThrottled: 0, silentPeers: 0, keepalives: 0, grafts: 0, bridges: 0, reportsIn: 0, beacons: 0, beaconsRefused: 0 }
   private readonly peers = new Map<string, PeerInfo>()
   private lastNow = -Infinity
   private readonly store: ItemStore
@@ -396,7 +397,9 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     const selfIndex = this.running.selfIndex
     const sameEpoch = plan !== undefined && plan.body.epoch === epoch
     // An entry is published on the tree by its first tree member: that member is its origin.
-    const origin = item.mode === 'entry' && selfIndex >= 0 ? this.self : sameEpoch && item.origin !== ORIGIN_UNKNOWN ? plan.body.nodes[item.origin] : undefined
+    let origin = item.mode === 'entry' && selfIndex >= 0 ? this.self : sameEpoch && item.origin !== ORIGIN_UNKNOWN ? plan.body.nodes[item.origin] : undefined
+    const crossed = origin !== this.self && this.crossed(item.id, origin, from)
+    if (crossed) origin = this.self
     const e = this.store.add(item.kind, item.id, item.payload, origin, now, sb)
     e.known.add(from)
     // The answer to our pull from this peer: how long it took tells how backlogged that peer's link to us is.
@@ -404,7 +407,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     this.repair.held(e.short)
     this.counters.received++
     if (item.mode === 'repair') this.counters.repaired++
-    const w: Waiting = { e, from, at: now, mode: item.mode, pulled, routeFrom: item.mode === 'entry' && selfIndex >= 0 ? undefined : from, routeMode: item.mode === 'entry' ? 'tree' : item.mode }
+    const w: Waiting = { e, from, at: now, mode: item.mode, pulled, routeFrom: item.mode === 'entry' && selfIndex >= 0 ? undefined : from, routeMode: item.mode === 'entry' || (crossed && item.mode === 'repair') ? 'tree' : item.mode }
     if (item.kind === 'tx') {
       out.push({ t: 'deliver', item: { ...item }, from, ...(check.decoded !== undefined ? { decoded: check.decoded } : {}) })
       this.blocks.onTxHeld(out, e.short, e.payload, now)
@@ -416,6 +419,25 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     } else this.blocks.onBlockItem(out, e.id, e.payload, from, now)
     this.admitted(out, w)
     return true
+  }
+
+  /**
+   * Did an item come into this node's subtree of its tree from outside it (the tree is a forest: one subtree per
+   * component of relays, joined only through leaves and eth/68)? Its origin is in another subtree, or unknown and its
+   * sender is not in this subtree. This node then publishes it on its subtree as its own, as an entry's first tree
+   * member does: its subtree gets it on the tree rather than by pulls, one by one, and the neighbours' omission
+   * accounting points at this node (toward an origin in another subtree there is no tree path to charge along).
+   */
+  private crossed(id: Uint8Array, origin: string | undefined, from: string): boolean {
+    const view = this.running.view
+    const self = this.running.selfIndex
+    if (view === undefined || self < 0) return false
+    const t = treeOf(id, view.trees)
+    if (!view.inTree(t, self)) return false
+    const o = origin === undefined ? undefined : view.index.get(origin)
+    if (o !== undefined) return !view.together(t, self, o)
+    const f = view.index.get(from)
+    return f === undefined || !view.together(t, self, f)
   }
 
   /** A checked item that may go on (a block, a tx admitted by the pool or not waiting for it): account, forward. */

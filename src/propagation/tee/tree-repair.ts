@@ -3,7 +3,8 @@
  * GRAFT/PRUNE, made loop-free by a rule every node derives from the running plan).
  *
  * The rule. On tree t of the running plan every node has a rank: its place in a depth-first walk of t from the root,
- * children in plan-index order (`ranks`). A parent always ranks before its children, so a node's whole plan subtree
+ * children in plan-index order (`ranks`); a tree with several roots (one subtree per component of relays) is walked
+ * root after root. A parent always ranks before its children, so a node's whole plan subtree
  * ranks after it, in one run of ranks (`subtreeSizes`). A node whose plan parent on t is not a live peer (down, judged
  * silent, or never linked) is an orphan on t: it hangs itself (`graft`, attach) under one live peer that ranks before
  * it, is in t and may relay (plan.interior), preferring one heard from recently (liveness.ts), then the lowest RTT. It
@@ -74,26 +75,27 @@ export function ranks(view: PlanView): Int32Array[] {
   const sizes: Int32Array[] = []
   r = view.body.parents.map((parents) => {
     const children: number[][] = Array.from({ length: n }, () => [])
-    let root = -1
+    // A forest (one subtree per component of relays): the roots in index order, each subtree one run of ranks.
+    const roots: number[] = []
     for (let i = 0; i < n; i++) {
       const p = parents[i]!
-      if (p === ROOT) root = i
+      if (p === ROOT) roots.push(i)
       else if (p !== NOT_IN_TREE) children[p]!.push(i)
     }
     const rank = new Int32Array(n).fill(-1)
-    if (root < 0) {
+    if (roots.length === 0) {
       sizes.push(new Int32Array(n))
       return rank
     }
     // Subtree sizes (children before parents: reverse of a breadth-first order), then the walk, larger subtrees first.
-    const order = [root]
+    const order = [...roots]
     for (let k = 0; k < order.length; k++) for (const c of children[order[k]!]!) order.push(c)
     const size = new Int32Array(n).fill(1)
-    for (let k = order.length - 1; k > 0; k--) size[parents[order[k]!]!]! += size[order[k]!]!
+    for (let k = order.length - 1; k >= roots.length; k--) size[parents[order[k]!]!]! += size[order[k]!]!
     sizes.push(size)
     for (const c of children) c.sort((a, b) => size[b]! - size[a]! || a - b)
     let next = 0
-    const stack = [root]
+    const stack = roots.slice().reverse()
     while (stack.length > 0) {
       const x = stack.pop()!
       rank[x] = next++

@@ -1,8 +1,9 @@
 /**
  * The broadcast coordinator program: what every tee node's enclave runs. Besides the attestation built-ins it has
- * `plan(epoch, coordinator, reports, params, running)`: it checks each report's devp2p signature, computes the plan
- * from the verified reports (src/propagation/tee/coordinator.ts: vouching, omission exclusion, K degree-bounded
- * low-latency trees), continues the exclusions of `running` (the body bytes of the plan the host runs, or null; see
+ * `plan(epoch, coordinator, reports, params, running, attestation)`: it checks each report's devp2p signature, and the
+ * quote a report may carry against the attestation policy (a node so proven is vouched for without an attested path),
+ * computes the plan from the verified reports (src/propagation/tee/coordinator.ts: vouching, omission exclusion, K
+ * degree-bounded low-latency trees), continues the exclusions of `running` (the body bytes of the plan the host runs, or null; see
  * coordinator.ts for what a host that lies about it can and cannot do) and signs the encoded body with the enclave
  * key. The host only carries bytes in and out: it cannot choose
  * the trees, and the runtime refuses to `sign` anything under the "teecast/" domain on the host's behalf.
@@ -13,15 +14,44 @@ import { carriedExclusions, planFromReports, type PlanningParams } from '../../p
 import { decodePlanBody, encodePlanBody, planSigningBytes } from '../../propagation/tee/plan.ts'
 import { decodeReportBody, reportSigningBytes } from '../../propagation/tee/report.ts'
 import { verifyNodeSignature } from '../../propagation/tee/node-signature.ts'
+import { reportQuoteChallenge } from '../../propagation/tee/report.ts'
 import type { Report } from '../../propagation/tee/messages.ts'
+import { policyFromJson, type Policy } from '../policy.ts'
+import { verifyQuote } from '../verifier.ts'
 
 export const COORDINATOR_PROGRAM_NAME = 'teecast-coordinator'
-export const COORDINATOR_PROGRAM_VERSION = 2
+export const COORDINATOR_PROGRAM_VERSION = 3
 
 const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array
 
+/**
+ * The check of a report's own quote (coordinator.ts `quoteOk`): it verifies under `policy` for the report's node id and
+ * reportQuoteChallenge(report epoch). Freshness is the epoch's: the planner takes reports of the last
+ * reportMaxAgeEpochs epochs only, so the quote's age limit is the policy's plus that window (a node re-signs its
+ * report only when it changed, and its quote rides with it).
+ */
+function reportQuoteCheck(policy: Policy, now: number, windowSec: number): (r: Report) => boolean {
+  const p: Policy = { ...policy, maxQuoteAgeSec: policy.maxQuoteAgeSec + windowSec }
+  return (r) => r.quote !== undefined && verifyQuote(r.quote, { policy: p, nodePublicKey: new Uint8Array(Buffer.from(r.node, 'hex')), challenge: reportQuoteChallenge(r.epoch), now }).ok
+}
+
+/**
+ * The `attestation` argument: null (quotes in reports are ignored), or { policy: the network's policy as JSON (policy.ts
+ * PolicyJson), now: the host's clock in ms, epochMs }. Both come from the host; docs/tee-protocol.md says what a host
+ * that lies about them can do (no more than a vouched host can already).
+ */
+function attestationOf(v: EcallValue, reportMaxAgeEpochs: number): ((r: Report) => boolean) | undefined {
+  if (v === null) return undefined
+  const o = v as Record<string, EcallValue>
+  if (typeof o !== 'object' || Array.isArray(o) || isBytes(o)) throw new Error('plan: attestation must be null or an object')
+  const now = o['now']
+  const epochMs = o['epochMs']
+  if (typeof now !== 'number' || !Number.isFinite(now) || typeof epochMs !== 'number' || !Number.isFinite(epochMs) || epochMs <= 0) throw new Error('plan: attestation.now and attestation.epochMs must be numbers')
+  return reportQuoteCheck(policyFromJson(o['policy']), now, Math.ceil((reportMaxAgeEpochs * epochMs) / 1000))
+}
+
 /** The `plan` ecall, exported so the simulator can run the same code in-process. */
-export function planEcall(ctx: EnclaveContext, epoch: EcallValue, coordinator: EcallValue, reports: EcallValue, params: EcallValue, running: EcallValue = null): EcallValue {
+export function planEcall(ctx: EnclaveContext, epoch: EcallValue, coordinator: EcallValue, reports: EcallValue, params: EcallValue, running: EcallValue = null, attestation: EcallValue = null): EcallValue {
   if (typeof epoch !== 'number' || !Number.isInteger(epoch) || epoch < 0) throw new Error('plan: epoch must be a non-negative integer')
   if (typeof coordinator !== 'string' || !/^[0-9a-f]{128}$/.test(coordinator)) throw new Error('plan: coordinator must be a 128-hex node id')
   if (!Array.isArray(reports)) throw new Error('plan: reports must be a list')
@@ -53,7 +83,8 @@ export function planEcall(ctx: EnclaveContext, epoch: EcallValue, coordinator: E
       rejected++
     }
   }
-  const result = planFromReports(epoch, coordinator, verified, planning, carried)
+  const quoteOk = attestationOf(attestation, planning.reportMaxAgeEpochs)
+  const result = planFromReports(epoch, coordinator, verified, planning, carried, quoteOk)
   const bodyBytes = encodePlanBody(result.body)
   return { body: bodyBytes, signature: ctx.sign(planSigningBytes(bodyBytes)), rejected, ignored: result.ignored, excluded: result.excluded }
 }

@@ -13,7 +13,7 @@ export function inProcessPlanningEnclave(quote: (enclaveKey64: Uint8Array, chall
     publicKey: ctx.publicKey,
     ecall: (name, ...args) => {
       if (name !== 'plan') throw new Error(`in-process planner: no ecall ${String(name)}`)
-      return planEcall(ctx, args[0]!, args[1]!, args[2]!, args[3]!, args[4] ?? null)
+      return planEcall(ctx, args[0]!, args[1]!, args[2]!, args[3]!, args[4] ?? null, args[5] ?? null)
     },
     quote,
   }

@@ -45,9 +45,20 @@ test('plan: validatePlanBody accepts the hand-built plan and rejects broken ones
   // 1 -> 3 -> 1 in tree 0 (both interior), and the root 0 keeps 2 and 5.
   cycle.parents[0]![1] = 3
   assert.throws(() => validatePlanBody(cycle), (e: unknown) => invalid(e) && /cycle/.test((e as Error).message))
+  // A forest: a second root that may relay is a subtree of its own (one per component of relays, planner.ts).
   const twoRoots = body()
   twoRoots.parents[1]![2] = ROOT
-  assert.throws(() => validatePlanBody(twoRoots), (e: unknown) => invalid(e) && /roots/.test((e as Error).message))
+  validatePlanBody(twoRoots)
+  const v = new PlanView(twoRoots)
+  assert.equal(v.rootOf(1, 5), 2)
+  assert.equal(v.rootOf(1, 4), 3)
+  assert.equal(v.together(1, 5, 4), false)
+  assert.equal(v.towards(1, 5, 4), undefined, 'no tree path between two subtrees')
+  assert.equal(v.towards(1, 0, 4), body().nodes[3], 'within a subtree as before')
+  // A root that may not relay is refused, as a parent that may not relay is.
+  const leafRoot = body()
+  leafRoot.parents[0]![6] = ROOT
+  assert.throws(() => validatePlanBody(leafRoot), (e: unknown) => invalid(e) && /root 6 may not relay/.test((e as Error).message))
   const underLeaf = body()
   underLeaf.parents[0]![5] = 4 // node 4 may not relay
   assert.throws(() => validatePlanBody(underLeaf), (e: unknown) => invalid(e) && /may not relay/.test((e as Error).message))
@@ -69,7 +80,8 @@ test('plan: validatePlanBody accepts the hand-built plan and rejects broken ones
   assert.throws(() => validatePlanBody(range), invalid)
   // decodePlanBody validates too: a cycle on the wire is refused.
   assert.throws(() => decodePlanBody(encodePlanBody(cycle)), invalid)
-  assert.throws(() => decodePlanBody(encodePlanBody(twoRoots)), invalid)
+  assert.throws(() => decodePlanBody(encodePlanBody(leafRoot)), invalid)
+  assert.deepEqual(decodePlanBody(encodePlanBody(twoRoots)), twoRoots)
 })
 
 test('plan: PlanView neighbours and towards on a hand-built tree', () => {

@@ -45,47 +45,70 @@ function regularGraph(n: number, d: number, seed: number, rtt = randomRtt, f?: (
 
 const eligible = (v: PlanGraphNode): boolean => v.attested && !v.excluded
 
-/** Independent check of every tree; returns per-tree interior sets. */
+/** Eligible components (connected through eligible nodes only), as sets of eligible node indexes. */
+function eligibleComponents(g: PlanGraph, adj: Set<number>[]): number[] {
+  const comp = new Array<number>(g.nodes.length).fill(-1)
+  let c = 0
+  for (let s = 0; s < g.nodes.length; s++) {
+    if (!eligible(g.nodes[s]!) || comp[s]! >= 0) continue
+    const q = [s]
+    comp[s] = c
+    while (q.length > 0) for (const x of adj[q.pop()!]!) if (eligible(g.nodes[x]!) && comp[x]! < 0) { comp[x] = c; q.push(x) }
+    c++
+  }
+  return comp
+}
+
+/**
+ * Independent check of every tree; returns per-tree interior sets. A tree is a forest: one root per eligible
+ * component (res.forest[t]), each eligible, and every node adjacent to an eligible node is in the tree.
+ */
 function check(g: PlanGraph, o: PlannerOptions, res: PlannedTrees, strictDegree = true): Set<number>[] {
   const n = g.nodes.length
   const adj: Set<number>[] = Array.from({ length: n }, () => new Set())
   for (const e of g.edges) { adj[e.a]!.add(e.b); adj[e.b]!.add(e.a) }
   assert.equal(res.parents.length, o.trees)
   assert.equal(res.roots.length, o.trees)
+  assert.equal(res.forest.length, o.trees)
+  const comp = eligibleComponents(g, adj)
+  const nComp = Math.max(-1, ...comp) + 1
   const interiors: Set<number>[] = []
-  let reachSize = -1
   for (let t = 0; t < o.trees; t++) {
     const p = res.parents[t]!
-    const root = res.roots[t]!
+    const roots = res.forest[t]!
     assert.equal(p.length, n)
-    assert.ok(eligible(g.nodes[root]!), `tree ${t}: root ${root} is eligible`)
-    assert.equal(p[root], ROOT)
-    // Reachable set from the root: expand only through eligible nodes.
-    const reach = new Set([root])
-    const q = [root]
+    assert.equal(roots[0], res.roots[t], `tree ${t}: roots[t] is the forest's first root`)
+    assert.equal(roots.length, nComp, `tree ${t}: one root per eligible component`)
+    assert.equal(new Set(roots.map((r) => comp[r])).size, nComp, `tree ${t}: the roots are in different components`)
+    for (const root of roots) {
+      assert.ok(eligible(g.nodes[root]!), `tree ${t}: root ${root} is eligible`)
+      assert.equal(p[root], ROOT)
+    }
+    // Reachable set from the roots: expand only through eligible nodes.
+    const reach = new Set(roots)
+    const q = [...roots]
     while (q.length > 0) {
       const v = q.pop()!
       if (!eligible(g.nodes[v]!)) continue
       for (const x of adj[v]!) if (!reach.has(x)) { reach.add(x); q.push(x) }
     }
-    if (reachSize < 0) reachSize = reach.size
-    assert.equal(reach.size, reachSize, 'every tree covers the same reachable set')
     const children = new Int32Array(n)
     let edges = 0
     for (let i = 0; i < n; i++) {
       if (!reach.has(i)) { assert.equal(p[i], NOT_IN_TREE, `tree ${t}: node ${i} unreachable`); continue }
-      if (i === root) continue
+      if (roots.includes(i)) continue
       const par = p[i]!
       assert.ok(par >= 0 && par < n, `tree ${t}: node ${i} has a parent (${par})`)
       assert.ok(adj[i]!.has(par), `tree ${t}: parent edge ${par}-${i} exists in the graph`)
       children[par]!++
       edges++
     }
-    assert.equal(edges, reach.size - 1)
-    // Acyclic: every reachable node reaches the root within n steps.
+    assert.equal(edges, reach.size - roots.length)
+    // Acyclic: every reachable node reaches a root within n steps, the root of its own component if eligible.
     for (const i of reach) {
       let v = i, steps = 0
-      while (v !== root) { v = p[v]!; assert.ok(v >= 0, `tree ${t}: chain from ${i} ends at the root`); assert.ok(++steps <= n, `tree ${t}: cycle through ${i}`) }
+      while (p[v] !== ROOT) { v = p[v]!; assert.ok(v >= 0, `tree ${t}: chain from ${i} ends at a root`); assert.ok(++steps <= n, `tree ${t}: cycle through ${i}`) }
+      if (eligible(g.nodes[i]!)) assert.equal(comp[v], comp[i], `tree ${t}: node ${i} hangs in its own component's subtree`)
     }
     const interior = new Set<number>()
     for (let i = 0; i < n; i++) {
@@ -93,7 +116,7 @@ function check(g: PlanGraph, o: PlannerOptions, res: PlannedTrees, strictDegree 
       interior.add(i)
       assert.ok(eligible(g.nodes[i]!), `tree ${t}: interior node ${i} is eligible`)
       if (strictDegree) {
-        const deg = children[i]! + (i === root ? 0 : 1)
+        const deg = children[i]! + (p[i] === ROOT ? 0 : 1)
         assert.ok(deg <= o.maxDegree, `tree ${t}: node ${i} degree ${deg} <= ${o.maxDegree}`)
       }
     }
@@ -174,29 +197,63 @@ test('planner: interior sets overlap little across trees (mean pairwise Jaccard 
     assert.ok(j < 0.5, `seed ${seed}: mean Jaccard ${j.toFixed(3)} (interior sizes ${interiors.map((s) => s.size).join(',')})`)
     // Naive repeat (same tree K times) would give 1.
     const once = computeTrees(g, { ...o, trees: 1 })
-    assert.equal(meanJaccard(check(g, { ...o, trees: 2 }, { parents: [once.parents[0]!, once.parents[0]!], roots: [once.roots[0]!, once.roots[0]!] })), 1)
+    assert.equal(meanJaccard(check(g, { ...o, trees: 2 }, { parents: [once.parents[0]!, once.parents[0]!], roots: [once.roots[0]!, once.roots[0]!], forest: [once.forest[0]!, once.forest[0]!] })), 1)
   }
 })
 
-test('planner: nodes attached only through unattested nodes, and smaller eligible islands, are NOT_IN_TREE', () => {
+test('planner: every eligible component gets its own subtree (a forest); nodes next to no eligible node are NOT_IN_TREE', () => {
   // 0..5: eligible ring. 6: unattested, attached to 0. 7: attested, attached only to 6. 8: excluded, attached to 7.
-  // 9-10: an eligible island (smaller). 11: isolated eligible node.
+  // 9-10: an eligible island (smaller), 10 attached to 6. 11: isolated eligible node. 12: unattested, attached to 8 only.
   const g: PlanGraph = {
-    nodes: nodes(12, (i) => (i === 6 ? { attested: false } : i === 8 ? { excluded: true } : {})),
+    nodes: nodes(13, (i) => (i === 6 || i === 12 ? { attested: false } : i === 8 ? { excluded: true } : {})),
     edges: [
       ...[0, 1, 2, 3, 4, 5].map((i) => ({ a: i, b: (i + 1) % 6, rttMs: 10 })),
       { a: 0, b: 6, rttMs: 10 }, { a: 6, b: 7, rttMs: 10 }, { a: 7, b: 8, rttMs: 10 },
-      { a: 9, b: 10, rttMs: 10 }, { a: 10, b: 6, rttMs: 10 },
+      { a: 9, b: 10, rttMs: 10 }, { a: 10, b: 6, rttMs: 10 }, { a: 8, b: 12, rttMs: 10 },
     ],
   }
   const o = { trees: 3, maxDegree: 3, seed: 'x' }
   const res = computeTrees(g, o)
   check(g, o, res)
-  for (const p of res.parents) {
-    assert.equal(p[6], 0, 'unattested neighbour of an eligible node is a leaf')
-    for (const i of [7, 8, 9, 10, 11]) assert.equal(p[i], NOT_IN_TREE, `node ${i}`)
-    for (let i = 0; i < 6; i++) assert.notEqual(p[i], NOT_IN_TREE)
+  for (const [t, p] of res.parents.entries()) {
+    assert.equal(res.forest[t]!.length, 4, 'the ring, 7, 9-10 and 11')
+    assert.ok([0, 7, 10].includes(p[6]!), 'the unattested node between the ring, 7 and 10 hangs under one of them')
+    assert.equal(new Set([0, 7, 10].filter((x) => p[6] === x)).size, 1, 'under one only')
+    assert.equal(p[11], ROOT, 'an isolated eligible node is a subtree of its own')
+    assert.equal(p[8], 7, 'an excluded node is a leaf of its eligible neighbour')
+    assert.equal(p[12], NOT_IN_TREE, 'next to no eligible node')
+    for (const i of [0, 1, 2, 3, 4, 5, 7, 9, 10]) assert.notEqual(p[i], NOT_IN_TREE, `node ${i}`)
   }
+})
+
+test('planner: two attested components joined only through non-eligible nodes: both in every tree, one root each, degree bound kept', () => {
+  // Two 40-node 6-regular attested groups (0..39, 40..79) and 6 unattested nodes (80..85) each linked to 2 nodes of
+  // either group; 86 stock-side: excluded, linked to both groups. No attested link crosses.
+  const a = regularEdges(40, 6, 3, randomRtt)
+  const b = regularEdges(40, 6, 4, randomRtt).map((e) => ({ ...e, a: e.a + 40, b: e.b + 40 }))
+  const cross: PlanEdge[] = []
+  for (let u = 80; u < 86; u++) for (const k of [0, 1]) cross.push({ a: (u * 7 + k * 13) % 40, b: u, rttMs: 20 }, { a: 40 + ((u * 11 + k * 5) % 40), b: u, rttMs: 20 })
+  cross.push({ a: 5, b: 86, rttMs: 20 }, { a: 45, b: 86, rttMs: 20 })
+  const g: PlanGraph = { nodes: nodes(87, (i) => (i >= 80 && i < 86 ? { attested: false } : i === 86 ? { excluded: true } : {})), edges: [...a, ...b, ...cross] }
+  for (const seed of ['s1', 's2']) {
+    const o = { trees: 4, maxDegree: 5, seed }
+    const res = computeTrees(g, o)
+    const interiors = check(g, o, res)
+    for (const [t, p] of res.parents.entries()) {
+      assert.equal(res.forest[t]!.length, 2, `tree ${t}: one root per group`)
+      assert.deepEqual(new Set(res.forest[t]!.map((r) => (r < 40 ? 'a' : 'b'))), new Set(['a', 'b']))
+      for (let i = 0; i < 87; i++) assert.notEqual(p[i], NOT_IN_TREE, `tree ${t}: node ${i} is in the tree`)
+      assert.ok([...interiors[t]!].some((i) => i < 40) && [...interiors[t]!].some((i) => i >= 40 && i < 80), `tree ${t}: both groups relay`)
+    }
+    // Every eligible node of both groups is interior in some tree or a leaf, never outside: interior-eligible.
+    const relays = new Set(interiors.flatMap((x) => [...x]))
+    assert.ok([...relays].every((i) => i < 80), 'only attested nodes relay')
+  }
+  // One component: one root per tree, as before the forest.
+  const alone: PlanGraph = { nodes: nodes(40), edges: a }
+  const o = { trees: 4, maxDegree: 5, seed: 's1' }
+  const one = computeTrees(alone, o)
+  assert.deepEqual(one.forest.map((r) => r.length), [1, 1, 1, 1])
 })
 
 test('planner: excluded and unattested nodes are leaves; everything reachable is covered', () => {
