@@ -83,6 +83,16 @@ function covering(a: readonly string[], b: readonly string[]): boolean {
   return true
 }
 
+/**
+ * Does `view`'s tree 0 join `node` to the plan's coordinator through relays (the same subtree: an attested path the
+ * enclave can follow)? False where either is outside the plan.
+ */
+function joinedToCoordinator(view: PlanView, node: string): boolean {
+  const self = view.index.get(node)
+  const coord = view.index.get(view.body.coordinator)
+  return self !== undefined && coord !== undefined && (self === coord || view.together(0, self, coord))
+}
+
 /** (epoch, seq) order of two reports of one node: > 0 if a is newer. */
 const newer = (a: Report, b: Report): number => a.epoch - b.epoch || (a.seq ?? 0) - (b.seq ?? 0)
 
@@ -316,9 +326,7 @@ export class ControlPlane {
     if (view === undefined || this.authority.reportQuote === undefined) return false
     // Another coordinator's plan of the last epoch or this one left this node out (noteForeign).
     if (this.leftOutEpoch >= this.epochAt(this.ctx.now()) - 1) return true
-    const self = this.running.selfIndex
-    const coord = view.index.get(view.body.coordinator)
-    return self < 0 || coord === undefined || (self !== coord && !view.together(0, self, coord))
+    return !joinedToCoordinator(view, this.ctx.self)
   }
 
   private signReport(epoch: number, seq: number, links: Report['links'], linksKey: string, now: number): void {
@@ -466,7 +474,7 @@ export class ControlPlane {
     // each running its own plan, its own group's candidates alone would not plan the other group. It floods to every
     // node, once (the hops bookkeeping); only nodes outside the coordinator's subtree send one, when they re-sign.
     const quoted = h.r.report.quote !== undefined && this.routed && this.running.plan !== undefined
-    const targets = (quoted ? [...this.ctx.peers.keys()].filter((p) => p !== from) : this.reportTargets(from)).filter((p) => !h.hops.has(p))
+    const targets = (quoted ? this.floodTargets(from) : this.reportTargets(from)).filter((p) => !h.hops.has(p))
     for (const p of targets) this.enqueue(h, p)
     if (this.reportQueue.size > 0) this.reportQueuedAt = Math.min(this.reportQueuedAt, now)
     if (own) {
@@ -534,6 +542,11 @@ export class ControlPlane {
     return true
   }
 
+  /** Every peer but `from`: where a flood goes from here. */
+  private floodTargets(from: string | undefined): string[] {
+    return [...this.ctx.peers.keys()].filter((p) => p !== from)
+  }
+
   /**
    * Where a report goes from here. Without candidates, or before a plan: every node (tree 0 of the plan, or a flood).
    * With them: the next hop on tree 0 toward each candidate, O(candidates * depth) messages per report. Where tree 0
@@ -548,14 +561,14 @@ export class ControlPlane {
     // A plan that a whole epoch went by without renewing: its tree 0 may be cut where a candidate died, out of sight
     // of this node. The reports flood, as before the first plan.
     const plan = this.running.plan
-    if (plan !== undefined && plan.body.epoch + 1 < this.epochAt(this.ctx.now())) return [...this.ctx.peers.keys()].filter((p) => p !== from)
+    if (plan !== undefined && plan.body.epoch + 1 < this.epochAt(this.ctx.now())) return this.floodTargets(from)
     if (candidates === undefined || view === undefined || self < 0 || !view.inTree(0, self) || this.running.broken.has(0)) return this.running.tree0Targets(from)
     const hops = new Set<string>()
     for (const c of candidates) {
       const ci = view.index.get(c)!
       // The candidates' subtree of tree 0 is not this node's (another component of relays: the tree is a forest), so no
       // tree path leads there: the report floods, and the first node of the candidates' subtree routes it on.
-      if (ci !== self && !view.together(0, self, ci)) return [...this.ctx.peers.keys()].filter((p) => p !== from)
+      if (ci !== self && !view.together(0, self, ci)) return this.floodTargets(from)
       const hop = view.towards(0, self, ci)
       if (hop !== undefined && hop !== from) hops.add(hop)
     }
@@ -734,10 +747,7 @@ export class ControlPlane {
     // between the groups may be unattested, and the attested nodes must see the plan that leaves them out).
     for (const p of this.ctx.peers.keys()) if (p !== from) out.push({ t: 'send', to: p, msg: { t: 'plan', plan } })
     if (this.authority.reportQuote === undefined || !this.ctx.attested) return
-    const view = planViewOf(plan.body)
-    const self = view.index.get(this.ctx.self)
-    const coord = view.index.get(plan.body.coordinator)
-    if (self !== undefined && coord !== undefined && (self === coord || view.together(0, self, coord))) return
+    if (joinedToCoordinator(planViewOf(plan.body), this.ctx.self)) return
     this.leftOutEpoch = epoch
   }
 
