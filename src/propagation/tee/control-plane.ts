@@ -59,7 +59,7 @@ import { coordinatorRanking, coordinatorScore, planViewOf, type PlanView } from 
 import type { Report, SignedPlan, SignedReport } from './messages.ts'
 import { encodeReportBody, reportQuoteChallenge } from './report.ts'
 import { TeeError } from './errors.ts'
-import { CANDIDATE_TERM, REPORT_BATCH_MS } from './constants.ts'
+import { REPORT_BATCH_MS } from './constants.ts'
 import { applyPlanDiff, planDeltaOf, planDiffBytes, planHash, type PlanDelta } from './plan-delta.ts'
 import type { RunningPlan } from './running-plan.ts'
 import type { OmissionLedger } from './omission-ledger.ts'
@@ -587,20 +587,7 @@ export class ControlPlane {
   private candidatesOf(): string[] | undefined {
     const plan = this.running.plan
     if (plan === undefined || plan.body.epoch + 1 < this.epochAt(this.ctx.now())) return undefined
-    if (this.candidates?.plan !== plan) {
-      const view = this.running.view!
-      // Tree 0 may be a forest (one subtree per component of relays): the candidates are the relays of its largest
-      // subtree (fewest nodes behind a subtree border, where reports flood; ties: the lower root index).
-      const size = new Map<number, number>()
-      plan.body.nodes.forEach((_, i) => {
-        const r = view.rootOf(0, i)
-        if (r >= 0) size.set(r, (size.get(r) ?? 0) + 1)
-      })
-      let main = -1
-      for (const [r, k] of size) if (main < 0 || k > size.get(main)! || (k === size.get(main)! && r < main)) main = r
-      const relays = plan.body.nodes.filter((_, i) => plan.body.interior[i] && view.rootOf(0, i) === main)
-      this.candidates = { plan, ids: coordinatorRanking(CANDIDATE_TERM, relays).slice(0, this.ctx.params.reportCandidates) }
-    }
+    if (this.candidates?.plan !== plan) this.candidates = { plan, ids: this.running.view!.reportCandidates(this.ctx.params.reportCandidates) }
     return this.candidates.ids
   }
 

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto'
 import { ByteReader, ByteWriter, bytesOfHex, hexOf } from './bytes.ts'
-import { MAX_EXCLUSION_STRIKES, MAX_PLAN_NODES, MAX_TREES, PLAN_VERSION } from './constants.ts'
+import { CANDIDATE_TERM, MAX_EXCLUSION_STRIKES, MAX_PLAN_NODES, MAX_TREES, PLAN_VERSION } from './constants.ts'
 import { TeeError } from './errors.ts'
 import type { Exclusion, PlanBody } from './messages.ts'
 
@@ -184,6 +184,31 @@ export class PlanView {
    * at a node whose root is known.
    */
   private rootsOf: Int32Array[] | undefined
+  /**
+   * The epoch's report candidates under this plan: the `count` best-ranked relays (coordinatorRanking, CANDIDATE_TERM)
+   * of the largest subtree of tree 0 (tree 0 may be a forest, one subtree per component of relays: the one with the
+   * most nodes, where fewest nodes sit behind a subtree border, where reports flood; ties: the lower root index).
+   * Memoized on the shared view: every node of a network derives the same list from one plan, and at 8,000 simulated
+   * nodes ranking every relay once per node was O(N^2), a third of the run.
+   */
+  reportCandidates(count: number): string[] {
+    let ids = this.candidateMemo.get(count)
+    if (ids === undefined) {
+      const size = new Map<number, number>()
+      for (let i = 0; i < this.body.nodes.length; i++) {
+        const r = this.rootOf(0, i)
+        if (r >= 0) size.set(r, (size.get(r) ?? 0) + 1)
+      }
+      let main = -1
+      for (const [r, k] of size) if (main < 0 || k > size.get(main)! || (k === size.get(main)! && r < main)) main = r
+      const relays = this.body.nodes.filter((_, i) => this.body.interior[i] && this.rootOf(0, i) === main)
+      ids = coordinatorRanking(CANDIDATE_TERM, relays).slice(0, count)
+      this.candidateMemo.set(count, ids)
+    }
+    return ids
+  }
+  private readonly candidateMemo = new Map<number, string[]>()
+
   rootOf(tree: number, node: number): number {
     if (this.rootsOf === undefined) {
       this.rootsOf = this.body.parents.map((parents) => {
