@@ -41,11 +41,33 @@ export function verifyEnclaveSignature(enclaveKey: Uint8Array, message: Uint8Arr
 }
 
 export function checkSignedPlan(plan: SignedPlan, policy: Policy, now: number): PlanCheck {
-  if (!verifyEnclaveSignature(plan.enclaveKey, planSigningBytes(plan.bodyBytes), plan.signature)) return { ok: false, reason: 'bad-plan-signature: the enclave signature over the plan does not verify' }
-  const v = verifyQuote(plan.quote, { policy, nodePublicKey: plan.enclaveKey.subarray(1), challenge: planChallenge(plan.bodyBytes), now })
+  const pure = planSignatureVerdict(plan)
+  if (!pure.signatureOk) return { ok: false, reason: 'bad-plan-signature: the enclave signature over the plan does not verify' }
+  const v = verifyQuote(plan.quote, { policy, nodePublicKey: plan.enclaveKey.subarray(1), challenge: pure.challenge, now })
   if (!v.ok) return { ok: false, reason: `coordinator-quote-rejected: ${v.reason} (${v.detail})` }
   return { ok: true }
 }
+
+/**
+ * The parts of a plan check that depend on the plan's bytes alone: the enclave signature's verdict and the quote's
+ * challenge, both over the whole body. Kept per body bytes object, for the key and signature it was checked with:
+ * the simulator's nodes adopt one shared plan (or one rebuilt delta), and at 8,000 nodes hashing and verifying the
+ * 0.5 MB body once per node was O(N^2). A node decodes each plan it receives, so it checks each one.
+ */
+function planSignatureVerdict(plan: SignedPlan): { signatureOk: boolean; challenge: Uint8Array } {
+  const hit = planVerdicts.get(plan.bodyBytes)
+  if (hit !== undefined && sameBytes(hit.enclaveKey, plan.enclaveKey) && sameBytes(hit.signature, plan.signature)) return hit
+  const v = {
+    enclaveKey: plan.enclaveKey,
+    signature: plan.signature,
+    signatureOk: verifyEnclaveSignature(plan.enclaveKey, planSigningBytes(plan.bodyBytes), plan.signature),
+    challenge: planChallenge(plan.bodyBytes),
+  }
+  planVerdicts.set(plan.bodyBytes, v)
+  return v
+}
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a === b || Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
+const planVerdicts = new WeakMap<Uint8Array, { enclaveKey: Uint8Array; signature: Uint8Array; signatureOk: boolean; challenge: Uint8Array }>()
 
 /** Verdicts per report object: the simulator hands one object to every node, so each is checked once. */
 const reportVerdicts = new WeakMap<SignedReport, boolean>()

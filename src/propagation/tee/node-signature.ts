@@ -13,7 +13,8 @@ function publicKeyOf(nodeId: Uint8Array): KeyObject {
   let k = publicKeys.get(hex)
   if (k === undefined) {
     k = createPublicKey({ key: { kty: 'EC', crv: 'secp256k1', x: b64u(nodeId.subarray(0, 32)), y: b64u(nodeId.subarray(32, 64)) }, format: 'jwk' })
-    if (publicKeys.size > 4096) publicKeys.clear()
+    // A coordinator checks one report per planned node each epoch: hold a whole plan's keys (MAX_PLAN_NODES).
+    if (publicKeys.size > 65_536) publicKeys.clear()
     publicKeys.set(hex, k)
   }
   return k

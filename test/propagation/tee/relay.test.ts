@@ -1579,3 +1579,19 @@ test('relay: with unattestedLinkAgeMs, under a plan an unattested peer enters re
   // The control: without the age (the core's default) epoch 1's plan has it.
   assert.deepEqual(run(0), { plan1: true, plan2: true })
 })
+
+test('relay: a forgery that shares the body bytes object of a plan another node has verified is still refused', () => {
+  // The check of a plan's bytes is kept per body bytes object (plan-auth.ts), for the key and signature it was made
+  // with: a forged signature or key over the same object must be checked anew.
+  const w = new World().connect()
+  w.now = 100
+  const plan = w.planFor(0, 2)
+  assert.ok(w.relays[2]!.receive(w.ids[1]!, { t: 'plan', plan }, w.now).some((a) => a.t === 'planAccepted'), 'node 2 verified the genuine plan')
+  for (const [what, forge] of forgeries(w).slice(1)) {
+    const forged = forge(plan)
+    assert.equal(forged.bodyBytes, plan.bodyBytes, `${what}: same body bytes object`)
+    const actions = w.relays[0]!.receive(w.ids[1]!, { t: 'plan', plan: forged }, w.now)
+    assert.ok(actions.some((a) => a.t === 'refused'), `${what}: refused`)
+    assert.equal(w.relays[0]!.currentPlan, undefined, `${what}: not adopted`)
+  }
+})
