@@ -223,6 +223,15 @@ export const DEFAULT_REPORT_REFRESH_EPOCHS = 16
  */
 export const DEFAULT_REPORT_MAX_AGE_EPOCHS = 2 * DEFAULT_REPORT_REFRESH_EPOCHS + 1
 /**
+ * A relay that no attested path joins to the coordinator (another attested group of a mixed network) is vouched for
+ * by its quote once; the plans after it carry that vouch (coordinator.ts carriedVouches) for the rest of the node's
+ * vouch term of this many epochs, at a phase taken from its id. At the term's end the node puts its quote into its
+ * report again, so a node's enclave is checked against the policy of the day at least once a term (a revoked TCB
+ * or a policy change takes effect within a term), at about 1.2 KB per such node per term. 64 epochs of 60 s: about
+ * an hour. 0: no carrying (such a node's every report carries its quote, the rule before).
+ */
+export const DEFAULT_VOUCH_TERM_EPOCHS = 64
+/**
  * The plan-switch grace at the default params (running-plan.ts `planSwitchGraceMs`: 2 * settleMs +
  * digestIntervalMs): after a switch, items tagged with the previous plan's epoch (sent before the sender had the new
  * plan) and repairs of items routed on its trees are expected, not blamed. Only after this long does an old tag mean

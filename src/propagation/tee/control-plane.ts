@@ -59,6 +59,7 @@ import { coordinatorRanking, coordinatorScore, planViewOf, type PlanView } from 
 import type { Report, SignedPlan, SignedReport } from './messages.ts'
 import { encodeReportBody, reportQuoteChallenge } from './report.ts'
 import { TeeError } from './errors.ts'
+import { vouchTerm } from './coordinator.ts'
 import { CANDIDATE_TERM, REPORT_BATCH_MS } from './constants.ts'
 import { applyPlanDiff, planDeltaOf, planDiffBytes, planHash, type PlanDelta } from './plan-delta.ts'
 import type { RunningPlan } from './running-plan.ts'
@@ -84,12 +85,12 @@ function covering(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
- * Does `view`'s tree 0 join `node` to the plan's coordinator through relays (the same subtree: an attested path the
- * enclave can follow)? False where either is outside the plan.
+ * Does `view`'s tree 0 join `node` to `coordinator` through relays (the same subtree: an attested path the enclave can
+ * follow)? False where either is outside the plan.
  */
-function joinedToCoordinator(view: PlanView, node: string): boolean {
+function joinedTo(view: PlanView, node: string, coordinator: string): boolean {
   const self = view.index.get(node)
-  const coord = view.index.get(view.body.coordinator)
+  const coord = view.index.get(coordinator)
   return self !== undefined && coord !== undefined && (self === coord || view.together(0, self, coord))
 }
 
@@ -303,8 +304,9 @@ export class ControlPlane {
     if (!this.routed || plan === undefined || this.own === undefined || this.candidatesOf() === undefined) return true
     // Omission rows matter only when they charge someone: rows of deliveries alone change no plan.
     if (linksKey !== this.ownLinks || this.ownOmissions.some((o) => o.omitted > 0)) return true
-    // A report that must vouch for itself but was signed without a quote (the plan changed under it).
-    if (this.own.report.quote === undefined && this.needsQuote()) return true
+    // A report that must vouch for itself but was signed without a quote (the plan changed under it), or with the
+    // quote of an earlier vouch term (at a term's end the enclave wants a quote again: coordinator.ts carriedVouches).
+    if (this.needsQuote() && (this.own.report.quote === undefined || this.termOf(this.own.report.epoch) !== this.termOf(epoch))) return true
     const self = this.running.selfIndex
     if (self < 0 || !plan.body.interior[self]) return true
     const p = this.ctx.params
@@ -312,21 +314,38 @@ export class ControlPlane {
     return (epoch + phase) % p.reportRefreshEpochs === 0 || epoch - this.own.report.epoch >= p.reportRefreshEpochs
   }
 
+  /** This node's vouch term at `epoch` (coordinator.ts vouchTerm); -1 without carrying. */
+  private termOf(epoch: number): number {
+    const t = this.ctx.params.vouchTermEpochs
+    return t === 0 ? -1 : vouchTerm(this.ctx.self, epoch, t)
+  }
+
   /**
-   * Must this node's report carry its own quote? Only where the running plan does not join it to the coordinator's
-   * subtree of tree 0 (through relays: an attested path the enclave can follow): it is outside the plan, or in another
-   * subtree (another component of relays, reached from the coordinator only through leaves or eth/68). Then no chain
-   * of attested links vouches for it, and the quote does (coordinator.ts). Before the first plan the bootstrap root
-   * plans from its own component, and its plan tells the others that they need one. Also while a verified plan of
-   * another coordinator, of this epoch or the last, left this node out (two groups, each running its own group's
-   * plan, would never learn of each other otherwise). A single-component network sends no quote after the first plan.
+   * Must this node's report carry its own quote? Only where the next plan's enclave has no other way to vouch for it:
+   * - the running plan does not join it to the next coordinator's subtree of tree 0 (the candidates': through relays,
+   *   an attested path the enclave can follow): it is outside the plan, or in another subtree (another component of
+   *   relays, reached from the coordinator only through leaves or eth/68); and
+   * - the running plan does not carry it: it is not a relay there, that plan is older than the last epoch, or this
+   *   epoch begins a new vouch term of this node (coordinator.ts carriedVouches, the enclave's side of the rule).
+   * So a node of another group carries its quote until a plan makes it a relay, and then once a term.
+   * Also while a verified plan of another coordinator, of this epoch or the last, left this node out (two groups,
+   * each running its own group's plan, would never learn of each other otherwise). Before the first plan the
+   * bootstrap root plans from its own component, and its plan tells the others that they need one. A
+   * single-component network sends no quote after the first plan.
    */
   private needsQuote(): boolean {
     const view = this.running.view
-    if (view === undefined || this.authority.reportQuote === undefined) return false
+    const plan = this.running.plan
+    if (view === undefined || plan === undefined || this.authority.reportQuote === undefined) return false
+    const epoch = this.epochAt(this.ctx.now())
     // Another coordinator's plan of the last epoch or this one left this node out (noteForeign).
-    if (this.leftOutEpoch >= this.epochAt(this.ctx.now()) - 1) return true
-    return !joinedToCoordinator(view, this.ctx.self)
+    if (this.leftOutEpoch >= epoch - 1) return true
+    // The next plan's coordinator is rank 0 of the running plan's candidates (its own coordinator may be in another
+    // subtree: the first plan of a mixed network is often a small group's).
+    if (joinedTo(view, this.ctx.self, this.candidatesOf()?.[0] ?? plan.body.coordinator)) return false
+    const self = this.running.selfIndex
+    const carried = self >= 0 && plan.body.interior[self] === true && plan.body.epoch + 1 >= epoch && this.termOf(plan.body.epoch) === this.termOf(epoch) && this.termOf(epoch) >= 0
+    return !carried
   }
 
   private signReport(epoch: number, seq: number, links: Report['links'], linksKey: string, now: number): void {
@@ -471,9 +490,10 @@ export class ControlPlane {
       return
     }
     // A report with its node's quote is that node vouching for itself, to whichever coordinator runs: with two groups
-    // each running its own plan, its own group's candidates alone would not plan the other group. It floods to every
-    // node, once (the hops bookkeeping); only nodes outside the coordinator's subtree send one, when they re-sign.
-    const quoted = h.r.report.quote !== undefined && this.routed && this.running.plan !== undefined
+    // each running its own plan, its own group's candidates alone would not plan the other group. While this node
+    // has seen such a plan (noteForeign, this epoch or the last), it floods to every node, once (the hops
+    // bookkeeping). Else it takes the route of any report: one plan runs, and its candidates are the ones to reach.
+    const quoted = h.r.report.quote !== undefined && this.routed && this.running.plan !== undefined && this.foreignEpoch >= this.epochAt(now) - 1
     const targets = (quoted ? this.floodTargets(from) : this.reportTargets(from)).filter((p) => !h.hops.has(p))
     for (const p of targets) this.enqueue(h, p)
     if (this.reportQueue.size > 0) this.reportQueuedAt = Math.min(this.reportQueuedAt, now)
@@ -747,7 +767,7 @@ export class ControlPlane {
     // between the groups may be unattested, and the attested nodes must see the plan that leaves them out).
     for (const p of this.ctx.peers.keys()) if (p !== from) out.push({ t: 'send', to: p, msg: { t: 'plan', plan } })
     if (this.authority.reportQuote === undefined || !this.ctx.attested) return
-    if (joinedToCoordinator(planViewOf(plan.body), this.ctx.self)) return
+    if (joinedTo(planViewOf(plan.body), this.ctx.self, plan.body.coordinator)) return
     this.leftOutEpoch = epoch
   }
 
