@@ -300,7 +300,7 @@ export interface CrashWindowStats {
   copiesPerNodePerItem: number
 }
 
-const CONTROL_TYPES = new Set(['tee/report', 'tee/plan', 'tee/planDelta', 'tee/getPlan', 'tee/beacon'])
+const CONTROL_TYPES = new Set(['tee/report', 'tee/plan', 'tee/planDelta', 'tee/getPlan', 'tee/beacon', 'tee/planOffer'])
 /** Messages that carry or fetch blocks, in every mode. */
 const BLOCK_TYPES = new Set(['eth/NewBlock', 'eth/NewBlockHashes', 'eth/GetBlockHeaders', 'eth/BlockHeaders', 'eth/GetBlockBodies', 'eth/BlockBodies', 'tee/blockItems', 'tee/getBlockTxs', 'tee/blockTxs'])
 

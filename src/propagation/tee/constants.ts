@@ -268,3 +268,17 @@ export const CANDIDATE_TERM = 0
  * about 1.2 KB. A report is capped at 128 KiB on the wire (codec.ts), so this leaves room for the links.
  */
 export const MAX_REPORT_QUOTE_BYTES = 16_384
+
+/**
+ * A plan crosses a border of tree 0's subtrees (several attested groups) and reaches nodes outside the plan by offer
+ * and pull, not push: each node that adopts it offers it (planOffer, ~48 B) to such peers, and a node that no tree
+ * brought it to pulls it from one offerer, at a delay spread over this many ms (at most a tenth of an epoch) by
+ * its id. The first pull in a subtree then spreads on that subtree's tree, which takes a few hundred ms, so the
+ * other nodes there need not pull: a few pulls per subtree instead of a copy over every border link each way (at
+ * 100 nodes, 40 % attested: 65 border links, 2.3 copies of each plan per node instead of 1).
+ */
+export const PLAN_OFFER_SPREAD_MS = 1500
+/** A pull not answered within this long goes to the next offerer. */
+export const PLAN_PULL_RETRY_MS = 1000
+/** A pull goes to at most this many offerers in turn. */
+export const MAX_PLAN_OFFERERS = 8
