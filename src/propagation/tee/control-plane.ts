@@ -170,6 +170,8 @@ export class ControlPlane {
   private foreignEpoch = -1
   /** The epoch of the first plan this node adopted (-1: none yet). */
   private firstPlanEpoch = -1
+  /** Was this node a bootstrap root when its first plan came (it may still plan its own group's: coordinationDue)? */
+  private rootAtFirstPlan = false
   /** Before the first plan, with candidates: the tree reports take toward the bootstrap root (bootstrap.ts). */
   private readonly boot: BootstrapTree
 
@@ -681,19 +683,24 @@ export class ControlPlane {
   private coordinationDue(epoch: number): number | undefined {
     if (!this.ctx.attested || this.own === undefined) return undefined
     const plan = this.running.plan
-    const replan = this.planned(epoch)
+    // A bootstrap root whose first plan came from another root and leaves it out (another attested group, often a
+    // small one: it planned first because it had no one to wait for) still plans its own group's first plan, in that
+    // epoch: of two first plans every node keeps the larger, so the largest group's plan runs, and only the smaller
+    // groups carry their quotes in the next epoch's reports.
+    const firstRoot = this.rootAtFirstPlan && plan !== undefined && plan.body.epoch === this.firstPlanEpoch && epoch === this.firstPlanEpoch && this.running.selfIndex < 0
+    const replan = this.planned(epoch) && !firstRoot
     if (replan) {
       // A partial plan of this epoch (see stage 3): asked again only with news since the last ask.
       if (plan!.body.epoch !== epoch || this.uncovered === 0 || this.requestedVersion === this.latestVersion || !this.partialByNews(plan!.body)) return undefined
     } else if (this.computeRequested >= epoch) return undefined
-    const candidates = this.routed && plan !== undefined ? this.candidatesOf() : undefined
+    const candidates = this.routed && plan !== undefined && !firstRoot ? this.candidatesOf() : undefined
     let rank: number
     if (candidates === undefined) {
       if (this.own.report.epoch !== epoch) return undefined
       // A node with no tee/1 peer yet would plan for itself alone.
       if (this.ctx.peers.size === 0) return undefined
       // With candidates, the first plan is the bootstrap root's: only it holds every report.
-      if (this.booting) rank = this.boot.isRoot ? 0 : -1
+      if (this.booting || firstRoot) rank = firstRoot || this.boot.isRoot ? 0 : -1
       else rank = this.rankBelow.get(epoch) ?? 0
     } else rank = candidates.indexOf(this.ctx.self)
     if (rank < 0) return undefined
@@ -856,6 +863,9 @@ export class ControlPlane {
     for (const p of this.ctx.peers.keys()) if (p !== from) out.push({ t: 'send', to: p, msg: { t: 'plan', plan } })
     if (this.authority.reportQuote === undefined || !this.ctx.attested) return
     if (joinedTo(planViewOf(plan.body), this.ctx.self, plan.body.coordinator)) return
+    // A smaller plan than the one run here: its group comes to ours (its nodes carry their quotes, and a plan of ours
+    // that covers both is kept everywhere); ours need not prove themselves to its coordinator.
+    if (plan.body.nodes.length < cur.body.nodes.length) return
     this.leftOutEpoch = epoch
   }
 
@@ -905,6 +915,7 @@ export class ControlPlane {
     const msg = delta !== undefined && planDiffBytes(delta.diff) < plan.bodyBytes.length / 2 ? ({ t: 'planDelta', delta } as const) : whole
     // Peers that offered this plan before it came here have it: no offer back.
     const offeredBy = this.pull?.hash === hash ? this.pull.from : []
+    if (cur === undefined) this.rootAtFirstPlan = this.booting && this.boot.isRoot
     this.running.adopt(plan, view, now)
     if (cur === undefined) this.firstPlanEpoch = epoch
     this.boot.stop()
