@@ -88,7 +88,7 @@ test('sim tee: 100 nodes, 40 % attested in several groups: steady epochs cost wh
   assert.ok(mixed.quotes[1]! > 0 && mixed.quotes[1]! <= 3, show)
   assert.equal(mixed.quotes[3], mixed.quotes[1], `${show}: no quote after epoch 1`)
   // Epoch 1 (the quotes' epoch): before, 370 KB per node (39 quoted reports flooded to every node).
-  assert.ok(mixed.r.controlBytesPerEpoch[1]! <= 64 * 1024, `${show}: epoch 1`)
+  assert.ok(mixed.r.controlBytesPerEpoch[1]! <= 16 * 1024, `${show}: epoch 1`)
   // Steady epochs 2 and 3 (epoch 4 is cut short by the run's end): within 1.2x the all-attested figure, and under the
   // bound of 4 KB (before: 8.1 and 17.7 KB, against 2.0 and 2.2 KB all attested).
   for (const e of [2, 3]) {

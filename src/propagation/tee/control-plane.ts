@@ -950,7 +950,15 @@ export class ControlPlane {
     const self = this.running.selfIndex
     const others = (): string[] => this.floodTargets(from)
     if (view === undefined || (self >= 0 && this.running.broken.has(0))) return { tree: [], offer: [], whole: others() }
-    if (self < 0 || !view.inTree(0, self)) return next.index.has(this.ctx.self) ? { tree: [], offer: [], whole: others() } : { tree: [], offer: others(), whole: [] }
+    if (self < 0 || !view.inTree(0, self)) {
+      // Taken in by the new plan: whole along its tree 0 (its neighbours there are joining too, and get no delta
+      // against a plan they may not run), an offer to every other peer; a flood cost degree copies of it per node.
+      const me = next.index.get(this.ctx.self)
+      if (me === undefined || !next.inTree(0, me)) return { tree: [], offer: others(), whole: [] }
+      const along = new Set(next.neighbours(0, me))
+      const all = others()
+      return { tree: [], offer: all.filter((p) => !along.has(p)), whole: all.filter((p) => along.has(p)) }
+    }
     const tree = this.running.tree0Targets(from)
     // tree0Targets floods where a tree neighbour is gone (and marks tree 0 broken): then whole plans, as before.
     if (this.running.broken.has(0)) return { tree: [], offer: [], whole: tree }
