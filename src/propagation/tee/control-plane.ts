@@ -160,14 +160,19 @@ export class ControlPlane {
   /** Peers offered the running plan (each may pull it once), and peers that offered it here (they get no offer back). */
   private readonly offeredTo = new Set<string>()
   private readonly offeredBy = new Set<string>()
-  /** A plan offered here that no tree has brought: pulled at `at` from the first of `from`, then from the next. */
-  private pull: { epoch: number; hash: string; from: string[]; at: number } | undefined
+  /**
+   * Plans of `epoch` offered here (body hashes) that no tree has brought: pulled at `at` from the first offerer in
+   * `from` (peer -> the hash it offered), then from the next. A GetPlan names the epoch only: any offerer will do.
+   */
+  private pull: { epoch: number; hashes: Set<string>; from: Map<string, string>; at: number } | undefined
   /** Plans pulled here, by body hash, with their epoch: each is pulled once, however often it is offered. */
   private readonly pulled = new Map<string, number>()
   /** The newest epoch of a verified plan that left this node out of its coordinator's subtree (noteForeign). */
   private leftOutEpoch = -1
   /** The newest epoch whose foreign plan (another group's) this node passed on (noteForeign: once per epoch). */
   private foreignEpoch = -1
+  /** The newest epoch of such a plan that was not smaller than the running one (its coordinator is the one to reach). */
+  private largerForeignEpoch = -1
   /** The epoch of the first plan this node adopted (-1: none yet). */
   private firstPlanEpoch = -1
   /** Was this node a bootstrap root when its first plan came (it may still plan its own group's: coordinationDue)? */
@@ -507,9 +512,10 @@ export class ControlPlane {
     }
     // A report with its node's quote is that node vouching for itself, to whichever coordinator runs: with two groups
     // each running its own plan, its own group's candidates alone would not plan the other group. While this node
-    // has seen such a plan (noteForeign, this epoch or the last), it floods to every node, once (the hops
-    // bookkeeping). Else it takes the route of any report: one plan runs, and its candidates are the ones to reach.
-    const quoted = h.r.report.quote !== undefined && this.routed && this.running.plan !== undefined && this.foreignEpoch >= this.epochAt(now) - 1
+    // has seen another group's plan no smaller than its own (noteForeign, this epoch or the last), it floods to every
+    // node, once (the hops bookkeeping). Else it takes the route of any report: the running plan is the larger, and
+    // its candidates are the ones to reach (their next plan covers both groups, and every node keeps a cover).
+    const quoted = h.r.report.quote !== undefined && this.routed && this.running.plan !== undefined && this.largerForeignEpoch >= this.epochAt(now) - 1
     const targets = (quoted ? this.floodTargets(from) : this.reportTargets(from)).filter((p) => !h.hops.has(p))
     for (const p of targets) this.enqueue(h, p)
     if (this.reportQueue.size > 0) this.reportQueuedAt = Math.min(this.reportQueuedAt, now)
@@ -778,8 +784,10 @@ export class ControlPlane {
 
   /**
    * A peer runs plan `epoch` with body hash `hash` (stage 4: offers cross subtree borders). Pulled after a delay
-   * spread by this node's id unless a tree brings it first; not at all if it is the running plan, older than it,
-   * outside the epochs a plan may be adopted in, or pulled here before. A later epoch's offer replaces a pending one.
+   * spread by this node's id unless a tree brings it first; not at all if it is the running plan, older than it, of
+   * an epoch that has not begun or ended before the last (coordinators plan an epoch once it has begun), or pulled
+   * here before. Offers of one epoch gather in one pull (at most MAX_PLAN_OFFERERS offerers and hashes, first come:
+   * a peer that offers made-up hashes delays the pull by one PLAN_PULL_RETRY_MS at most); a later epoch's replaces it.
    */
   onPlanOffer(from: string, epoch: number, hash: Uint8Array, now: number): void {
     const h = Buffer.from(hash).toString('hex')
@@ -789,29 +797,37 @@ export class ControlPlane {
       return
     }
     const nowEpoch = this.epochAt(now)
-    if ((cur !== undefined && epoch < cur.body.epoch) || epoch + 1 < nowEpoch || epoch > nowEpoch + 1 || this.pulled.has(h)) return
+    if ((cur !== undefined && epoch < cur.body.epoch) || epoch + 1 < nowEpoch || epoch > nowEpoch || this.pulled.has(h)) return
     const p = this.pull
-    if (p !== undefined && p.hash === h) {
-      if (p.from.length < MAX_PLAN_OFFERERS && !p.from.includes(from)) p.from.push(from)
+    if (p !== undefined && p.epoch === epoch) {
+      if (p.hashes.size < MAX_PLAN_OFFERERS) p.hashes.add(h)
+      if (p.from.size < MAX_PLAN_OFFERERS && !p.from.has(from)) p.from.set(from, h)
       return
     }
     if (p !== undefined && p.epoch > epoch) return
     const spread = Math.min(PLAN_OFFER_SPREAD_MS, this.ctx.params.epochMs / 10)
     const at = now + (parseInt(coordinatorScore(epoch, this.ctx.self).slice(0, 8), 16) / 2 ** 32) * spread
-    this.pull = { epoch, hash: h, from: [from], at }
+    this.pull = { epoch, hashes: new Set([h]), from: new Map([[from, h]]), at }
   }
 
   /** The pending pull is due: ask the next offerer still connected; again after PLAN_PULL_RETRY_MS unless it came. */
   private pullIfDue(out: TeeAction[], now: number): void {
     const p = this.pull
     if (p === undefined || now < p.at) return
-    while (p.from.length > 0 && !this.ctx.peers.has(p.from[0]!)) p.from.shift()
-    const to = p.from.shift()
+    let to: string | undefined
+    for (const [peer, hash] of p.from) {
+      p.from.delete(peer)
+      if (this.ctx.peers.has(peer)) {
+        to = peer
+        // Pulled once: an offer of it again (or from a peer that keeps it over ours) does not start another pull.
+        this.pulled.set(hash, p.epoch)
+        break
+      }
+    }
     if (to === undefined) {
       this.pull = undefined
       return
     }
-    this.pulled.set(p.hash, p.epoch)
     this.ctx.counters.planPulls++
     out.push({ t: 'send', to, msg: { t: 'getPlan', epoch: p.epoch } })
     p.at = now + PLAN_PULL_RETRY_MS
@@ -861,11 +877,12 @@ export class ControlPlane {
     // Passed on whole, once per epoch per node: the group behind this node learns of the other group's plan (a node
     // between the groups may be unattested, and the attested nodes must see the plan that leaves them out).
     for (const p of this.ctx.peers.keys()) if (p !== from) out.push({ t: 'send', to: p, msg: { t: 'plan', plan } })
-    if (this.authority.reportQuote === undefined || !this.ctx.attested) return
-    if (joinedTo(planViewOf(plan.body), this.ctx.self, plan.body.coordinator)) return
     // A smaller plan than the one run here: its group comes to ours (its nodes carry their quotes, and a plan of ours
     // that covers both is kept everywhere); ours need not prove themselves to its coordinator.
     if (plan.body.nodes.length < cur.body.nodes.length) return
+    this.largerForeignEpoch = epoch
+    if (this.authority.reportQuote === undefined || !this.ctx.attested) return
+    if (joinedTo(planViewOf(plan.body), this.ctx.self, plan.body.coordinator)) return
     this.leftOutEpoch = epoch
   }
 
@@ -878,9 +895,16 @@ export class ControlPlane {
       out.push({ t: 'refused', peer: from, what: `plan for epoch ${epoch} by ${plan.body.coordinator.slice(0, 8)}`, reason, disconnect })
     }
     if (cur !== undefined && epoch === cur.body.epoch && Buffer.compare(cur.bodyBytes, plan.bodyBytes) === 0) return
-    // The plan a pull waits for (or an older one) came, whatever becomes of it: the pull is done.
     const hash = Buffer.from(planHash(plan)).toString('hex')
-    if (this.pull !== undefined && (this.pull.hash === hash || this.pull.epoch < epoch)) this.pull = undefined
+    // The plan a pull waits for came (whatever becomes of it), or a later one: that pull is done, but not for other
+    // plans of its epoch offered here.
+    const pending = this.pull
+    const offeredBy = [...(pending?.from ?? [])].filter(([, h]) => h === hash).map(([peer]) => peer)
+    if (pending !== undefined && pending.epoch < epoch) this.pull = undefined
+    else if (pending !== undefined && pending.hashes.delete(hash)) {
+      for (const peer of offeredBy) pending.from.delete(peer)
+      if (pending.hashes.size === 0 || pending.from.size === 0) this.pull = undefined
+    }
     if (cur !== undefined && epoch < cur.body.epoch) {
       // A peer that sends an older plan (on connect) runs it: it is behind, not wrong. It gets ours.
       if (from !== this.ctx.self) return this.pushPlanTo(out, from, epoch)
@@ -914,7 +938,6 @@ export class ControlPlane {
     const whole = { t: 'plan', plan } as const
     const msg = delta !== undefined && planDiffBytes(delta.diff) < plan.bodyBytes.length / 2 ? ({ t: 'planDelta', delta } as const) : whole
     // Peers that offered this plan before it came here have it: no offer back.
-    const offeredBy = this.pull?.hash === hash ? this.pull.from : []
     if (cur === undefined) this.rootAtFirstPlan = this.booting && this.boot.isRoot
     this.running.adopt(plan, view, now)
     if (cur === undefined) this.firstPlanEpoch = epoch
