@@ -19,8 +19,8 @@
  *    closes last epoch's omission rows and signs a report (seq 0) if one is due (see above); until e's plan exists,
  *    a changed peer set is reported again with seq + 1, at most every reportWait / 2. Under a plan, an unattested
  *    peer is reported once its link is params.unattestedLinkAgeMs old (`linkUpAt`). A report carries the node's
- *    own quote while no attested path joins it to the coordinator (`needsQuote`, `leftOutEpoch`: docs/tee-protocol.md
- *    "Mixed networks").
+ *    own quote while no attested path joins it to the next coordinator and the running plan does not carry its vouch
+ *    (`needsQuote`, `leftOutEpoch`: docs/tee-protocol.md "Mixed networks").
  * 2. carrying (`latest`, `changedAt`, `rankBelow`, `reportQueue`, `bootPending`, `boot`): the newest report per node
  *    (epoch, then seq) of the age window is kept with the peers it was sent to, and passed on to the peers its route
  *    needs and has not had: an older or equal copy brings nothing (a replay), a bad signature disconnects its sender.
@@ -39,7 +39,9 @@
  *    candidate that holds such news (and some named node outside the plan: `uncovered`) plans e again.
  * 4. adoption (the running plan, `planPushed`, `planServed`, `planAsked`): a verified plan for e or e + 1 replaces
  *    the running one and goes on along the old plan's tree 0, as a delta against the old plan (plan-delta.ts) where
- *    one fits; a peer that lacks a delta's base asks for the whole plan (`getPlan`, once per plan). Of two plans for
+ *    one fits; a peer that lacks a delta's base asks for the whole plan (`getPlan`, once per plan). Across a border of
+ *    tree 0's subtrees, and to peers outside the plan, it goes as an offer (`passedOn`, `offeredTo`, `offeredBy`),
+ *    and a node that no tree brought it to pulls it from one offerer (`pull`, `pulled`). Of two plans for
  *    one epoch a node keeps the one that is not partial by its news; of two alike, the larger one if one coordinator
  *    made both (its replacement) or if they are this node's first plans (with candidates: a node holds only its
  *    bootstrap subtree's reports then), else the better-ranked coordinator's (a slow rank 0 and its stand-in). A peer still
@@ -49,6 +51,8 @@
  * - `latest` holds no report older than the age window of the newest epoch this node reported in, nor two of a node.
  * - `rankBelow` holds no epoch below (newest epoch kept) - 1.
  * - While booting, the bootstrap tree's own invariants hold (bootstrap.ts).
+ * - `offeredTo` and `offeredBy` hold live peers only; a pending `pull` has a finite time; `passedOn` is the running
+ *   plan's (there is none before the first plan).
  * - Reports queued for a peer are flushed no later than `queuedAt + REPORT_BATCH_MS`.
  * - `computeRequested` never exceeds the current epoch.
  * - `knownRefs` counts, per node, the held reports that name it as an attested link; `missing` is the number of
