@@ -51,6 +51,7 @@ const SIM_NAME: Record<string, string> = {
   'tee/Keepalive': 'tee/keepalive',
   'tee/Graft': 'tee/graft',
   'tee/Beacon': 'tee/beacon',
+  'tee/PlanOffer': 'tee/planOffer',
 }
 const simName = (testnetName: string): string => SIM_NAME[testnetName] ?? testnetName
 /** Block traffic (eth/68 block sync, NewBlock, tee BlockItems, GetBlockTxs, BlockTxs): left out; the calibration runs the simulator on txs only (its block model is not calibrated against a testnet yet). */

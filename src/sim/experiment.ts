@@ -226,6 +226,8 @@ export interface SimResult {
   controlBytesPerEpoch: number[]
   /** tee: control messages received per live node in each epoch of the run. */
   controlMsgsPerEpoch: number[]
+  /** tee: `controlBytesPerEpoch` by message type ('tee/report', 'tee/plan', ...): where an epoch's control bytes go. */
+  controlBytesPerEpochByType: Record<string, number>[]
   /**
    * tee: control bytes received per live node per ordinary epoch: the mean over the epochs after epoch 0 (which holds
    * the first plan) that lie wholly inside the run. NaN if the run holds no such epoch.
@@ -298,7 +300,7 @@ export interface CrashWindowStats {
   copiesPerNodePerItem: number
 }
 
-const CONTROL_TYPES = new Set(['tee/report', 'tee/plan', 'tee/planDelta', 'tee/getPlan', 'tee/beacon'])
+const CONTROL_TYPES = new Set(['tee/report', 'tee/plan', 'tee/planDelta', 'tee/getPlan', 'tee/beacon', 'tee/planOffer'])
 /** Messages that carry or fetch blocks, in every mode. */
 const BLOCK_TYPES = new Set(['eth/NewBlock', 'eth/NewBlockHashes', 'eth/GetBlockHeaders', 'eth/BlockHeaders', 'eth/GetBlockBodies', 'eth/BlockBodies', 'tee/blockItems', 'tee/getBlockTxs', 'tee/blockTxs'])
 
@@ -415,16 +417,18 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   }
   // Control bytes received by every node so far, sampled at each epoch boundary (the per-epoch control cost).
   const epochMs = s.mode === 'tee' ? teeNodes[0]!.relay.params.epochMs : Infinity
-  const controlSoFar = (): [number, number] => {
+  const controlSoFar = (): [number, number, Map<string, number>] => {
     let b = 0
     let m = 0
+    const byType = new Map<string, number>()
     for (const c of net.counters) for (const [type, x] of c.in) if (CONTROL_TYPES.has(type)) {
       b += x.bytes
       m += x.msgs
+      byType.set(type, (byType.get(type) ?? 0) + x.bytes)
     }
-    return [b, m]
+    return [b, m, byType]
   }
-  const controlAt: [number, number][] = [[0, 0]]
+  const controlAt: [number, number, Map<string, number>][] = [[0, 0, new Map()]]
   for (let k = 1; k * epochMs <= endMs; k++) net.q.at(k * epochMs, () => void controlAt.push(controlSoFar()))
   const events = net.q.runUntil(endMs)
   controlAt.push(controlSoFar())
@@ -508,6 +512,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   const perEpoch = (j: 0 | 1): number[] => controlAt.slice(1).map((x, k) => (x[j] - controlAt[k]![j]) / Math.max(1, live.length))
   const controlBytesPerEpoch = perEpoch(0)
   const controlMsgsPerEpoch = perEpoch(1)
+  const controlBytesPerEpochByType = controlAt.slice(1).map((x, k) => Object.fromEntries([...x[2]].map(([type, b]) => [type, (b - (controlAt[k]![2].get(type) ?? 0)) / Math.max(1, live.length)])))
   // Whole ordinary epochs: 1 .. (the last boundary sampled before the end) - 1.
   const steady = (xs: number[]): number => {
     const whole = xs.slice(1, Math.floor(endMs / epochMs))
@@ -564,6 +569,7 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     controlBytesPerNode: control / Math.max(1, live.length),
     controlBytesPerEpoch,
     controlMsgsPerEpoch,
+    controlBytesPerEpochByType,
     steadyControlBytesPerNodePerEpoch: steady(controlBytesPerEpoch),
     steadyControlMsgsPerNodePerEpoch: steady(controlMsgsPerEpoch),
     byType,

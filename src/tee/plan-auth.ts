@@ -109,14 +109,17 @@ export interface PlanningEnclave {
   quote(enclaveKey64: Uint8Array, challenge: Uint8Array): Uint8Array
 }
 
-/** The `plan` ecall's arguments: the one place they are spelled out. `running`: the plan this host runs (exclusions). */
+/**
+ * The `plan` ecall's arguments: the one place they are spelled out. `running`: the plan this host runs, signed (its
+ * exclusions go on; verified in the enclave, it carries the vouches of its relays: src/tee/programs/coordinator.ts).
+ */
 function planArgs(epoch: number, coordinator: string, reports: readonly SignedReport[], params: TeeParams, running: SignedPlan | undefined, attestation: PlanAttestation | undefined): EcallValue[] {
   return [
     epoch,
     coordinator,
     reports.map((x) => ({ body: x.bodyBytes, signature: x.signature })),
-    { trees: params.trees, maxTreeDegree: params.maxTreeDegree, omissionMinSamples: params.omissionMinSamples, omissionRatio: params.omissionRatio, reportMaxAgeEpochs: params.reportMaxAgeEpochs, exclusionEpochs: params.exclusionEpochs },
-    running?.bodyBytes ?? null,
+    { trees: params.trees, maxTreeDegree: params.maxTreeDegree, omissionMinSamples: params.omissionMinSamples, omissionRatio: params.omissionRatio, reportMaxAgeEpochs: params.reportMaxAgeEpochs, exclusionEpochs: params.exclusionEpochs, vouchTermEpochs: params.vouchTermEpochs },
+    running === undefined ? null : { body: running.bodyBytes, enclaveKey: running.enclaveKey, signature: running.signature, quote: running.quote },
     attestation === undefined ? null : { policy: policyToJson(attestation.policy) as unknown as EcallValue, now: attestation.now, epochMs: params.epochMs },
   ]
 }

@@ -158,6 +158,7 @@ const messages: Record<number, fc.Arbitrary<AnyTeeMessage>> = {
   [TEE_CODES.keepalive]: fc.constant({ t: 'keepalive' as const }),
   [TEE_CODES.graft]: fc.record({ t: fc.constant('graft' as const), epoch: u32, tree: fc.nat({ max: MAX_TREES - 1 }), attach: fc.boolean() }),
   [TEE_CODES.beacon]: fc.tuple(report, fixed(64), fc.nat({ max: MAX_BEACON_DISTANCE })).map(([r, signature, dist]) => ({ t: 'beacon' as const, report: { report: r, bodyBytes: encodeReportBody(r), signature }, dist })),
+  [TEE_CODES.planOffer]: fc.record({ t: fc.constant('planOffer' as const), epoch: u32, hash: fixed(32) }),
 }
 
 // ---- shape checks of decoded values ----------------------------------------------------------------------------
@@ -175,7 +176,7 @@ function checkPlanBody(name: string, p: PlanBody): void {
 
 function checkMessage(code: number, m: AnyTeeMessage): void {
   const name = TEE_MESSAGE_NAMES[code]!
-  const want: Record<number, AnyTeeMessage['t']> = { 0x00: 'status', 0x01: 'attest', 0x10: 'items', 0x17: 'items', 0x11: 'digest', 0x12: 'pull', 0x13: 'report', 0x14: 'plan', 0x15: 'getBlockTxs', 0x16: 'blockTxs', 0x18: 'planDelta', 0x19: 'getPlan', 0x1a: 'keepalive', 0x1b: 'graft', 0x1c: 'beacon' }
+  const want: Record<number, AnyTeeMessage['t']> = { 0x00: 'status', 0x01: 'attest', 0x10: 'items', 0x17: 'items', 0x11: 'digest', 0x12: 'pull', 0x13: 'report', 0x14: 'plan', 0x15: 'getBlockTxs', 0x16: 'blockTxs', 0x18: 'planDelta', 0x19: 'getPlan', 0x1a: 'keepalive', 0x1b: 'graft', 0x1c: 'beacon', 0x1d: 'planOffer' }
   if (m.t !== want[code]) fail(`${name} decoded to a ${m.t}`)
   const ok = ((): boolean => {
     switch (m.t) {
@@ -229,6 +230,8 @@ function checkMessage(code: number, m: AnyTeeMessage): void {
         return intIn(m.epoch, 0xffffffff) && intIn(m.tree, MAX_TREES - 1) && typeof m.attach === 'boolean'
       case 'beacon':
         return isBytes(m.report.signature, 64) && m.report.report.links.length <= 1024 && m.report.report.omissions.length <= 1024 && intIn(m.dist, MAX_BEACON_DISTANCE)
+      case 'planOffer':
+        return intIn(m.epoch, 0xffffffff) && isBytes(m.hash, 32)
     }
   })()
   if (!ok) fail(`${name} decoded to a bad shape`)

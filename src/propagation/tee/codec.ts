@@ -24,6 +24,8 @@
  *   0x1c beacon      [body, signature(64), dist]  before the first plan: the sender's bootstrap root as that root's
  *                                                 signed report (report.ts layout) and its hop distance to it
  *                                                 (bootstrap.ts; dist <= MAX_BEACON_DISTANCE)
+ *   0x1d planOffer   [epoch, hash(32)]            the sender runs this plan (its body's SHA-256): pull it with getPlan
+ *                                                 if no tree brings it (control-plane.ts); at most 48 B
  */
 import { RLP } from '@ethereumjs/rlp'
 import { MAX_BEACON_DISTANCE, MAX_IDS_PER_MESSAGE, MAX_PLAN_NODES, MAX_TREES, MAX_MESSAGE_BYTES, MAX_TX_BYTES, MAX_TXS_PER_MESSAGE, SHORT_ID_BYTES } from './constants.ts'
@@ -40,9 +42,9 @@ export type HelloMessage = { t: 'status'; version: number; challenge: Uint8Array
 
 export type AnyTeeMessage = TeeMessage | HelloMessage
 
-export const TEE_CODES = { status: 0x00, attest: 0x01, txItems: 0x10, blockItems: 0x17, digest: 0x11, pull: 0x12, report: 0x13, plan: 0x14, getBlockTxs: 0x15, blockTxs: 0x16, planDelta: 0x18, getPlan: 0x19, keepalive: 0x1a, graft: 0x1b, beacon: 0x1c } as const
+export const TEE_CODES = { status: 0x00, attest: 0x01, txItems: 0x10, blockItems: 0x17, digest: 0x11, pull: 0x12, report: 0x13, plan: 0x14, getBlockTxs: 0x15, blockTxs: 0x16, planDelta: 0x18, getPlan: 0x19, keepalive: 0x1a, graft: 0x1b, beacon: 0x1c, planOffer: 0x1d } as const
 /** Message codes tee/1 occupies (devp2p's capability length). */
-export const TEE_CODE_COUNT = 0x1d
+export const TEE_CODE_COUNT = 0x1e
 /** Wire counter names: TxItems, BlockItems, Digest, ... */
 export const TEE_MESSAGE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(TEE_CODES).map(([k, v]) => [v, k[0]!.toUpperCase() + k.slice(1)]))
 
@@ -98,6 +100,8 @@ export function encodeTeeMessage(m: AnyTeeMessage): { code: number; payload: Uin
       return { code: TEE_CODES.getPlan, payload: RLP.encode([int(m.epoch)]) }
     case 'keepalive':
       return { code: TEE_CODES.keepalive, payload: RLP.encode([]) }
+    case 'planOffer':
+      return { code: TEE_CODES.planOffer, payload: RLP.encode([int(m.epoch), m.hash]) }
     case 'graft':
       return { code: TEE_CODES.graft, payload: RLP.encode([int(m.epoch), int(m.tree), int(m.attach ? (m.bridge === true ? 2 : 1) : 0)]) }
     case 'beacon':
@@ -224,11 +228,14 @@ const MAX_ITEMS: Record<number, number> = {
   [TEE_CODES.keepalive]: 1,
   [TEE_CODES.graft]: 4,
   [TEE_CODES.beacon]: 4,
+  [TEE_CODES.planOffer]: 3,
 }
 
-/** Byte caps of the two tiny control messages (an RLP list of three small integers is at most 16 bytes). */
+/** Byte caps of the tiny control messages (an RLP list of three small integers is at most 16 bytes). */
 const MAX_KEEPALIVE_BYTES = 1
 const MAX_GRAFT_BYTES = 16
+/** [epoch u32, 32 bytes]: 1 + 5 + 33. */
+const MAX_PLAN_OFFER_BYTES = 48
 
 /**
  * A report row [body, signature] is at least this many bytes of RLP (a body with no links or omission rows is 75
@@ -338,6 +345,11 @@ export function decodeTeeMessage(code: number, payload: Uint8Array, idOf: ItemId
       const [e, t, a] = list(raw, 'graft', 3)
       const how = uint(a, 'graft.attach', 2)
       return { t: 'graft', epoch: uint(e, 'graft.epoch', 0xffffffff), tree: uint(t, 'graft.tree', MAX_TREES - 1), attach: how >= 1, ...(how === 2 ? { bridge: true } : {}) }
+    }
+    case TEE_CODES.planOffer: {
+      if (payload.length > MAX_PLAN_OFFER_BYTES) return bad(`planOffer: ${payload.length} bytes (at most ${MAX_PLAN_OFFER_BYTES})`)
+      const [e, h] = list(raw, 'planOffer', 2)
+      return { t: 'planOffer', epoch: uint(e, 'planOffer.epoch', 0xffffffff), hash: bytes(h, 'planOffer.hash', 32) }
     }
     case TEE_CODES.beacon: {
       const [b, sig, d] = list(raw, 'beacon', 3)

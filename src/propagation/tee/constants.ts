@@ -223,6 +223,15 @@ export const DEFAULT_REPORT_REFRESH_EPOCHS = 16
  */
 export const DEFAULT_REPORT_MAX_AGE_EPOCHS = 2 * DEFAULT_REPORT_REFRESH_EPOCHS + 1
 /**
+ * A relay that no attested path joins to the coordinator (another attested group of a mixed network) is vouched for
+ * by its quote once; the plans after it carry that vouch (coordinator.ts carriedVouches) for the rest of the node's
+ * vouch term of this many epochs, at a phase taken from its id. At the term's end the node puts its quote into its
+ * report again, so a node's enclave is checked against the policy of the day at least once a term (a revoked TCB
+ * or a policy change takes effect within a term), at about 1.2 KB per such node per term. 64 epochs of 60 s: about
+ * an hour. 0: no carrying (such a node's every report carries its quote, the rule before).
+ */
+export const DEFAULT_VOUCH_TERM_EPOCHS = 64
+/**
  * The plan-switch grace at the default params (running-plan.ts `planSwitchGraceMs`: 2 * settleMs +
  * digestIntervalMs): after a switch, items tagged with the previous plan's epoch (sent before the sender had the new
  * plan) and repairs of items routed on its trees are expected, not blamed. Only after this long does an old tag mean
@@ -259,3 +268,17 @@ export const CANDIDATE_TERM = 0
  * about 1.2 KB. A report is capped at 128 KiB on the wire (codec.ts), so this leaves room for the links.
  */
 export const MAX_REPORT_QUOTE_BYTES = 16_384
+
+/**
+ * A plan crosses a border of tree 0's subtrees (several attested groups) and reaches nodes outside the plan by offer
+ * and pull, not push: each node that adopts it offers it (planOffer, ~48 B) to such peers, and a node that no tree
+ * brought it to pulls it from one offerer, at a delay spread over this many ms (at most a tenth of an epoch) by
+ * its id. The first pull in a subtree then spreads on that subtree's tree, which takes a few hundred ms, so the
+ * other nodes there need not pull: a few pulls per subtree instead of a copy over every border link each way (at
+ * 100 nodes, 40 % attested: 65 border links, 2.3 copies of each plan per node instead of 1).
+ */
+export const PLAN_OFFER_SPREAD_MS = 1500
+/** A pull not answered within this long goes to the next offerer. */
+export const PLAN_PULL_RETRY_MS = 1000
+/** A pull goes to at most this many offerers in turn. */
+export const MAX_PLAN_OFFERERS = 8

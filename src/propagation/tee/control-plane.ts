@@ -19,8 +19,8 @@
  *    closes last epoch's omission rows and signs a report (seq 0) if one is due (see above); until e's plan exists,
  *    a changed peer set is reported again with seq + 1, at most every reportWait / 2. Under a plan, an unattested
  *    peer is reported once its link is params.unattestedLinkAgeMs old (`linkUpAt`). A report carries the node's
- *    own quote while no attested path joins it to the coordinator (`needsQuote`, `leftOutEpoch`: docs/tee-protocol.md
- *    "Mixed networks").
+ *    own quote while no attested path joins it to the next coordinator and the running plan does not carry its vouch
+ *    (`needsQuote`, `leftOutEpoch`: docs/tee-protocol.md "Mixed networks").
  * 2. carrying (`latest`, `changedAt`, `rankBelow`, `reportQueue`, `bootPending`, `boot`): the newest report per node
  *    (epoch, then seq) of the age window is kept with the peers it was sent to, and passed on to the peers its route
  *    needs and has not had: an older or equal copy brings nothing (a replay), a bad signature disconnects its sender.
@@ -39,7 +39,9 @@
  *    candidate that holds such news (and some named node outside the plan: `uncovered`) plans e again.
  * 4. adoption (the running plan, `planPushed`, `planServed`, `planAsked`): a verified plan for e or e + 1 replaces
  *    the running one and goes on along the old plan's tree 0, as a delta against the old plan (plan-delta.ts) where
- *    one fits; a peer that lacks a delta's base asks for the whole plan (`getPlan`, once per plan). Of two plans for
+ *    one fits; a peer that lacks a delta's base asks for the whole plan (`getPlan`, once per plan). Across a border of
+ *    tree 0's subtrees, and to peers outside the plan, it goes as an offer (`passedOn`, `offeredTo`, `offeredBy`),
+ *    and a node that no tree brought it to pulls it from one offerer (`pull`, `pulled`). Of two plans for
  *    one epoch a node keeps the one that is not partial by its news; of two alike, the larger one if one coordinator
  *    made both (its replacement) or if they are this node's first plans (with candidates: a node holds only its
  *    bootstrap subtree's reports then), else the better-ranked coordinator's (a slow rank 0 and its stand-in). A peer still
@@ -49,6 +51,8 @@
  * - `latest` holds no report older than the age window of the newest epoch this node reported in, nor two of a node.
  * - `rankBelow` holds no epoch below (newest epoch kept) - 1.
  * - While booting, the bootstrap tree's own invariants hold (bootstrap.ts).
+ * - `offeredTo` and `offeredBy` hold live peers only; a pending `pull` has a finite time; `passedOn` is the running
+ *   plan's (there is none before the first plan).
  * - Reports queued for a peer are flushed no later than `queuedAt + REPORT_BATCH_MS`.
  * - `computeRequested` never exceeds the current epoch.
  * - `knownRefs` counts, per node, the held reports that name it as an attested link; `missing` is the number of
@@ -56,10 +60,11 @@
  *   of them when there is no plan). A reporter nobody names is no one's peer: no plan could place it.
  */
 import { coordinatorRanking, coordinatorScore, planViewOf, type PlanView } from './plan.ts'
-import type { Report, SignedPlan, SignedReport } from './messages.ts'
+import type { Report, SignedPlan, SignedReport, TeeMessage } from './messages.ts'
 import { encodeReportBody, reportQuoteChallenge } from './report.ts'
 import { TeeError } from './errors.ts'
-import { REPORT_BATCH_MS } from './constants.ts'
+import { vouchTerm } from './coordinator.ts'
+import { MAX_PLAN_OFFERERS, PLAN_OFFER_SPREAD_MS, PLAN_PULL_RETRY_MS, REPORT_BATCH_MS } from './constants.ts'
 import { applyPlanDiff, planDeltaOf, planDiffBytes, planHash, type PlanDelta } from './plan-delta.ts'
 import type { RunningPlan } from './running-plan.ts'
 import type { OmissionLedger } from './omission-ledger.ts'
@@ -84,12 +89,12 @@ function covering(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
- * Does `view`'s tree 0 join `node` to the plan's coordinator through relays (the same subtree: an attested path the
- * enclave can follow)? False where either is outside the plan.
+ * Does `view`'s tree 0 join `node` to `coordinator` through relays (the same subtree: an attested path the enclave can
+ * follow)? False where either is outside the plan.
  */
-function joinedToCoordinator(view: PlanView, node: string): boolean {
+function joinedTo(view: PlanView, node: string, coordinator: string): boolean {
   const self = view.index.get(node)
-  const coord = view.index.get(view.body.coordinator)
+  const coord = view.index.get(coordinator)
   return self !== undefined && coord !== undefined && (self === coord || view.together(0, self, coord))
 }
 
@@ -154,12 +159,28 @@ export class ControlPlane {
   private readonly planServed = new Map<string, number>()
   /** Per peer: the delta epoch this node last asked it the whole plan for (one ask per plan). */
   private readonly planAsked = new Map<string, number>()
+  /** The running plan's body hash (hex) and what this node passed on along its tree for it: a pull after an offer gets that. */
+  private passedOn: { hash: string; msg: TeeMessage } | undefined
+  /** Peers offered the running plan (each may pull it once), and peers that offered it here (they get no offer back). */
+  private readonly offeredTo = new Set<string>()
+  private readonly offeredBy = new Set<string>()
+  /**
+   * Plans of `epoch` offered here (body hashes) that no tree has brought: pulled at `at` from the first offerer in
+   * `from` (peer -> the hash it offered), then from the next. A GetPlan names the epoch only: any offerer will do.
+   */
+  private pull: { epoch: number; hashes: Set<string>; from: Map<string, string>; at: number } | undefined
+  /** Plans pulled here, by body hash, with their epoch: each is pulled once, however often it is offered. */
+  private readonly pulled = new Map<string, number>()
   /** The newest epoch of a verified plan that left this node out of its coordinator's subtree (noteForeign). */
   private leftOutEpoch = -1
   /** The newest epoch whose foreign plan (another group's) this node passed on (noteForeign: once per epoch). */
   private foreignEpoch = -1
+  /** The newest epoch of such a plan that was not smaller than the running one (its coordinator is the one to reach). */
+  private largerForeignEpoch = -1
   /** The epoch of the first plan this node adopted (-1: none yet). */
   private firstPlanEpoch = -1
+  /** Was this node a bootstrap root when its first plan came (it may still plan its own group's: coordinationDue)? */
+  private rootAtFirstPlan = false
   /** Before the first plan, with candidates: the tree reports take toward the bootstrap root (bootstrap.ts). */
   private readonly boot: BootstrapTree
 
@@ -222,6 +243,8 @@ export class ControlPlane {
     this.peersVersion++
     this.linkUpAt.delete(peer)
     this.planPushed.delete(peer)
+    this.offeredTo.delete(peer)
+    this.offeredBy.delete(peer)
     this.planServed.delete(peer)
     this.planAsked.delete(peer)
     if (this.boot.peerDown(peer, this.ctx.now()) && this.booting) this.rerouteHeld(this.ctx.now())
@@ -235,11 +258,13 @@ export class ControlPlane {
     }
     this.flushReports(out, now)
     this.coordinateIfDue(out, now)
+    this.pullIfDue(out, now)
   }
 
   /** The earliest time this plane has work: a report due, a batch to flush, or a plan to compute. */
   nextTimeout(): number | undefined {
     let t = this.reportQueue.size > 0 || this.bootPending.size > 0 ? this.reportQueuedAt + REPORT_BATCH_MS : Infinity
+    if (this.pull !== undefined) t = Math.min(t, this.pull.at)
     if (this.ctx.attested) {
       const now = this.ctx.now()
       const epoch = this.epochAt(now)
@@ -303,8 +328,9 @@ export class ControlPlane {
     if (!this.routed || plan === undefined || this.own === undefined || this.candidatesOf() === undefined) return true
     // Omission rows matter only when they charge someone: rows of deliveries alone change no plan.
     if (linksKey !== this.ownLinks || this.ownOmissions.some((o) => o.omitted > 0)) return true
-    // A report that must vouch for itself but was signed without a quote (the plan changed under it).
-    if (this.own.report.quote === undefined && this.needsQuote()) return true
+    // A report that must vouch for itself but was signed without a quote (the plan changed under it), or with the
+    // quote of an earlier vouch term (at a term's end the enclave wants a quote again: coordinator.ts carriedVouches).
+    if (this.needsQuote() && (this.own.report.quote === undefined || this.termOf(this.own.report.epoch) !== this.termOf(epoch))) return true
     const self = this.running.selfIndex
     if (self < 0 || !plan.body.interior[self]) return true
     const p = this.ctx.params
@@ -312,21 +338,38 @@ export class ControlPlane {
     return (epoch + phase) % p.reportRefreshEpochs === 0 || epoch - this.own.report.epoch >= p.reportRefreshEpochs
   }
 
+  /** This node's vouch term at `epoch` (coordinator.ts vouchTerm); -1 without carrying. */
+  private termOf(epoch: number): number {
+    const t = this.ctx.params.vouchTermEpochs
+    return t === 0 ? -1 : vouchTerm(this.ctx.self, epoch, t)
+  }
+
   /**
-   * Must this node's report carry its own quote? Only where the running plan does not join it to the coordinator's
-   * subtree of tree 0 (through relays: an attested path the enclave can follow): it is outside the plan, or in another
-   * subtree (another component of relays, reached from the coordinator only through leaves or eth/68). Then no chain
-   * of attested links vouches for it, and the quote does (coordinator.ts). Before the first plan the bootstrap root
-   * plans from its own component, and its plan tells the others that they need one. Also while a verified plan of
-   * another coordinator, of this epoch or the last, left this node out (two groups, each running its own group's
-   * plan, would never learn of each other otherwise). A single-component network sends no quote after the first plan.
+   * Must this node's report carry its own quote? Only where the next plan's enclave has no other way to vouch for it:
+   * - the running plan does not join it to the next coordinator's subtree of tree 0 (the candidates': through relays,
+   *   an attested path the enclave can follow): it is outside the plan, or in another subtree (another component of
+   *   relays, reached from the coordinator only through leaves or eth/68); and
+   * - the running plan does not carry it: it is not a relay there, that plan is older than the last epoch, or this
+   *   epoch begins a new vouch term of this node (coordinator.ts carriedVouches, the enclave's side of the rule).
+   * So a node of another group carries its quote until a plan makes it a relay, and then once a term.
+   * Also while a verified plan of another coordinator, of this epoch or the last, left this node out (two groups,
+   * each running its own group's plan, would never learn of each other otherwise). Before the first plan the
+   * bootstrap root plans from its own component, and its plan tells the others that they need one. A
+   * single-component network sends no quote after the first plan.
    */
   private needsQuote(): boolean {
     const view = this.running.view
-    if (view === undefined || this.authority.reportQuote === undefined) return false
+    const plan = this.running.plan
+    if (view === undefined || plan === undefined || this.authority.reportQuote === undefined) return false
+    const epoch = this.epochAt(this.ctx.now())
     // Another coordinator's plan of the last epoch or this one left this node out (noteForeign).
-    if (this.leftOutEpoch >= this.epochAt(this.ctx.now()) - 1) return true
-    return !joinedToCoordinator(view, this.ctx.self)
+    if (this.leftOutEpoch >= epoch - 1) return true
+    // The next plan's coordinator is rank 0 of the running plan's candidates (its own coordinator may be in another
+    // subtree: the first plan of a mixed network is often a small group's).
+    if (joinedTo(view, this.ctx.self, this.candidatesOf()?.[0] ?? plan.body.coordinator)) return false
+    const self = this.running.selfIndex
+    const carried = self >= 0 && plan.body.interior[self] === true && plan.body.epoch + 1 >= epoch && this.termOf(plan.body.epoch) === this.termOf(epoch) && this.termOf(epoch) >= 0
+    return !carried
   }
 
   private signReport(epoch: number, seq: number, links: Report['links'], linksKey: string, now: number): void {
@@ -386,6 +429,7 @@ export class ControlPlane {
       this.latestVersion++
     }
     for (const e of this.rankBelow.keys()) if (e < epoch - 1) this.rankBelow.delete(e)
+    for (const [h, e] of this.pulled) if (e < epoch - 1) this.pulled.delete(h)
   }
 
   // ---- what the held reports know of (incremental: O(links) per report) ----
@@ -471,9 +515,11 @@ export class ControlPlane {
       return
     }
     // A report with its node's quote is that node vouching for itself, to whichever coordinator runs: with two groups
-    // each running its own plan, its own group's candidates alone would not plan the other group. It floods to every
-    // node, once (the hops bookkeeping); only nodes outside the coordinator's subtree send one, when they re-sign.
-    const quoted = h.r.report.quote !== undefined && this.routed && this.running.plan !== undefined
+    // each running its own plan, its own group's candidates alone would not plan the other group. While this node
+    // has seen another group's plan no smaller than its own (noteForeign, this epoch or the last), it floods to every
+    // node, once (the hops bookkeeping). Else it takes the route of any report: the running plan is the larger, and
+    // its candidates are the ones to reach (their next plan covers both groups, and every node keeps a cover).
+    const quoted = h.r.report.quote !== undefined && this.routed && this.running.plan !== undefined && this.largerForeignEpoch >= this.epochAt(now) - 1
     const targets = (quoted ? this.floodTargets(from) : this.reportTargets(from)).filter((p) => !h.hops.has(p))
     for (const p of targets) this.enqueue(h, p)
     if (this.reportQueue.size > 0) this.reportQueuedAt = Math.min(this.reportQueuedAt, now)
@@ -550,9 +596,8 @@ export class ControlPlane {
   /**
    * Where a report goes from here. Without candidates, or before a plan: every node (tree 0 of the plan, or a flood).
    * With them: the next hop on tree 0 toward each candidate, O(candidates * depth) messages per report. Where tree 0
-   * is broken here, this node is outside it, or a candidate is in another subtree of it (another component of relays),
-   * the report floods, and the nodes that receive it route it on: the flood stays within the subtrees and leaves
-   * between this node and the candidate's subtree.
+   * is broken here or this node is outside it, the report floods, and the nodes that receive it route it on. Where the
+   * candidates are in another subtree of it (another component of relays), see borderTargets.
    */
   private reportTargets(from: string | undefined): string[] {
     const candidates = this.routed ? this.candidatesOf() : undefined
@@ -567,8 +612,8 @@ export class ControlPlane {
     for (const c of candidates) {
       const ci = view.index.get(c)!
       // The candidates' subtree of tree 0 is not this node's (another component of relays: the tree is a forest), so no
-      // tree path leads there: the report floods, and the first node of the candidates' subtree routes it on.
-      if (ci !== self && !view.together(0, self, ci)) return this.floodTargets(from)
+      // tree path leads there.
+      if (ci !== self && !view.together(0, self, ci)) return this.borderTargets(from, view, self, ci)
       const hop = view.towards(0, self, ci)
       if (hop !== undefined && hop !== from) hops.add(hop)
     }
@@ -577,6 +622,32 @@ export class ControlPlane {
       return this.running.tree0Targets(from)
     }
     return [...hops]
+  }
+
+  /**
+   * A report at a node of another subtree of tree 0 than the candidates' (`main`, a candidate's index). A node with a
+   * peer in the candidates' subtree (a relay there, or a leaf hanging under it) hands it to that peer alone, the
+   * nearest by RTT, which routes it on tree 0. Any other node passes it on along its own subtree's tree 0 and to its
+   * peers in other subtrees or outside the plan (which flood), so it reaches a node with such a peer if any is
+   * connected: O(size of the subtree) deliveries per report instead of a flood over every non-candidate node with
+   * all their links (one 0.9 KB refresh cost 1.6 KB per node at 100 nodes, 40 % attested, before).
+   */
+  private borderTargets(from: string | undefined, view: PlanView, self: number, main: number): string[] {
+    const tree = new Set(view.neighbours(0, self))
+    let exit: string | undefined
+    let best = Infinity
+    const on: string[] = []
+    for (const [p, info] of this.ctx.peers) {
+      if (p === from) continue
+      const i = view.index.get(p)
+      if (i !== undefined && view.together(0, i, main)) {
+        if (info.rttMs < best || exit === undefined) {
+          best = info.rttMs
+          exit = p
+        }
+      } else if (i === undefined || !view.inTree(0, i) || !view.together(0, self, i) || tree.has(p)) on.push(p)
+    }
+    return exit !== undefined ? [exit] : on
   }
 
   /**
@@ -609,19 +680,24 @@ export class ControlPlane {
   private coordinationDue(epoch: number): number | undefined {
     if (!this.ctx.attested || this.own === undefined) return undefined
     const plan = this.running.plan
-    const replan = this.planned(epoch)
+    // A bootstrap root whose first plan came from another root and leaves it out (another attested group, often a
+    // small one: it planned first because it had no one to wait for) still plans its own group's first plan, in that
+    // epoch: of two first plans every node keeps the larger, so the largest group's plan runs, and only the smaller
+    // groups carry their quotes in the next epoch's reports.
+    const firstRoot = this.rootAtFirstPlan && plan !== undefined && plan.body.epoch === this.firstPlanEpoch && epoch === this.firstPlanEpoch && this.running.selfIndex < 0
+    const replan = this.planned(epoch) && !firstRoot
     if (replan) {
       // A partial plan of this epoch (see stage 3): asked again only with news since the last ask.
       if (plan!.body.epoch !== epoch || this.uncovered === 0 || this.requestedVersion === this.latestVersion || !this.partialByNews(plan!.body)) return undefined
     } else if (this.computeRequested >= epoch) return undefined
-    const candidates = this.routed && plan !== undefined ? this.candidatesOf() : undefined
+    const candidates = this.routed && plan !== undefined && !firstRoot ? this.candidatesOf() : undefined
     let rank: number
     if (candidates === undefined) {
       if (this.own.report.epoch !== epoch) return undefined
       // A node with no tee/1 peer yet would plan for itself alone.
       if (this.ctx.peers.size === 0) return undefined
       // With candidates, the first plan is the bootstrap root's: only it holds every report.
-      if (this.booting) rank = this.boot.isRoot ? 0 : -1
+      if (this.booting || firstRoot) rank = firstRoot || this.boot.isRoot ? 0 : -1
       else rank = this.rankBelow.get(epoch) ?? 0
     } else rank = candidates.indexOf(this.ctx.self)
     if (rank < 0) return undefined
@@ -681,12 +757,71 @@ export class ControlPlane {
     this.onPlan(out, from, { ...rebuilt, enclaveKey: d.enclaveKey, signature: d.signature, quote: d.quote }, now, d)
   }
 
-  /** A peer lacks the base of a delta it got from here: it gets the whole running plan, once per plan. */
-  onGetPlan(out: TeeAction[], from: string): void {
+  /**
+   * A peer lacks the base of a delta it got from here: it gets the whole running plan, once per plan. A peer this
+   * node offered the running plan to pulls it: it gets what went along the tree (the delta against the plan before,
+   * which it most likely runs too), once; if it lacks that base it asks again and gets the whole plan.
+   */
+  onGetPlan(out: TeeAction[], from: string, epoch: number): void {
     const plan = this.running.plan
+    if (plan !== undefined && this.passedOn !== undefined && epoch === plan.body.epoch && this.offeredTo.delete(from)) {
+      out.push({ t: 'send', to: from, msg: this.passedOn.msg })
+      return
+    }
     if (plan === undefined || this.planServed.get(from) === plan.body.epoch) return
     this.planServed.set(from, plan.body.epoch)
     out.push({ t: 'send', to: from, msg: { t: 'plan', plan } })
+  }
+
+  /**
+   * A peer runs plan `epoch` with body hash `hash` (stage 4: offers cross subtree borders). Pulled after a delay
+   * spread by this node's id unless a tree brings it first; not at all if it is the running plan, older than it, of
+   * an epoch that has not begun or ended before the last (coordinators plan an epoch once it has begun), or pulled
+   * here before. Offers of one epoch gather in one pull (at most MAX_PLAN_OFFERERS offerers and hashes, first come:
+   * a peer that offers made-up hashes delays the pull by one PLAN_PULL_RETRY_MS at most); a later epoch's replaces it.
+   */
+  onPlanOffer(from: string, epoch: number, hash: Uint8Array, now: number): void {
+    const h = Buffer.from(hash).toString('hex')
+    const cur = this.running.plan
+    if (this.passedOn?.hash === h) {
+      this.offeredBy.add(from)
+      return
+    }
+    const nowEpoch = this.epochAt(now)
+    if ((cur !== undefined && epoch < cur.body.epoch) || epoch + 1 < nowEpoch || epoch > nowEpoch || this.pulled.has(h)) return
+    const p = this.pull
+    if (p !== undefined && p.epoch === epoch) {
+      if (p.hashes.size < MAX_PLAN_OFFERERS) p.hashes.add(h)
+      if (p.from.size < MAX_PLAN_OFFERERS && !p.from.has(from)) p.from.set(from, h)
+      return
+    }
+    if (p !== undefined && p.epoch > epoch) return
+    const spread = Math.min(PLAN_OFFER_SPREAD_MS, this.ctx.params.epochMs / 10)
+    const at = now + (parseInt(coordinatorScore(epoch, this.ctx.self).slice(0, 8), 16) / 2 ** 32) * spread
+    this.pull = { epoch, hashes: new Set([h]), from: new Map([[from, h]]), at }
+  }
+
+  /** The pending pull is due: ask the next offerer still connected; again after PLAN_PULL_RETRY_MS unless it came. */
+  private pullIfDue(out: TeeAction[], now: number): void {
+    const p = this.pull
+    if (p === undefined || now < p.at) return
+    let to: string | undefined
+    for (const [peer, hash] of p.from) {
+      p.from.delete(peer)
+      if (this.ctx.peers.has(peer)) {
+        to = peer
+        // Pulled once: an offer of it again (or from a peer that keeps it over ours) does not start another pull.
+        this.pulled.set(hash, p.epoch)
+        break
+      }
+    }
+    if (to === undefined) {
+      this.pull = undefined
+      return
+    }
+    this.ctx.counters.planPulls++
+    out.push({ t: 'send', to, msg: { t: 'getPlan', epoch: p.epoch } })
+    p.at = now + PLAN_PULL_RETRY_MS
   }
 
   /** Of two plans of one epoch (see stage 4), is the running one kept? */
@@ -733,8 +868,12 @@ export class ControlPlane {
     // Passed on whole, once per epoch per node: the group behind this node learns of the other group's plan (a node
     // between the groups may be unattested, and the attested nodes must see the plan that leaves them out).
     for (const p of this.ctx.peers.keys()) if (p !== from) out.push({ t: 'send', to: p, msg: { t: 'plan', plan } })
+    // A smaller plan than the one run here: its group comes to ours (its nodes carry their quotes, and a plan of ours
+    // that covers both is kept everywhere); ours need not prove themselves to its coordinator.
+    if (plan.body.nodes.length < cur.body.nodes.length) return
+    this.largerForeignEpoch = epoch
     if (this.authority.reportQuote === undefined || !this.ctx.attested) return
-    if (joinedToCoordinator(planViewOf(plan.body), this.ctx.self)) return
+    if (joinedTo(planViewOf(plan.body), this.ctx.self, plan.body.coordinator)) return
     this.leftOutEpoch = epoch
   }
 
@@ -747,6 +886,16 @@ export class ControlPlane {
       out.push({ t: 'refused', peer: from, what: `plan for epoch ${epoch} by ${plan.body.coordinator.slice(0, 8)}`, reason, disconnect })
     }
     if (cur !== undefined && epoch === cur.body.epoch && Buffer.compare(cur.bodyBytes, plan.bodyBytes) === 0) return
+    const hash = Buffer.from(planHash(plan)).toString('hex')
+    // The plan a pull waits for came (whatever becomes of it), or a later one: that pull is done, but not for other
+    // plans of its epoch offered here.
+    const pending = this.pull
+    const offeredBy = [...(pending?.from ?? [])].filter(([, h]) => h === hash).map(([peer]) => peer)
+    if (pending !== undefined && pending.epoch < epoch) this.pull = undefined
+    else if (pending !== undefined && pending.hashes.delete(hash)) {
+      for (const peer of offeredBy) pending.from.delete(peer)
+      if (pending.hashes.size === 0 || pending.from.size === 0) this.pull = undefined
+    }
     if (cur !== undefined && epoch < cur.body.epoch) {
       // A peer that sends an older plan (on connect) runs it: it is behind, not wrong. It gets ours.
       if (from !== this.ctx.self) return this.pushPlanTo(out, from, epoch)
@@ -774,42 +923,72 @@ export class ControlPlane {
       return refuse(err instanceof TeeError ? err.message : String(err), true)
     }
     // Passed on along the old plan's tree 0, which reaches every node of that plan once; computed before switching.
-    const { tree, others } = this.planTargets(from)
+    const { tree, offer, whole: wholeTo } = this.planTargets(from, view)
     // The peers on that tree ran the old plan too: they get the delta against it where it is smaller than the plan.
     const delta = cur === undefined ? undefined : received !== undefined && Buffer.compare(received.baseHash, planHash(cur)) === 0 ? received : planDeltaOf(cur, plan)
     const whole = { t: 'plan', plan } as const
     const msg = delta !== undefined && planDiffBytes(delta.diff) < plan.bodyBytes.length / 2 ? ({ t: 'planDelta', delta } as const) : whole
+    // Peers that offered this plan before it came here have it: no offer back.
+    if (cur === undefined) this.rootAtFirstPlan = this.booting && this.boot.isRoot
     this.running.adopt(plan, view, now)
     if (cur === undefined) this.firstPlanEpoch = epoch
     this.boot.stop()
     this.recountUncovered()
+    this.passedOn = { hash, msg }
+    this.offeredTo.clear()
+    this.offeredBy.clear()
+    for (const p of offeredBy) this.offeredBy.add(p)
     out.push({ t: 'planAccepted', epoch, coordinator: plan.body.coordinator })
     for (const p of tree) out.push({ t: 'send', to: p, msg })
-    for (const p of others) out.push({ t: 'send', to: p, msg: whole })
+    for (const p of wholeTo) out.push({ t: 'send', to: p, msg: whole })
+    for (const p of offer) if (!this.offeredBy.has(p)) {
+      this.offeredTo.add(p)
+      out.push({ t: 'send', to: p, msg: { t: 'planOffer', epoch, hash: planHash(plan) } })
+    }
     this.sendOwnToNewCandidates(now)
   }
 
   /**
-   * Where a new plan goes from here: tree 0 of the current plan (flooding if that tree is broken here or there is no
-   * plan yet), plus peers that tree does not reach (not in the plan, outside tree 0, or in another subtree of it).
+   * Where a new plan goes from here: along tree 0 of the current plan (`tree`), and to the peers that tree does not
+   * reach (not in the plan, outside tree 0, or in another subtree of it): the whole plan to one the new plan takes in
+   * there (it joins: as before), the delta to one in another subtree that the new plan joins to this node's, and an
+   * offer where the new plan keeps the border (still outside it, or still in another subtree). A forest's subtrees
+   * meet only across leaves and eth/68, and a push over every border link, each way, cost 2-3 copies of each plan per
+   * node in a mixed network. With no plan yet, or tree 0 broken here, it floods whole (the peers may run anything); so
+   * does a node outside the current plan's tree 0 that the new plan takes in (the plan grows: its peers are likely
+   * joining too), while one that the new plan leaves out too (it has no attested peer, and its peers get the plan on
+   * their trees) only offers it.
    */
-  private planTargets(from: string): { tree: string[]; others: string[] } {
-    const tree = this.running.tree0Targets(from)
-    const inTree = new Set(tree)
-    const others: string[] = []
+  private planTargets(from: string, next: PlanView): { tree: string[]; offer: string[]; whole: string[] } {
     const view = this.running.view
-    // Without a tree (a flood) the peers may run anything: whole plans. Else the peers outside it get the whole plan.
-    if (view === undefined || this.running.selfIndex < 0 || this.running.broken.has(0)) return { tree: [], others: tree }
     const self = this.running.selfIndex
-    for (const p of this.ctx.peers.keys()) {
-      const i = view.index.get(p)
-      if (p === from || inTree.has(p)) continue
-      if (i === undefined || !view.inTree(0, i)) others.push(p)
-      // A peer in another subtree of tree 0 (the tree is a forest) ran the old plan too, but no tree path from the
-      // coordinator reaches its subtree: it gets the plan (as a delta) from here, and passes it on along its subtree.
-      else if (!view.together(0, self, i)) tree.push(p)
+    const others = (): string[] => this.floodTargets(from)
+    if (view === undefined || (self >= 0 && this.running.broken.has(0))) return { tree: [], offer: [], whole: others() }
+    if (self < 0 || !view.inTree(0, self)) {
+      // Taken in by the new plan: whole along its tree 0 (its neighbours there are joining too, and get no delta
+      // against a plan they may not run), an offer to every other peer; a flood cost degree copies of it per node.
+      const me = next.index.get(this.ctx.self)
+      if (me === undefined || !next.inTree(0, me)) return { tree: [], offer: others(), whole: [] }
+      const along = new Set(next.neighbours(0, me))
+      const all = others()
+      return { tree: [], offer: all.filter((p) => !along.has(p)), whole: all.filter((p) => along.has(p)) }
     }
-    return { tree, others }
+    const tree = this.running.tree0Targets(from)
+    // tree0Targets floods where a tree neighbour is gone (and marks tree 0 broken): then whole plans, as before.
+    if (this.running.broken.has(0)) return { tree: [], offer: [], whole: tree }
+    const inTree = new Set(tree)
+    const offer: string[] = []
+    const whole: string[] = []
+    const me = next.index.get(this.ctx.self)
+    for (const p of this.ctx.peers.keys()) {
+      if (p === from || inTree.has(p)) continue
+      const i = view.index.get(p)
+      const j = next.index.get(p)
+      const inNext = j !== undefined && next.inTree(0, j)
+      if (i === undefined || !view.inTree(0, i)) (inNext ? whole : offer).push(p)
+      else if (!view.together(0, self, i)) (inNext && me !== undefined && next.together(0, me, j) ? tree : offer).push(p)
+    }
+    return { tree, offer, whole }
   }
 
   /**
@@ -856,6 +1035,9 @@ export class ControlPlane {
     for (const node of this.knownRefs.keys()) if (!this.inRunningPlan(node)) unc++
     if (unc !== this.uncovered) bad.push(`control: ${this.uncovered} nodes counted uncovered, ${unc} named nodes outside the running plan`)
     if (this.booting) bad.push(...this.boot.invariants(this.ctx.now()))
+    for (const p of [...this.offeredTo, ...this.offeredBy]) if (!this.ctx.peers.has(p)) bad.push(`control: plan offer state for ${p.slice(0, 8)}, not a live peer`)
+    if (this.pull !== undefined && !Number.isFinite(this.pull.at)) bad.push('control: a plan pull with no time')
+    if (this.passedOn !== undefined && this.running.plan === undefined) bad.push('control: a passed-on plan message with no running plan')
     return bad
   }
 }

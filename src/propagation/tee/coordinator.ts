@@ -3,8 +3,9 @@
  * enclave program (src/tee/programs/coordinator.ts) and, in-process, in the simulator.
  *
  * Trust: a report counts only if its author is vouched for: the coordinator itself, a node whose report carries its
- * own quote that the enclave verified (`quoteOk`), or a node that an already vouched node reports as an attested
- * peer (it verified that peer's quote in the tee/1 hello). The graph is the links
+ * own quote that the enclave verified (`quoteOk`), a node that the verified running plan carries (`carried`, see
+ * carriedVouches), or a node that an already vouched node reports as an attested peer (it verified that peer's
+ * quote in the tee/1 hello). The graph is the links
  * of vouched reports; the nodes are the vouched reporters (may relay) and their tee/1 peers (leaves). A node whose
  * tree neighbours report it omitting (>= minSamples omissions and >= ratio of its expected deliveries) may not relay.
  *
@@ -22,6 +23,7 @@
 import { MAX_EXCLUSION_STRIKES, PLAN_VERSION } from './constants.ts'
 import type { Exclusion, PlanBody, Report } from './messages.ts'
 import { computeTrees, type PlanEdge, type PlanGraphNode } from './planner.ts'
+import { planViewOf } from './plan.ts'
 
 /**
  * One planner seed for every epoch: the same reports give the same trees, so a stable network's next plan differs from
@@ -38,6 +40,38 @@ export interface PlanningParams {
   reportMaxAgeEpochs: number
   /** An excluded relay stays a leaf this many epochs after its last charge, doubling per repeat (0: no carrying). */
   exclusionEpochs: number
+  /** A vouch carried from the running plan does not cross a node's vouch term of this many epochs (0: no carrying). */
+  vouchTermEpochs: number
+}
+
+/**
+ * A node's vouch term at `epoch`: terms of `termEpochs` epochs, at a phase taken from the node id (as the report
+ * refresh's), so that about N / termEpochs nodes re-prove themselves per epoch rather than all at once.
+ */
+export function vouchTerm(node: string, epoch: number, termEpochs: number): number {
+  return Math.floor((epoch + (parseInt(node.slice(0, 8), 16) % termEpochs)) / termEpochs)
+}
+
+/**
+ * The nodes that `running` (a plan whose enclave signature and quote the caller verified) carries as vouched into the
+ * plan of `epoch` by `coordinator`: its relays (interior: vouched, not excluded) outside the coordinator's subtree of
+ * its tree 0, where no attested path from the coordinator can reach them and each would otherwise have to re-prove
+ * itself with its quote in every report it signs. Nothing when `running` is older than the last epoch (a chain of
+ * plans with a gap ends every carried vouch), with termEpochs 0, or for a node whose vouch term changes between
+ * running's epoch and `epoch` (it carries its quote in its report of that epoch: control-plane.ts needsQuote).
+ * The coordinator's own subtree is left out: there an attested path vouches, and a relay that died drops out as soon
+ * as its peers report the lost links, as before (a carried one would stay while its last report is in the window).
+ */
+export function carriedVouches(running: PlanBody, epoch: number, coordinator: string, termEpochs: number): Set<string> {
+  const out = new Set<string>()
+  if (termEpochs === 0 || running.epoch > epoch || running.epoch + 1 < epoch) return out
+  const view = planViewOf(running)
+  const c = view.index.get(coordinator)
+  running.nodes.forEach((id, i) => {
+    if (!running.interior[i] || (c !== undefined && (c === i || view.together(0, c, i)))) return
+    if (vouchTerm(id, running.epoch, termEpochs) === vouchTerm(id, epoch, termEpochs)) out.add(id)
+  })
+  return out
 }
 
 /** An exclusion of the running plan, by node id (the indexes change with the membership). */
@@ -67,9 +101,10 @@ export interface PlanningResult {
  * `quoteOk`: the enclave's check of a report's own quote (src/tee/programs/coordinator.ts: the quote verifies under
  * the attestation policy for the report's node id and reportQuoteChallenge(report epoch)). A node whose newest report
  * carries a quote that passes is vouched for directly, with no attested path from the coordinator: a second start of
- * the breadth-first vouching. Without it (undefined), quotes are ignored.
+ * the breadth-first vouching. Without it (undefined), quotes are ignored. `vouchedBefore` (carriedVouches of a
+ * verified running plan) are further starts: each still needs an attested report of its own in the age window.
  */
-export function planFromReports(epoch: number, coordinator: string, reports: readonly Report[], p: PlanningParams, carried: readonly CarriedExclusion[] = [], quoteOk?: (r: Report) => boolean): PlanningResult {
+export function planFromReports(epoch: number, coordinator: string, reports: readonly Report[], p: PlanningParams, carried: readonly CarriedExclusion[] = [], quoteOk?: (r: Report) => boolean, vouchedBefore: ReadonlySet<string> = new Set()): PlanningResult {
   // The newest report per node (epoch, then seq) of the age window: a node re-reports only when its report changed.
   const byNode = new Map<string, Report>()
   for (const r of reports) {
@@ -77,9 +112,10 @@ export function planFromReports(epoch: number, coordinator: string, reports: rea
     const had = byNode.get(r.node)
     if (had === undefined || r.epoch > had.epoch || (r.epoch === had.epoch && (r.seq ?? 0) > (had.seq ?? 0))) byNode.set(r.node, r)
   }
-  // Vouching, breadth-first from the coordinator, then from every node not reached yet whose newest report carries a
-  // valid quote of its own (attested groups that no attested link joins to the coordinator's, separated by unattested
-  // or stock nodes). A node already reached needs no quote check (the checks cost two signature verifications each).
+  // Vouching, breadth-first from the coordinator, then from every node not reached yet that the running plan carries
+  // or whose newest report carries a valid quote of its own (attested groups that no attested link joins to the
+  // coordinator's, separated by unattested or stock nodes). A node already reached, or carried, needs no quote check
+  // (the checks cost two signature verifications each).
   const vouched = new Set<string>()
   const queue: string[] = []
   const spread = (): void => {
@@ -96,9 +132,9 @@ export function planFromReports(epoch: number, coordinator: string, reports: rea
     queue.push(coordinator)
     spread()
   }
-  if (quoteOk !== undefined) for (const id of [...byNode.keys()].sort()) {
+  if (quoteOk !== undefined || vouchedBefore.size > 0) for (const id of [...byNode.keys()].sort()) {
     const r = byNode.get(id)!
-    if (r.quote === undefined || vouched.has(id) || !quoteOk(r)) continue
+    if (vouched.has(id) || (!vouchedBefore.has(id) && (r.quote === undefined || quoteOk === undefined || !quoteOk(r)))) continue
     vouched.add(id)
     queue.push(id)
     spread()

@@ -113,6 +113,8 @@ export interface RelayCounters {
   planDeltas: number
   /** Whole plans asked for because a delta's base was missing. */
   planAsks: number
+  /** Plans pulled after a planOffer (no tree brought them: another subtree, or outside the plan). */
+  planPulls: number
   /** Txs the pool did not admit (params.admitTxs): not forwarded. */
   txsRejected: number
   /** ...of them, invalid whatever the chain state (the driver's `hostile`): an unattested sender is disconnected. */

@@ -132,8 +132,16 @@ export type TeeMessage =
   | { t: 'plan'; plan: SignedPlan }
   /** The next plan as a delta against the one the receiver runs (plan-delta.ts); signed over the rebuilt body. */
   | { t: 'planDelta'; delta: PlanDelta }
-  /** A delta's base is missing here: send your whole plan (answered once per plan). */
+  /**
+   * A delta's base is missing here: send your whole plan (answered once per plan). After a planOffer of the sender's
+   * plan: send what you passed on along your tree (the delta against the plan before it), once.
+   */
   | { t: 'getPlan'; epoch: number }
+  /**
+   * The sender runs plan `epoch` whose body hashes to `hash` (plan-delta.ts planHash): sent instead of the plan across
+   * a border of tree 0's subtrees and to peers outside the plan, which pull it (getPlan) only if no tree brought it.
+   */
+  | { t: 'planOffer'; epoch: number; hash: Uint8Array }
   /** Compact block repair: the txs at these indexes of block `block`. */
   | { t: 'getBlockTxs'; block: Uint8Array; indexes: number[] }
   | { t: 'blockTxs'; block: Uint8Array; txs: Uint8Array[] }

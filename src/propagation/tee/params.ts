@@ -45,6 +45,8 @@ export interface TeeParams {
   admitTimeoutMs: number
   /** An excluded omitting relay stays a leaf this many epochs after the last charge (0: only while charged). */
   exclusionEpochs: number
+  /** A vouch by quote carries over the plans within a node's term of this many epochs (0: no carrying). */
+  vouchTermEpochs: number
   /**
    * Under a plan, an unattested peer enters this node's reports (and so the next plan, as a leaf) once its link is
    * this old (ms); 0: at once. Keeps hostile peers that are dropped within seconds out of plans. The core's default is 0 (the simulator's
@@ -82,6 +84,7 @@ export const DEFAULT_TEE_PARAMS: TeeParams = {
   admitTxs: 0,
   admitTimeoutMs: C.DEFAULT_ADMIT_TIMEOUT_MS,
   exclusionEpochs: C.DEFAULT_EXCLUSION_EPOCHS,
+  vouchTermEpochs: C.DEFAULT_VOUCH_TERM_EPOCHS,
   unattestedLinkAgeMs: 0,
   keepaliveIdleMs: C.DEFAULT_KEEPALIVE_IDLE_MS,
   silenceMs: C.DEFAULT_SILENCE_MS,
@@ -104,6 +107,7 @@ export function teeParams(over: Partial<TeeParams> = {}): TeeParams {
   if (p.admitTxs !== 0 && p.admitTxs !== 1) bad('admitTxs must be 0 or 1')
   if (p.admitTimeoutMs < 1) bad('admitTimeoutMs must be >= 1')
   if (!Number.isInteger(p.exclusionEpochs) || p.exclusionEpochs > 0xffff) bad('exclusionEpochs must be a whole number 0..65535')
+  if (!Number.isInteger(p.vouchTermEpochs)) bad('vouchTermEpochs must be a whole number')
   if (!Number.isInteger(p.reportRefreshEpochs) || p.reportRefreshEpochs < 1) bad('reportRefreshEpochs must be a whole number >= 1')
   if (!Number.isInteger(p.reportMaxAgeEpochs) || p.reportMaxAgeEpochs <= p.reportRefreshEpochs) bad('reportMaxAgeEpochs must be a whole number above reportRefreshEpochs')
   if (p.keepaliveIdleMs < 100) bad('keepaliveIdleMs must be >= 100')

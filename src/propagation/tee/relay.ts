@@ -63,7 +63,7 @@ export interface LocalItem {
 
 export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalItem, PeerInfo> {
   readonly params: TeeParams
-  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0, itemsRefused: 0, reportQuotes: 0, reportsRefused: 0, reportsStale: 0, planDeltas: 0, planAsks: 0, txsRejected: 0, txsRejectedHostile: 0, admitTimeouts: 0, digestersRefused: 0, txsThrottled: 0, silentPeers: 0, keepalives: 0, grafts: 0, bridges: 0, reportsIn: 0, beacons: 0, beaconsRefused: 0 }
+  readonly counters: RelayCounters = { published: 0, received: 0, duplicates: 0, pulls: 0, repaired: 0, floodFallbacks: 0, plansRefused: 0, planPushes: 0, itemsRefused: 0, reportQuotes: 0, reportsRefused: 0, reportsStale: 0, planDeltas: 0, planAsks: 0, planPulls: 0, txsRejected: 0, txsRejectedHostile: 0, admitTimeouts: 0, digestersRefused: 0, txsThrottled: 0, silentPeers: 0, keepalives: 0, grafts: 0, bridges: 0, reportsIn: 0, beacons: 0, beaconsRefused: 0 }
   private readonly peers = new Map<string, PeerInfo>()
   private lastNow = -Infinity
   private readonly store: ItemStore
@@ -237,7 +237,10 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
         this.control.onPlanDelta(out, from, msg.delta, now)
         break
       case 'getPlan':
-        this.control.onGetPlan(out, from)
+        this.control.onGetPlan(out, from, msg.epoch)
+        break
+      case 'planOffer':
+        this.control.onPlanOffer(from, msg.epoch, msg.hash, now)
         break
       case 'beacon':
         this.control.onBeacon(out, from, msg.report, msg.dist, now)

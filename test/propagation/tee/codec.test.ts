@@ -55,6 +55,8 @@ const samples: AnyTeeMessage[] = [
   { t: 'report', reports: [signedReport, signedReport] },
   { t: 'beacon', report: signedReport, dist: 0 },
   { t: 'beacon', report: signedReport, dist: 64 },
+  { t: 'planOffer', epoch: 0, hash: bytesOf(32, 9) },
+  { t: 'planOffer', epoch: 0xffffffff, hash: bytesOf(32, 0xff) },
   { t: 'plan', plan },
   {
     t: 'planDelta',
@@ -113,6 +115,9 @@ test('codec: keepalive and graft are tiny and exact; anything else is refused', 
   rejects(C.beacon, [reportBytes, bytesOf(64, 1), int(65)], M, 'beacon at distance 65 (MAX_BEACON_DISTANCE is 64)')
   rejects(C.beacon, [reportBytes.subarray(0, 40), bytesOf(64, 1), int(1)], M, 'beacon with a truncated report')
   rejects(C.beacon, [reportBytes, bytesOf(64, 1), [int(1)]], M, 'beacon distance that is a list')
+  rejects(C.planOffer, [int(1)], M, 'planOffer with 1 field')
+  rejects(C.planOffer, [int(1), bytesOf(31, 1)], M, 'planOffer with a 31-byte hash')
+  rejects(C.planOffer, [int(1), bytesOf(32, 1), int(0)], M, 'planOffer with 3 fields')
 })
 
 const good = (m: AnyTeeMessage): unknown[] => RLP.decode(encodeTeeMessage(m).payload) as unknown as unknown[]
@@ -120,7 +125,7 @@ const C = TEE_CODES
 
 test('codec: unknown codes and oversized messages', () => {
   rejects(0x02, [new Uint8Array()], 'UNKNOWN_MESSAGE_CODE', 'code 0x02')
-  rejects(0x1d, RLP.encode([]), 'UNKNOWN_MESSAGE_CODE', 'code 0x1d')
+  rejects(0x1e, RLP.encode([]), 'UNKNOWN_MESSAGE_CODE', 'code 0x1e')
   rejects(0x0f, RLP.encode([]), 'UNKNOWN_MESSAGE_CODE', 'code 0x0f')
   rejects(C.attest, new Uint8Array(MAX_MESSAGE_BYTES + 1), 'MESSAGE_TOO_LARGE', 'payload over the cap')
   // The size check comes first: an oversize payload of an unknown code is still MESSAGE_TOO_LARGE.

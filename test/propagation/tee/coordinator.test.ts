@@ -13,7 +13,7 @@ const id = (i: number): string => (i + 1).toString(16).padStart(2, '0').repeat(6
 const N = 6
 /** A ring of 6 attested nodes with chords, so every node could relay. */
 const EDGES: [number, number][] = [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5], [5, 0], [0, 3], [1, 4]]
-const P: PlanningParams = { trees: 2, maxTreeDegree: 4, omissionMinSamples: 20, omissionRatio: 0.1, reportMaxAgeEpochs: 33, exclusionEpochs: 3 }
+const P: PlanningParams = { trees: 2, maxTreeDegree: 4, omissionMinSamples: 20, omissionRatio: 0.1, reportMaxAgeEpochs: 33, exclusionEpochs: 3, vouchTermEpochs: 0 }
 const OMITTER = 2
 
 /** Every node's report for `epoch`; with `charge`, node OMITTER's neighbours report 30 omissions of it. */

@@ -25,12 +25,12 @@ import { inProcessPlanningEnclave } from '../../../src/tee/sim/in-process-planne
 import type { Policy } from '../../../src/tee/policy.ts'
 import { generateP256 } from '../../../src/tee/crypto.ts'
 import { nodeKey } from '../../helpers/node-key.ts'
-import { DIGEST_FULL_IDS, PLAN_CATCH_UP_GRACE_MS } from '../../../src/propagation/tee/constants.ts'
+import { DIGEST_FULL_IDS, MAX_PLAN_OFFERERS, PLAN_CATCH_UP_GRACE_MS, PLAN_OFFER_SPREAD_MS, PLAN_PULL_RETRY_MS } from '../../../src/propagation/tee/constants.ts'
 import { syntheticItemVerifier, syntheticPayload } from '../../../src/sim/synthetic-items.ts'
 import { ethItemVerifier } from '../../../src/propagation/tee/item-verifier.ts'
 import { ORIGIN_UNKNOWN } from '../../../src/propagation/tee/messages.ts'
 import { checkerOf } from '../../../src/propagation/tee/repair.ts'
-import { planDeltaOf, type PlanDelta } from '../../../src/propagation/tee/plan-delta.ts'
+import { planDeltaOf, planHash, type PlanDelta } from '../../../src/propagation/tee/plan-delta.ts'
 import { BRIDGES_TAKEN_PER_TREE, ranks, subtreeSizes } from '../../../src/propagation/tee/tree-repair.ts'
 import { Common, Mainnet } from '@ethereumjs/common'
 import { createLegacyTx } from '@ethereumjs/tx'
@@ -1333,6 +1333,48 @@ for (const offset of [0, 29_000, 31_000, 55_000]) {
     assert.deepEqual(w.refused, [])
   })
 }
+
+test('relay: a plan offer is pulled once, after a spread delay, from one offerer at a time; offers of the running plan, of an epoch not begun, or pulled before start nothing', () => {
+  const w = new World().connect()
+  w.runDeadlines(5000)
+  const plan = w.relays[0]!.currentPlan!
+  assert.equal(plan.body.epoch, 0)
+  const pulls = (): Sent[] => w.sent.filter((s) => s.from === 0 && s.msg.t === 'getPlan')
+  const offer = (from: number, epoch: number, hash: Uint8Array): void => {
+    w.run(0, w.relays[0]!.receive(w.ids[from]!, { t: 'planOffer', epoch, hash }, w.now))
+    w.checkInvariants(0, `after an offer from ${from}`)
+    w.flush()
+  }
+  // The running plan, offered again: nothing to pull. A plan of epoch 1, which has not begun: ignored.
+  offer(1, 0, planHash(plan))
+  offer(1, 1, new Uint8Array(32).fill(1))
+  w.runDeadlines(5000 + 2 * PLAN_OFFER_SPREAD_MS)
+  assert.equal(pulls().length, 0, 'no pull')
+  // A plan of epoch 0 this node lacks (made up here: the offerers do not run it), offered by peers 1 and 2, and
+  // another by 4.
+  const t0 = w.now
+  // This node's place in the spread: a share of it drawn from its id (keys are fresh each run).
+  const due = t0 + (parseInt(coordinatorScore(0, w.ids[0]!).slice(0, 8), 16) / 2 ** 32) * Math.min(PLAN_OFFER_SPREAD_MS, w.relays[0]!.params.epochMs / 10)
+  const fake = new Uint8Array(32).fill(7)
+  offer(1, 0, fake)
+  offer(2, 0, fake)
+  offer(4, 0, new Uint8Array(32).fill(8))
+  if (due - 1 > t0) w.runDeadlines(due - 1)
+  assert.equal(pulls().length, 0, 'no pull before the node\'s place in the spread')
+  w.runDeadlines(due)
+  assert.deepEqual(pulls().map((s) => s.to), [1], 'one pull, to the first offerer, at its place in the spread')
+  // Unanswered with that plan (1 answers with the plan it runs, which this node runs too): the next offerer, one retry later.
+  w.runDeadlines(due + PLAN_PULL_RETRY_MS)
+  assert.deepEqual(pulls().map((s) => s.to), [1, 2])
+  w.runDeadlines(due + 3 * PLAN_PULL_RETRY_MS)
+  assert.deepEqual(pulls().map((s) => s.to), [1, 2, 4], 'then the last one, and no more')
+  // Pulled hashes are pulled once, whoever offers them again.
+  offer(1, 0, fake)
+  w.runDeadlines(w.now + 2 * PLAN_OFFER_SPREAD_MS)
+  assert.equal(pulls().length, 3)
+  assert.ok(MAX_PLAN_OFFERERS >= 3)
+  assert.deepEqual(w.refused, [])
+})
 
 test('relay: a node that joins after the plan is covered by a replacement plan inside the same epoch', () => {
   const w = new World()
