@@ -1,5 +1,5 @@
 /**
- * Forwarding: where a held item goes next, on the running plan. Stateless beyond the entries' `sentAt` / `known`
+ * Forwarding: where a held item goes next, on the running plan. Stateless beyond the entries' `sentTo` / `known`
  * marks (which say whom it was already sent to) and the tree as repaired at this node (tree-repair.ts).
  *
  * Modes, by how the item arrived (or 'tree' when published here):
@@ -20,7 +20,7 @@
  */
 import { treeOf } from './plan.ts'
 import { ORIGIN_UNKNOWN, type ItemMode, type WireItem } from './messages.ts'
-import { told, type Entry, type ItemStore } from './item-store.ts'
+import { markSent, sentAtOf, told, type Entry, type ItemStore } from './item-store.ts'
 import type { RunningPlan } from './running-plan.ts'
 import type { TreeRepair } from './tree-repair.ts'
 import type { RelayContext, TeeAction } from './interface.ts'
@@ -70,7 +70,7 @@ export class Forwarding {
     const self = this.running.selfIndex
     for (const e of this.store.newestFirst()) {
       if (now - e.firstSeen > resendWindowMs + settleMs) break
-      const at = e.sentAt.get(peer)
+      const at = sentAtOf(e, peer)
       if (at === undefined || now - at > resendWindowMs) continue
       if (view === undefined) this.send(out, e, 'flood', this.floodTargets(e, undefined))
       else if (self < 0 || !view.inTree(treeOf(e.id, view.trees), self)) this.route(out, e, undefined, 'tree')
@@ -103,7 +103,7 @@ export class Forwarding {
     const epoch = this.running.epoch
     const now = this.ctx.now()
     for (const p of to) {
-      e.sentAt.set(p, now)
+      markSent(e, p, now)
       out.push({ t: 'send', to: p, msg: { t: 'items', epoch, items: [item] } })
     }
   }

@@ -33,12 +33,17 @@ export interface Entry {
   origin: string | undefined
   /**
    * Peers known to hold it: they sent it to us, digested it to us, or pulled it from us. A send of ours is not proof
-   * (the wire or an omitting host may lose it): those peers are in `sentAt`, are not sent it again, but still get it
-   * in digests, so that a lost send is repaired from the sender too.
+   * (the wire or an omitting host may lose it): those peers are in `sentTo`, are not sent it again, but still get it
+   * in digests, so that a lost send is repaired from the sender too. Read and written through `knows` and
+   * `markKnown`; undefined until the first.
    */
-  known: Set<string>
-  /** When we last sent it to each peer, for re-flooding when that peer dies. */
-  sentAt: Map<string, number>
+  known?: string[]
+  /**
+   * The peers we sent it to, and when we last did (`sentMs`, same index), for re-flooding when that peer dies. Through
+   * `sentAtOf` and `markSent`; undefined until the first send.
+   */
+  sentTo?: string[]
+  sentMs?: number[]
   /** The tree neighbour charged an omission when this item came by repair (refunded if its copy arrives late). */
   chargedTo?: string
   /**
@@ -55,7 +60,38 @@ export const usable = (e: Entry): boolean => e.admission === undefined
 const NO_PAYLOAD = new Uint8Array(0)
 
 /** The peer holds the item, or we sent it to them. */
-export const told = (e: Entry, p: string): boolean => e.known.has(p) || e.sentAt.has(p)
+export const told = (e: Entry, p: string): boolean => knows(e, p) || e.sentTo?.includes(p) === true
+
+/*
+ * An item is held by a peer or two and sent to a few: small arrays, made on first use, instead of a Set and a Map per
+ * entry. Every node holds every recent item, and at 8,000 simulated nodes the empty Set and Map of each entry were
+ * half of the store's memory per entry (720 -> 368 B, measured on 200,000 entries).
+ */
+export const knows = (e: Entry, p: string): boolean => e.known?.includes(p) === true
+
+export function markKnown(e: Entry, p: string): void {
+  if (e.known === undefined) e.known = [p]
+  else if (!e.known.includes(p)) e.known.push(p)
+}
+
+export function sentAtOf(e: Entry, p: string): number | undefined {
+  const i = e.sentTo?.indexOf(p) ?? -1
+  return i < 0 ? undefined : e.sentMs![i]
+}
+
+export function markSent(e: Entry, p: string, now: number): void {
+  if (e.sentTo === undefined) {
+    e.sentTo = [p]
+    e.sentMs = [now]
+    return
+  }
+  const i = e.sentTo.indexOf(p)
+  if (i >= 0) e.sentMs![i] = now
+  else {
+    e.sentTo.push(p)
+    e.sentMs!.push(now)
+  }
+}
 
 export class ItemStore {
   // Stage 2: held.
@@ -90,7 +126,7 @@ export class ItemStore {
   /** Stores a checked item (absent -> held), evicting the oldest beyond capacity. The caller checked it is absent. */
   add(kind: ItemKind, id: Uint8Array, payload: Uint8Array, origin: string | undefined, now: number, shortBytes = shortId(id)): Entry {
     const short = shortKey(shortBytes)
-    const e: Entry = { kind, id, payload, short, shortBytes, firstSeen: now, origin, known: new Set(), sentAt: new Map() }
+    const e: Entry = { kind, id, payload, short, shortBytes, firstSeen: now, origin }
     this.entries.set(short, e)
     this.log.push(e)
     this.bytes += payload.length

@@ -36,7 +36,7 @@ import { TeeError } from './errors.ts'
 import type { PropagationCore } from '../core.ts'
 import type { Hex, Origin } from '../interface.ts'
 import type { SignedPlan } from './messages.ts'
-import { ItemStore } from './item-store.ts'
+import { ItemStore, markKnown } from './item-store.ts'
 import { RunningPlan } from './running-plan.ts'
 import { treeOf } from './plan.ts'
 import { OmissionLedger } from './omission-ledger.ts'
@@ -378,7 +378,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     if (have !== undefined) {
       // A copy with other bytes is checked: a forger may reuse the id of an item we hold.
       if (Buffer.compare(have.payload, item.payload) !== 0 && !this.checked(out, from, item).ok) return false
-      have.known.add(from)
+      markKnown(have, from)
       this.counters.duplicates++
       // The neighbour we charged was late, not omitting (it was itself waiting for a repair): refund it.
       if (have.chargedTo === from && item.mode === 'tree') this.ledger.refund(have, from)
@@ -404,7 +404,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
     const crossed = origin !== this.self && this.crossed(item.id, origin, from)
     if (crossed) origin = this.self
     const e = this.store.add(item.kind, item.id, item.payload, origin, now, sb)
-    e.known.add(from)
+    markKnown(e, from)
     // The answer to our pull from this peer: how long it took tells how backlogged that peer's link to us is.
     if (item.mode === 'repair' && pending?.pulledFrom === from) this.repair.pullAnswered(from, now - pending.pulledAt, now)
     this.repair.held(e.short)

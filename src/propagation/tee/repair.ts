@@ -43,7 +43,7 @@
  */
 import { DIGEST_FULL_IDS, MAX_BACKLOG_WAIT_MS, MAX_IDS_PER_MESSAGE, MAX_TREE_WAIT_MS, NEW_PEER_BACKLOG_MS, QUEUE_DELAY_HALF_LIFE_MS, TREE_WAIT_FACTOR } from './constants.ts'
 import { percentile } from '../../shared/percentile.ts'
-import { usable, type ItemStore } from './item-store.ts'
+import { knows, markKnown, usable, type ItemStore } from './item-store.ts'
 import type { OmissionLedger } from './omission-ledger.ts'
 import { ORIGIN_UNKNOWN, type WireItem } from './messages.ts'
 import type { RunningPlan } from './running-plan.ts'
@@ -228,7 +228,7 @@ export class Repair {
       const key = shortKey(id)
       const e = this.store.get(key)
       if (e !== undefined) {
-        e.known.add(from)
+        markKnown(e, from)
         continue
       }
       const p = this.pending.get(key)
@@ -258,7 +258,7 @@ export class Repair {
       const e = this.store.get(shortKey(id))
       // A tx waiting for or refused by the pool is not served (the puller asks the next holder).
       if (e === undefined || !usable(e)) continue
-      e.known.add(from)
+      markKnown(e, from)
       // The neighbour we charged for it asks us for it: it never had it, so it did not omit it.
       if (e.chargedTo === from) this.ledger.refund(e, from)
       items.push({ kind: e.kind, id: e.id, mode: 'repair', origin: this.running.originIndex(e.origin) ?? ORIGIN_UNKNOWN, payload: e.payload })
@@ -310,7 +310,7 @@ export class Repair {
           before = lastSeen
           lastSeen = e.firstSeen
         }
-        if (usable(e) && !e.known.has(p) && (e.firstSeen < upAt || checks(e.id))) {
+        if (usable(e) && !knows(e, p) && (e.firstSeen < upAt || checks(e.id))) {
           // The decoder's cap: the rest goes in the next round.
           if (ids.length === MAX_IDS_PER_MESSAGE) {
             upTo = prevSeen
