@@ -11,12 +11,11 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { deriveKey, nodePublicKey } from '../../src/shared/keys.ts'
 import { planEcall } from '../../src/tee/programs/coordinator.ts'
 import { inProcessEnclaveContext } from '../../src/tee/sim/runtime.ts'
 import { SimulatedQuotingEnclave, produceQuote } from '../../src/tee/qe.ts'
 import { createAttestationRoot } from '../../src/tee/root.ts'
-import { policyToJson, type Policy } from '../../src/tee/policy.ts'
+import { policyToJson } from '../../src/tee/policy.ts'
 import { encodeReportBody, reportQuoteChallenge, reportSigningBytes } from '../../src/propagation/tee/report.ts'
 import { nodeSigner } from '../../src/propagation/tee/node-signature.ts'
 import { decodePlanBody, planChallenge, planSigningBytes } from '../../src/propagation/tee/plan.ts'
@@ -24,18 +23,8 @@ import { vouchTerm } from '../../src/propagation/tee/coordinator.ts'
 import type { EcallValue } from '../../src/tee/sim/messages.ts'
 import type { Report } from '../../src/propagation/tee/messages.ts'
 
-const NOW = 1_800_000_000_000
-const EPOCH_MS = 60_000
-const EPOCH = 40
-const keys = Array.from({ length: 6 }, (_, i) => {
-  const priv = deriveKey('report-quote', 'node', i)
-  return { priv, id: nodePublicKey(priv), hex: Buffer.from(nodePublicKey(priv)).toString('hex') }
-})
-const LINKS: [number, number, boolean][] = [[0, 1, true], [1, 2, true], [2, 0, true], [2, 3, false], [3, 4, false], [4, 5, true]]
-const identity = { mrEnclave: new Uint8Array(32).fill(7), mrSigner: new Uint8Array(32).fill(8), isvProdId: 1, isvSvn: 1, debug: false }
-const root = createAttestationRoot()
-const qe = SimulatedQuotingEnclave.create(root, () => NOW)
-const policy: Policy = { rootPublicKeys: [root.publicKey], enclave: { kind: 'mrenclave', allowed: [identity.mrEnclave] }, allowDebug: false, maxQuoteAgeSec: 600, maxClockSkewSec: 60 }
+import { EPOCH, EPOCH_MS, identity, keys, LINKS, NOW, policy, qe, root } from '../helpers/two-groups.ts'
+
 const attest = { policy: policyToJson(policy) as unknown as EcallValue, now: NOW, epochMs: EPOCH_MS }
 const PARAMS = { trees: 2, maxTreeDegree: 4, omissionMinSamples: 20, omissionRatio: 0.1, reportMaxAgeEpochs: 33, exclusionEpochs: 3, vouchTermEpochs: 64 }
 const B = [4, 5]
