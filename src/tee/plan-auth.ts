@@ -16,6 +16,7 @@ import { nodeSigner, verifyNodeSignature } from '../propagation/tee/node-signatu
 import { reportSigningBytes } from '../propagation/tee/report.ts'
 import { policyToJson, type Policy } from './policy.ts'
 import { verifyQuote } from './verifier.ts'
+import { bytesEqual } from './crypto.ts'
 import type { EcallValue } from './sim/messages.ts'
 
 /** Coordinator keys change once per epoch at most: parse each once. */
@@ -56,7 +57,7 @@ export function checkSignedPlan(plan: SignedPlan, policy: Policy, now: number): 
  */
 function planSignatureVerdict(plan: SignedPlan): { signatureOk: boolean; challenge: Uint8Array } {
   const hit = planVerdicts.get(plan.bodyBytes)
-  if (hit !== undefined && sameBytes(hit.enclaveKey, plan.enclaveKey) && sameBytes(hit.signature, plan.signature)) return hit
+  if (hit !== undefined && bytesEqual(hit.enclaveKey, plan.enclaveKey) && bytesEqual(hit.signature, plan.signature)) return hit
   const v = {
     enclaveKey: plan.enclaveKey,
     signature: plan.signature,
@@ -66,7 +67,6 @@ function planSignatureVerdict(plan: SignedPlan): { signatureOk: boolean; challen
   planVerdicts.set(plan.bodyBytes, v)
   return v
 }
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a === b || Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
 const planVerdicts = new WeakMap<Uint8Array, { enclaveKey: Uint8Array; signature: Uint8Array; signatureOk: boolean; challenge: Uint8Array }>()
 
 /** Verdicts per report object: the simulator hands one object to every node, so each is checked once. */
