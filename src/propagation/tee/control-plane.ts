@@ -148,8 +148,6 @@ export class ControlPlane {
   private requestedVersion = -1
   /** The epoch whose running (partial) plan this node last asked to replace. */
   private replanEpoch = -1
-  /** Memo of candidatesOf (one plan). */
-  private candidates: { plan: SignedPlan; ids: string[] } | undefined
   /** Memo: does a relay of the running plan have no report here (latestVersion, plan)? */
   private missingMemo: { version: number; plan: SignedPlan; missing: boolean } | undefined
   // Stage 4: adoption.
@@ -658,8 +656,8 @@ export class ControlPlane {
   private candidatesOf(): string[] | undefined {
     const plan = this.running.plan
     if (plan === undefined || plan.body.epoch + 1 < this.epochAt(this.ctx.now())) return undefined
-    if (this.candidates?.plan !== plan) this.candidates = { plan, ids: this.running.view!.reportCandidates(this.ctx.params.reportCandidates) }
-    return this.candidates.ids
+    // Memoized on the plan's shared view.
+    return this.running.view!.reportCandidates(this.ctx.params.reportCandidates)
   }
 
   /** Does a relay of the running plan have no report here? Then a candidate waits one more reportWait. */
