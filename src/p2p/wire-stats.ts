@@ -34,6 +34,8 @@ export const FIRST_SEEN_LIMIT = 100_000
 export class WireStats {
   readonly messages = new Map<string, MessageCounter>()
   readonly duplicates: Record<ItemKind, number> = { tx: 0, block: 0 }
+  /** Distinct items seen since start, side blocks included; not bounded like first-seen (an item seen again after its eviction counts again). */
+  readonly distinct: Record<ItemKind, number> = { tx: 0, block: 0 }
   /** Framed bytes in and out per peer (short id), at most PEER_LABEL_LIMIT peers plus PEER_OTHER. */
   readonly peerBytes = new Map<string, { in: number; out: number }>()
   private readonly firstSeen: Record<ItemKind, Map<string, number>> = { tx: new Map(), block: new Map() }
@@ -83,6 +85,7 @@ export class WireStats {
       return false
     }
     seen.set(key, now)
+    this.distinct[kind]++
     if (seen.size > this.firstSeenLimit) {
       const oldest = seen.keys().next().value
       if (oldest !== undefined) seen.delete(oldest)

@@ -24,6 +24,8 @@ export interface P2pStats {
   peers: number
   messages: Record<string, MessageCounter>
   duplicates: { tx: number; block: number }
+  /** Distinct txs and blocks this node has held since start (competing blocks at one height count apart). */
+  seen: { tx: number; block: number }
   uptimeMs: number
 }
 
@@ -97,6 +99,7 @@ export function teecastMethods(p: InstalledPropagation, now: () => number = Date
         peers: p.peerCount(),
         messages: p.stats.messagesSnapshot(),
         duplicates: { ...p.stats.duplicates },
+        seen: { ...p.stats.distinct },
         uptimeMs: now() - p.startedAt,
       }
     },

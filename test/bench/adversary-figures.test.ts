@@ -7,7 +7,7 @@ import type { P2pStats } from '../../src/rpc/teecast.ts'
 import type { TestnetDescription } from '../../testnets/description.ts'
 
 const stats = (bytesIn: Record<string, number>, out: Record<string, number> = {}): P2pStats => ({
-  node: 'x', nodeId: 'x', propagation: 'tee', peers: 3, duplicates: { tx: 0, block: 0 }, uptimeMs: 1,
+  node: 'x', nodeId: 'x', propagation: 'tee', peers: 3, duplicates: { tx: 0, block: 0 }, seen: { tx: 0, block: 0 }, uptimeMs: 1,
   messages: Object.fromEntries([...new Set([...Object.keys(bytesIn), ...Object.keys(out)])].map((k) => [k, { in: 1, out: out[k] ?? 0, bytesIn: bytesIn[k] ?? 0, bytesOut: 0 }])),
 })
 const zero = stats({})

@@ -29,7 +29,7 @@ test('wire cost per tx per node from two snapshots', () => {
   const snap = (txIn: number, bytes: number, dup: number, blockBytes = 1000): P2pStats => ({
     node: 'x', nodeId: 'ab', propagation: 'stock', peers: 2, uptimeMs: 1,
     messages: { 'eth/Transactions': { in: txIn, out: 0, bytesIn: bytes, bytesOut: 0 }, 'eth/NewBlock': { in: 1, out: 0, bytesIn: blockBytes, bytesOut: 0 } },
-    duplicates: { tx: dup, block: 0 },
+    duplicates: { tx: dup, block: 0 }, seen: { tx: 0, block: 0 },
   })
   const before = new Map([['a', snap(10, 1000, 1)], ['b', snap(0, 0, 0)]])
   const after = new Map([['a', snap(30, 3000, 5, 2000)], ['b', snap(20, 2000, 0)]])

@@ -50,8 +50,8 @@ test('200 txs sent round-robin all land, and every node has the same head and re
 })
 
 test('the wire counters show the stock rule: RPC txs spread by announce-then-fetch, blocks by NewBlock + hashes', async () => {
-  const stats = await Promise.all(d.nodes.map((n) => rpcCall<P2pStats>(n.rpcUrl, 'teecast_p2pStats')))
   const blocks = (await agreedHead(d.nodes, 3 * d.period * 1000)).number
+  const stats = await Promise.all(d.nodes.map((n) => rpcCall<P2pStats>(n.rpcUrl, 'teecast_p2pStats')))
   const total = (k: string, f: 'in' | 'out') => stats.reduce((s, x) => s + (x.messages[k]?.[f] ?? 0), 0)
   for (const s of stats) {
     const m = (k: string) => s.messages[k] ?? { in: 0, out: 0, bytesIn: 0, bytesOut: 0 }
@@ -60,8 +60,10 @@ test('the wire counters show the stock rule: RPC txs spread by announce-then-fet
     assert.equal(m('eth/PooledTransactions').in, m('eth/GetPooledTransactions').out, `${s.node}: every fetch answered`)
     // Local txs are announced first, so the later full push finds every peer already knows them.
     assert.equal(m('eth/Transactions').in, 0, `${s.node}: no full pushes under stock with RPC-submitted txs`)
-    // With 2 peers floor(sqrt(2)) = 1: a node sends each block in full to at most one peer.
-    assert.ok(m('eth/NewBlock').out <= blocks, `${s.node}: ${m('eth/NewBlock').out} NewBlock for ${blocks} blocks`)
+    // With 2 peers floor(sqrt(2)) = 1: a node sends each block in full to at most one peer. Two Clique signers can
+    // seal the same height, so the blocks a node held (side blocks included) bound it, not the head number.
+    assert.ok(s.seen.block >= blocks, `${s.node}: held ${s.seen.block} blocks, agreed head ${blocks} before`)
+    assert.ok(m('eth/NewBlock').out <= s.seen.block, `${s.node}: ${m('eth/NewBlock').out} NewBlock for ${s.seen.block} blocks held`)
   }
   assert.ok(total('eth/NewBlock', 'out') > 0 && total('eth/NewBlockHashes', 'out') > 0, 'blocks travel both in full and by hash')
   assert.equal(total('eth/NewBlock', 'out'), total('eth/NewBlock', 'in'), 'every NewBlock sent is counted once at its receiver')

@@ -34,6 +34,8 @@ test('first-seen keeps only the newest entries, oldest evicted first', () => {
   assert.equal(s.firstSeenAt('block', '0x0'), undefined)
   assert.equal(s.firstSeenAt('block', '0x1'), undefined)
   assert.deepEqual([2, 3, 4].map((i) => s.firstSeenAt('block', `0x${i}`)), [2, 3, 4])
+  s.sawItem('block', '0x4', 9, true)
+  assert.deepEqual(s.distinct, { tx: 0, block: 5 }, 'distinct counts every item once, evicted ones too')
 })
 
 test('message keys use eth/68 and p2p names, and fall back to a code', () => {

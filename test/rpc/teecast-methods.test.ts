@@ -21,6 +21,7 @@ test('teecast_p2pStats returns the documented shape', async () => {
     peers: 4,
     messages: { 'eth/Transactions': { in: 1, out: 0, bytesIn: 120, bytesOut: 0 } },
     duplicates: { tx: 1, block: 0 },
+    seen: { tx: 1, block: 0 },
     uptimeMs: 5000,
   })
 })
