@@ -85,6 +85,8 @@ interface Row {
   bytesPerNodePerTx: number
   blockBytesPerNodePerTx: number
   maxUplinkBacklogMs: number
+  /** Data bytes the busiest live node sent per tx: what binds first when uplinks are the limit. */
+  maxSentBytesPerTx: number
   txDiverged: boolean
   blocksLate: boolean
   wallS: number
@@ -115,6 +117,7 @@ function row(mode: SimMode, rate: number, r: SimResult): Row {
     bytesPerNodePerTx: r.bytesPerNodePerItem,
     blockBytesPerNodePerTx: r.blockBytesPerNodePerItem,
     maxUplinkBacklogMs: r.uplink.maxBacklogMs,
+    maxSentBytesPerTx: r.uplink.sentBytesPerItem.max,
     txDiverged: !(p95 <= boundMs) || (lateOverEarly > 2 && late > 1_000),
     blocksLate: r.blocks !== undefined && !(r.blocks.to95.max <= blockIntervalS * 1000),
     wallS: r.wallMs / 1000,
@@ -135,6 +138,7 @@ const meta = saved ?? { nodes, degree, uploadMbps, blockIntervalS }
 const rows: Row[] = (saved?.rows ?? []).map((x) => ({
   ...x,
   blockTo95MaxMs: x.blockTo95MaxMs ?? Infinity,
+  maxSentBytesPerTx: x.maxSentBytesPerTx ?? NaN,
   txDiverged: x.txDiverged ?? x.diverged ?? false,
   blocksLate: x.blocksLate ?? !((x.blockTo95MaxMs ?? Infinity) <= meta.blockIntervalS * 1000),
 }))
@@ -167,8 +171,8 @@ for (const mode of [...new Set(rows.map((x) => x.mode))]) {
   process.stdout.write(`\n${mode}: ${meta.nodes} nodes, degree ${meta.degree}, ${meta.uploadMbps} Mbit/s uplinks, blocks every ${meta.blockIntervalS} s; diverges at ${knee === undefined ? `> ${mine.at(-1)!.offeredTps}` : knee.offeredTps} tx/s\n`)
   process.stdout.write(
     `${renderTable(
-      ['offered tx/s', 'delivered tx/s', 'delay p50 ms', 'delay p95 ms', 'late/early', 'block to 95% max ms', 'B/node/tx', 'of which blocks', 'max uplink queue ms', 'diverged', 'wall s'],
-      mine.map((x) => [String(x.offeredTps), f(x.deliveredTps, 1), f(x.delayP50Ms), f(x.delayP95Ms), f(x.lateOverEarly, 2), f(x.blockTo95MaxMs), f(x.bytesPerNodePerTx), f(x.blockBytesPerNodePerTx), f(x.maxUplinkBacklogMs), divergedText(x), f(x.wallS, 1)]),
+      ['offered tx/s', 'delivered tx/s', 'delay p50 ms', 'delay p95 ms', 'late/early', 'block to 95% max ms', 'B/node/tx', 'of which blocks', 'busiest uplink B/tx', 'max uplink queue ms', 'diverged', 'wall s'],
+      mine.map((x) => [String(x.offeredTps), f(x.deliveredTps, 1), f(x.delayP50Ms), f(x.delayP95Ms), f(x.lateOverEarly, 2), f(x.blockTo95MaxMs), f(x.bytesPerNodePerTx), f(x.blockBytesPerNodePerTx), f(x.maxSentBytesPerTx), f(x.maxUplinkBacklogMs), divergedText(x), f(x.wallS, 1)]),
     )}\n`,
   )
 }

@@ -248,7 +248,7 @@ export interface SimResult {
   /** Blocks (a run with `blockIntervalMs` > 0). */
   blocks?: SimBlockStats
   /** Per-node uplink queues (with `uploadMbps`): the longest wait a message had behind earlier sends, ms. */
-  uplink: { maxBacklogMs: number; meanMaxBacklogMs: number }
+  uplink: { maxBacklogMs: number; meanMaxBacklogMs: number; sentBytesPerItem: { mean: number; p99: number; max: number } }
   plansAccepted: number
   plansRefused: number
   /** tee: the distinct plans nodes adopted, in epoch order, with each node's child count and how many adopted it. */
@@ -522,9 +522,15 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   const blockStats = chain === undefined ? undefined : blockSummary(chain, blockTracker, net, component, s.mode === 'tee' ? teeNodes : ethNodes, teeNodes, live.length)
   let maxBacklog = 0
   let sumBacklog = 0
+  // Data bytes (tx and block messages, control left out) each live node sent per item: a mode's throughput limit is
+  // its busiest uplinks, not the mean.
+  const sent: number[] = []
   for (const i of live) {
     maxBacklog = Math.max(maxBacklog, net.maxUplinkBacklogMs[i]!)
     sumBacklog += net.maxUplinkBacklogMs[i]!
+    let b = 0
+    for (const [type, c] of net.counters[i]!.out) if (!CONTROL_TYPES.has(type)) b += c.bytes
+    sent.push(b / Math.max(1, s.items))
   }
   const excluded = new Set<string>()
   let plansAccepted = 0
@@ -577,7 +583,11 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
     latency: { to50: pct(to50), to90: pct(to90), to95: { ...pct(to95), p95: round(percentile(to95, 95) ?? NaN) }, to100: pct(to100) },
     itemTimes,
     blocks: blockStats,
-    uplink: { maxBacklogMs: round(maxBacklog), meanMaxBacklogMs: round(sumBacklog / Math.max(1, live.length)) },
+    uplink: {
+      maxBacklogMs: round(maxBacklog),
+      meanMaxBacklogMs: round(sumBacklog / Math.max(1, live.length)),
+      sentBytesPerItem: { mean: round(sent.reduce((a, b) => a + b, 0) / Math.max(1, sent.length)), p99: round(percentile(sent, 99) ?? NaN), max: round(Math.max(0, ...sent)) },
+    },
     plansAccepted,
     plansRefused,
     excludedRelays: excluded.size,

@@ -29,7 +29,7 @@ import { policyFromJson, type Policy } from '../policy.ts'
 import { verifyQuote } from '../verifier.ts'
 
 export const COORDINATOR_PROGRAM_NAME = 'teecast-coordinator'
-export const COORDINATOR_PROGRAM_VERSION = 4
+export const COORDINATOR_PROGRAM_VERSION = 5
 
 const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array
 

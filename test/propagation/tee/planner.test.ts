@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  computeTrees, NOT_IN_TREE, ROOT, PlannerError,
+  childBudget, computeTrees, NOT_IN_TREE, ROOT, PlannerError,
   type PlanGraph, type PlanGraphNode, type PlanEdge, type PlannerOptions, type PlannedTrees,
 } from '../../../src/propagation/tee/planner.ts'
 
@@ -174,6 +174,23 @@ test('planner: maxDegree 2 (Hamiltonian path, NP-hard): few nodes exceed the bou
       const excess = over.reduce((a, d) => a + d - 2, 0)
       assert.ok(excess <= Math.max(2, n / 10), `n=${n}: over-bound degrees ${over.join(',')}`)
     }
+  }
+})
+
+test('planner: upload budget: no node carries many more children over all trees than the mean (random 8-regular, K=4)', () => {
+  for (const [n, seed] of [[200, 1], [1000, 2], [1000, 3]] as const) {
+    const g = regularGraph(n, 8, seed)
+    const o = { trees: 4, maxDegree: 6, seed: `u${seed}` }
+    const res = computeTrees(g, o)
+    check(g, o, res)
+    const total = new Int32Array(n)
+    for (const p of res.parents) for (let i = 0; i < n; i++) if (p[i]! >= 0) total[p[i]!]!++
+    const budget = childBudget(4, n, n)
+    assert.equal(budget, 6, 'the mean is 4 children per node over 4 trees; slack 1.5')
+    const sorted = Array.from(total).sort((a, b) => a - b)
+    // A root may take maxDegree children in its own tree, and a swap or relaxation may pass the budget by one.
+    assert.ok(sorted[Math.floor(n * 0.99)]! <= budget, `n=${n}: p99 children ${sorted[Math.floor(n * 0.99)]}`)
+    assert.ok(sorted[n - 1]! <= budget + 2, `n=${n}: most children ${sorted[n - 1]} (budget ${budget})`)
   }
 })
 
