@@ -45,7 +45,9 @@
  *    one epoch a node keeps the one that is not partial by its news; of two alike, the larger one if one coordinator
  *    made both (its replacement) or if they are this node's first plans (with candidates: a node holds only its
  *    bootstrap subtree's reports then), else the better-ranked coordinator's (a slow rank 0 and its stand-in). A peer still
- *    tagging items with an older epoch (after the plan-switch grace) is sent the whole plan once.
+ *    tagging items with an older epoch (after the plan-switch grace) is sent the whole plan once; a node whose peers tag
+ *    items with a newer epoch than it runs, past that grace, asks one of them for it (`ahead`, `aheadAsks`: at most
+ *    twice per epoch).
  *
  * Invariants:
  * - `latest` holds no report older than the age window of the newest epoch this node reported in, nor two of a node.
@@ -66,7 +68,7 @@ import { TeeError } from './errors.ts'
 import { vouchTerm } from './coordinator.ts'
 import { MAX_PLAN_OFFERERS, PLAN_OFFER_SPREAD_MS, PLAN_PULL_RETRY_MS, REPORT_BATCH_MS } from './constants.ts'
 import { applyPlanDiff, planDeltaOf, planDiffBytes, planHash, type PlanDelta } from './plan-delta.ts'
-import type { RunningPlan } from './running-plan.ts'
+import { planSwitchGraceMs, type RunningPlan } from './running-plan.ts'
 import type { OmissionLedger } from './omission-ledger.ts'
 import type { InvariantViolations, RelayAuthority, RelayContext, TeeAction } from './interface.ts'
 import { BootstrapTree } from './bootstrap.ts'
@@ -106,6 +108,9 @@ const newer = (a: Report, b: Report): number => a.epoch - b.epoch || (a.seq ?? 0
  * root plans within half an epoch of its activity; a node that boots late in an epoch gets the next one as well.
  */
 const BOOT_EPOCHS = 2
+
+/** Asks per plan epoch of a node that peers' items show to be behind (noteAhead): the second after a lost answer. */
+const MAX_AHEAD_ASKS = 2
 
 export class ControlPlane {
   // Stage 1: this node's report.
@@ -167,6 +172,10 @@ export class ControlPlane {
    * `from` (peer -> the hash it offered), then from the next. A GetPlan names the epoch only: any offerer will do.
    */
   private pull: { epoch: number; hashes: Set<string>; from: Map<string, string>; at: number } | undefined
+  /** A newer plan epoch a peer's items carry, asked of that peer at `at` unless the plan came (noteAhead). */
+  private ahead: { epoch: number; peer: string; at: number } | undefined
+  /** Asks made per plan epoch for a plan peers tag items with (the last two epochs kept). */
+  private readonly aheadAsks = new Map<number, number>()
   /** Plans pulled here, by body hash, with their epoch: each is pulled once, however often it is offered. */
   private readonly pulled = new Map<string, number>()
   /** The newest epoch of a verified plan that left this node out of its coordinator's subtree (noteForeign). */
@@ -257,12 +266,14 @@ export class ControlPlane {
     this.flushReports(out, now)
     this.coordinateIfDue(out, now)
     this.pullIfDue(out, now)
+    this.askIfAhead(out, now)
   }
 
   /** The earliest time this plane has work: a report due, a batch to flush, or a plan to compute. */
   nextTimeout(): number | undefined {
     let t = this.reportQueue.size > 0 || this.bootPending.size > 0 ? this.reportQueuedAt + REPORT_BATCH_MS : Infinity
     if (this.pull !== undefined) t = Math.min(t, this.pull.at)
+    if (this.ahead !== undefined) t = Math.min(t, this.ahead.at)
     if (this.ctx.attested) {
       const now = this.ctx.now()
       const epoch = this.epochAt(now)
@@ -994,7 +1005,33 @@ export class ControlPlane {
    * (its tree-0 path was broken while the plan went by); within the grace, they were sent before it switched.
    */
   onItemsTagged(out: TeeAction[], peer: string, peerEpoch: number, now: number): void {
-    if (!this.running.inSwitchGrace(now)) this.pushPlanTo(out, peer, peerEpoch)
+    const cur = this.running.plan?.body.epoch ?? -1
+    if (peerEpoch > cur) this.noteAhead(peer, peerEpoch, now)
+    else if (!this.running.inSwitchGrace(now)) this.pushPlanTo(out, peer, peerEpoch)
+  }
+
+  /**
+   * A peer tags items with a newer plan epoch than this node runs. Within the plan-switch grace that is a plan still on
+   * its way; past it, this node missed it (its copy on tree 0 was lost, and tree neighbours get no offer), and it asks
+   * that peer for it: at most MAX_AHEAD_ASKS times per epoch. Epoch 0 also tags "no plan yet", so it is not news.
+   */
+  private noteAhead(peer: string, peerEpoch: number, now: number): void {
+    const nowEpoch = this.epochAt(now)
+    if (peerEpoch < 1 || peerEpoch + 1 < nowEpoch || peerEpoch > nowEpoch + 1) return
+    if (this.ahead !== undefined && this.ahead.epoch >= peerEpoch) return
+    if ((this.aheadAsks.get(peerEpoch) ?? 0) >= MAX_AHEAD_ASKS) return
+    this.ahead = { epoch: peerEpoch, peer, at: now + planSwitchGraceMs(this.ctx.params) }
+  }
+
+  private askIfAhead(out: TeeAction[], now: number): void {
+    const a = this.ahead
+    if (a === undefined || now < a.at) return
+    this.ahead = undefined
+    if ((this.running.plan?.body.epoch ?? -1) >= a.epoch || !this.ctx.peers.has(a.peer)) return
+    this.aheadAsks.set(a.epoch, (this.aheadAsks.get(a.epoch) ?? 0) + 1)
+    for (const e of this.aheadAsks.keys()) if (e + 1 < a.epoch) this.aheadAsks.delete(e)
+    this.ctx.counters.planAsks++
+    out.push({ t: 'send', to: a.peer, msg: { t: 'getPlan', epoch: a.epoch } })
   }
 
   /**
@@ -1035,6 +1072,8 @@ export class ControlPlane {
     if (this.booting) bad.push(...this.boot.invariants(this.ctx.now()))
     for (const p of [...this.offeredTo, ...this.offeredBy]) if (!this.ctx.peers.has(p)) bad.push(`control: plan offer state for ${p.slice(0, 8)}, not a live peer`)
     if (this.pull !== undefined && !Number.isFinite(this.pull.at)) bad.push('control: a plan pull with no time')
+    if (this.ahead !== undefined && !Number.isFinite(this.ahead.at)) bad.push('control: an ask for a newer plan with no time')
+    for (const [e, n] of this.aheadAsks) if (n > MAX_AHEAD_ASKS) bad.push(`control: ${n} asks for the plan of epoch ${e}, more than ${MAX_AHEAD_ASKS}`)
     if (this.passedOn !== undefined && this.running.plan === undefined) bad.push('control: a passed-on plan message with no running plan')
     return bad
   }

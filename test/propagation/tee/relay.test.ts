@@ -32,6 +32,7 @@ import { ORIGIN_UNKNOWN } from '../../../src/propagation/tee/messages.ts'
 import { checkerOf } from '../../../src/propagation/tee/repair.ts'
 import { planDeltaOf, planHash, type PlanDelta } from '../../../src/propagation/tee/plan-delta.ts'
 import { BRIDGES_TAKEN_PER_TREE, ranks, subtreeSizes } from '../../../src/propagation/tee/tree-repair.ts'
+import { planSwitchGraceMs } from '../../../src/propagation/tee/running-plan.ts'
 import { Common, Mainnet } from '@ethereumjs/common'
 import { createLegacyTx } from '@ethereumjs/tx'
 
@@ -387,6 +388,40 @@ test('relay: a node that missed a plan is sent it once by a peer that sees its i
   const pushes = w.relays.reduce((n, r) => n + r.counters.planPushes, 0)
   assert.ok(pushes >= firstRound, "pushes are counted")
   assert.deepEqual(w.refused, [])
+})
+
+test('relay: a node that missed a plan and sends nothing asks a peer whose items carry the newer epoch, after the grace, at most twice', () => {
+  for (const answerSecond of [false, true]) {
+    const w = new World().connect()
+    w.establishPlan()
+    const { leaf, leafId, origin } = w.leafOfTree0(w.relays[0]!.currentPlan!)
+    const coord = w.index.get(coordinatorRanking(1, w.ids).find((id) => id !== leafId)!)!
+    const p1 = w.planFor(1, coord)
+    w.drop = (s) => s.to === leaf && (s.msg.t === 'plan' || s.msg.t === 'planDelta')
+    w.run(coord, w.relays[coord]!.planComputed(p1, w.now))
+    w.flush()
+    assert.equal(w.relays[leaf]!.currentPlan!.body.epoch, 0, 'the leaf missed epoch 1')
+    const asks = (): Sent[] => w.sent.filter((s) => s.from === leaf && s.msg.t === 'getPlan')
+    // Items tagged epoch 1 reach the leaf; the leaf publishes nothing, so no peer sees a stale tag from it.
+    w.publish(origin, itemOn(undefined, 2))
+    assert.equal(asks().length, 0, 'within the plan-switch grace a newer tag is a plan still on its way')
+    const grace = planSwitchGraceMs(w.relays[leaf]!.params)
+    w.runDeadlines(w.now + grace + 1)
+    assert.equal(asks().length, 1, 'asked once the grace went by')
+    assert.equal((asks()[0]!.msg as Extract<TeeMessage, { t: 'getPlan' }>).epoch, 1)
+    assert.equal(w.relays[leaf]!.currentPlan!.body.epoch, 0, 'the answer was lost')
+    if (answerSecond) w.drop = () => false
+    // Newer tags again bring one more ask, and never a third for the same epoch.
+    for (let k = 0; k < 3; k++) {
+      w.publish(origin, itemOn(undefined, 2))
+      w.runDeadlines(w.now + grace + 1)
+    }
+    assert.equal(asks().length, 2, 'at most two asks per epoch')
+    assert.equal(w.relays[leaf]!.counters.planAsks, 2)
+    if (answerSecond) assert.ok(samePlan(w.relays[leaf]!.currentPlan, p1), 'the second answer is run')
+    else assert.equal(w.relays[leaf]!.currentPlan!.body.epoch, 0)
+    assert.deepEqual(w.refused, [])
+  }
 })
 
 test('relay: a tree neighbour going down breaks that tree at both ends, yet nothing floods: the orphan grafts under a stand-in', () => {
