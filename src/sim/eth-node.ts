@@ -129,7 +129,7 @@ export class SimEthNode implements SimPeerNode {
     const m = msg as EthMsg
     if (m.t === 'Transactions' || m.t === 'PooledTransactions') {
       this.tracker.receipt(this.index, m.txs.length)
-      if (this.tracker.perItem) for (const tx of m.txs) this.tracker.receiptOf(tx.hash.slice(2))
+      if (this.tracker.perItem) for (const tx of m.txs) this.tracker.receiptOf(keyOf(tx))
       if (this.poolAddMs > 0 && m.txs.length > 0) {
         // The core sees the message once the pool has judged its txs (the node's seam order; see the header).
         this.addsInFlight++
@@ -157,10 +157,10 @@ export class SimEthNode implements SimPeerNode {
     },
     'deliver-txs': (a) => {
       for (const tx of a.txs) {
-        const accepted = !this.pool.has(tx.hash) && this.held?.holdsTx(tx.hash.slice(2)) !== true
+        const accepted = !this.pool.has(tx.hash) && this.held?.holdsTx(keyOf(tx)) !== true
         if (accepted) {
           this.pool.set(tx.hash, tx)
-          this.tracker.seen(tx.hash.slice(2), this.index, this.net.now)
+          this.tracker.seen(keyOf(tx), this.index, this.net.now)
         }
         this.run(this.core.onPoolResult(tx.hash, accepted, a.from, this.net.now))
       }
@@ -192,9 +192,10 @@ export class SimEthNode implements SimPeerNode {
     if (!this.held!.import(b)) return
     const now = this.net.now
     this.blocks!.tracker.seen(b.key, this.index, now)
-    for (const t of b.txs) {
-      this.pool.delete(`0x${t}`)
-      this.tracker.seen(t, this.index, now)
+    const hashes = prefixedTxs(b)
+    for (let i = 0; i < b.txs.length; i++) {
+      this.pool.delete(hashes[i]!)
+      this.tracker.seen(b.txs[i]!, this.index, now)
     }
   }
 
@@ -228,6 +229,23 @@ export class SimEthNode implements SimPeerNode {
 }
 
 const ethBlock = (b: SimBlock): EthBlock => ({ hash: `0x${b.key}`, number: BigInt(b.number) })
+
+/*
+ * The tracker's key of a tx (its hash without 0x), and a block's tx hashes with it, made once per tx or block rather
+ * than once per node: a fresh string per node and event was a string to allocate and to hash at every map lookup.
+ */
+const txKeys = new WeakMap<EthTx, string>()
+const keyOf = (tx: EthTx): string => {
+  let k = txKeys.get(tx)
+  if (k === undefined) txKeys.set(tx, (k = tx.hash.slice(2)))
+  return k
+}
+const blockTxHashes = new WeakMap<SimBlock, Hex[]>()
+const prefixedTxs = (b: SimBlock): Hex[] => {
+  let h = blockTxHashes.get(b)
+  if (h === undefined) blockTxHashes.set(b, (h = b.txs.map((t): Hex => `0x${t}`)))
+  return h
+}
 
 function* mapIter<A, B>(xs: IterableIterator<A>, f: (a: A) => B): IterableIterator<B> {
   for (const x of xs) yield f(x)

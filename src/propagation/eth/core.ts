@@ -88,12 +88,14 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
   private readonly p: EthCoreParams
   /** Connected peers, in the order they came up (the client's peer pool order, which the split rules use). */
   private readonly peers = new Set<PeerId>()
+  /** `peers` as an array for the policy, rebuilt only when a peer comes or goes (not once per routed message). */
+  private peerList: PeerId[] = []
   // Stage 1: awaiting pool verdicts, oldest first.
   private readonly awaiting: VerdictBatch[] = []
   // Stage 2: fetching.
   private readonly fetch: FetchStage
-  // Pool memory: hash -> last verdict.
-  private readonly handled = new Map<Hex, { accepted: boolean; at: number }>()
+  // Pool memory: hash -> last verdict, as one number (see `verdict`): a map entry per tx per node, no object each.
+  private readonly handled = new Map<Hex, number>()
   // Known per peer.
   private readonly knownTxs = new KnownByPeer()
   private readonly knownBlocks = new KnownByPeer()
@@ -112,7 +114,7 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
   onLocal(item: EthLocal, now: number): EthAction[] {
     this.clock(now)
     if (item.kind === 'block') return this.routeBlock(item.block, 'local', now).flat()
-    this.handled.set(item.tx.hash, { accepted: true, at: now })
+    this.handled.set(item.tx.hash, verdict(true, now))
     return this.routeTxs([item.tx], new Set([item.tx.hash]), 'rpc', 'local', now)
   }
 
@@ -127,7 +129,7 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
         if (this.fetch.answer(from, msg.reqId) === undefined) return []
         return this.deliver('fetch', from, msg.txs)
       case 'NewPooledTransactionHashes':
-        return this.onAnnounced(from, msg.txs.map((x) => x.hash), now)
+        return this.onAnnounced(from, msg.txs, now)
       case 'GetPooledTransactions':
         return [{ t: 'serve-PooledTransactions', to: from, reqId: msg.reqId, hashes: msg.hashes }]
       case 'NewBlock': {
@@ -143,7 +145,7 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
 
   onPoolResult(id: Hex, accepted: boolean, from: Origin, now: number): EthAction[] {
     this.clock(now)
-    this.handled.set(id, { accepted, at: now })
+    this.handled.set(id, verdict(accepted, now))
     const i = this.awaiting.findIndex((b) => b.from === from && b.waiting.has(id))
     if (i === -1) return []
     const b = this.awaiting[i]!
@@ -158,6 +160,7 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
     this.clock(now)
     if (this.peers.has(peer)) return []
     this.peers.add(peer)
+    this.peerList = [...this.peers]
     const byHash = new Map(info.pool.map((t) => [t.hash, t]))
     return this.sends(this.policy.routePoolToNewPeer(info.pool.map((t) => ({ ...t, accepted: true })), peer), byHash, now)
   }
@@ -165,7 +168,7 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
   onPeerDown(peer: PeerId, now: number): EthAction[] {
     this.clock(now)
     // Known sets outlive the session, and an open request to the peer runs to its deadline, as in the client.
-    this.peers.delete(peer)
+    if (this.peers.delete(peer)) this.peerList = [...this.peers]
     return []
   }
 
@@ -176,7 +179,7 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
     if (this.nextCleanupAt !== undefined && now >= this.nextCleanupAt) {
       this.knownTxs.prune(now - this.p.knownTtlMs)
       this.knownBlocks.prune(now - this.p.knownTtlMs)
-      for (const [h, v] of this.handled) if (v.at < now - this.p.handledTtlMs) this.handled.delete(h)
+      for (const [h, v] of this.handled) if (verdictAt(v) < now - this.p.handledTtlMs) this.handled.delete(h)
       while (this.nextCleanupAt <= now) this.nextCleanupAt += this.p.cleanupIntervalMs
     }
     return []
@@ -190,7 +193,7 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
 
   // Read-only views, for drivers and invariant checks.
   connected(): readonly PeerId[] {
-    return [...this.peers]
+    return [...this.peerList]
   }
   knows(peer: PeerId, hash: Hex): boolean {
     return this.knownTxs.has(peer, hash) || this.knownBlocks.has(peer, hash)
@@ -208,11 +211,14 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
     return this.awaiting
   }
   verdictOf(hash: Hex): boolean | undefined {
-    return this.handled.get(hash)?.accepted
+    const v = this.handled.get(hash)
+    return v === undefined ? undefined : v >= 0
   }
 
   private clock(now: number): void {
     if (!(now >= this.lastNow)) throw new Error(`eth core: clock went backwards (${now} < ${this.lastNow})`)
+    // Verdicts keep their time's sign for the accepted bit (`verdict`).
+    if (now < 0) throw new Error(`eth core: the clock must start at 0 or later, got ${now}`)
     this.lastNow = now
     this.nextCleanupAt ??= now + this.p.cleanupIntervalMs
   }
@@ -223,12 +229,12 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
     return [{ t: 'deliver-txs', from, txs: [...txs] }]
   }
 
-  private onAnnounced(from: PeerId, hashes: readonly Hex[], now: number): EthAction[] {
+  private onAnnounced(from: PeerId, announced: readonly { hash: Hex }[], now: number): EthAction[] {
     const candidates: Hex[] = []
     const seen = new Set<Hex>()
-    for (const h of hashes) {
+    for (const { hash: h } of announced) {
       this.knownTxs.add(from, h, now)
-      if (seen.has(h) || this.fetch.isPending(h) || this.handled.get(h)?.accepted === true) continue
+      if (seen.has(h) || this.fetch.isPending(h) || (this.handled.get(h) ?? -1) >= 0) continue
       seen.add(h)
       candidates.push(h)
     }
@@ -242,7 +248,7 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
   private routeTxs(txs: readonly EthTx[], accepted: ReadonlySet<Hex>, via: TxArrival, origin: Origin, now: number): EthAction[] {
     const byHash = new Map(txs.map((t) => [t.hash, t]))
     const metas = txs.map((t) => ({ ...t, accepted: accepted.has(t.hash) }))
-    return this.sends(this.policy.routeTxs(metas, { peers: [...this.peers], origin, via }), byHash, now)
+    return this.sends(this.policy.routeTxs(metas, { peers: this.peerList, origin, via }), byHash, now)
   }
 
   /** Turns the policy's tx actions into per-peer sends of what each peer is not known to have, marking it known. */
@@ -264,7 +270,7 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
   private routeBlock(block: EthBlock, origin: Origin, now: number): [EthAction[], EthAction[]] {
     const push: EthAction[] = []
     const announce: EthAction[] = []
-    for (const a of this.policy.routeBlock(block, { peers: [...this.peers], origin })) {
+    for (const a of this.policy.routeBlock(block, { peers: this.peerList, origin })) {
       for (const to of a.to) {
         if (!this.peers.has(to) || !this.knownBlocks.add(to, block.hash, now)) continue
         if (a.kind === 'push') push.push({ t: 'send-NewBlock', to, block })
@@ -274,3 +280,7 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
     return [push, announce]
   }
 }
+
+/** A pool verdict and its time as one number: the time when accepted, -1 - time when not (times are >= 0). */
+const verdict = (accepted: boolean, at: number): number => (accepted ? at : -1 - at)
+const verdictAt = (v: number): number => (v >= 0 ? v : -1 - v)
