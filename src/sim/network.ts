@@ -97,6 +97,11 @@ export class SimNetwork {
       this.adj[b]!.add(a)
     }
     this.counters = Array.from({ length: n }, () => ({ in: new Map(), out: new Map() }))
+    this.linkStart = new Int32Array(n + 1)
+    for (let i = 0; i < n; i++) this.linkStart[i + 1] = this.linkStart[i]! + this.adj[i]!.size
+    this.nbrs = new Int32Array(this.linkStart[n]!)
+    for (let i = 0; i < n; i++) this.nbrs.set([...this.adj[i]!], this.linkStart[i]!)
+    this.lastArrival = new Float64Array(this.nbrs.length)
     const bps = o.uploadBps ?? Infinity
     if (!(bps > 0)) throw new Error(`sim network: upload rate must be > 0 bit/s, got ${bps}`)
     this.msPerByte = Number.isFinite(bps) ? 8000 / bps : 0
@@ -147,10 +152,10 @@ export class SimNetwork {
       return
     }
     const lat = this.o.link.latencyMs(from, to) + (this.o.link.jitterMs > 0 ? this.rng.next() * this.o.link.jitterMs : 0)
-    const key = from * this.n + to
     // TCP keeps order on a link: never deliver before the previous message on it.
-    const at = Math.max(departs + lat, this.lastArrival.get(key) ?? 0)
-    this.lastArrival.set(key, at)
+    const slot = this.arrivalSlot(from, to)
+    const at = Math.max(departs + lat, this.lastArrival[slot]!)
+    this.lastArrival[slot] = at
     // A message in flight when its link goes down is lost with the connection, even if the link is back by then.
     const gen = this.linkGen(from, to)
     this.q.at(at, () => {
@@ -182,7 +187,20 @@ export class SimNetwork {
     })
   }
 
-  private readonly lastArrival = new Map<number, number>()
+  /**
+   * Per directed link: when its last message arrives (virtual ms), at slot linkStart[from] + the index of `to` among
+   * from's first neighbours (`nbrs`). A typed array, not a map keyed by from * n + to: a boxed number per message
+   * was garbage for the collector at every send. Links only ever come back (linkUp), so the slots are fixed.
+   */
+  private readonly lastArrival: Float64Array
+  private readonly linkStart: Int32Array
+  private readonly nbrs: Int32Array
+
+  private arrivalSlot(from: number, to: number): number {
+    const nb = this.nbrs
+    for (let i = this.linkStart[from]!, end = this.linkStart[from + 1]!; i < end; i++) if (nb[i] === to) return i
+    throw new Error(`sim network: ${from} -> ${to} is not a link`)
+  }
   /** Per link (a < b): how many times it went down. */
   private readonly generations = new Map<number, number>()
   /** Links taken down by `linkDown` (a < b), to put back with `linkUp`. */

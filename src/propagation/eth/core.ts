@@ -231,15 +231,21 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
 
   private onAnnounced(from: PeerId, announced: readonly { hash: Hex }[], now: number): EthAction[] {
     const candidates: Hex[] = []
-    const seen = new Set<Hex>()
+    // Most announcements name a hash already pending or pooled here: the set of candidates is made only when needed.
+    let seen: Set<Hex> | undefined
     for (const { hash: h } of announced) {
       this.knownTxs.add(from, h, now)
-      if (seen.has(h) || this.fetch.isPending(h) || (this.handled.get(h) ?? -1) >= 0) continue
-      seen.add(h)
+      if (this.fetch.isPending(h) || (this.handled.get(h) ?? -1) >= 0) continue
+      if (candidates.length > 0) {
+        seen ??= new Set(candidates)
+        if (seen.has(h)) continue
+        seen.add(h)
+      }
       candidates.push(h)
     }
     if (candidates.length === 0) return []
-    const want = this.policy.selectFetch(candidates, from).filter((h) => seen.has(h))
+    const only = candidates[0]
+    const want = this.policy.selectFetch(candidates, from).filter(seen === undefined ? (h) => h === only : (h) => seen.has(h))
     if (want.length === 0) return []
     const r = this.fetch.start(from, want, now)
     return r.asked.length === 0 ? [] : [{ t: 'send-GetPooledTransactions', to: from, reqId: r.reqId, hashes: r.asked }]

@@ -39,7 +39,7 @@ export class FetchStage {
   }
 
   start(peer: PeerId, hashes: readonly Hex[], now: number): FetchRequest {
-    const unique = [...new Set(hashes)].filter((h) => !this.pendingHash.has(h))
+    const unique = (hashes.length === 1 ? hashes : [...new Set(hashes)]).filter((h) => !this.pendingHash.has(h))
     const r: FetchRequest = { reqId: ++this.lastReqId, peer, hashes: unique, asked: unique.slice(0, this.retrievalLimit), deadline: now + this.timeoutMs }
     this.requests.set(r.reqId, r)
     for (const h of unique) this.pendingHash.set(h, r.reqId)
