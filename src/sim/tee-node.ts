@@ -210,7 +210,7 @@ export class SimTeeNode implements SimPeerNode {
       if (this.blockFrom.has(key) || this.relay.has(it.id)) continue
       this.blockFrom.set(key, from)
       const b = this.blocks?.chain.byKey.get(key)
-      if (b !== undefined) for (const t of b.txs) if (!this.relay.has(Buffer.from(t, 'hex'))) this.missingAtRebuild++
+      if (b !== undefined) for (const t of txIdsOf(b)) if (!this.relay.has(t)) this.missingAtRebuild++
     }
   }
 
@@ -325,4 +325,12 @@ function simBlockVerifier(blocks: SimBlocks): ItemVerifier {
       return check
     },
   }
+}
+
+/** A block's tx ids as bytes, made once per block for every node (so their short ids are hashed once, too). */
+const blockTxIds = new WeakMap<SimBlock, Uint8Array[]>()
+function txIdsOf(b: SimBlock): Uint8Array[] {
+  let ids = blockTxIds.get(b)
+  if (ids === undefined) blockTxIds.set(b, (ids = b.txs.map((t) => Buffer.from(t, 'hex'))))
+  return ids
 }

@@ -32,7 +32,24 @@ const MAX_COMPACT_BLOCK_ITEMS = 3 + MAX_HEADER_FIELDS
 /** A legacy tx is a list of 9 fields. */
 const MAX_LEGACY_TX_ITEMS = 16
 
+/**
+ * Decoded blocks, per payload array (payloads are never written after they are made): in the simulator every node
+ * gets the same payload object, and decoding it again at each node was a short-id string per tx per node. The
+ * result is shared, so it is frozen.
+ */
+const decoded = new WeakMap<Uint8Array, CompactBlock>()
+
 export function decodeCompactBlock(payload: Uint8Array): CompactBlock {
+  let cb = decoded.get(payload)
+  if (cb === undefined) {
+    cb = decodeFresh(payload)
+    Object.freeze(cb.ids)
+    decoded.set(payload, Object.freeze(cb))
+  }
+  return cb
+}
+
+function decodeFresh(payload: Uint8Array): CompactBlock {
   let raw: unknown
   try {
     raw = RLP.decode(payload, false, { maxItems: MAX_COMPACT_BLOCK_ITEMS })
