@@ -6,10 +6,15 @@
  * cost a cache miss per comparison. Invariant: for every slot i > 0, key(parent(i)) <= key(i), with parent(i) =
  * (i - 1) >> 2; so slot 0 holds the next event.
  */
+/** An event's callback; `arg` is the number it was queued with (0 if none). */
+export type EventFn = (arg: number) => void
+
 export class EventQueue {
   private times = new Float64Array(1024)
   private seqs = new Float64Array(1024)
-  private fns: ((() => void) | undefined)[] = new Array<(() => void) | undefined>(1024)
+  private fns: (EventFn | undefined)[] = new Array<EventFn | undefined>(1024)
+  /** Per slot: the number the callback is called with (a shared callback with an argument needs no closure). */
+  private args = new Float64Array(1024)
   private n = 0
   private seq = 0
   now = 0
@@ -18,12 +23,13 @@ export class EventQueue {
     return this.n
   }
 
-  at(time: number, fn: () => void): void {
+  at(time: number, fn: EventFn, arg = 0): void {
     if (!(time >= this.now)) throw new Error(`event scheduled in the past: ${time} < ${this.now}`)
     if (this.n === this.times.length) this.grow()
     const t = this.times
     const s = this.seqs
     const f = this.fns
+    const a = this.args
     const seq = this.seq++
     // Sift up by moving parents down into the hole.
     let i = this.n++
@@ -34,11 +40,13 @@ export class EventQueue {
       t[i] = pt
       s[i] = s[p]!
       f[i] = f[p]
+      a[i] = a[p]!
       i = p
     }
     t[i] = time
     s[i] = seq
     f[i] = fn
+    a[i] = arg
   }
 
   after(delayMs: number, fn: () => void): void {
@@ -50,8 +58,9 @@ export class EventQueue {
     let ran = 0
     while (this.n > 0 && this.times[0]! <= until) {
       this.now = this.times[0]!
+      const arg = this.args[0]!
       const fn = this.popFn()
-      fn()
+      fn(arg)
       ran++
     }
     this.now = Math.max(this.now, until)
@@ -59,15 +68,17 @@ export class EventQueue {
   }
 
   /** Removes the head and returns its callback. */
-  private popFn(): () => void {
+  private popFn(): EventFn {
     const t = this.times
     const s = this.seqs
     const f = this.fns
+    const a = this.args
     const top = f[0]!
     const last = --this.n
     const lt = t[last]!
     const ls = s[last]!
     const lf = f[last]
+    const la = a[last]!
     f[last] = undefined
     if (last > 0) {
       // Sift the last slot down from the root, moving the smallest child up into the hole.
@@ -91,11 +102,13 @@ export class EventQueue {
         t[i] = ct
         s[i] = cs
         f[i] = f[c]
+        a[i] = a[c]!
         i = c
       }
       t[i] = lt
       s[i] = ls
       f[i] = lf
+      a[i] = la
     }
     return top
   }
@@ -106,8 +119,11 @@ export class EventQueue {
     t.set(this.times)
     const s = new Float64Array(cap)
     s.set(this.seqs)
+    const a = new Float64Array(cap)
+    a.set(this.args)
     this.times = t
     this.seqs = s
+    this.args = a
     this.fns.length = cap
   }
 }
