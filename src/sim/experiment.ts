@@ -95,6 +95,8 @@ export interface SimScenario {
   keepItemTimes?: boolean
   /** tee: check every relay's invariants after every event it handles (tests; throws on the first violation). */
   checkInvariants?: boolean
+  /** Called after each virtual second of the run with how far it is (a run of thousands of nodes takes minutes). */
+  progress?: (p: SimProgress) => void
   /** Tests: the links, instead of a random `degree`-regular graph (node indexes below `nodes`). */
   edges?: readonly (readonly [number, number])[]
   /** tee, tests: the nodes with an enclave, instead of a `teeFraction` drawn from the seed. */
@@ -113,6 +115,13 @@ export interface SimScenario {
  * messages a second, which at 4 ms each is more than one core.
  */
 export const TESTNET_CALIBRATION = { poolAddMs: 20, handleMs: 4 } as const
+
+/** How far a run is: virtual time reached, the run's end, and events handled so far. */
+export interface SimProgress {
+  virtualMs: number
+  endMs: number
+  events: number
+}
 
 /** What `SimScenario.inspect` is given. */
 export interface SimInspect {
@@ -430,7 +439,15 @@ export function runExperiment(over: Partial<SimScenario>): SimResult {
   }
   const controlAt: [number, number, Map<string, number>][] = [[0, 0, new Map()]]
   for (let k = 1; k * epochMs <= endMs; k++) net.q.at(k * epochMs, () => void controlAt.push(controlSoFar()))
-  const events = net.q.runUntil(endMs)
+  let events = 0
+  if (s.progress === undefined) events = net.q.runUntil(endMs)
+  else
+    // In steps of one virtual second: nothing is queued between steps, so the run is the same as in one go.
+    for (let t = net.now; t < endMs; ) {
+      t = Math.min(endMs, Math.floor(t / 1000) * 1000 + 1000)
+      events += net.q.runUntil(t)
+      s.progress({ virtualMs: t, endMs, events })
+    }
   controlAt.push(controlSoFar())
 
   const live = [...Array(s.nodes).keys()].filter((i) => net.alive[i])

@@ -166,3 +166,22 @@ test('sim afterPlan: the workload starts once every node holds a plan naming eve
   // The data path is counted over the same txs: within a few percent of the plain run's (digests of early txs differ).
   assert.ok(Math.abs(after.bytesPerNodePerItem / plain.bytesPerNodePerItem - 1) < 0.25, `${after.bytesPerNodePerItem} vs ${plain.bytesPerNodePerItem}`)
 })
+
+test('sim: a run with progress reports is the same run, its reports climb to the end, and the last counts every event', () => {
+  for (const mode of ['tee', 'stock'] as const) {
+    const plain = runExperiment({ ...SMALL, seed: 'progress', mode })
+    const seen: { virtualMs: number; endMs: number; events: number }[] = []
+    const r = runExperiment({ ...SMALL, seed: 'progress', mode, progress: (p) => void seen.push({ ...p }) })
+    assert.equal(r.events, plain.events)
+    assert.deepEqual(r.byType, plain.byType)
+    assert.equal(r.receiptsPerNodePerItem, plain.receiptsPerNodePerItem)
+    assert.ok(seen.length >= 5, `${seen.length} reports`)
+    for (let i = 1; i < seen.length; i++) {
+      assert.ok(seen[i]!.virtualMs > seen[i - 1]!.virtualMs)
+      assert.ok(seen[i]!.events >= seen[i - 1]!.events)
+    }
+    const last = seen.at(-1)!
+    assert.equal(last.virtualMs, last.endMs)
+    assert.equal(last.events, r.events)
+  }
+})

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs'
 import type { CommandModule } from 'yargs'
 import { SUMMARIES } from './summaries.ts'
-import { runExperiment, TESTNET_CALIBRATION, type SimMode, type SimResult } from '../../sim/experiment.ts'
+import { runExperiment, TESTNET_CALIBRATION, type SimMode, type SimProgress, type SimResult } from '../../sim/experiment.ts'
 import { PROPAGATION_MODES } from '../../propagation/interface.ts'
 import { badInput } from '../errors.ts'
 import { paramsForEpoch } from '../../propagation/tee/params.ts'
@@ -73,6 +73,18 @@ export function simTable(results: SimResult[]): string {
 }
 
 /** `--nodes`: one count or a comma-separated list, each an integer in 3..MAX_SIM_NODES. */
+/** A line on stderr at most every `intervalMs` of wall time: a run of thousands of nodes takes minutes. */
+export function progressLine(mode: string, write: (line: string) => void, intervalMs = 15_000, clock = () => performance.now()): (p: SimProgress) => void {
+  const t0 = clock()
+  let last = t0
+  return (p) => {
+    const now = clock()
+    if (now - last < intervalMs) return
+    last = now
+    write(`  ${mode}: ${(p.virtualMs / 1000).toFixed(0)} of ${(p.endMs / 1000).toFixed(0)} virtual s, ${(p.events / 1e6).toFixed(1)} M events, ${((now - t0) / 1000).toFixed(0)} s\n`)
+  }
+}
+
 export function parseNodes(v: string): number[] {
   const xs = v.split(',').map((x) => x.trim())
   for (const x of xs) {
@@ -182,6 +194,7 @@ export const simCommand: CommandModule<object, SimArgs> = {
           handleMs: a['handle-ms'],
           afterPlan: a['after-plan'],
           tee: paramsForEpoch(a.epoch * 1000),
+          progress: progressLine(mode, (l) => void process.stderr.write(l)),
         }),
       )
     }
