@@ -90,7 +90,7 @@ export class SimEthNode implements SimPeerNode {
     if (blocks !== undefined) {
       const held = (this.held = new NodeChain(blocks.chain))
       // A fetched block is handled as a NewBlock from the peer that served it (the client's handleNewBlock).
-      this.sync = new BlockSync(index, net, (b) => held.has(b), (from, b) => this.run(this.core.onMessage(String(from), { t: 'NewBlock', block: ethBlock(b) }, this.net.now)))
+      this.sync = new BlockSync(index, net, (b) => held.has(b), (from, b) => this.run(this.core.onMessage(peerId(from), { t: 'NewBlock', block: ethBlock(b) }, this.net.now)))
     }
   }
 
@@ -106,20 +106,20 @@ export class SimEthNode implements SimPeerNode {
   }
 
   start(peers: Iterable<number>): void {
-    for (const p of peers) this.run(this.core.onPeerUp(String(p), { pool: [...this.pool.values()] }, this.net.now))
+    for (const p of peers) this.run(this.core.onPeerUp(peerId(p), { pool: [...this.pool.values()] }, this.net.now))
   }
 
   peerDown(peer: number): void {
-    this.run(this.core.onPeerDown(String(peer), this.net.now))
+    this.run(this.core.onPeerDown(peerId(peer), this.net.now))
   }
 
   peerUp(peer: number): void {
-    this.run(this.core.onPeerUp(String(peer), { pool: [...this.pool.values()] }, this.net.now))
+    this.run(this.core.onPeerUp(peerId(peer), { pool: [...this.pool.values()] }, this.net.now))
   }
 
   /** A tx submitted here (RPC): pooled, then published at its origin. */
   publish(hash: string): void {
-    const tx: EthTx = { hash: `0x${hash}`, type: 2, size: this.txBytes }
+    const tx: KeyedTx = { hash: `0x${hash}`, type: 2, size: this.txBytes, key: hash }
     this.pool.set(tx.hash, tx)
     this.run(this.core.onLocal({ kind: 'tx', tx }, this.net.now))
   }
@@ -135,12 +135,12 @@ export class SimEthNode implements SimPeerNode {
         this.addsInFlight++
         this.net.q.after(m.txs.length * this.poolAddMs, () => {
           this.addsInFlight--
-          if (this.net.alive[this.index]) this.run(this.core.onMessage(String(from), m, this.net.now))
+          if (this.net.alive[this.index]) this.run(this.core.onMessage(peerId(from), m, this.net.now))
         })
         return
       }
     }
-    this.run(this.core.onMessage(String(from), m, this.net.now))
+    this.run(this.core.onMessage(peerId(from), m, this.net.now))
   }
 
   /** Tx messages received and still being added to the pool (not yet seen by the core). */
@@ -234,12 +234,14 @@ const ethBlock = (b: SimBlock): EthBlock => ({ hash: `0x${b.key}`, number: BigIn
  * The tracker's key of a tx (its hash without 0x), and a block's tx hashes with it, made once per tx or block rather
  * than once per node: a fresh string per node and event was a string to allocate and to hash at every map lookup.
  */
-const txKeys = new WeakMap<EthTx, string>()
-const keyOf = (tx: EthTx): string => {
-  let k = txKeys.get(tx)
-  if (k === undefined) txKeys.set(tx, (k = tx.hash.slice(2)))
-  return k
+/** A simulated tx carries its tracker key (made once, at its origin; every node is handed the same object). */
+interface KeyedTx extends EthTx {
+  readonly key: string
 }
+const keyOf = (tx: EthTx): string => (tx as Partial<KeyedTx>).key ?? tx.hash.slice(2)
+/** Peer ids as the core names them, one string per node index (a fresh string per event was one more to hash). */
+const peerIds: string[] = []
+const peerId = (i: number): string => (peerIds[i] ??= String(i))
 const blockTxHashes = new WeakMap<SimBlock, Hex[]>()
 const prefixedTxs = (b: SimBlock): Hex[] => {
   let h = blockTxHashes.get(b)

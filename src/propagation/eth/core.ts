@@ -146,8 +146,9 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
   onPoolResult(id: Hex, accepted: boolean, from: Origin, now: number): EthAction[] {
     this.clock(now)
     this.handled.set(id, verdict(accepted, now))
-    const i = this.awaiting.findIndex((b) => b.from === from && b.waiting.has(id))
-    if (i === -1) return []
+    let i = 0
+    while (i < this.awaiting.length && !(this.awaiting[i]!.from === from && this.awaiting[i]!.waiting.has(id))) i++
+    if (i === this.awaiting.length) return []
     const b = this.awaiting[i]!
     b.waiting.delete(id)
     if (accepted) b.accepted.add(id)
@@ -161,8 +162,7 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
     if (this.peers.has(peer)) return []
     this.peers.add(peer)
     this.peerList = [...this.peers]
-    const byHash = new Map(info.pool.map((t) => [t.hash, t]))
-    return this.sends(this.policy.routePoolToNewPeer(info.pool.map((t) => ({ ...t, accepted: true })), peer), byHash, now)
+    return this.sends(this.policy.routePoolToNewPeer(info.pool.map((t) => ({ ...t, accepted: true })), peer), info.pool, now)
   }
 
   onPeerDown(peer: PeerId, now: number): EthAction[] {
@@ -225,8 +225,12 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
 
   private deliver(via: VerdictBatch['via'], from: PeerId, txs: readonly EthTx[]): EthAction[] {
     if (txs.length === 0) return []
-    this.awaiting.push({ via, from, txs: [...txs], waiting: new Set(txs.map((t) => t.hash)), accepted: new Set() })
-    return [{ t: 'deliver-txs', from, txs: [...txs] }]
+    // One copy serves the batch and the action: neither is changed after this.
+    const copy = [...txs]
+    const waiting = new Set<Hex>()
+    for (const t of copy) waiting.add(t.hash)
+    this.awaiting.push({ via, from, txs: copy, waiting, accepted: new Set() })
+    return [{ t: 'deliver-txs', from, txs: copy }]
   }
 
   private onAnnounced(from: PeerId, announced: readonly { hash: Hex }[], now: number): EthAction[] {
@@ -252,13 +256,18 @@ export class EthCore implements PropagationCore<EthMsg, EthAction, EthLocal, Eth
   }
 
   private routeTxs(txs: readonly EthTx[], accepted: ReadonlySet<Hex>, via: TxArrival, origin: Origin, now: number): EthAction[] {
-    const byHash = new Map(txs.map((t) => [t.hash, t]))
     const metas = txs.map((t) => ({ ...t, accepted: accepted.has(t.hash) }))
-    return this.sends(this.policy.routeTxs(metas, { peers: this.peerList, origin, via }), byHash, now)
+    return this.sends(this.policy.routeTxs(metas, { peers: this.peerList, origin, via }), txs, now)
   }
 
-  /** Turns the policy's tx actions into per-peer sends of what each peer is not known to have, marking it known. */
-  private sends(actions: ReturnType<EthPolicy['routeTxs']>, byHash: ReadonlyMap<Hex, EthTx>, now: number): EthAction[] {
+  /**
+   * Turns the policy's tx actions into per-peer sends of what each peer is not known to have, marking it known.
+   * `txs`: the txs the actions name (by hash); looked up only when there is an action (most duplicates route none).
+   */
+  private sends(actions: ReturnType<EthPolicy['routeTxs']>, txsRouted: readonly EthTx[], now: number): EthAction[] {
+    if (actions.length === 0) return []
+    const byHash = new Map<Hex, EthTx>()
+    for (const t of txsRouted) byHash.set(t.hash, t)
     const out: EthAction[] = []
     for (const a of actions) {
       const txs = a.txs.map((m) => byHash.get(m.hash)).filter((t): t is EthTx => t !== undefined)
