@@ -38,6 +38,11 @@ test('sim tee bootstrap: at 240 nodes the tree converges to the best-ranked node
   assert.equal(first[0]!.nodes.length, nodes, 'covering every node')
   assert.equal(first[0]!.adoptedBy, nodes)
   assert.equal(r.minReach, 1)
+  // The first plan goes along its own tree 0, with an offer to each other peer (pulled only where no tree brings
+  // it): about one whole copy per node, where a flood gave each node about degree (6) copies.
+  const whole = r.byType['tee/plan']!.msgs / nodes
+  assert.ok(whole < 1.5, `whole plans received per node ${whole.toFixed(2)}`)
+  assert.ok(r.byType['tee/planOffer']!.msgs > 0)
   // Flooding, every node receives every report at least once (N - 1); up the tree, about depth + candidates x depth.
   assert.ok(r.reportsIn.mean < nodes / 10, `mean reports received per node ${r.reportsIn.mean.toFixed(1)}, N = ${nodes}`)
   // Nine nodes in ten receive fewer than a quarter of N over the whole run (first epoch and part of the next, link

@@ -193,6 +193,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
   /** The relay's output of one event: sends are marked as signs of life toward their peers (liveness.ts). */
   private emit(actions: TeeAction[], now: number): TeeAction[] {
     this.liveness.sent(actions, now)
+    for (const a of actions) if (a.t === 'send' && a.msg.t === 'graft' && a.msg.attach) this.repair.treeEdgeUp(a.to, now)
     return actions
   }
 
@@ -255,6 +256,7 @@ export class TeeRelay implements PropagationCore<TeeMessage, TeeAction, LocalIte
         break
       case 'graft':
         this.treeRepair.onGraft(from, msg.epoch, msg.tree, msg.attach, msg.bridge === true)
+        if (msg.attach) this.repair.treeEdgeUp(from, now)
         // A peer that grafted on may be this fragment head's bridge: it then bridges elsewhere.
         this.treeRepair.reconcile(out, now)
         break

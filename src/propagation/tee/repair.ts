@@ -107,6 +107,8 @@ export class Repair {
   private readonly downCursor = new Map<string, number>()
   /** When each live peer's link came up: what settled before is digested to it by every peer (it may have missed it). */
   private readonly upAt = new Map<string, number>()
+  /** Per live peer: when a tree edge to it last rewound its digest cursor (treeEdgeUp). */
+  private readonly edgeUpAt = new Map<string, number>()
   private digestRotation = 0
   private nextDigestAt = 0
 
@@ -126,10 +128,28 @@ export class Repair {
     this.upAt.set(peer, now)
   }
 
+  /**
+   * A tree edge to `peer` came up here (a graft or bridge, sent or taken): what settled here in the last
+   * NEW_PEER_BACKLOG_MS is digested to it whatever its checker, as to a new peer. The checker rule names plan nodes,
+   * and an orphan's checker is often gone with its parent: a fragment head that an orphan grafted onto never heard of
+   * what that orphan had pulled from its other peers (under silent crashes with loss, a node lacked 3-12 txs at the
+   * end of the run).
+   */
+  treeEdgeUp(peer: string, now: number): void {
+    const cursor = this.digestCursor.get(peer)
+    // Once per backlog window per peer: a peer that grafts on and off cannot make this node digest its backlog to it
+    // more often than a reconnect would.
+    if (cursor === undefined || now - (this.edgeUpAt.get(peer) ?? -Infinity) < NEW_PEER_BACKLOG_MS) return
+    this.edgeUpAt.set(peer, now)
+    this.digestCursor.set(peer, Math.min(cursor, now - this.ctx.params.settleMs - NEW_PEER_BACKLOG_MS))
+    this.upAt.set(peer, now)
+  }
+
   peerDown(peer: string): void {
     const cursor = this.digestCursor.get(peer)
     this.digestCursor.delete(peer)
     this.upAt.delete(peer)
+    this.edgeUpAt.delete(peer)
     this.unserved.delete(peer)
     this.refusedDigesters.delete(peer)
     this.queueDelay.delete(peer)
@@ -426,6 +446,7 @@ export class Repair {
     for (const p of this.digestCursor.keys()) if (!this.ctx.peers.has(p)) bad.push(`repair: digest cursor for ${p.slice(0, 8)}, not a live peer`)
     for (const p of this.downCursor.keys()) if (this.ctx.peers.has(p)) bad.push(`repair: down cursor for live peer ${p.slice(0, 8)}`)
     for (const p of this.upAt.keys()) if (!this.ctx.peers.has(p)) bad.push(`repair: link-up time for ${p.slice(0, 8)}, not a live peer`)
+    for (const p of this.edgeUpAt.keys()) if (!this.ctx.peers.has(p)) bad.push(`repair: tree-edge time for ${p.slice(0, 8)}, not a live peer`)
     for (const [p, n] of this.unserved) {
       if (!this.ctx.peers.has(p)) bad.push(`repair: unserved count for ${p.slice(0, 8)}, not a live peer`)
       if (n >= MAX_UNSERVED_DIGESTED) bad.push(`repair: ${p.slice(0, 8)} at ${n} unserved digested ids, not refused`)

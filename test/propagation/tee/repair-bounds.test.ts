@@ -167,3 +167,28 @@ test('admission: a peer out of its allowance gets one read pause of READ_PAUSE_M
   assert.equal(taken, Math.floor((UNADMITTED_TX_BYTES_PER_PEER - Math.floor(UNADMITTED_TX_BYTES_PER_PEER / TX) * TX + (READ_PAUSE_MS / 1000) * UNADMITTED_TX_BYTES_REFILL_PER_S) / TX), 'after the pause: what was left plus the refill')
   assert.deepEqual(pauses, [READ_PAUSE_MS, READ_PAUSE_MS], 'then out again: a new pause')
 })
+
+test('repair: a graft from a peer re-digests this node\'s recent backlog to it, at most once per backlog window and only that window', () => {
+  const { r, ids: [p] } = relayWithPeers()
+  const digested = (actions: TeeAction[]): number => actions.reduce((s, a) => s + (a.t === 'send' && a.to === p && a.msg.t === 'digest' ? a.msg.ids.length : 0), 0)
+  let now = 200
+  const run = (untilMs: number): number => {
+    let n = 0
+    for (; now < untilMs; now += 50) {
+      n += digested(r.tick(now))
+      assert.deepEqual(r.invariants(), [], `at ${now} ms`)
+    }
+    return n
+  }
+  for (let i = 0; i < 20; i++) {
+    const id = new Uint8Array(randomBytes(32))
+    r.publish('tx', id, syntheticPayload(id, 120), now)
+  }
+  assert.equal(run(3000), 20, 'the 20 items are digested once')
+  assert.equal(run(4000), 0, 'and not again')
+  const graft = (): number => digested(r.receive(p, { t: 'graft', epoch: 0, tree: 0, attach: true }, now)) + run(now + 1000)
+  assert.equal(graft(), 20, 'a graft (a tree edge to the peer) names the backlog again: the peer may lack what it missed')
+  assert.equal(graft(), 0, 'a second graft within the window names nothing: a flapping peer gets no more than a reconnect')
+  run(now + 10_000)
+  assert.equal(graft(), 0, 'a window later the items are older than the backlog a graft names')
+})
