@@ -232,9 +232,9 @@ const ethBlock = (b: SimBlock): EthBlock => ({ hash: `0x${b.key}`, number: BigIn
 
 /*
  * The tracker's key of a tx (its hash without 0x), and a block's tx hashes with it, made once per tx or block rather
- * than once per node: a fresh string per node and event was a string to allocate and to hash at every map lookup.
+ * than once per node: a fresh string per node and event was a string to allocate and to hash at every map lookup. A
+ * simulated tx carries its key from its origin (every node is handed the same object).
  */
-/** A simulated tx carries its tracker key (made once, at its origin; every node is handed the same object). */
 interface KeyedTx extends EthTx {
   readonly key: string
 }

@@ -158,23 +158,12 @@ export class SimNetwork {
     this.lastArrival[slot] = at
     // A message in flight when its link goes down is lost with the connection, even if the link is back by then.
     const gen = this.linkGen(from, to)
-    if (this.handleMs === 0) {
-      this.q.at(at, this.deliver, this.putInFlight(from, to, gen, type, bytes, msg))
-      return
-    }
-    this.q.at(at, () => {
-      if (!this.alive[to] || !this.connection(from, to, gen)) return
-      this.count(this.counters[to]!.in, type, bytes)
-      // A message still queued when its link goes down is dropped with the connection, as a closed peer's are.
-      this.enqueue(to, () => {
-        if (this.connection(from, to, gen)) this.nodes[to]!.receive(from, msg)
-      })
-    })
+    this.q.at(at, this.deliver, this.putInFlight(from, to, gen, type, bytes, msg))
   }
 
   /**
-   * Messages on the wire (handleMs 0), as records in parallel arrays: a closure per message was the largest garbage
-   * of a large run. A record is taken at send and given back at arrival, before the receiver runs (which may send).
+   * Messages on the wire, as records in parallel arrays: a closure per message was the largest garbage of a large
+   * run. A record is taken at send and given back at arrival, before the receiver runs (which may send).
    */
   private flFrom = new Int32Array(1024)
   private flTo = new Int32Array(1024)
@@ -223,7 +212,11 @@ export class SimNetwork {
     this.flFree.push(r)
     if (!this.alive[to] || !this.connection(from, to, gen)) return
     this.count(this.counters[to]!.in, type, bytes)
-    this.nodes[to]!.receive(from, msg)
+    if (this.handleMs === 0) return this.nodes[to]!.receive(from, msg)
+    // A message still queued when its link goes down is dropped with the connection, as a closed peer's are.
+    this.enqueue(to, () => {
+      if (this.connection(from, to, gen)) this.nodes[to]!.receive(from, msg)
+    })
   }
 
   /** The connection a message was sent on (link generation `gen`) still stands, and its sender is up. */

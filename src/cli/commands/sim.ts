@@ -72,7 +72,6 @@ export function simTable(results: SimResult[]): string {
   )
 }
 
-/** `--nodes`: one count or a comma-separated list, each an integer in 3..MAX_SIM_NODES. */
 /** A line on stderr at most every `intervalMs` of wall time: a run of thousands of nodes takes minutes. */
 export function progressLine(mode: string, write: (line: string) => void, intervalMs = 15_000, clock = () => performance.now()): (p: SimProgress) => void {
   const t0 = clock()
@@ -85,6 +84,7 @@ export function progressLine(mode: string, write: (line: string) => void, interv
   }
 }
 
+/** `--nodes`: one count or a comma-separated list, each an integer in 3..MAX_SIM_NODES. */
 export function parseNodes(v: string): number[] {
   const xs = v.split(',').map((x) => x.trim())
   for (const x of xs) {
